@@ -1,0 +1,33 @@
+"""Pure domain model: money in paisa, instruments, orders and exchange time. No Qt, no network."""
+
+from .instruments import Instrument, InstrumentMaster, LoadReport, RowProblem, load_csv
+from .money import MoneyError, Paisa, Rounding, format_rupees, is_on_tick, parse_rupees, round_to_tick
+from .nsetime import IST, NSE_EPOCH, from_nse_seconds, parse_ltt, parse_order_timestamp, to_nse_seconds
+from .orders import OrderKind, OrderRequest, OrderStatus, OrderUpdate, Side, Validity
+
+__all__ = [
+    "IST",
+    "NSE_EPOCH",
+    "Instrument",
+    "InstrumentMaster",
+    "LoadReport",
+    "MoneyError",
+    "OrderKind",
+    "OrderRequest",
+    "OrderStatus",
+    "OrderUpdate",
+    "Paisa",
+    "Rounding",
+    "RowProblem",
+    "Side",
+    "Validity",
+    "format_rupees",
+    "from_nse_seconds",
+    "is_on_tick",
+    "load_csv",
+    "parse_ltt",
+    "parse_order_timestamp",
+    "parse_rupees",
+    "round_to_tick",
+    "to_nse_seconds",
+]

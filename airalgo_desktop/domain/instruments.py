@@ -1,0 +1,347 @@
+"""Instruments and the instrument master (the "csv file" the API doc takes token numbers from).
+
+AirAlgo's own master CSV is not public, so :func:`load_csv` accepts the column names the common Indian
+broker masters use (protocol-notes §7) and reports junk rows with their line numbers instead of failing.
+
+Units in the CSV: prices (``tick_size``, ``strike``, ``prev_close``) are rupees as in Kite's
+``instruments.csv`` (``0.05``); columns ending in ``_paisa`` give paisa directly.
+"""
+
+from __future__ import annotations
+
+import bisect
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from .money import MoneyError, Paisa, parse_rupees
+
+# canonical name -> accepted header spellings (lower-cased, stripped)
+_COLUMNS: dict[str, tuple[str, ...]] = {
+    "token": ("token", "instrument_token", "token_number", "exchange_token", "symboltoken"),
+    "symbol": ("symbol", "tradingsymbol", "trading_symbol", "scrip"),
+    "name": ("name", "company_name", "description"),
+    "exchange": ("exchange", "exch", "exch_seg"),
+    "segment": ("segment",),
+    "instrument_type": ("instrument_type", "instrumenttype", "instrument", "series"),
+    "expiry": ("expiry", "expiry_date"),
+    "strike": ("strike", "strike_price"),
+    "tick_size": ("tick_size", "ticksize", "tick"),
+    "lot_size": ("lot_size", "lotsize", "lot", "market_lot"),
+    "prev_close": ("prev_close", "previous_close", "close", "last_price", "ref_price"),
+    "freeze_qty": ("freeze_qty", "freeze_quantity", "freezeqty"),
+}
+_PAISA_VARIANTS = ("tick_size", "strike", "prev_close")
+
+DEFAULT_TICK: Paisa = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Instrument:
+    """One tradable contract. Prices in paisa; ``prev_close`` 0 when the CSV has none."""
+
+    token: str
+    symbol: str
+    name: str = ""
+    exchange: str = "NSE"
+    segment: str = "NSE"
+    instrument_type: str = "EQ"
+    expiry: date | None = None
+    strike: Paisa = 0
+    tick_size: Paisa = DEFAULT_TICK
+    lot_size: int = 1
+    prev_close: Paisa = 0
+    freeze_qty: int = 0
+
+    @property
+    def is_derivative(self) -> bool:
+        """Futures and options (anything with an expiry)."""
+        return self.expiry is not None or self.instrument_type in ("FUT", "CE", "PE")
+
+    @property
+    def api_instrument(self) -> str:
+        """The ``instrument`` value AirAlgo puts in ``order_response`` (EQUITY, FUTIDX, ...)."""
+        index = self.segment.upper().endswith(("IDX", "INDEX")) or self.name.upper() in _INDEX_NAMES
+        if self.instrument_type == "FUT":
+            return "FUTIDX" if index else "FUTSTK"
+        if self.instrument_type in ("CE", "PE"):
+            return "OPTIDX" if index else "OPTSTK"
+        return "EQUITY"
+
+    @property
+    def api_option_type(self) -> str:
+        """The ``option_type`` value of ``order_response``: EQ, XX (futures), CE or PE."""
+        if self.instrument_type in ("CE", "PE"):
+            return self.instrument_type
+        return "XX" if self.instrument_type == "FUT" else "EQ"
+
+    @property
+    def display(self) -> str:
+        """Label for tables and tickets, as terminals show it: ``RELIANCE``, ``NIFTY FEB 2025 FUT``,
+        ``NIFTY 27 FEB 2025 23500 CE``."""
+        if self.expiry is None or not self.name:
+            return self.symbol
+        month = self.expiry.strftime("%b").upper()
+        if self.instrument_type == "FUT":
+            return f"{self.name} {month} {self.expiry.year} FUT"
+        if self.instrument_type in ("CE", "PE"):
+            strike = self.strike // 100 if self.strike % 100 == 0 else self.strike / 100
+            return f"{self.name} {self.expiry.day} {month} {self.expiry.year} {strike} {self.instrument_type}"
+        return self.symbol
+
+
+_INDEX_NAMES = {"NIFTY", "BANKNIFTY", "FINNIFTY", "MIDCPNIFTY", "NIFTYNXT50", "SENSEX"}
+
+
+@dataclass(frozen=True, slots=True)
+class RowProblem:
+    """A CSV row that was skipped (or partly read), with its 1-based line number in the file."""
+
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}"
+
+
+@dataclass(slots=True)
+class LoadReport:
+    """What :func:`load_csv` read: the master, and every row it could not use, in words."""
+
+    master: InstrumentMaster
+    problems: list[RowProblem] = field(default_factory=list)
+    rows_read: int = 0
+
+    @property
+    def loaded(self) -> int:
+        """Number of instruments in the master."""
+        return len(self.master)
+
+    def summary(self) -> str:
+        """One line for a status bar or log: ``150 instruments loaded, 2 rows skipped``."""
+        skipped = len(self.problems)
+        text = f"{self.loaded} instruments loaded"
+        return text + (f", {skipped} row{'s' if skipped != 1 else ''} skipped" if skipped else "")
+
+
+class InstrumentMaster:
+    """All known instruments: O(1) lookup by token and ranked prefix search by symbol or name."""
+
+    def __init__(self, instruments: Iterable[Instrument] = ()) -> None:
+        self._by_token: dict[str, Instrument] = {}
+        for inst in instruments:
+            self._by_token.setdefault(inst.token, inst)
+        self._reindex()
+
+    def _reindex(self) -> None:
+        # sorted (key, token) lists make prefix search O(log n + k) even for a 50k-row broker master
+        self._symbols = sorted((i.symbol.upper(), i.token) for i in self._by_token.values())
+        words: list[tuple[str, str]] = []
+        for inst in self._by_token.values():
+            for word in set(inst.name.upper().split()) | set(inst.symbol.upper().replace("-", " ").split()):
+                words.append((word, inst.token))
+        self._words = sorted(words)
+
+    def __len__(self) -> int:
+        return len(self._by_token)
+
+    def __iter__(self) -> Iterator[Instrument]:
+        return iter(self._by_token.values())
+
+    def __contains__(self, token: object) -> bool:
+        return token in self._by_token
+
+    def get(self, token: str) -> Instrument | None:
+        """Instrument for ``token``, or None."""
+        return self._by_token.get(token)
+
+    def __getitem__(self, token: str) -> Instrument:
+        return self._by_token[token]
+
+    def merge(self, other: InstrumentMaster) -> int:
+        """Add instruments from ``other`` (its rows win on conflicting tokens); returns how many changed."""
+        changed = 0
+        for inst in other:
+            if self._by_token.get(inst.token) != inst:
+                self._by_token[inst.token] = inst
+                changed += 1
+        self._reindex()
+        return changed
+
+    @staticmethod
+    def _prefix(index: list[tuple[str, str]], prefix: str) -> Iterator[tuple[str, str]]:
+        start = bisect.bisect_left(index, (prefix, ""))
+        for pos in range(start, len(index)):
+            key = index[pos]
+            if not key[0].startswith(prefix):
+                break
+            yield key
+
+    def search(self, text: str, limit: int = 20) -> list[Instrument]:
+        """Ranked search: exact symbol, symbol prefix, name-word prefix, then token; cash before F&O."""
+        query = text.strip().upper()
+        if not query:
+            return []
+        scored: dict[str, tuple[int, int, int, str]] = {}
+
+        def offer(token: str, rank: int) -> None:
+            inst = self._by_token[token]
+            key = (rank, 0 if inst.instrument_type == "EQ" else 1, len(inst.symbol), inst.symbol)
+            if token not in scored or key < scored[token]:
+                scored[token] = key
+
+        for symbol, token in self._prefix(self._symbols, query):
+            offer(token, 0 if symbol == query else 1)
+        first_word = query.split()[0]
+        for _word, token in self._prefix(self._words, first_word):
+            inst = self._by_token[token]
+            haystack = f"{inst.symbol} {inst.name}".upper()
+            if all(part in haystack for part in query.split()):
+                offer(token, 2)
+        if query in self._by_token:
+            offer(query, 0)
+        ranked = sorted(scored, key=scored.__getitem__)
+        return [self._by_token[t] for t in ranked[:limit]]
+
+
+def _parse_paisa_cell(row: dict[str, str], name: str, default: Paisa) -> Paisa:
+    """Read a price column (rupees) or its ``_paisa`` twin; blank → default."""
+    raw_paisa = row.get(f"{name}_paisa", "").strip()
+    if raw_paisa:
+        value = float(raw_paisa)
+        if value != int(value):
+            raise ValueError(f"{name}_paisa '{raw_paisa}' is not a whole number of paisa")
+        return int(value)
+    raw = row.get(name, "").strip()
+    if not raw or raw in ("-1", "-0.01"):  # some masters use -1 for "no strike"
+        return default
+    # masters write '0.050000' – trim trailing zeros beyond paisa before the exact parse
+    if "." in raw:
+        whole, frac = raw.split(".", 1)
+        frac = frac.rstrip("0")
+        raw = f"{whole}.{frac}" if frac else whole
+    return parse_rupees(raw)
+
+
+def _parse_expiry(raw: str) -> date | None:
+    raw = raw.strip()
+    if not raw:
+        return None
+    for fmt in ("%Y-%m-%d", "%d-%m-%Y", "%d%b%Y", "%d-%b-%Y", "%d/%m/%Y", "%Y%m%d"):
+        try:
+            return datetime.strptime(raw.title() if "b" in fmt else raw, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(f"expiry '{raw}' is not a date (use YYYY-MM-DD)")
+
+
+def _parse_positive_int(raw: str, what: str, default: int) -> int:
+    raw = raw.strip()
+    if not raw:
+        return default
+    value = float(raw)
+    if value != int(value) or value < 0:
+        raise ValueError(f"{what} '{raw}' is not a whole number")
+    return int(value)
+
+
+def _canonical_headers(headers: list[str]) -> dict[str, str]:
+    """Map each file header to our canonical name (first spelling wins)."""
+    mapping: dict[str, str] = {}
+    taken: set[str] = set()
+    for header in headers:
+        h = header.strip().lower()
+        for canonical, spellings in _COLUMNS.items():
+            for suffix in ("", "_paisa"):
+                if suffix and canonical not in _PAISA_VARIANTS:
+                    continue
+                target = canonical + suffix
+                if target not in taken and (h in spellings if not suffix else h == target):
+                    mapping[header] = target
+                    taken.add(target)
+    return mapping
+
+
+def load_csv(source: str | Path | io.TextIOBase, *, name: str | None = None) -> LoadReport:
+    """Read an instrument CSV. Never raises on bad rows: they come back in ``report.problems``.
+
+    Raises ``ValueError`` only when the file as a whole is unusable (no token or symbol column).
+    """
+    if isinstance(source, str | Path):
+        with open(source, encoding="utf-8-sig", newline="") as fh:
+            return load_csv(fh, name=str(source))
+    reader = csv.DictReader(source)
+    headers = reader.fieldnames or []
+    mapping = _canonical_headers(list(headers))
+    if "token" not in mapping.values() or "symbol" not in mapping.values():
+        raise ValueError(
+            f"{name or 'CSV'}: needs a token column (token/instrument_token) and a symbol column "
+            f"(symbol/tradingsymbol); found {', '.join(h for h in headers if h) or 'no header'}"
+        )
+    instruments: list[Instrument] = []
+    problems: list[RowProblem] = []
+    seen: dict[str, int] = {}
+    rows = 0
+    for raw_row in reader:
+        rows += 1
+        line = reader.line_num
+        row = {mapping[k]: (v or "") for k, v in raw_row.items() if k in mapping and isinstance(v, str)}
+        if not any(v.strip() for v in raw_row.values() if isinstance(v, str)):
+            continue  # blank line: not a problem worth reporting
+        try:
+            token = row.get("token", "").strip()
+            if token.endswith(".0"):
+                token = token[:-2]
+            if not token.isdigit():
+                raise ValueError(f"token '{token}' is not a number" if token else "token is empty")
+            symbol = row.get("symbol", "").strip()
+            if not symbol:
+                raise ValueError("symbol is empty")
+            if token in seen:
+                raise ValueError(f"token {token} repeats line {seen[token]} (first row kept)")
+            tick = _parse_paisa_cell(row, "tick_size", DEFAULT_TICK)
+            if tick <= 0:
+                raise ValueError("tick_size must be positive")
+            lot = _parse_positive_int(row.get("lot_size", ""), "lot_size", 1)
+            if lot <= 0:
+                raise ValueError("lot_size must be positive")
+            itype = (row.get("instrument_type", "").strip().upper() or "EQ")
+            if itype in ("FUTIDX", "FUTSTK", "FUTCOM"):
+                itype = "FUT"
+            elif itype in ("OPTIDX", "OPTSTK"):
+                itype = "CE" if symbol.upper().endswith("CE") else "PE"
+            inst = Instrument(
+                token=token,
+                symbol=symbol,
+                name=row.get("name", "").strip(),
+                exchange=(row.get("exchange", "").strip().upper() or "NSE"),
+                segment=(row.get("segment", "").strip().upper() or "NSE"),
+                instrument_type=itype,
+                expiry=_parse_expiry(row.get("expiry", "")),
+                strike=_parse_paisa_cell(row, "strike", 0),
+                tick_size=tick,
+                lot_size=lot,
+                prev_close=_parse_paisa_cell(row, "prev_close", 0),
+                freeze_qty=_parse_positive_int(row.get("freeze_qty", ""), "freeze_qty", 0),
+            )
+        except (ValueError, MoneyError) as exc:
+            problems.append(RowProblem(line, str(exc)))
+            continue
+        seen[token] = line
+        instruments.append(inst)
+    return LoadReport(InstrumentMaster(instruments), problems, rows)
+
+
+def sample_csv_path() -> Path:
+    """The bundled sample master (NIFTY 50 stocks, index and stock futures, a few options)."""
+    from ..resources import resource_path
+
+    return resource_path("instruments-sample.csv")
+
+
+def load_sample() -> InstrumentMaster:
+    """The bundled sample master; used by demo mode and the simulator."""
+    return load_csv(sample_csv_path()).master

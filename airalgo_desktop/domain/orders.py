@@ -1,0 +1,326 @@
+"""Orders: what a ticket asks for (:class:`OrderRequest`) and what the exchange answers (:class:`OrderUpdate`).
+
+Validation follows protocol-notes §6 and returns *every* problem in words, so a ticket can show them all
+at once. :meth:`OrderUpdate.from_payload` is tolerant: AirAlgo sends numbers as strings, floats for
+integers and ``"0000000000"`` for "none", and a terminal must not drop an order answer over a type quirk.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from .instruments import Instrument
+from .money import Paisa, format_rupees, is_on_tick
+from .nsetime import from_nse_seconds, parse_order_timestamp
+
+
+class Side(enum.StrEnum):
+    """Buy or sell; values are the wire's ``order_type``."""
+
+    BUY = "B"
+    SELL = "S"
+
+    @property
+    def label(self) -> str:
+        """``Buy`` / ``Sell``."""
+        return "Buy" if self is Side.BUY else "Sell"
+
+    @property
+    def opposite(self) -> Side:
+        """The side that squares this one off."""
+        return Side.SELL if self is Side.BUY else Side.BUY
+
+    @classmethod
+    def from_buy_sell(cls, value: object) -> Side | None:
+        """``order_response.buy_sell``: ``"1"`` buy, ``"2"`` sell (NSE convention); None if unknown."""
+        text = str(value).strip()
+        if text in ("1", "B", "BUY"):
+            return cls.BUY
+        if text in ("2", "S", "SELL"):
+            return cls.SELL
+        return None
+
+
+class OrderKind(enum.StrEnum):
+    """Price type; values are the wire's ``market_limit_sl``."""
+
+    MARKET = "market"
+    LIMIT = "limit"
+    SL = "sl"
+    SLM = "slm"
+
+    @property
+    def label(self) -> str:
+        """``Market`` / ``Limit`` / ``SL`` / ``SL-M``, as terminals show them."""
+        return {"market": "Market", "limit": "Limit", "sl": "SL", "slm": "SL-M"}[self.value]
+
+    @property
+    def needs_price(self) -> bool:
+        """Limit and SL carry a limit price."""
+        return self in (OrderKind.LIMIT, OrderKind.SL)
+
+    @property
+    def needs_trigger(self) -> bool:
+        """SL and SL-M carry a trigger price."""
+        return self in (OrderKind.SL, OrderKind.SLM)
+
+
+class Validity(enum.StrEnum):
+    """Order validity; AirAlgo supports only Day."""
+
+    DAY = "Day"
+
+
+class OrderStatus(enum.StrEnum):
+    """Where an order stands. Sent and Unknown are local: the exchange never says them."""
+
+    SENT = "Sent"
+    PENDING = "Pending"
+    EXECUTED = "Executed"
+    REJECTED = "Rejected"
+    UNKNOWN = "Unknown"
+
+    @property
+    def is_final(self) -> bool:
+        """Executed and Rejected end an order's life."""
+        return self in (OrderStatus.EXECUTED, OrderStatus.REJECTED)
+
+    @property
+    def is_open(self) -> bool:
+        """Sent, Pending and Unknown are still open (the order book's *Open* filter)."""
+        return not self.is_final
+
+    @classmethod
+    def from_wire(cls, value: object) -> OrderStatus | None:
+        """Server status text → status; None for a value we do not know (kept raw by the caller)."""
+        text = str(value).strip().lower()
+        for status in (cls.PENDING, cls.EXECUTED, cls.REJECTED):
+            if text == status.value.lower():
+                return status
+        if text in ("complete", "completed", "traded", "filled"):
+            return cls.EXECUTED
+        if text in ("open", "trigger pending", "open pending", "validation pending"):
+            return cls.PENDING
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRequest:
+    """A ticket: everything the ``order`` event needs. Prices in paisa."""
+
+    token: str
+    side: Side
+    kind: OrderKind
+    quantity: int
+    price: Paisa = 0
+    trigger_price: Paisa = 0
+    ltp: Paisa = 0
+    validity: Validity = Validity.DAY
+
+    def to_payload(self) -> dict[str, Any]:
+        """The ``order`` payload exactly as the API doc shows it (market orders send ltp 0)."""
+        return {
+            "token_number": self.token,
+            "market_limit_sl": self.kind.value,
+            "price": self.price if self.kind.needs_price else 0,
+            "order_type": self.side.value,
+            "trigger_price": self.trigger_price if self.kind.needs_trigger else 0,
+            "validity": self.validity.value,
+            "quantity": self.quantity,
+            "ltp": 0 if self.kind is OrderKind.MARKET else self.ltp,
+        }
+
+    @property
+    def value(self) -> Paisa:
+        """Order value for display and guards: quantity × (price, else trigger, else ltp)."""
+        reference = self.price or self.trigger_price or self.ltp
+        return self.quantity * reference
+
+    def validate(self, instrument: Instrument | None) -> list[str]:
+        """Every problem with this ticket, as sentences a trader understands. Empty means sendable."""
+        problems: list[str] = []
+        if instrument is None:
+            problems.append(f"Unknown instrument (token {self.token}): import the instrument CSV that lists it.")
+        if not isinstance(self.quantity, int) or self.quantity <= 0:
+            problems.append("Quantity must be a whole number above zero.")
+        elif instrument is not None and self.quantity % instrument.lot_size:
+            problems.append(
+                f"Quantity must be a multiple of the lot size {instrument.lot_size} "
+                f"(e.g. {max(instrument.lot_size, self.quantity // instrument.lot_size * instrument.lot_size)})."
+            )
+        if instrument is not None and instrument.freeze_qty and self.quantity > instrument.freeze_qty:
+            problems.append(f"Quantity is above the exchange freeze quantity {instrument.freeze_qty}.")
+        tick = instrument.tick_size if instrument is not None else 0
+        kind = self.kind
+        if kind.needs_price:
+            if self.price <= 0:
+                problems.append(f"{kind.label} orders need a price above zero.")
+            elif tick and not is_on_tick(self.price, tick):
+                problems.append(f"Price must be a multiple of the tick size {format_rupees(tick)}.")
+        elif self.price != 0:
+            problems.append(f"{kind.label} orders take no price.")
+        if kind.needs_trigger:
+            if self.trigger_price <= 0:
+                problems.append(f"{kind.label} orders need a trigger price above zero.")
+            elif tick and not is_on_tick(self.trigger_price, tick):
+                problems.append(f"Trigger price must be a multiple of the tick size {format_rupees(tick)}.")
+        elif self.trigger_price != 0:
+            problems.append(f"{kind.label} orders take no trigger price.")
+        if kind is not OrderKind.MARKET and self.ltp <= 0:
+            problems.append("No last traded price yet: wait for a tick before a limit or stop-loss order.")
+        problems.extend(self._stop_rules())
+        return problems
+
+    def _stop_rules(self) -> list[str]:
+        """Exchange rules for stop-loss orders: buy LTP < trigger ≤ price; sell price ≤ trigger < LTP."""
+        if not self.kind.needs_trigger or self.trigger_price <= 0:
+            return []
+        out: list[str] = []
+        buy = self.side is Side.BUY
+        if self.ltp > 0:
+            if buy and not self.trigger_price > self.ltp:
+                out.append(f"A buy stop-loss trigger must be above the LTP {format_rupees(self.ltp)}.")
+            if not buy and not self.trigger_price < self.ltp:
+                out.append(f"A sell stop-loss trigger must be below the LTP {format_rupees(self.ltp)}.")
+        if self.kind is OrderKind.SL and self.price > 0:
+            if buy and not self.trigger_price <= self.price:
+                out.append("A buy stop-loss trigger must not be above its limit price.")
+            if not buy and not self.price <= self.trigger_price:
+                out.append("A sell stop-loss trigger must not be below its limit price.")
+        return out
+
+
+def _to_int(value: Any) -> int | None:
+    """Integers sent as int, float (``20.0``) or string (``"20"``); None when not integral."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        number = float(value) if isinstance(value, str) else value
+        if isinstance(number, float):
+            if not math.isfinite(number) or number != int(number):
+                return None
+            return int(number)
+        if isinstance(number, int):
+            return number
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return None
+
+
+def _to_paisa(value: Any) -> Paisa:
+    """Paisa sent as ``120275.0`` / ``"120275"``; rounds a fractional float to the nearest paisa."""
+    if value is None or isinstance(value, bool):
+        return 0
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return 0
+    return round(number) if math.isfinite(number) else 0
+
+
+def order_number_text(value: Any) -> str | None:
+    """``1300000000111170.0`` → ``"1300000000111170"`` exactly; None when absent, zero or not integral.
+
+    Floats are exact up to 2**53; anything larger that arrives as a float may already have been rounded
+    by the JSON parser, so it is refused rather than stored wrong.
+    """
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        if text.endswith(".0"):
+            text = text[:-2]
+        return text if text.isdigit() and int(text) > 0 else None
+    if isinstance(value, float):
+        if not math.isfinite(value) or value != int(value) or abs(value) > 2**53:
+            return None
+        value = int(value)
+    if isinstance(value, int) and value > 0:
+        return str(value)
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderUpdate:
+    """One parsed ``order_response`` push. ``raw`` keeps the payload untouched for the journal."""
+
+    token: str
+    status: OrderStatus | None
+    status_text: str
+    message: str
+    order_number: str | None
+    side: Side | None
+    kind: OrderKind | None
+    quantity: int | None
+    price: Paisa
+    trigger_price: Paisa
+    executed_price: Paisa
+    symbol: str
+    error: str | None
+    exchange_time: datetime | None
+    last_modified: datetime | None
+    transaction_id: int | None
+    required_margin: float | None
+    raw: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
+
+    @property
+    def reason(self) -> str:
+        """Why a rejection happened, in the best words the payload has."""
+        if self.error:
+            return self.error
+        return self.message or self.status_text
+
+    @classmethod
+    def from_payload(cls, payload: Any) -> OrderUpdate | None:
+        """Parse an ``order_response`` payload; None when it is not an object or has no token."""
+        if not isinstance(payload, dict):
+            return None
+        token = payload.get("token_number")
+        token_text = str(_to_int(token)) if _to_int(token) is not None else (str(token).strip() if token else "")
+        if not token_text:
+            return None
+        kind_text = str(payload.get("market_limit_sl", "")).strip().lower()
+        try:
+            kind: OrderKind | None = OrderKind(kind_text)
+        except ValueError:
+            kind = None
+        error = payload.get("error")
+        status_text = str(payload.get("status", "") or "")
+        req_margin = payload.get("required_margin")
+        try:
+            margin = float(req_margin) if req_margin is not None else None
+        except (TypeError, ValueError):
+            margin = None
+        return cls(
+            token=token_text,
+            status=OrderStatus.from_wire(status_text),
+            status_text=status_text,
+            message=str(payload.get("message") or ""),
+            order_number=order_number_text(payload.get("order_number")),
+            side=Side.from_buy_sell(payload.get("buy_sell")),
+            kind=kind,
+            quantity=_to_int(payload.get("volume")),
+            price=_to_paisa(payload.get("price")),
+            trigger_price=_to_paisa(payload.get("trigger_price")),
+            executed_price=_to_paisa(payload.get("executed_price")),
+            symbol=str(payload.get("symbol") or ""),
+            error=str(error) if error not in (None, "", "null") else None,
+            exchange_time=parse_order_timestamp(payload.get("timestamp")),
+            last_modified=from_nse_seconds(payload.get("last_modified")),
+            transaction_id=_to_int(payload.get("transaction_id")),
+            required_margin=margin,
+            raw=dict(payload),
+        )
+
+    def matches(self, request: OrderRequest) -> bool:
+        """Protocol-notes §6 first-response correlation: same token, side, quantity and price type."""
+        return (
+            self.token == request.token
+            and self.side is request.side
+            and self.quantity == request.quantity
+            and self.kind is request.kind
+        )

@@ -1,0 +1,292 @@
+"""Simulated order engine: validates ``order`` payloads as the exchange would and answers with
+``order_response`` payloads carrying every key of the API doc's examples, with the doc's JSON types.
+
+Life of an order: market → Pending, then Executed at the market after ``fill_delay``; limit → Pending,
+Executed when the market crosses the price; sl/slm → Pending until the trigger, then as limit/market.
+Rejections come as a single ``Rejected`` response (as in the doc's NIFTY example) with the reason in
+``error``: "Invalid Symbol", "Margin limit exceeded", or the field that was wrong.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, time
+from typing import Any
+
+from ..domain.instruments import Instrument, InstrumentMaster
+from ..domain.money import Paisa
+from ..domain.nsetime import IST, format_order_timestamp, to_nse_seconds
+from .market import Market, limit_crossed, trigger_hit
+
+log = logging.getLogger("airalgo.sim.orders")
+
+MSG_CONFIRM = "Order Entry Confirm"
+MSG_EXECUTED = "Your Order has been executed successfully"
+MSG_REJECTED = "Order has been Rejected"
+ERR_SYMBOL = "Invalid Symbol"
+ERR_MARGIN = "Margin limit exceeded"
+
+FIRST_ORDER_NUMBER = 1300000000111170
+
+# Margin as a fraction of notional: intraday equity leverage 5x; index/stock futures about SPAN+exposure.
+MARGIN_RATE = {"EQUITY": 0.20, "FUTIDX": 0.1124, "FUTSTK": 0.18, "OPTIDX": 1.0, "OPTSTK": 1.0}
+
+
+@dataclass(slots=True)
+class SimOrder:
+    """An order the simulator accepted (or rejected), with what it needs to answer about it."""
+
+    order_number: int
+    api_key: str
+    request: dict[str, Any]
+    instrument: Instrument | None
+    buy: bool
+    kind: str
+    quantity: int
+    price: Paisa
+    trigger: Paisa
+    status: str = "Pending"
+    triggered: bool = False
+    required_margin: float = 0.0
+    executed_price: Paisa = 0
+
+
+def _as_int(value: Any) -> int | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and math.isfinite(value) and value == int(value):
+        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    return None
+
+
+class OrderEngine:
+    """Accepts order payloads, answers through ``respond(api_key, payload)``."""
+
+    def __init__(
+        self,
+        master: InstrumentMaster,
+        market: Market,
+        respond: Callable[[str, dict[str, Any]], None],
+        *,
+        margin_limit: Paisa = 50_000_00,
+        fill_delay: float = 0.2,
+        client_id: str = "1234567890",
+        user_id: str = "47241",
+    ) -> None:
+        self.master = master
+        self.market = market
+        self.respond = respond
+        self.margin_limit = margin_limit
+        self.fill_delay = fill_delay
+        self.client_id = client_id
+        self.user_id = user_id
+        self.open_orders: dict[int, SimOrder] = {}
+        self.all_orders: list[SimOrder] = []
+        self._numbers = itertools.count(FIRST_ORDER_NUMBER, 10)
+        self._transactions = itertools.count(11)
+        self._fill_handles: set[asyncio.TimerHandle] = set()
+
+    # ------------------------------------------------------------------ intake
+    def submit(self, api_key: str, payload: dict[str, Any]) -> SimOrder:
+        """Take one ``order`` payload; answers Pending or Rejected at once."""
+        token = str(payload.get("token_number", "")).strip()
+        inst = self.master.get(token)
+        kind = str(payload.get("market_limit_sl", "")).strip().lower()
+        side = str(payload.get("order_type", "")).strip().upper()
+        qty = _as_int(payload.get("quantity"))
+        price = _as_int(payload.get("price"))
+        trigger = _as_int(payload.get("trigger_price"))
+        order = SimOrder(
+            order_number=next(self._numbers),
+            api_key=api_key,
+            request=dict(payload),
+            instrument=inst,
+            buy=side != "S",
+            kind=kind,
+            quantity=qty if qty is not None else 0,
+            price=price or 0,
+            trigger=trigger or 0,
+        )
+        self.all_orders.append(order)
+        error = self._field_error(order, side, payload)
+        if error is None:
+            order.required_margin = self._margin(order)
+            if order.required_margin > self.margin_limit:
+                error = ERR_MARGIN
+        if error is None:
+            error = self._exchange_rule_error(order)
+        if error is not None:
+            order.status = "Rejected"
+            log.info("order %s rejected: %s", order.order_number, error)
+            self._emit(order, "Rejected", MSG_REJECTED, error=error)
+            return order
+        self.open_orders[order.order_number] = order
+        self._emit(order, "Pending", MSG_CONFIRM)
+        if kind == "market":
+            self._schedule_fill(order)
+        else:
+            self.on_market()
+        return order
+
+    def _field_error(self, order: SimOrder, side: str, payload: dict[str, Any]) -> str | None:
+        if order.instrument is None:
+            return ERR_SYMBOL
+        if side not in ("B", "S"):
+            return "Invalid order_type (use B or S)"
+        if order.kind not in ("market", "limit", "sl", "slm"):
+            return "Invalid market_limit_sl (use market, limit, sl or slm)"
+        if payload.get("validity") != "Day":
+            return "Invalid validity (only Day is supported)"
+        if _as_int(payload.get("quantity")) is None or order.quantity <= 0:
+            return "Invalid quantity"
+        for key in ("price", "trigger_price", "ltp"):
+            value = _as_int(payload.get(key, 0))
+            if value is None or value < 0:
+                return f"Invalid {key} (integer paisa expected)"
+        ltp = _as_int(payload.get("ltp", 0)) or 0
+        if order.kind in ("limit", "sl") and order.price <= 0:
+            return "Price is required for limit and stop loss orders"
+        if order.kind in ("sl", "slm") and order.trigger <= 0:
+            return "Trigger price is required for stop loss orders"
+        if order.kind != "market" and ltp <= 0:
+            return "ltp is required for limit and stop loss orders"
+        return None
+
+    def _exchange_rule_error(self, order: SimOrder) -> str | None:
+        inst = order.instrument
+        assert inst is not None
+        if order.quantity % inst.lot_size:
+            return f"Quantity not in multiples of lot size {inst.lot_size}"
+        if order.kind in ("limit", "sl") and order.price % inst.tick_size:
+            return "Price not in multiples of tick size"
+        if order.kind in ("sl", "slm") and order.trigger % inst.tick_size:
+            return "Trigger price not in multiples of tick size"
+        if order.kind == "sl":
+            if order.buy and order.trigger > order.price:
+                return "Trigger price must not be above the limit price for a buy stop loss"
+            if not order.buy and order.trigger < order.price:
+                return "Trigger price must not be below the limit price for a sell stop loss"
+        return None
+
+    def _margin(self, order: SimOrder) -> float:
+        inst = order.instrument
+        assert inst is not None
+        reference = order.price or order.trigger or self.market.ltp(inst.token) or inst.prev_close
+        rate = MARGIN_RATE.get(inst.api_instrument, 1.0)
+        if inst.api_instrument.startswith("OPT") and not order.buy:
+            rate = 1.5  # option writing: notional plus a premium cushion
+        return order.quantity * reference * rate
+
+    # ------------------------------------------------------------------ matching
+    def _schedule_fill(self, order: SimOrder) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._fill(order, self.market.ltp(order.instrument.token) or order.price)  # type: ignore[union-attr]
+            return
+        handle: asyncio.TimerHandle
+
+        def fire() -> None:
+            self._fill_handles.discard(handle)
+            if order.order_number in self.open_orders:
+                assert order.instrument is not None
+                self._fill(order, self.market.ltp(order.instrument.token) or 0)
+
+        handle = loop.call_later(self.fill_delay, fire)
+        self._fill_handles.add(handle)
+
+    def active_tokens(self) -> set[str]:
+        """Tokens with resting orders: the market must keep walking them even if nobody subscribes."""
+        return {o.instrument.token for o in self.open_orders.values() if o.instrument is not None}
+
+    def on_market(self) -> None:
+        """Match resting limit and stop orders against the current market."""
+        for order in list(self.open_orders.values()):
+            if order.kind == "market" or order.instrument is None:
+                continue
+            ltp = self.market.ltp(order.instrument.token)
+            if ltp is None:
+                continue
+            if order.kind in ("sl", "slm") and not order.triggered:
+                if not trigger_hit(order.buy, order.trigger, ltp):
+                    continue
+                order.triggered = True
+                if order.kind == "slm":
+                    self._fill(order, ltp)
+                    continue
+            if limit_crossed(order.buy, order.price, ltp):
+                # a marketable limit trades at the better market price; a resting one at its limit
+                fill = min(ltp, order.price) if order.buy else max(ltp, order.price)
+                self._fill(order, fill)
+
+    def _fill(self, order: SimOrder, price: Paisa) -> None:
+        self.open_orders.pop(order.order_number, None)
+        order.status = "Executed"
+        order.executed_price = price
+        self._emit(order, "Executed", MSG_EXECUTED, executed_price=price)
+
+    def cancel_timers(self) -> None:
+        """Stop scheduled market fills (server shutdown)."""
+        for handle in self._fill_handles:
+            handle.cancel()
+        self._fill_handles.clear()
+
+    # ------------------------------------------------------------------ payloads
+    def _emit(self, order: SimOrder, status: str, message: str, *, error: str | None = None,
+              executed_price: Paisa | None = None) -> None:
+        self.respond(order.api_key, self.payload(order, status, message, error=error, executed_price=executed_price))
+
+    def payload(self, order: SimOrder, status: str, message: str, *, error: str | None = None,
+                executed_price: Paisa | None = None) -> dict[str, Any]:
+        """An ``order_response`` payload with every key and JSON type of the doc's examples."""
+        inst = order.instrument
+        now = datetime.now(IST)
+        req = order.request
+        qty = order.quantity
+        derivative = inst is not None and inst.is_derivative
+        if inst is not None and inst.expiry is not None:
+            expiry = str(to_nse_seconds(datetime.combine(inst.expiry, time(14, 30), tzinfo=IST)))
+        else:
+            expiry = "0"
+        rejected = status == "Rejected"
+        margin = order.required_margin if derivative else 0
+        return {
+            "book_type": "1",
+            "buy_sell": "1" if order.buy else "2",
+            "client_id": self.client_id,
+            "disclosed_volume": qty,
+            "entry_modify_cancel": "0",
+            "error": error,
+            "executed_price": float(executed_price) if executed_price else 0,
+            "expiry_date": expiry,
+            "good_till_date": "0000000000",
+            "instrument": inst.api_instrument if inst else "",
+            "last_modified": "0000000000" if rejected else to_nse_seconds(now),
+            "market_limit_sl": str(req.get("market_limit_sl", "")),
+            "message": message,
+            "net_charges": (margin + 0.031) if rejected and margin else 0.025,
+            "option_type": inst.api_option_type if inst else "",
+            "order_flag": None,
+            "order_number": float(order.order_number),
+            "pnl": 0,
+            "price": float(order.price),
+            "required_margin": margin,
+            "status": status,
+            "strike_price": str(inst.strike // 100 if inst and inst.strike else 0),
+            "symbol": (inst.name or inst.symbol) if inst and derivative else (inst.symbol if inst else ""),
+            "timestamp": format_order_timestamp(now),
+            "token_number": str(req.get("token_number", "")),
+            "transaction_id": next(self._transactions),
+            "trigger_price": float(order.trigger),
+            "user_id": self.user_id,
+            "volume": qty,
+        }
