@@ -52,6 +52,7 @@ class SimOrder:
     trigger: Paisa
     status: str = "Pending"
     triggered: bool = False
+    resting: bool = False  # on the book: a later cross trades at the limit, not at the jumped-to price
     required_margin: float = 0.0
     executed_price: Paisa = 0
 
@@ -224,9 +225,14 @@ class OrderEngine:
                     self._fill(order, ltp)
                     continue
             if limit_crossed(order.buy, order.price, ltp):
-                # a marketable limit trades at the better market price; a resting one at its limit
-                fill = min(ltp, order.price) if order.buy else max(ltp, order.price)
+                # a limit that is marketable on arrival trades at the market; a resting one at its limit
+                if order.resting:
+                    fill = order.price
+                else:
+                    fill = min(ltp, order.price) if order.buy else max(ltp, order.price)
                 self._fill(order, fill)
+            else:
+                order.resting = True
 
     def _fill(self, order: SimOrder, price: Paisa) -> None:
         self.open_orders.pop(order.order_number, None)
