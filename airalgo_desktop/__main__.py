@@ -1,19 +1,49 @@
-"""``python -m airalgo_desktop``: the app and its command-line tools."""
+"""``python -m airalgo_desktop``: the app (default), ``doctor`` and ``stream``."""
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import sys
+
+from .cli import add_connection_flags, doctor, stream
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of the app and its tools."""
+    parser = argparse.ArgumentParser(prog="python -m airalgo_desktop",
+                                     description="AirAlgo Desktop: NSE trading terminal for the AirAlgo API.")
+    add_connection_flags(parser)
+    sub = parser.add_subparsers(dest="command")
+    p_doc = sub.add_parser("doctor", help="check configuration, keyring, token endpoint, join and heartbeat")
+    add_connection_flags(p_doc)
+    p_stream = sub.add_parser("stream", help="print one JSON line per token update")
+    add_connection_flags(p_stream)
+    p_stream.add_argument("tokens", nargs="+", metavar="TOKEN")
+    p_stream.add_argument("--seconds", type=float, default=None, help="exit 0 after this many seconds")
+    p_stream.add_argument("--stall-timeout", type=float, default=None, metavar="S",
+                          help="declare the feed stale after S s without ticks (applies at all hours)")
+    p_stream.add_argument("--heartbeat", type=float, default=None, metavar="S", help=argparse.SUPPRESS)
+    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point (the GUI arrives with the desktop issue; until then --demo runs the simulator)."""
-    args = list(sys.argv[1:] if argv is None else argv)
-    if "--demo" in args:
+    """Entry point."""
+    args = build_parser().parse_args(argv)
+    from .logs import setup_console_logging
+
+    if args.command in ("doctor", "stream"):
+        setup_console_logging("WARNING")
+        try:
+            return asyncio.run(doctor(args) if args.command == "doctor" else stream(args))
+        except KeyboardInterrupt:
+            return 130
+    if args.demo:
         print("AirAlgo Desktop: the window is not built yet; starting the embedded simulator in demo mode.")
         from .sim.__main__ import main as sim_main
 
         return sim_main(["--port", "0"])
-    print("usage: python -m airalgo_desktop --demo", file=sys.stderr)
+    print("The desktop window arrives with the GUI issue; try --demo, doctor or stream.", file=sys.stderr)
     return 2
 
 

@@ -103,6 +103,7 @@ class SimStats:
     joins_ok: int = 0
     joins_failed: int = 0
     tokens_issued: int = 0
+    token_requests: int = 0
     heartbeats: int = 0
     frames_in: int = 0
     malformed_in: int = 0
@@ -327,6 +328,7 @@ class SimServer:
         return self._json_response(404, {"status": "error", "message": f"no route for {route}"})
 
     async def _token_endpoint(self, params: dict[str, str]) -> Response:
+        self.stats.token_requests += 1
         fault = self.token_fault
         if fault is TokenFault.HANG:
             self._token_unhang.clear()

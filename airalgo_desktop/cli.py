@@ -1,0 +1,216 @@
+"""Command-line tools on the same client the app uses: ``doctor`` and ``stream``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import sys
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+
+import httpx
+import orjson
+
+from .api.client import AirAlgoClient, ClientConfig, InsecureTransportError, check_transport
+from .api.events import ChannelError, Event, FeedStale, State, StateChanged, Ticks
+from .api.token import TokenError, fetch_token
+from .config import Config, load_config
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_AUTH = 0, 1, 2, 3
+DEMO_KEY = "demo"
+
+
+def add_connection_flags(parser: argparse.ArgumentParser) -> None:
+    """Flags shared by the app, ``doctor`` and ``stream``."""
+    parser.add_argument("--ws-url", help="websocket URL (overrides WEBSOCKET_SERVER_URL)")
+    parser.add_argument("--token-url", help="token server base URL (overrides TOKEN_SERVER_URL)")
+    parser.add_argument("--api-key", help="API key (overrides API_KEY; visible to other users of this machine "
+                                          "in the process list — prefer the keyring or .env)")
+    parser.add_argument("--allow-insecure", action="store_true",
+                        help="allow plain ws:// and http:// to hosts other than this machine")
+    parser.add_argument("--demo", action="store_true", help="use the embedded simulator (no account needed)")
+
+
+@dataclass
+class Connection:
+    """What a command connects with (and the embedded simulator, in demo mode)."""
+
+    config: Config
+    allow_insecure: bool
+    sim: object | None = None
+
+
+@contextlib.asynccontextmanager
+async def resolve_connection(args: argparse.Namespace) -> AsyncIterator[Connection]:
+    """Config from flags/env/.env/keyring, or an in-process simulator with ``--demo``."""
+    if getattr(args, "demo", False):
+        from .sim.server import SimConfig, SimServer
+
+        sim = SimServer(SimConfig(api_keys=(DEMO_KEY,)))
+        await sim.start()
+        try:
+            cfg = Config(sim.ws_url, sim.base_http, DEMO_KEY,
+                         {k: "demo simulator" for k in ("WEBSOCKET_SERVER_URL", "TOKEN_SERVER_URL", "API_KEY")})
+            yield Connection(cfg, False, sim)
+        finally:
+            await sim.stop()
+        return
+    flags = {"WEBSOCKET_SERVER_URL": args.ws_url, "TOKEN_SERVER_URL": args.token_url, "API_KEY": args.api_key}
+    yield Connection(load_config(flags), args.allow_insecure)
+
+
+def client_config(conn: Connection, **overrides: object) -> ClientConfig:
+    """ClientConfig for a resolved connection."""
+    cfg = conn.config
+    assert cfg.api_key is not None
+    return ClientConfig(cfg.ws_url, cfg.token_url, cfg.api_key, allow_insecure=conn.allow_insecure, **overrides)
+
+
+# ====================================================================== doctor
+class Report:
+    """Collects doctor's checks and prints them as they happen."""
+
+    def __init__(self, out: Callable[[str], None]) -> None:
+        self.out = out
+        self.failed = False
+
+    def ok(self, what: str, detail: str = "") -> None:
+        self.out(f"  [ ok ] {what}" + (f": {detail}" if detail else ""))
+
+    def fail(self, what: str, detail: str, fix: str) -> None:
+        self.failed = True
+        self.out(f"  [FAIL] {what}: {detail}")
+        self.out(f"         fix: {fix}")
+
+    def info(self, what: str, detail: str = "") -> None:
+        self.out(f"  [info] {what}" + (f": {detail}" if detail else ""))
+
+
+def keyring_backend_name() -> tuple[str, bool]:
+    """(backend description, usable) for the keyring in use."""
+    try:
+        import keyring
+        from keyring.backends import fail
+
+        backend = keyring.get_keyring()
+        usable = not isinstance(backend, fail.Keyring) and getattr(backend, "priority", 1) > 0
+        return f"{type(backend).__module__}.{type(backend).__name__}", usable
+    except Exception as exc:
+        return f"unavailable ({type(exc).__name__})", False
+
+
+async def doctor(args: argparse.Namespace, out: Callable[[str], None] = print) -> int:
+    """Check configuration, keyring, token endpoint, websocket join and heartbeat; report with fixes."""
+    report = Report(out)
+    out("AirAlgo Desktop doctor")
+    async with resolve_connection(args) as conn:
+        cfg = conn.config
+        out("Configuration:")
+        for line in cfg.describe():
+            out("  " + line)
+        name, usable = keyring_backend_name()
+        if usable:
+            report.ok("keyring backend", name)
+        else:
+            report.info("keyring backend", f"{name} — the app will keep a key for the session only")
+        for url, kind in ((cfg.ws_url, "WEBSOCKET_SERVER_URL"), (cfg.token_url, "TOKEN_SERVER_URL")):
+            try:
+                check_transport(url, allow_insecure=conn.allow_insecure, kind=kind)
+                report.ok(kind, "transport allowed")
+            except InsecureTransportError as exc:
+                report.fail(kind, str(exc), "use wss:// / https://, or pass --allow-insecure for a test server")
+        if not cfg.api_key:
+            report.fail("API key", "not set", "enter it in the app (Account → API key…), or set API_KEY in .env")
+        if report.failed:
+            return EXIT_FAIL
+        assert cfg.api_key is not None
+        started = time.perf_counter()
+        async with httpx.AsyncClient(timeout=10) as http:
+            try:
+                await fetch_token(http, cfg.token_url, cfg.api_key)
+            except TokenError as exc:
+                report.fail("token endpoint", exc.message, exc.action)
+                return EXIT_AUTH if exc.kind.is_auth else EXIT_FAIL
+        report.ok("token endpoint", f"access token received in {(time.perf_counter() - started) * 1000:.0f} ms")
+        client = AirAlgoClient(client_config(conn, stall_timeout=None))
+        try:
+            started = time.perf_counter()
+            await client.start()
+            try:
+                state = await client.wait_for(lambda s: s.state in (State.JOINED, State.AUTH_FAILED), 20)
+            except TimeoutError:
+                report.fail("websocket join", client.state.describe(), "check WEBSOCKET_SERVER_URL and your network")
+                return EXIT_FAIL
+            if state.state is State.AUTH_FAILED:
+                report.fail("websocket join", state.reason, "re-enter your API key, then run doctor again")
+                return EXIT_AUTH
+            report.ok("websocket join", f"joined in {(time.perf_counter() - started) * 1000:.0f} ms")
+            try:
+                rtt = await client.ping()
+                report.ok("heartbeat", f"round trip {rtt * 1000:.1f} ms")
+            except (TimeoutError, ConnectionError):
+                report.fail("heartbeat", "no reply within 10 s", "the server or a proxy is dropping frames")
+        finally:
+            await client.close()
+    out("All checks passed." if not report.failed else "Some checks failed.")
+    return EXIT_FAIL if report.failed else EXIT_OK
+
+
+# ====================================================================== stream
+async def stream(args: argparse.Namespace, out=sys.stdout, err=sys.stderr) -> int:  # type: ignore[no-untyped-def]
+    """Print one JSON line per token update until ``--seconds`` pass; non-zero on AuthFailed."""
+    overrides: dict[str, object] = {}
+    if args.stall_timeout is not None:
+        overrides.update(stall_timeout=args.stall_timeout, stall_market_hours_only=False)
+    if args.heartbeat is not None:
+        overrides["heartbeat_interval"] = args.heartbeat
+    async with resolve_connection(args) as conn:
+        if not conn.config.api_key:
+            print("error: no API key. Set API_KEY (environment or .env) or store it from the app.", file=err)
+            return EXIT_USAGE
+        try:
+            client = AirAlgoClient(client_config(conn, **overrides))
+        except InsecureTransportError as exc:
+            print(f"error: {exc}", file=err)
+            return EXIT_USAGE
+        done = asyncio.Event()
+        result = {"code": EXIT_OK}
+        dumps = orjson.dumps
+
+        def on_event(event: Event) -> None:
+            if isinstance(event, Ticks):
+                lines = [dumps({"token": token, "ltp": q["ltp"], "ltq": q["ltq"], "ltt": q["ltt"]})
+                         for token, q in event.quotes.items()]
+                try:
+                    out.write(b"\n".join(lines).decode() + "\n")
+                    out.flush()
+                except BrokenPipeError:  # `stream … | head`: the reader is gone, stop quietly
+                    done.set()
+            elif isinstance(event, StateChanged):
+                print(f"state: {event.state.describe()}", file=err, flush=True)
+                if event.state.state is State.AUTH_FAILED:
+                    result["code"] = EXIT_AUTH
+                    done.set()
+            elif isinstance(event, FeedStale):
+                print(f"feed stale: no ticks for {event.seconds:.0f} s; reconnecting with a fresh token",
+                      file=err, flush=True)
+            elif isinstance(event, ChannelError):
+                print(f"server error on {event.event}: {event.reason}", file=err, flush=True)
+
+        client.add_listener(on_event)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, done.set)
+        client.subscribe(args.tokens)
+        await client.start()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(done.wait(), args.seconds)
+        m = client.metrics
+        await client.close()
+        print(f"stream ended: {m.ticks_total} updates, {m.reconnects} reconnects, "
+              f"{m.malformed_frames} malformed frames", file=err, flush=True)
+        return result["code"]

@@ -1,0 +1,81 @@
+"""``doctor`` and ``stream`` as support staff run them (subprocesses against a simulator)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+
+from tests.conftest import TEST_KEY
+
+
+async def run(*args: str, env: dict | None = None, timeout: float = 60) -> tuple[int, str, str]:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "airalgo_desktop", *args,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "API_KEY": "", **(env or {})},
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), timeout)
+    return proc.returncode, out.decode(), err.decode()
+
+
+def env_for(sim, key: str = TEST_KEY) -> dict[str, str]:
+    return {"WEBSOCKET_SERVER_URL": sim.ws_url, "TOKEN_SERVER_URL": sim.base_http, "API_KEY": key}
+
+
+async def test_doctor_passes_against_simulator(sim) -> None:
+    code, out, err = await run("doctor", env=env_for(sim))
+    assert code == 0, out + err
+    for line in ("token endpoint", "websocket join", "heartbeat: round trip", "All checks passed"):
+        assert line in out
+    assert "API_KEY              = set  (from environment)" in out
+    assert TEST_KEY not in out + err
+
+
+async def test_doctor_reports_bad_key_with_fix(sim) -> None:
+    code, out, _err = await run("doctor", env=env_for(sim, "bad-key-zz"))
+    assert code == 3
+    assert "[FAIL] token endpoint: The API key was refused" in out and "fix: Re-enter" in out
+    assert "bad-key-zz" not in out
+
+
+async def test_doctor_reports_unreachable_server() -> None:
+    env = {"WEBSOCKET_SERVER_URL": "ws://127.0.0.1:9/socket/websocket", "TOKEN_SERVER_URL": "http://127.0.0.1:9",
+           "API_KEY": "k-unreachable"}
+    code, out, _ = await run("doctor", env=env)
+    assert code == 1 and "Cannot reach the token server" in out
+
+
+async def test_doctor_refuses_insecure_remote_url() -> None:
+    env = {"WEBSOCKET_SERVER_URL": "ws://example.com/socket/websocket", "TOKEN_SERVER_URL": "https://example.com",
+           "API_KEY": "k"}
+    code, out, _ = await run("doctor", env=env)
+    assert code == 1 and "not encrypted" in out
+
+
+async def test_stream_prints_json_lines_and_exits_zero(sim) -> None:
+    code, out, err = await run("stream", "22", "2885", "--seconds", "1.5", env=env_for(sim))
+    assert code == 0, err
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert lines and {line["token"] for line in lines} == {"22", "2885"}
+    assert set(lines[0]) == {"token", "ltp", "ltq", "ltt"} and isinstance(lines[0]["ltp"], int)
+    assert "state: Joined" in err and "stream ended" in err
+
+
+async def test_stream_exits_nonzero_on_auth_failed(sim) -> None:
+    code, out, err = await run("stream", "22", "--seconds", "10", env=env_for(sim, "nope-key-1"))
+    assert code == 3 and out == "" and "Authentication failed" in err
+
+
+async def test_stream_survives_drops(sim) -> None:
+    async def dropper() -> None:
+        for _ in range(3):
+            await asyncio.sleep(0.8)
+            sim.drop_all()
+
+    task = asyncio.create_task(dropper())
+    code, out, err = await run("stream", "22", "--seconds", "3.5", env=env_for(sim))
+    await task
+    assert code == 0
+    assert err.count("Reconnecting") >= 3 and len(out.splitlines()) > 10

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from airalgo_desktop.config import DEFAULT_TOKEN_URL, DEFAULT_WS_URL, load_config
+
+
+def test_precedence_flag_env_dotenv_keyring_default(tmp_path: Path) -> None:
+    cwd = tmp_path / "cwd"
+    user = tmp_path / "user"
+    cwd.mkdir()
+    user.mkdir()
+    (cwd / ".env").write_text(
+        "WEBSOCKET_SERVER_URL=ws://127.0.0.1:1/socket/websocket\nAPI_KEY=<Paste your API Key here>\n"
+    )
+    (user / ".env").write_text("TOKEN_SERVER_URL=http://127.0.0.1:2\nAPI_KEY=user-dotenv-key\n")
+    cfg = load_config({}, env={}, cwd=cwd, user_config_dir=user, keyring_getter=lambda: "ring-key")
+    assert cfg.ws_url == "ws://127.0.0.1:1/socket/websocket"
+    assert cfg.sources["WEBSOCKET_SERVER_URL"].startswith(".env (") and str(cwd) in cfg.sources["WEBSOCKET_SERVER_URL"]
+    assert cfg.token_url == "http://127.0.0.1:2" and str(user) in cfg.sources["TOKEN_SERVER_URL"]
+    assert cfg.api_key == "user-dotenv-key"  # the placeholder in the first .env does not count
+    env = {"API_KEY": "env-key", "TOKEN_SERVER_URL": "http://127.0.0.1:3"}
+    cfg = load_config({"API_KEY": "flag-key"}, env=env, cwd=cwd, user_config_dir=user, keyring_getter=lambda: None)
+    assert (cfg.api_key, cfg.sources["API_KEY"]) == ("flag-key", "command-line flag")
+    assert (cfg.token_url, cfg.sources["TOKEN_SERVER_URL"]) == ("http://127.0.0.1:3", "environment")
+
+
+def test_keyring_then_defaults(tmp_path: Path) -> None:
+    cfg = load_config({}, env={}, cwd=tmp_path, user_config_dir=tmp_path, keyring_getter=lambda: "ring-key")
+    assert (cfg.api_key, cfg.sources["API_KEY"]) == ("ring-key", "OS keyring")
+    assert (cfg.ws_url, cfg.token_url) == (DEFAULT_WS_URL, DEFAULT_TOKEN_URL)
+    assert cfg.sources["WEBSOCKET_SERVER_URL"] == "default"
+    empty = load_config({}, env={}, cwd=tmp_path, user_config_dir=tmp_path, keyring_getter=lambda: None)
+    assert empty.api_key is None
+
+
+def test_describe_never_shows_the_key(tmp_path: Path) -> None:
+    cfg = load_config(
+        {"API_KEY": "super-secret-key"}, env={}, cwd=tmp_path, user_config_dir=tmp_path, keyring_getter=lambda: None
+    )
+    text = "\n".join(cfg.describe())
+    assert "super-secret-key" not in text and "API_KEY              = set" in text
