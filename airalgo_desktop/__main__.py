@@ -24,6 +24,13 @@ def build_parser() -> argparse.ArgumentParser:
     p_stream.add_argument("--stall-timeout", type=float, default=None, metavar="S",
                           help="declare the feed stale after S s without ticks (applies at all hours)")
     p_stream.add_argument("--heartbeat", type=float, default=None, metavar="S", help=argparse.SUPPRESS)
+    gui = parser.add_argument_group("desktop app")
+    gui.add_argument("--screenshot", metavar="PATH", help="save a grab of the main window once ticks have arrived "
+                                                         "(or at --quit-after), then quit")
+    gui.add_argument("--quit-after", type=float, metavar="S", help="quit cleanly after S seconds")
+    gui.add_argument("--stall-timeout", type=float, default=None, metavar="S",
+                     help="declare the feed stale after S s without ticks (applies at all hours)")
+    gui.add_argument("--home", help=argparse.SUPPRESS)  # all files under one folder (tests); or AIRALGO_HOME
     return parser
 
 
@@ -38,13 +45,9 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(doctor(args) if args.command == "doctor" else stream(args))
         except KeyboardInterrupt:
             return 130
-    if args.demo:
-        print("AirAlgo Desktop: the window is not built yet; starting the embedded simulator in demo mode.")
-        from .sim.__main__ import main as sim_main
+    from .app import main as app_main
 
-        return sim_main(["--port", "0"])
-    print("The desktop window arrives with the GUI issue; try --demo, doctor or stream.", file=sys.stderr)
-    return 2
+    return app_main(args)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,470 @@
+"""Composition root: settings, logging, keyring, one qasync loop for Qt and the client, the window, the session.
+
+Everything that talks to the network enters the GUI here, in one place (:meth:`Application._on_event`); ticks go
+to the :class:`MarketStore` only, and a ~30 Hz timer hands the dirty tokens to the views.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QSettings, QStandardPaths, QTimer, QUrl
+from PySide6.QtGui import QDesktopServices, QGuiApplication, QIcon
+from PySide6.QtWidgets import QApplication, QFileDialog
+
+from . import APP_NAME, __version__
+from . import config as app_config
+from .api.client import AirAlgoClient, ClientConfig, InsecureTransportError
+from .api.events import ChannelError, ConnectionState, Event, FeedStale, State, StateChanged, Ticks
+from .domain.instruments import InstrumentMaster, load_csv, load_sample
+from .domain.money import format_rupees
+from .domain.orders import OrderRequest, OrderStatus, Side
+from .keystore import KeyStore
+from .logs import register_secret, setup_file_logging
+from .resources import resource_path
+from .services.orders import OrderRecord, OrderService
+from .store.market import MarketStore
+from .ui import theme
+from .ui.dialogs import AboutDialog, ApiKeyDialog, ShortcutsDialog
+from .ui.main_window import MainWindow
+from .ui.ticket import OrderTicket
+
+log = logging.getLogger("airalgo.app")
+REFRESH_MS = 33  # ≈ 30 Hz coalesced repaint
+STATUS_MS = 250
+DEMO_KEY = "demo"
+
+
+@dataclass
+class Paths:
+    """Where the app writes. ``AIRALGO_HOME`` (or ``--home``) puts everything under one folder."""
+
+    config: Path
+    data: Path
+    logs: Path
+    settings_file: Path | None
+
+    @classmethod
+    def resolve(cls, home: str | None = None) -> Paths:
+        """Platform folders, or all under ``home``."""
+        home = home or os.environ.get("AIRALGO_HOME")
+        if home:
+            base = Path(home)
+            return cls(base / "config", base / "data", base / "logs", base / "config" / "settings.ini")
+        return cls(app_config.config_dir(), app_config.data_dir(), app_config.log_dir(), None)
+
+    def settings(self) -> QSettings:
+        """QSettings in the platform's place (registry, plist, ini) or the ini under ``home``."""
+        if self.settings_file is not None:
+            self.settings_file.parent.mkdir(parents=True, exist_ok=True)
+            return QSettings(str(self.settings_file), QSettings.Format.IniFormat)
+        return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "AirAlgo", APP_NAME)
+
+
+def app_icon() -> QIcon:
+    """The app icon (SVG with PNG fallbacks for every size)."""
+    icon = QIcon()
+    for name in ("icon.svg", "icon-256.png", "icon-64.png", "icon-32.png"):
+        path = resource_path(name)
+        if path.exists():
+            icon.addFile(str(path))
+    return icon
+
+
+@dataclass
+class Session:
+    """One connection: the client and the order service on top of it."""
+
+    client: AirAlgoClient
+    orders: OrderService
+
+
+class Application(QObject):
+    """Owns the window, the session and the timers; turns window intents into service calls."""
+
+    def __init__(self, args: argparse.Namespace, paths: Paths, keystore: KeyStore | None = None) -> None:
+        super().__init__()
+        self.args = args
+        self.paths = paths
+        self.keystore = keystore or KeyStore()
+        self.settings = paths.settings()
+        self.store = MarketStore()
+        self.master = self._load_master()
+        self.session: Session | None = None
+        self.sim = None
+        self.demo = bool(getattr(args, "demo", False))
+        self._quit = asyncio.Event()
+        self._exit_code = 0
+        self._screenshot_done = False
+        self._first_tick_at: float | None = None
+        self._tasks: set[asyncio.Task] = set()  # type: ignore[type-arg]
+        self.window = MainWindow(self.master, self.store, self.settings, demo=self.demo, icon=app_icon())
+        self.ticket = OrderTicket(self.master, self.store, self.settings, self._submit, self._check, self.window)
+        self._wire_window()
+        self.refresh_timer = QTimer(self)
+        self.refresh_timer.setInterval(REFRESH_MS)
+        self.refresh_timer.timeout.connect(self.refresh)
+        self.status_timer = QTimer(self)
+        self.status_timer.setInterval(STATUS_MS)
+        self.status_timer.timeout.connect(self._update_status)
+
+    # ---------------------------------------------------------------- set-up
+    def _load_master(self) -> InstrumentMaster:
+        master = load_sample()
+        extra = self.settings.value("instruments/csv")
+        if extra and Path(str(extra)).is_file():
+            try:
+                report = load_csv(str(extra))
+                master.merge(report.master)
+                log.info("instrument CSV %s: %s", extra, report.summary())
+            except (OSError, ValueError) as exc:
+                log.warning("could not load instrument CSV %s: %s", extra, exc)
+        return master
+
+    def _wire_window(self) -> None:
+        w = self.window
+        a = w.actions_
+        w.buyRequested.connect(lambda token: self.open_ticket(token, Side.BUY))
+        w.sellRequested.connect(lambda token: self.open_ticket(token, Side.SELL))
+        w.closing.connect(self.request_quit)
+        a.connect("api_key", lambda: self.ask_for_key())
+        a.connect("forget_key", self.forget_key)
+        a.connect("reconnect", self.reconnect)
+        a.connect("import_csv", self.import_csv)
+        a.connect("export_orders", self.export_orders)
+        a.connect("shortcuts", lambda: ShortcutsDialog(a.table(), w).open())
+        a.connect("open_logs", lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.paths.logs))))
+        a.connect("about", lambda: AboutDialog(self.keystore.backend_name(), str(self.paths.logs), w).open())
+
+    # ---------------------------------------------------------------- life cycle
+    async def run(self) -> int:
+        """Show the window, connect, run until quit, shut down cleanly. Returns the exit code."""
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.aboutToQuit.connect(self.request_quit)
+        self.window.show()
+        self.refresh_timer.start()
+        self.status_timer.start()
+        if self.args.quit_after:
+            QTimer.singleShot(int(self.args.quit_after * 1000), self._quit_after)
+        try:
+            await self._start_connection()
+        except Exception:
+            log.exception("start-up failed")
+            self.window.show_message("Start-up failed; see the log (Help → Open log folder).", 0)
+        await self._quit.wait()
+        await self.shutdown()
+        return self._exit_code
+
+    async def _start_connection(self) -> None:
+        if self.demo:
+            from .sim.server import SimConfig, SimServer
+
+            self.sim = SimServer(SimConfig(api_keys=(DEMO_KEY,)))
+            await self.sim.start()
+            await self.connect(ClientConfig(self.sim.ws_url, self.sim.base_http, DEMO_KEY))
+            self.window.show_message("Demo mode: an embedded simulator plays the market. No real orders.", 0)
+            return
+        flags = {"WEBSOCKET_SERVER_URL": self.args.ws_url, "TOKEN_SERVER_URL": self.args.token_url,
+                 "API_KEY": self.args.api_key}
+        cfg = await asyncio.to_thread(app_config.load_config, flags, keyring_getter=self.keystore.load)
+        self.config = cfg
+        for line in cfg.describe():
+            log.info("config: %s", line)
+        if cfg.api_key:
+            await self.connect(self._client_config(cfg.api_key))
+        else:
+            self.ask_for_key()
+
+    def _client_config(self, api_key: str) -> ClientConfig:
+        cfg = self.config
+        overrides = {}
+        if getattr(self.args, "stall_timeout", None) is not None:
+            overrides = {"stall_timeout": self.args.stall_timeout, "stall_market_hours_only": False}
+        return ClientConfig(cfg.ws_url, cfg.token_url, api_key, allow_insecure=self.args.allow_insecure, **overrides)
+
+    async def connect(self, client_config: ClientConfig) -> None:
+        """Replace the session with a new connection."""
+        await self._end_session()
+        try:
+            client = AirAlgoClient(client_config)
+        except InsecureTransportError as exc:
+            self.window.banner.show_message(str(exc), "Settings…", self.ask_for_key)
+            return
+        client.add_listener(self._on_event)
+        orders = OrderService(client, self.master)
+        orders.add_listener(self._on_order)
+        self.session = Session(client, orders)
+        self.window.watchlist.set_subscriber(client)
+        await client.start()
+
+    async def _end_session(self) -> None:
+        session, self.session = self.session, None
+        if session is not None:
+            self.window.watchlist.set_subscriber(None)
+            await session.client.close()
+
+    def request_quit(self) -> None:
+        """Leave at the next loop turn (window closed, Quit, OS logout, Ctrl+C)."""
+        self._quit.set()
+
+    def _quit_after(self) -> None:
+        if self.args.screenshot and not self._screenshot_done:
+            self.take_screenshot()
+        self.request_quit()
+
+    async def shutdown(self) -> None:
+        """Leave the channel, close the socket, stop the simulator; no pending tasks left behind."""
+        self.refresh_timer.stop()
+        self.status_timer.stop()
+        self.window.save_layout()
+        await self._end_session()
+        if self.sim is not None:
+            await self.sim.stop()
+            self.sim = None
+        self.ticket.close()
+        self.window.hide()
+        log.info("shut down cleanly")
+
+    # ---------------------------------------------------------------- events (single ingress)
+    def _on_event(self, event: Event) -> None:
+        if isinstance(event, Ticks):
+            self.store.apply(event.quotes)
+            if self._first_tick_at is None:
+                self._first_tick_at = time.monotonic()
+            return
+        w = self.window
+        if isinstance(event, StateChanged):
+            state = event.state
+            w.connection.set_state(state, self.session.client.now() if self.session else 0.0)
+            if state.state is State.AUTH_FAILED:
+                w.banner.show_message(f"{state.reason}", "Enter API key…",
+                                      lambda: self.ask_for_key(state.reason))
+            elif state.state is State.JOINED and w.banner.button.text() == "Enter API key…":
+                w.banner.hide()
+            if state.state is State.JOINED and self.session is not None:
+                self._spawn(self._measure_heartbeat(self.session.client))
+            if self.ticket.isVisible():
+                self.ticket.revalidate()
+        elif isinstance(event, FeedStale):
+            w.show_message(f"No ticks for {event.seconds:.0f} s: reconnecting with a fresh token.")
+        elif isinstance(event, ChannelError):
+            w.show_message(f"Server said: {event.reason} ({event.event})")
+
+    def _on_order(self, record: OrderRecord) -> None:
+        self.window.order_model.upsert(record)
+        self.ticket.follow(record)
+        if record.status is OrderStatus.EXECUTED and record.final_at is not None:
+            self.window.show_message(f"Executed: {record.request.side.label} {record.request.quantity} "
+                                     f"{record.symbol} at {format_rupees(record.executed_price)}")
+        elif record.status is OrderStatus.REJECTED:
+            self.window.show_message(f"Rejected: {record.symbol}: {record.message}")
+        elif record.status is OrderStatus.UNKNOWN:
+            self.window.show_message(f"{record.symbol}: order not confirmed (connection lost). It was not resent.")
+
+    # ---------------------------------------------------------------- timers
+    def refresh(self) -> None:
+        """The coalesced repaint: hand the dirty tokens to the visible views."""
+        dirty = self.store.take_dirty()
+        if dirty:
+            self.window.watchlist.refresh(dirty)
+            panel = self.window.instrument_panel
+            if panel.token in dirty:
+                panel.refresh()
+            if self.ticket.instrument is not None and self.ticket.instrument.token in dirty:
+                self.ticket.refresh_ltp()
+        else:
+            self.window.watchlist.refresh(dirty)  # lets finished flashes fade
+        if self.args.screenshot and not self._screenshot_done and self._first_tick_at is not None \
+                and time.monotonic() - self._first_tick_at > 1.5:
+            self.take_screenshot()
+            if not self.args.quit_after:
+                self.request_quit()
+
+    async def _measure_heartbeat(self, client: AirAlgoClient) -> None:
+        """One heartbeat right after joining, so the status bar has a latency before the 30 s beat."""
+        with contextlib.suppress(TimeoutError, ConnectionError, RuntimeError):
+            await client.ping()
+
+    def _update_status(self) -> None:
+        if self.session is not None:
+            client = self.session.client
+            self.window.connection.update_figures(client.metrics, client.now())
+
+    def take_screenshot(self) -> None:
+        """Save a grab of the main window to ``--screenshot``."""
+        self._screenshot_done = True
+        path = Path(self.args.screenshot)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        ok = self.window.grab().save(str(path))
+        log.info("screenshot %s: %s", path, "saved" if ok else "FAILED")
+        if not ok:
+            self._exit_code = 1
+
+    # ---------------------------------------------------------------- intents
+    def _spawn(self, coro) -> asyncio.Task:  # type: ignore[no-untyped-def, type-arg]
+        """Run a coroutine from a slot, keeping a reference and logging its failure."""
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+
+        def done(t: asyncio.Task) -> None:  # type: ignore[type-arg]
+            self._tasks.discard(t)
+            if not t.cancelled() and t.exception() is not None:
+                log.error("background task failed", exc_info=t.exception())
+
+        task.add_done_callback(done)
+        return task
+
+    def _check(self, request: OrderRequest) -> list[str]:
+        if self.session is None:
+            return [*request.validate(self.master.get(request.token)), "Not connected."]
+        return self.session.orders.check(request)
+
+    def _submit(self, request: OrderRequest) -> OrderRecord:
+        if self.session is None:
+            raise RuntimeError("not connected")
+        return self.session.orders.place(request)
+
+    def open_ticket(self, token: str, side: Side) -> None:
+        """F1/F2/double-click/context menu."""
+        if not self.ticket.open_for(token, side):
+            self.window.show_message(f"Token {token} is not in the instrument master.")
+            return
+        self.ticket.refresh_ltp()
+
+    def ask_for_key(self, message: str = "") -> None:
+        """Open the API key dialog (non-blocking)."""
+        if self.demo:
+            self.window.show_message("Demo mode uses the simulator's key; restart without --demo to use yours.")
+            return
+        dialog = ApiKeyDialog(self.window, secure_keyring=self.keystore.secure, message=message)
+        dialog.keyEntered.connect(lambda key: self._spawn(self._key_entered(key)))
+        dialog.open()
+
+    async def _key_entered(self, key: str) -> None:
+        register_secret(key)
+        result = await asyncio.to_thread(self.keystore.save, key)
+        if not result.persisted:
+            self.window.banner.show_message(result.message, "OK", self.window.banner.hide, error=False)
+        else:
+            self.window.show_message(result.message)
+        if not hasattr(self, "config"):
+            self.config = app_config.load_config({}, keyring_getter=lambda: None)
+        await self.connect(self._client_config(key))
+
+    def forget_key(self) -> None:
+        """Delete the key from the keyring and disconnect."""
+        async def forget() -> None:
+            await asyncio.to_thread(self.keystore.forget)
+            await self._end_session()
+            self.window.connection.set_state(ConnectionState(State.DISCONNECTED), 0.0)
+            self.window.banner.show_message("API key forgotten. Enter a key to connect again.", "Enter API key…",
+                                            self.ask_for_key, error=False)
+
+        self._spawn(forget())
+
+    def reconnect(self) -> None:
+        """Account → Reconnect."""
+        if self.session is not None:
+            self.session.client.reconnect()
+        else:
+            self.ask_for_key()
+
+    def import_csv(self) -> None:
+        """File → Import instruments CSV (parsed off the UI thread)."""
+        dialog = QFileDialog(self.window, "Import instrument CSV")
+        dialog.setNameFilter("CSV files (*.csv);;All files (*)")
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.fileSelected.connect(lambda path: self._spawn(self.load_instruments(Path(path))))
+        dialog.open()
+
+    async def load_instruments(self, path: Path) -> None:
+        """Merge an instrument CSV into the master; report junk rows."""
+        try:
+            report = await asyncio.to_thread(load_csv, path)
+        except (OSError, ValueError, UnicodeDecodeError) as exc:
+            self.window.banner.show_message(f"Could not import {path.name}: {exc}", "OK", self.window.banner.hide)
+            return
+        changed = self.master.merge(report.master)
+        self.settings.setValue("instruments/csv", str(path))
+        for problem in report.problems[:200]:
+            log.warning("%s: %s", path.name, problem)
+        text = f"{path.name}: {report.summary()} ({changed} new or changed)."
+        if report.problems:
+            first = "; ".join(str(p) for p in report.problems[:3])
+            self.window.banner.show_message(f"{text} Skipped rows — {first}{' …' if len(report.problems) > 3 else ''}"
+                                            " (all listed in the log).", "OK", self.window.banner.hide, error=False)
+        else:
+            self.window.show_message(text)
+        for model in self.window.watchlist.models:
+            model.refresh_all()
+
+    def export_orders(self) -> None:
+        """File → Export order book CSV."""
+        dialog = QFileDialog(self.window, "Export order book")
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setNameFilter("CSV files (*.csv)")
+        dialog.setDefaultSuffix("csv")
+        docs = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+        dialog.selectFile(str(Path(docs) / f"orders-{time.strftime('%Y%m%d')}.csv"))
+
+        def save(path: str) -> None:
+            try:
+                rows = self.window.order_book.export_csv(Path(path))
+                self.window.show_message(f"Exported {rows} orders to {path}.")
+            except OSError as exc:
+                self.window.banner.show_message(f"Could not write {path}: {exc.strerror}", "OK",
+                                                self.window.banner.hide)
+
+        dialog.fileSelected.connect(save)
+        dialog.open()
+
+
+def _install_signal_handlers(app: Application) -> None:
+    """Ctrl+C / SIGTERM quit cleanly (the refresh timer gives Python a chance to run the handler)."""
+    def handler(_signum: int, _frame: object) -> None:
+        app.request_quit()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(ValueError, OSError):
+            signal.signal(sig, handler)
+
+
+def main(args: argparse.Namespace) -> int:
+    """Start the desktop app."""
+    paths = Paths.resolve(getattr(args, "home", None))
+    log_file = setup_file_logging(paths.logs, console=bool(os.environ.get("AIRALGO_LOG_CONSOLE")))
+    log.info("%s %s starting (%s)", APP_NAME, __version__, "demo" if args.demo else "live")
+    QGuiApplication.setApplicationName(APP_NAME)
+    QGuiApplication.setOrganizationName("AirAlgo")
+    QGuiApplication.setApplicationVersion(__version__)
+    QGuiApplication.setDesktopFileName("airalgo-desktop")
+    qt_app = QApplication.instance() or QApplication(sys.argv[:1])
+    qt_app.setQuitOnLastWindowClosed(False)  # we quit ourselves, after a clean shutdown
+    qt_app.setWindowIcon(app_icon())
+    settings = paths.settings()
+    theme.apply_theme(qt_app, theme.ThemeChoice(str(settings.value("ui/theme", "system"))))
+    import qasync
+
+    async def run() -> int:
+        application = Application(args, paths)
+        _install_signal_handlers(application)
+        return await application.run()
+
+    try:
+        code = qasync.run(run())
+    except Exception:
+        log.exception("fatal error")
+        print(f"AirAlgo Desktop stopped after an error; details in {log_file}", file=sys.stderr)
+        return 1
+    log.info("exit %s", code)
+    return code

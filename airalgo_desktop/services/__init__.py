@@ -1,0 +1,1 @@
+"""Glue without widgets: order placement and tracking on top of the client."""

@@ -1,0 +1,171 @@
+"""Orders from ticket to answer: validate → journal → send once → correlate → journal → tell the views.
+
+The service owns the list of this session's orders (the order book's rows). Listeners are called with the
+:class:`OrderRecord` after every change, *after* the journal has it (when a journal is attached).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from ..api.client import AirAlgoClient, NotConnectedError, OrderValidationError
+from ..api.events import Event, OrderEvent, OrderUnknown, OrderWritten
+from ..domain.instruments import InstrumentMaster
+from ..domain.money import Paisa
+from ..domain.nsetime import now_ist
+from ..domain.orders import OrderRequest, OrderStatus, OrderUpdate
+
+log = logging.getLogger("airalgo.services.orders")
+
+
+class Journal(Protocol):
+    """What the service needs from an order journal (the SQLite one lives in ``store/``)."""
+
+    def record_sent(self, record: OrderRecord) -> None: ...
+    def record_update(self, record: OrderRecord, update: OrderUpdate | None, raw: dict[str, Any] | None) -> None: ...
+
+
+@dataclass
+class OrderRecord:
+    """One order as the order book shows it."""
+
+    local_id: str
+    request: OrderRequest
+    symbol: str
+    created: datetime
+    status: OrderStatus = OrderStatus.SENT
+    message: str = ""
+    order_number: str | None = None
+    executed_price: Paisa = 0
+    exchange_time: datetime | None = None
+    sent_at: float | None = None
+    written_at: float | None = None
+    pending_at: float | None = None
+    final_at: float | None = None
+    history: list[str] = field(default_factory=list)
+
+    @property
+    def is_open(self) -> bool:
+        """Sent, Pending or Unknown."""
+        return self.status.is_open
+
+
+class OrderService:
+    """Places orders through the client and keeps their records up to date."""
+
+    def __init__(self, client: AirAlgoClient, master: InstrumentMaster, journal: Journal | None = None,
+                 clock: Callable[[], float] | None = None) -> None:
+        self.client = client
+        self.master = master
+        self.journal = journal
+        self.clock = clock or client.now
+        self.records: dict[str, OrderRecord] = {}
+        self._by_number: dict[str, str] = {}
+        self._listeners: list[Callable[[OrderRecord], None]] = []
+        client.add_listener(self._on_client_event)
+
+    def add_listener(self, listener: Callable[[OrderRecord], None]) -> None:
+        """Call ``listener(record)`` whenever a record is added or changes."""
+        self._listeners.append(listener)
+
+    def _notify(self, record: OrderRecord) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(record)
+            except Exception:
+                log.exception("order listener failed")
+
+    def check(self, request: OrderRequest) -> list[str]:
+        """Every reason the ticket cannot be sent now (validation, connection)."""
+        problems = request.validate(self.master.get(request.token))
+        if not self.client.state.joined:
+            problems.append(f"Not connected ({self.client.state.describe()}).")
+        return problems
+
+    def place(self, request: OrderRequest) -> OrderRecord:
+        """Validate, journal, send once. Raises OrderValidationError / NotConnectedError with nothing sent."""
+        instrument = self.master.get(request.token)
+        problems = request.validate(instrument)
+        if problems:
+            raise OrderValidationError(problems)
+        if not self.client.state.joined:
+            raise NotConnectedError(f"not connected ({self.client.state.describe()}): the order was not sent")
+        local_id = self.client.new_local_id()
+        record = OrderRecord(local_id, request, instrument.display if instrument else request.token, now_ist(),
+                             sent_at=self.clock())
+        record.history.append("Sent")
+        self.records[local_id] = record
+        if self.journal is not None:
+            self.journal.record_sent(record)  # before the frame exists: a crash now still leaves a trace
+        self.client.place_order(request, instrument, local_id=local_id)
+        self._notify(record)
+        return record
+
+    def adopt(self, record: OrderRecord) -> None:
+        """Show and follow an order from an earlier run (journal recovery); nothing is sent."""
+        self.records[record.local_id] = record
+        if record.order_number:
+            self._by_number[record.order_number] = record.local_id
+        if record.status.is_open:
+            self.client.machine.track_order(record.local_id, record.request, order_number=record.order_number)
+        self._notify(record)
+
+    def _on_client_event(self, event: Event) -> None:
+        if isinstance(event, OrderEvent):
+            self._on_update(event.local_id, event.update)
+        elif isinstance(event, OrderUnknown):
+            record = self.records.get(event.local_id)
+            if record is not None and record.status is OrderStatus.SENT:
+                record.status = OrderStatus.UNKNOWN
+                record.message = "Not confirmed: the connection dropped before an answer. Not resent."
+                record.history.append("Unknown")
+                if self.journal is not None:
+                    self.journal.record_update(record, None, None)
+                self._notify(record)
+        elif isinstance(event, OrderWritten):
+            record = self.records.get(event.local_id)
+            if record is not None:
+                record.written_at = event.at
+
+    def _on_update(self, local_id: str | None, update: OrderUpdate) -> None:
+        if local_id is None and update.order_number:
+            local_id = self._by_number.get(update.order_number)
+        record = self.records.get(local_id) if local_id else None
+        if record is None:
+            # an order this session did not place (another terminal, or before a restart): show it anyway
+            local_id = f"X{update.order_number or len(self.records) + 1}"
+            record = self.records.get(local_id)
+            if record is None:
+                from ..domain.orders import OrderKind, Side
+
+                request = OrderRequest(update.token, update.side or Side.BUY, update.kind or OrderKind.MARKET,
+                                       update.quantity or 0, price=update.price, trigger_price=update.trigger_price)
+                inst = self.master.get(update.token)
+                record = OrderRecord(local_id, request, inst.display if inst else (update.symbol or update.token),
+                                     update.exchange_time or now_ist())
+                self.records[local_id] = record
+        now = self.clock()
+        if update.order_number:
+            record.order_number = update.order_number
+            self._by_number[update.order_number] = record.local_id
+        status = update.status
+        if status is None:
+            record.message = f"Unrecognised status {update.status_text!r}: {update.message}"
+        elif not (record.status.is_final and not status.is_final):  # never step back from a final state
+            record.status = status
+            record.message = update.reason if status is OrderStatus.REJECTED else update.message
+        if status is OrderStatus.PENDING and record.pending_at is None:
+            record.pending_at = now
+        if status is not None and status.is_final and record.final_at is None:
+            record.final_at = now
+        if update.executed_price:
+            record.executed_price = update.executed_price
+        record.exchange_time = update.exchange_time or record.exchange_time
+        record.history.append(update.status_text or "?")
+        if self.journal is not None:
+            self.journal.record_update(record, update, update.raw)
+        self._notify(record)

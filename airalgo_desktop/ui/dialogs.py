@@ -1,0 +1,120 @@
+"""Dialogs: API key entry, keyboard shortcuts, about. All opened with ``open()`` (never ``exec()``)."""
+
+from __future__ import annotations
+
+import platform
+
+from PySide6 import __version__ as pyside_version
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .. import APP_NAME, __version__
+
+
+class ApiKeyDialog(QDialog):
+    """Masked key entry. Emits ``keyEntered(key)``; the caller stores it (keyring or session only)."""
+
+    keyEntered = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None, *, secure_keyring: bool = True, message: str = "") -> None:
+        super().__init__(parent)
+        self.setObjectName("api_key_dialog")
+        self.setWindowTitle("AirAlgo API key")
+        self.setModal(True)
+        intro = QLabel(
+            "Paste the API key from your AirAlgo account. It is stored in the OS keyring "
+            "(Credential Locker, Keychain or Secret Service) and never written to a file or a log.", self)
+        intro.setWordWrap(True)
+        self.message = QLabel(message, self)
+        self.message.setObjectName("api_key_message")
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("color: #d83a3a;")
+        self.message.setVisible(bool(message))
+        self.edit = QLineEdit(self)
+        self.edit.setObjectName("api_key_edit")
+        self.edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.edit.setPlaceholderText("API key")
+        show = QAction("Show", self.edit)
+        show.setCheckable(True)
+        show.toggled.connect(lambda on: self.edit.setEchoMode(
+            QLineEdit.EchoMode.Normal if on else QLineEdit.EchoMode.Password))
+        self.edit.addAction(show, QLineEdit.ActionPosition.TrailingPosition)
+        self.remember = QCheckBox("Remember in the OS keyring", self)
+        self.remember.setChecked(secure_keyring)
+        self.remember.setEnabled(False)
+        if not secure_keyring:
+            self.remember.setText("No OS keyring available: the key will be kept for this session only")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        self.ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok.setText("Connect")
+        self.ok.setEnabled(False)
+        self.edit.textChanged.connect(lambda text: self.ok.setEnabled(bool(text.strip())))
+        buttons.accepted.connect(self._accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        for widget in (intro, self.message, self.edit, self.remember, buttons):
+            layout.addWidget(widget)
+        self.setMinimumWidth(420)
+
+    def _accept(self) -> None:
+        key = self.edit.text().strip()
+        if key:
+            self.edit.clear()  # do not keep the secret in the widget
+            self.keyEntered.emit(key)
+            self.accept()
+
+
+class ShortcutsDialog(QDialog):
+    """Every shortcut in the action registry."""
+
+    def __init__(self, rows: list[tuple[str, str]], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Keyboard shortcuts")
+        extra = [("Send ticket / confirm", "Enter"), ("Close ticket / back", "Esc"),
+                 ("Copy order-book rows", "Ctrl+C"), ("Step price by tick", "↑ / ↓ in a price field")]
+        table = QTableWidget(len(rows) + len(extra), 2, self)
+        table.setHorizontalHeaderLabels(["Action", "Shortcut"])
+        for i, (name, key) in enumerate(rows + extra):
+            table.setItem(i, 0, QTableWidgetItem(name))
+            table.setItem(i, 1, QTableWidgetItem(key))
+        table.verticalHeader().setVisible(False)
+        table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        buttons.rejected.connect(self.close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(table)
+        layout.addWidget(buttons)
+        self.resize(440, 520)
+
+
+class AboutDialog(QDialog):
+    """Version and environment (no secrets)."""
+
+    def __init__(self, keyring_backend: str, log_dir: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"About {APP_NAME}")
+        text = QLabel(
+            f"<h3>{APP_NAME} {__version__}</h3>"
+            "<p>Desktop trading terminal for the AirAlgo WebSocket API.</p>"
+            f"<p>Python {platform.python_version()} · PySide6 {pyside_version} · {platform.system()} "
+            f"{platform.machine()}<br>Keyring: {keyring_backend}<br>Logs: {log_dir}</p>", self)
+        text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        text.setWordWrap(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        buttons.rejected.connect(self.close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(text)
+        layout.addWidget(buttons)

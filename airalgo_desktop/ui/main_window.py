@@ -1,0 +1,406 @@
+"""The main window: watchlist dock (left), order book dock (bottom), instrument panel in the middle, a status
+bar with the connection's health, and a banner for problems that need the trader (auth failure, session-only key).
+
+The window is a view: the :class:`~airalgo_desktop.app.Application` wires it to the client and the services.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QFont, QGuiApplication, QIcon
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .. import APP_NAME
+from ..api.events import ConnectionState, Metrics, State
+from ..domain.instruments import InstrumentMaster
+from ..domain.money import format_rupees, percent_change_bp
+from ..domain.orders import Side
+from ..store.market import MarketStore
+from . import theme
+from .actions import ActionRegistry
+from .orderbook import OrderBookModel, OrderBookPanel
+from .theme import ThemeChoice
+from .watchlist import WatchlistPanel
+
+STATE_COLORS = {
+    State.JOINED: "#1a9a4b",
+    State.CONNECTING: "#c98a00",
+    State.AUTHENTICATING: "#c98a00",
+    State.RECONNECTING: "#c98a00",
+    State.AUTH_FAILED: "#d83a3a",
+    State.DISCONNECTED: "#8a8a8a",
+    State.CLOSED: "#8a8a8a",
+}
+
+
+class Banner(QFrame):
+    """A strip above the content with a message and one action button."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("banner")
+        self.label = QLabel(self)
+        self.label.setObjectName("banner_text")
+        self.label.setWordWrap(True)
+        self.button = QPushButton(self)
+        self.button.setObjectName("banner_button")
+        close = QPushButton("✕", self)
+        close.setFlat(True)
+        close.setFixedWidth(28)
+        close.clicked.connect(self.hide)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 6, 6, 6)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(self.button)
+        layout.addWidget(close)
+        self._callback = None
+        self.button.clicked.connect(lambda: self._callback and self._callback())
+        self.hide()
+
+    def show_message(self, text: str, button: str, callback, *, error: bool = True) -> None:  # type: ignore[no-untyped-def]
+        """Show ``text`` with a ``button`` that runs ``callback``."""
+        color = "#fde8e8" if error else "#fff6dc"
+        border = "#d83a3a" if error else "#c98a00"
+        self.setStyleSheet(f"#banner {{ background: {color}; border: 1px solid {border}; border-radius: 4px; }}"
+                           "#banner QLabel { color: #222; }")
+        self.label.setText(text)
+        self.button.setText(button)
+        self._callback = callback
+        self.show()
+
+
+class InstrumentPanel(QWidget):
+    """The selected instrument at a glance: big LTP, change, contract details, Buy/Sell."""
+
+    trade = Signal(str, str)  # token, "B"/"S"
+
+    def __init__(self, master: InstrumentMaster, store: MarketStore, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.master = master
+        self.store = store
+        self.token: str | None = None
+        self.title = QLabel("Select an instrument", self)
+        self.title.setObjectName("instrument_title")
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.6)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.subtitle = QLabel("", self)
+        self.ltp = QLabel("", self)
+        self.ltp.setObjectName("instrument_ltp")
+        big = QFont(font)
+        big.setPointSizeF(font.pointSizeF() * 1.5)
+        self.ltp.setFont(big)
+        self.change = QLabel("", self)
+        self.details = QLabel("", self)
+        self.details.setTextFormat(Qt.TextFormat.RichText)
+        self.buy = QPushButton("Buy  F1", self)
+        self.sell = QPushButton("Sell  F2", self)
+        for button, color, side in ((self.buy, theme.BUY, "B"), (self.sell, theme.SELL, "S")):
+            button.setMinimumHeight(34)
+            button.setStyleSheet(f"background: {color.name()}; color: white; font-weight: bold; padding: 4px 18px;")
+            button.clicked.connect(lambda _=False, s=side: self.token and self.trade.emit(self.token, s))
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.buy)
+        buttons.addWidget(self.sell)
+        buttons.addStretch(1)
+        grid = QGridLayout()
+        grid.addWidget(self.ltp, 0, 0)
+        grid.addWidget(self.change, 0, 1, Qt.AlignmentFlag.AlignBottom)
+        grid.setColumnStretch(2, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 12, 16, 12)
+        layout.addWidget(self.title)
+        layout.addWidget(self.subtitle)
+        layout.addLayout(grid)
+        layout.addWidget(self.details)
+        layout.addLayout(buttons)
+        layout.addStretch(1)
+
+    def show_token(self, token: str | None) -> None:
+        """Switch to ``token``."""
+        self.token = token
+        inst = self.master.get(token) if token else None
+        if inst is None:
+            self.title.setText("Select an instrument")
+            self.subtitle.setText("")
+            self.details.setText("")
+            return
+        self.title.setText(inst.display)
+        self.subtitle.setText(f"{inst.name} · {inst.exchange} · token {inst.token}")
+        expiry = inst.expiry.strftime("%d %b %Y") if inst.expiry else "—"
+        close = format_rupees(inst.prev_close) if inst.prev_close else "not in CSV"
+        self.details.setText(
+            "<table cellspacing=6>"
+            f"<tr><td>Previous close</td><td><b>{close}</b></td><td>Lot size</td><td><b>{inst.lot_size}</b></td></tr>"
+            f"<tr><td>Tick size</td><td><b>{format_rupees(inst.tick_size)}</b></td><td>Expiry</td>"
+            f"<td><b>{expiry}</b></td></tr>"
+            f"<tr><td>Type</td><td><b>{inst.api_instrument}</b></td><td>Freeze qty</td>"
+            f"<td><b>{inst.freeze_qty or '—'}</b></td></tr></table>")
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Coalesced repaint of the live numbers."""
+        if not self.token:
+            return
+        inst = self.master.get(self.token)
+        ltp = self.store.ltp(self.token)
+        if inst is None or ltp is None:
+            self.ltp.setText("—")
+            self.change.setText("waiting for a tick")
+            return
+        ref = inst.prev_close or self.store.first.get(self.token, 0)
+        self.ltp.setText(format_rupees(ltp))
+        if ref:
+            bp = percent_change_bp(ltp, ref) or 0
+            color = (theme.UP if ltp > ref else theme.DOWN if ltp < ref else theme.STATUS_COLORS["Sent"]).name()
+            arrow = "▲" if ltp > ref else "▼" if ltp < ref else ""
+            label = "vs prev close" if inst.prev_close else "vs first tick"
+            self.change.setText(f"<span style='color:{color}'>{arrow} {format_rupees(ltp - ref, sign=True)} "
+                                f"({bp / 100:+.2f}%)</span> <small>{label}</small>")
+
+
+class ConnectionStatus(QWidget):
+    """Status bar widgets: state, heartbeat latency, ticks/s, last tick age, reconnect countdown."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state_label = QLabel(self)
+        self.state_label.setObjectName("status_state")
+        self.latency = QLabel(self)
+        self.latency.setObjectName("status_latency")
+        self.rate = QLabel(self)
+        self.rate.setObjectName("status_rate")
+        self.age = QLabel(self)
+        self.age.setObjectName("status_age")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        for widget in (self.state_label, self.latency, self.rate, self.age):
+            layout.addWidget(widget)
+            widget.setMinimumWidth(60)
+        self._reconnect_deadline: float | None = None
+        self._state = ConnectionState(State.DISCONNECTED)
+
+    def set_state(self, state: ConnectionState, now: float) -> None:
+        """New connection state."""
+        self._state = state
+        self._reconnect_deadline = now + state.delay if state.state is State.RECONNECTING else None
+        self.update_figures(None, now)
+
+    def update_figures(self, metrics: Metrics | None, now: float) -> None:
+        """Refresh the text (4 times a second)."""
+        state = self._state
+        color = STATE_COLORS.get(state.state, "#8a8a8a")
+        if state.state is State.RECONNECTING and self._reconnect_deadline is not None:
+            left = max(0.0, self._reconnect_deadline - now)
+            text = f"Reconnecting in {left:.1f} s (attempt {state.attempt})"
+        elif state.state is State.JOINED and state.stale:
+            text, color = "Joined — feed stale", "#c98a00"
+        elif state.state is State.AUTH_FAILED:
+            text = "Authentication failed"
+        else:
+            text = state.state.value
+        self.state_label.setText(f"<span style='color:{color}'>●</span> {text}")
+        self.state_label.setToolTip(state.describe())
+        if metrics is None:
+            return
+        rtt = metrics.heartbeat_rtt
+        self.latency.setText(f"♥ {rtt * 1000:.0f} ms" if rtt is not None else "♥ —")
+        self.latency.setToolTip("Heartbeat round trip")
+        self.rate.setText(f"{metrics.ticks_per_s:,.0f} ticks/s")
+        age = metrics.last_tick_age(now)
+        self.age.setText(f"last tick {age:.1f} s ago" if age is not None else "no ticks yet")
+
+
+class MainWindow(QMainWindow):
+    """Docks, menus, status bar. Emits intents; the Application acts on them."""
+
+    buyRequested = Signal(str)
+    sellRequested = Signal(str)
+    closing = Signal()
+
+    def __init__(self, master: InstrumentMaster, store: MarketStore, settings: QSettings, *, demo: bool = False,
+                 icon: QIcon | None = None) -> None:
+        super().__init__()
+        self.setObjectName("main_window")
+        self.master = master
+        self.store = store
+        self.settings = settings
+        self.demo = demo
+        self.setWindowTitle(f"{APP_NAME} — DEMO (simulated market)" if demo else APP_NAME)
+        if icon is not None:
+            self.setWindowIcon(icon)
+        self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks)
+        self.actions_ = ActionRegistry(self, settings)
+
+        self.banner = Banner(self)
+        self.instrument_panel = InstrumentPanel(master, store, self)
+        central = QWidget(self)
+        central_layout = QVBoxLayout(central)
+        central_layout.setContentsMargins(6, 6, 6, 0)
+        central_layout.addWidget(self.banner)
+        central_layout.addWidget(self.instrument_panel, 1)
+        self.setCentralWidget(central)
+
+        self.watchlist = WatchlistPanel(master, store, settings, self)
+        self.watch_dock = QDockWidget("Watchlist", self)
+        self.watch_dock.setObjectName("dock_watchlist")
+        self.watch_dock.setWidget(self.watchlist)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.watch_dock)
+
+        self.order_model = OrderBookModel()
+        self.order_book = OrderBookPanel(self.order_model, self)
+        self.book_dock = QDockWidget("Order book", self)
+        self.book_dock.setObjectName("dock_order_book")
+        self.book_dock.setWidget(self.order_book)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.book_dock)
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self._default_state = self.saveState()
+
+        self.connection = ConnectionStatus(self)
+        self.statusBar().addPermanentWidget(self.connection)
+        if demo:
+            badge = QLabel(" DEMO ", self)
+            badge.setObjectName("demo_badge")
+            badge.setStyleSheet("background: #c98a00; color: white; font-weight: bold; border-radius: 3px;")
+            self.statusBar().addWidget(badge)
+        self.message_label = QLabel(self)
+        self.statusBar().addWidget(self.message_label, 1)
+
+        self._build_menus()
+        self.watchlist.currentTokenChanged.connect(self.instrument_panel.show_token)
+        self.watchlist.instrumentActivated.connect(self.buyRequested)
+        self.watchlist.tradeRequested.connect(self._trade)
+        self.instrument_panel.trade.connect(self._trade)
+        self._restore_geometry()
+        first = self.watchlist.current_token() or next(iter(self.watchlist.models[0].tokens), None) \
+            if self.watchlist.models else None
+        self.instrument_panel.show_token(first)
+
+    # ---------------------------------------------------------------- menus
+    def _build_menus(self) -> None:
+        a = self.actions_
+        file_menu = self.menuBar().addMenu("&File")
+        file_menu.addActions([a["import_csv"], a["export_orders"]])
+        file_menu.addSeparator()
+        file_menu.addAction(a["quit"])
+        trade = self.menuBar().addMenu("&Trade")
+        trade.addActions([a["buy"], a["sell"]])
+        trade.addSeparator()
+        trade.addActions([a["search"], a["new_watchlist"], a["remove_row"], a["move_up"], a["move_down"]])
+        view = self.menuBar().addMenu("&View")
+        view.addAction(self.watch_dock.toggleViewAction())
+        view.addAction(self.book_dock.toggleViewAction())
+        view.addActions([a["watchlist"], a["order_book"]])
+        theme_menu = view.addMenu("&Theme")
+        group = QActionGroup(self)
+        current = ThemeChoice(str(self.settings.value("ui/theme", ThemeChoice.SYSTEM.value)))
+        for choice in ThemeChoice:
+            action = QAction(choice.value.capitalize() + (" (follow the OS)" if choice is ThemeChoice.SYSTEM else ""),
+                             self)
+            action.setCheckable(True)
+            action.setChecked(choice is current)
+            action.triggered.connect(lambda _=False, c=choice: self.set_theme(c))
+            group.addAction(action)
+            theme_menu.addAction(action)
+        view.addSeparator()
+        view.addAction(a["reset_layout"])
+        account = self.menuBar().addMenu("&Account")
+        account.addActions([a["api_key"], a["forget_key"], a["reconnect"]])
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addActions([a["shortcuts"], a["open_logs"], a["about"]])
+        # the watchlist's own shortcuts act on the focused table
+        for name in ("remove_row", "move_up", "move_down"):
+            self.watchlist.addAction(a[name])
+        a.connect("buy", lambda: self._trade_current(Side.BUY))
+        a.connect("sell", lambda: self._trade_current(Side.SELL))
+        a.connect("search", self._focus_search)
+        a.connect("remove_row", self.watchlist.remove_selected)
+        a.connect("move_up", lambda: self.watchlist.move_selected(-1))
+        a.connect("move_down", lambda: self.watchlist.move_selected(1))
+        a.connect("new_watchlist", self.watchlist.new_watchlist)
+        a.connect("order_book", lambda: (self.book_dock.show(), self.order_book.view.setFocus()))
+        a.connect("watchlist", lambda: (self.watch_dock.show(), self.watchlist.current_view()
+                                        and self.watchlist.current_view().setFocus()))
+        a.connect("reset_layout", self.reset_layout)
+        a.connect("quit", self.close)
+
+    def _trade(self, token: str, side: str) -> None:
+        (self.buyRequested if side == "B" else self.sellRequested).emit(token)
+
+    def _focus_search(self) -> None:
+        self.watch_dock.show()
+        self.watchlist.search.setFocus()
+        self.watchlist.search.selectAll()
+
+    def _trade_current(self, side: Side) -> None:
+        token = self.watchlist.current_token() or self.instrument_panel.token
+        if token:
+            (self.buyRequested if side is Side.BUY else self.sellRequested).emit(token)
+        else:
+            self.show_message("Select an instrument in the watchlist first.")
+
+    def set_theme(self, choice: ThemeChoice) -> None:
+        """Apply and remember the theme."""
+        from PySide6.QtWidgets import QApplication
+
+        self.settings.setValue("ui/theme", choice.value)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            theme.apply_theme(app, choice)
+
+    # ---------------------------------------------------------------- geometry
+    def _restore_geometry(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        state = self.settings.value("window/state")
+        if isinstance(geometry, QByteArray) and self.restoreGeometry(geometry):
+            if isinstance(state, QByteArray):
+                self.restoreState(state)
+            return
+        screen = QGuiApplication.primaryScreen()
+        available = screen.availableGeometry() if screen else None
+        if available is not None and available.width() > 0:
+            width = min(max(int(available.width() * 0.8), 1024), available.width())
+            height = min(max(int(available.height() * 0.8), 700), available.height())
+        else:
+            width, height = 1280, 800
+        self.resize(width, height)
+        self.resizeDocks([self.watch_dock], [int(width * 0.42)], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.book_dock], [int(height * 0.38)], Qt.Orientation.Vertical)
+        if available is not None:
+            self.move(available.center() - self.rect().center())
+
+    def reset_layout(self) -> None:
+        """Docks back to where they started."""
+        self.restoreState(self._default_state)
+        self.watch_dock.show()
+        self.book_dock.show()
+
+    def save_layout(self) -> None:
+        """Geometry, dock state and watchlists to QSettings."""
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.watchlist.save()
+        self.settings.sync()
+
+    # ---------------------------------------------------------------- status
+    def show_message(self, text: str, timeout_ms: int = 8000) -> None:
+        """A transient message in the status bar."""
+        self.message_label.setText(text)
+        if timeout_ms:
+            QTimer.singleShot(timeout_ms, lambda: self.message_label.text() == text and self.message_label.clear())
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_layout()
+        self.closing.emit()
+        event.accept()

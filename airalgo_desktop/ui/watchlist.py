@@ -1,0 +1,568 @@
+"""Watchlists: a table model with coalesced updates, and the dock that holds several of them as tabs.
+
+Nothing per tick touches a widget: ticks land in the :class:`MarketStore`; about 30 times a second
+:meth:`WatchlistModel.refresh` is handed the dirty tokens, rebuilds those rows' cached strings and emits one
+``dataChanged`` per contiguous row range. ``data()`` only reads the cache.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable, Sequence
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QByteArray,
+    QMimeData,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSettings,
+    QStringListModel,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QAction, QColor, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCompleter,
+    QHeaderView,
+    QInputDialog,
+    QLineEdit,
+    QMenu,
+    QTableView,
+    QTabWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..domain.instruments import Instrument, InstrumentMaster
+from ..domain.money import format_rupees, percent_change_bp
+from ..domain.nsetime import parse_ltt
+from ..store.market import MarketStore
+from . import theme
+
+COLUMNS = ("Symbol", "LTP (₹)", "Change", "%Change", "LTQ", "LTT")
+SYMBOL, LTP, CHANGE, PCT, LTQ, LTT = range(6)
+TOKEN_ROLE = Qt.ItemDataRole.UserRole + 1
+FLASH_SECONDS = 0.6
+MIME = "application/x-airalgo-watchlist-rows"
+FIRST_TICK_MARK = "†"
+
+# NIFTY 50 constituents (sample master) + NIFTY FEB 2025 FUT: the first-run watchlist
+DEFAULT_TOKENS = (
+    "2885", "1333", "4963", "1594", "11536", "3045", "10604", "1660", "11483", "5900", "1922", "1394", "317",
+    "236", "10999", "3506", "3351", "11532", "17963", "3787", "7229", "13538", "14977", "11630", "2475", "20374",
+    "3499", "3456", "11723", "1363", "1232", "25", "15083", "16675", "16669", "1348", "910", "2031", "881", "694",
+    "157", "547", "3432", "5258", "21808", "467", "526", "4306", "1964", "383", "35013",
+)
+
+
+class WatchlistModel(QAbstractTableModel):
+    """Rows are tokens; cells are cached strings rebuilt only for rows that changed."""
+
+    tokensChanged = Signal(list, list)
+
+    def __init__(self, name: str, master: InstrumentMaster, store: MarketStore, tokens: Iterable[str] = ()) -> None:
+        super().__init__()
+        self.name = name
+        self.master = master
+        self.store = store
+        self._tokens: list[str] = []
+        self._row: dict[str, int] = {}
+        self._cells: list[list[str]] = []
+        self._direction: list[int] = []
+        self._last_ltp: list[int | None] = []
+        self._flash_until: list[float] = []
+        self._flashing: set[int] = set()
+        self.emissions = 0  # dataChanged signals emitted (tests count them)
+        for token in tokens:
+            if token not in self._row:
+                self._append(token)
+
+    # ---------------------------------------------------------------- structure
+    @property
+    def tokens(self) -> list[str]:
+        """Tokens in row order."""
+        return list(self._tokens)
+
+    def _append(self, token: str) -> None:
+        self._row[token] = len(self._tokens)
+        self._tokens.append(token)
+        self._cells.append(self._blank_cells(token))
+        self._direction.append(0)
+        self._last_ltp.append(None)
+        self._flash_until.append(0.0)
+        self._fill(len(self._tokens) - 1, time.monotonic(), flash=False)
+
+    def _blank_cells(self, token: str) -> list[str]:
+        inst = self.master.get(token)
+        return [inst.display if inst else token, "—", "", "", "", ""]
+
+    def _reindex(self) -> None:
+        self._row = {t: i for i, t in enumerate(self._tokens)}
+
+    def add(self, token: str) -> bool:
+        """Append a token (no duplicates). Returns True if added."""
+        if token in self._row:
+            return False
+        row = len(self._tokens)
+        self.beginInsertRows(QModelIndex(), row, row)
+        self._append(token)
+        self.endInsertRows()
+        self.tokensChanged.emit([token], [])
+        return True
+
+    def remove_rows(self, rows: Iterable[int]) -> list[str]:
+        """Remove rows (any order); returns the tokens removed."""
+        removed = []
+        for row in sorted(set(rows), reverse=True):
+            if 0 <= row < len(self._tokens):
+                self.beginRemoveRows(QModelIndex(), row, row)
+                removed.append(self._tokens.pop(row))
+                for column in (self._cells, self._direction, self._last_ltp, self._flash_until):
+                    column.pop(row)
+                self.endRemoveRows()
+        self._flashing.clear()
+        self._reindex()
+        if removed:
+            self.tokensChanged.emit([], removed)
+        return removed
+
+    def move_row(self, src: int, dst: int) -> bool:
+        """Move one row so that it ends up at index ``dst``."""
+        n = len(self._tokens)
+        if not (0 <= src < n and 0 <= dst < n) or src == dst:
+            return False
+        qt_dst = dst + 1 if dst > src else dst  # Qt's destination is "before this row" in the old order
+        if not self.beginMoveRows(QModelIndex(), src, src, QModelIndex(), qt_dst):
+            return False
+        for column in (self._tokens, self._cells, self._direction, self._last_ltp, self._flash_until):
+            column.insert(dst, column.pop(src))
+        self._flashing.clear()
+        self._reindex()
+        self.endMoveRows()
+        self.tokensChanged.emit([], [])
+        return True
+
+    # ---------------------------------------------------------------- Qt model API
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._tokens)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if orientation != Qt.Orientation.Horizontal:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        if role == Qt.ItemDataRole.ToolTipRole and section in (CHANGE, PCT):
+            return ("Change against the previous close from the instrument CSV. "
+                    f"{FIRST_TICK_MARK} marks rows without one: against the first tick of this session.")
+        if role == Qt.ItemDataRole.TextAlignmentRole and section != SYMBOL:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        row, col = index.row(), index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._cells[row][col]
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if col == LTP:
+                d = self._direction[row]
+                return theme.UP if d > 0 else theme.DOWN if d < 0 else None
+            if col in (CHANGE, PCT):
+                text = self._cells[row][col]
+                return theme.DOWN if text.startswith("-") else theme.UP if text.startswith("+") else None
+            return None
+        if role == Qt.ItemDataRole.BackgroundRole:
+            if col == LTP and self._flash_until[row] > time.monotonic():
+                return QColor(theme.UP_FLASH_LIGHT if self._direction[row] > 0 else theme.DOWN_FLASH_LIGHT)
+            return None
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            if col == SYMBOL:
+                return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == TOKEN_ROLE:
+            return self._tokens[row]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(row)
+        return None
+
+    def _tooltip(self, row: int) -> str:
+        token = self._tokens[row]
+        inst = self.master.get(token)
+        if inst is None:
+            return f"Token {token} (not in the instrument master)"
+        ref = self._reference(token, inst)
+        ref_text = (f"previous close {format_rupees(inst.prev_close)}" if inst.prev_close
+                    else f"first tick of this session {format_rupees(ref)}" if ref else "no reference yet")
+        return (f"{inst.display} — {inst.name}\n{inst.exchange} · token {token} · lot {inst.lot_size} · "
+                f"tick {format_rupees(inst.tick_size)}\nChange against {ref_text}")
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if index.isValid():
+            return base | Qt.ItemFlag.ItemIsDragEnabled
+        return base | Qt.ItemFlag.ItemIsDropEnabled
+
+    def supportedDropActions(self) -> Qt.DropAction:
+        return Qt.DropAction.MoveAction
+
+    def mimeTypes(self) -> list[str]:
+        return [MIME]
+
+    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:
+        mime = QMimeData()
+        rows = sorted({i.row() for i in indexes})
+        mime.setData(MIME, QByteArray(json.dumps(rows).encode()))
+        return mime
+
+    def dropMimeData(self, data: QMimeData, action: Qt.DropAction, row: int, column: int,
+                     parent: QModelIndex | QPersistentModelIndex) -> bool:
+        if action != Qt.DropAction.MoveAction or not data.hasFormat(MIME):
+            return False
+        rows = json.loads(bytes(data.data(MIME).data()).decode())
+        target = row if row >= 0 else (parent.row() if parent.isValid() else len(self._tokens))
+        for offset, src in enumerate(sorted(rows)):
+            src_now = src - offset if src < target else src
+            dst = target - 1 if src_now < target else target + offset
+            self.move_row(src_now, max(0, min(dst, len(self._tokens) - 1)))
+        return False  # the move is done; False stops the view from also removing the source rows
+
+    # ---------------------------------------------------------------- values
+    def _reference(self, token: str, inst: Instrument | None) -> int:
+        if inst is not None and inst.prev_close:
+            return inst.prev_close
+        return self.store.first.get(token, 0)
+
+    def _fill(self, row: int, now: float, *, flash: bool = True) -> None:
+        token = self._tokens[row]
+        quote = self.store.quotes.get(token)
+        if quote is None:
+            return
+        ltp = quote["ltp"]
+        last = self._last_ltp[row]
+        if last is not None and ltp != last:
+            self._direction[row] = 1 if ltp > last else -1
+            if flash:
+                self._flash_until[row] = now + FLASH_SECONDS
+                self._flashing.add(row)
+        self._last_ltp[row] = ltp
+        inst = self.master.get(token)
+        ref = self._reference(token, inst)
+        arrow = "▲ " if self._direction[row] > 0 else "▼ " if self._direction[row] < 0 else ""
+        cells = self._cells[row]
+        cells[LTP] = arrow + format_rupees(ltp, symbol=False)
+        mark = "" if inst is not None and inst.prev_close else FIRST_TICK_MARK
+        if ref:
+            cells[CHANGE] = format_rupees(ltp - ref, symbol=False, sign=True) + mark
+            bp = percent_change_bp(ltp, ref) or 0
+            cells[PCT] = f"{'+' if bp > 0 else '-' if bp < 0 else ''}{abs(bp) // 100}.{abs(bp) % 100:02d}%{mark}"
+        cells[LTQ] = f"{quote['ltq']:,}"
+        ltt = parse_ltt(quote.get("ltt"))
+        cells[LTT] = ltt.astimezone(_ist()).strftime("%H:%M:%S") if ltt else ""
+
+    def refresh(self, dirty: set[str], now: float | None = None) -> int:
+        """Rebuild the rows of ``dirty`` tokens (and rows whose flash ended); one ``dataChanged`` per
+        contiguous range. Returns how many signals were emitted."""
+        now = time.monotonic() if now is None else now
+        row_of = self._row
+        rows = {row_of[t] for t in dirty & row_of.keys()}
+        for row in rows:
+            self._fill(row, now)
+        expired = {r for r in self._flashing if self._flash_until[r] <= now}
+        self._flashing -= expired
+        rows |= expired
+        if not rows:
+            return 0
+        emitted = 0
+        for start, end in contiguous_ranges(rows):
+            self.dataChanged.emit(self.index(start, LTP), self.index(end, LTT))
+            emitted += 1
+        self.emissions += emitted
+        return emitted
+
+    def refresh_all(self) -> None:
+        """Rebuild every row (after a tab switch or an instrument import)."""
+        now = time.monotonic()
+        for row in range(len(self._tokens)):
+            self._cells[row][SYMBOL] = self._blank_cells(self._tokens[row])[SYMBOL]
+            self._fill(row, now, flash=False)
+        if self._tokens:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._tokens) - 1, LTT))
+
+
+def contiguous_ranges(rows: Iterable[int]) -> list[tuple[int, int]]:
+    """``{1, 2, 3, 7, 9, 10}`` → ``[(1, 3), (7, 7), (9, 10)]``."""
+    ranges: list[tuple[int, int]] = []
+    for row in sorted(rows):
+        if ranges and row == ranges[-1][1] + 1:
+            ranges[-1] = (ranges[-1][0], row)
+        else:
+            ranges.append((row, row))
+    return ranges
+
+
+def _ist():  # imported lazily to keep this module's import list short
+    from ..domain.nsetime import IST
+
+    return IST
+
+
+class WatchlistView(QTableView):
+    """A compact, keyboard-friendly table for one watchlist."""
+
+    def __init__(self, model: WatchlistModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setModel(model)
+        self.setObjectName(f"watchlist_view_{model.name}")
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setAlternatingRowColors(True)
+        self.setShowGrid(False)
+        self.setWordWrap(False)
+        self.setSortingEnabled(False)  # row order is the trader's; never re-sort per tick
+        self.setDragEnabled(True)
+        self.setAcceptDrops(True)
+        self.setDropIndicatorShown(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
+        self.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.verticalHeader().setVisible(False)
+        self.verticalHeader().setDefaultSectionSize(22)
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(SYMBOL, QHeaderView.ResizeMode.Stretch)
+        for col, width in ((LTP, 96), (CHANGE, 80), (PCT, 72), (LTQ, 56), (LTT, 68)):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(col, width)
+        header.setHighlightSections(False)
+
+    def watchlist(self) -> WatchlistModel:
+        """The model shown."""
+        return self.model()  # type: ignore[return-value]
+
+    def selected_rows(self) -> list[int]:
+        """Selected row numbers, ascending."""
+        return sorted({i.row() for i in self.selectionModel().selectedRows()})
+
+    def current_token(self) -> str | None:
+        """Token of the current row (keyboard focus), else None."""
+        index = self.currentIndex()
+        return self.model().data(index, TOKEN_ROLE) if index.isValid() else None
+
+
+class WatchlistPanel(QWidget):
+    """Search box + tabs of watchlists. Subscribes the active tab's tokens through ``subscriber``."""
+
+    instrumentActivated = Signal(str)
+    tradeRequested = Signal(str, str)
+    currentTokenChanged = Signal(str)
+
+    def __init__(self, master: InstrumentMaster, store: MarketStore, settings: QSettings,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.master = master
+        self.store = store
+        self.settings = settings
+        self.subscriber = None  # anything with subscribe(tokens) / unsubscribe(tokens)
+        self._subscribed: list[str] = []
+        self.search = QLineEdit(self)
+        self.search.setObjectName("watchlist_search")
+        self.search.setPlaceholderText("Search & add: symbol, name or token (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self._completion_model = QStringListModel(self)
+        self._completion_tokens: list[str] = []
+        self.completer = QCompleter(self._completion_model, self)
+        self.completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
+        self.completer.setMaxVisibleItems(12)
+        self.search.setCompleter(self.completer)
+        self.search.textEdited.connect(self._update_completions)
+        self.completer.activated[str].connect(self._completion_chosen)
+        self.search.returnPressed.connect(self._search_enter)
+        self.tabs = QTabWidget(self)
+        self.tabs.setObjectName("watchlist_tabs")
+        self.tabs.setDocumentMode(True)
+        self.tabs.setMovable(True)
+        self.tabs.setTabsClosable(False)
+        add_tab = QToolButton(self)
+        add_tab.setText("+")
+        add_tab.setToolTip("New watchlist (Ctrl+T)")
+        add_tab.clicked.connect(self.new_watchlist)
+        self.tabs.setCornerWidget(add_tab, Qt.Corner.TopRightCorner)
+        self.tabs.currentChanged.connect(self._on_tab_changed)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.setSpacing(4)
+        layout.addWidget(self.search)
+        layout.addWidget(self.tabs)
+        self.models: list[WatchlistModel] = []
+        self._loading = False
+        self._load()
+
+    # ---------------------------------------------------------------- persistence
+    def _load(self) -> None:
+        # read everything first: adding tabs fires currentChanged, which would save over what we read
+        self._loading = True
+        active = int(self.settings.value("watchlists/active", 0) or 0)
+        raw = self.settings.value("watchlists/lists")
+        lists: list[dict] = []
+        if raw:
+            try:
+                lists = [d for d in json.loads(str(raw)) if isinstance(d, dict)]
+            except (ValueError, TypeError):
+                lists = []
+        if not lists:
+            lists = [{"name": "NIFTY 50", "tokens": [t for t in DEFAULT_TOKENS if t in self.master]},
+                     {"name": "Watchlist 2", "tokens": []}]
+        for entry in lists:
+            self._add_tab(str(entry.get("name", "Watchlist")), [str(t) for t in entry.get("tokens", [])])
+        self.tabs.setCurrentIndex(min(max(active, 0), self.tabs.count() - 1))
+        self._loading = False
+
+    def save(self) -> None:
+        """Write the tabs, their tokens and the active tab to QSettings."""
+        if self._loading:
+            return
+        order = [self.tabs.widget(i) for i in range(self.tabs.count())]
+        lists = [{"name": v.watchlist().name, "tokens": v.watchlist().tokens} for v in order]  # type: ignore[union-attr]
+        self.settings.setValue("watchlists/lists", json.dumps(lists))
+        self.settings.setValue("watchlists/active", self.tabs.currentIndex())
+
+    def _add_tab(self, name: str, tokens: list[str]) -> WatchlistView:
+        model = WatchlistModel(name, self.master, self.store, tokens)
+        view = WatchlistView(model, self.tabs)
+        view.doubleClicked.connect(lambda index: self.instrumentActivated.emit(model.data(index, TOKEN_ROLE)))
+        view.customContextMenuRequested.connect(lambda pos, v=view: self._context_menu(v, pos))
+        view.selectionModel().currentRowChanged.connect(
+            lambda cur, _prev: cur.isValid() and self.currentTokenChanged.emit(model.data(cur, TOKEN_ROLE)))
+        model.tokensChanged.connect(lambda added, removed, m=model: self._on_tokens_changed(m, added, removed))
+        self.models.append(model)
+        self.tabs.addTab(view, name)
+        return view
+
+    # ---------------------------------------------------------------- subscriptions
+    def set_subscriber(self, subscriber: object | None) -> None:
+        """Switch to a new client (or None); subscribes the active watchlist on it."""
+        if self.subscriber is not None and self._subscribed:
+            self.subscriber.unsubscribe(self._subscribed)  # type: ignore[attr-defined]
+        self.subscriber = subscriber
+        self._subscribed = []
+        self._subscribe_active()
+
+    def _subscribe_active(self) -> None:
+        view = self.current_view()
+        wanted = view.watchlist().tokens if view else []
+        if self.subscriber is not None:
+            old, new = set(self._subscribed), set(wanted)
+            if new - old:
+                self.subscriber.subscribe(sorted(new - old))  # type: ignore[attr-defined]
+            if old - new:
+                self.subscriber.unsubscribe(sorted(old - new))  # type: ignore[attr-defined]
+        self._subscribed = wanted
+
+    def _on_tab_changed(self, _index: int) -> None:
+        self._subscribe_active()
+        view = self.current_view()
+        if view is not None:
+            view.watchlist().refresh_all()
+        self.save()
+
+    def _on_tokens_changed(self, model: WatchlistModel, added: list[str], removed: list[str]) -> None:
+        view = self.current_view()
+        if view is not None and view.watchlist() is model:
+            self._subscribe_active()
+        self.save()
+
+    # ---------------------------------------------------------------- actions
+    def current_view(self) -> WatchlistView | None:
+        """The visible watchlist's view."""
+        return self.tabs.currentWidget()  # type: ignore[return-value]
+
+    def current_token(self) -> str | None:
+        """Token of the current row of the visible watchlist."""
+        view = self.current_view()
+        return view.current_token() if view else None
+
+    def add_token(self, token: str) -> bool:
+        """Add to the visible watchlist and select it."""
+        view = self.current_view()
+        if view is None or token not in self.master:
+            return False
+        model = view.watchlist()
+        added = model.add(token)
+        row = model.tokens.index(token)
+        view.selectRow(row)
+        view.scrollTo(model.index(row, 0))
+        return added
+
+    def remove_selected(self) -> list[str]:
+        """Delete the selected rows of the visible watchlist."""
+        view = self.current_view()
+        return view.watchlist().remove_rows(view.selected_rows()) if view else []
+
+    def move_selected(self, delta: int) -> None:
+        """Move the current row up (-1) or down (+1)."""
+        view = self.current_view()
+        if view is None:
+            return
+        row = view.currentIndex().row()
+        if row >= 0 and view.watchlist().move_row(row, row + delta):
+            view.selectRow(row + delta)
+
+    def new_watchlist(self, name: str | None = None) -> None:
+        """Add an empty tab (asks for a name when none is given)."""
+        if name is None:
+            dialog = QInputDialog(self)
+            dialog.setWindowTitle("New watchlist")
+            dialog.setLabelText("Name:")
+            dialog.setTextValue(f"Watchlist {self.tabs.count() + 1}")
+            dialog.textValueSelected.connect(lambda text: self.new_watchlist(text.strip() or "Watchlist"))
+            dialog.open()  # never exec(): the app runs on an asyncio loop
+            return
+        view = self._add_tab(name, [])
+        self.tabs.setCurrentWidget(view)
+        self.save()
+
+    def refresh(self, dirty: set[str]) -> int:
+        """Coalesced refresh of the visible watchlist (the others refresh when shown)."""
+        view = self.current_view()
+        return view.watchlist().refresh(dirty) if view else 0
+
+    def _update_completions(self, text: str) -> None:
+        results = self.master.search(text, limit=15)
+        self._completion_tokens = [i.token for i in results]
+        self._completion_model.setStringList(
+            [f"{i.display}  ·  {i.name}  ·  {i.exchange} ({i.token})" for i in results])
+
+    def _completion_chosen(self, text: str) -> None:
+        token = text.rsplit("(", 1)[-1].rstrip(")") if "(" in text else None
+        if token and token in self.master:
+            self.add_token(token)
+            self.search.clear()
+
+    def _search_enter(self) -> None:
+        results = self.master.search(self.search.text(), limit=1)
+        if results:
+            self.add_token(results[0].token)
+            self.search.clear()
+
+    def _context_menu(self, view: WatchlistView, pos) -> None:  # type: ignore[no-untyped-def]
+        index = view.indexAt(pos)
+        token = view.watchlist().data(index, TOKEN_ROLE) if index.isValid() else None
+        menu = QMenu(view)
+        if token:
+            buy = QAction("Buy (F1)", menu)
+            buy.triggered.connect(lambda: self.tradeRequested.emit(token, "B"))
+            sell = QAction("Sell (F2)", menu)
+            sell.triggered.connect(lambda: self.tradeRequested.emit(token, "S"))
+            menu.addActions([buy, sell])
+            menu.addSeparator()
+        remove = QAction("Remove", menu)
+        remove.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
+        remove.triggered.connect(self.remove_selected)
+        remove.setEnabled(bool(view.selected_rows()))
+        menu.addAction(remove)
+        menu.popup(view.viewport().mapToGlobal(pos))

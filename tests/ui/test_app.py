@@ -1,0 +1,209 @@
+"""The whole app (window + client + services) on one qasync loop against the simulator."""
+
+from __future__ import annotations
+
+import asyncio
+
+import keyring.backend
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
+from airalgo_desktop.api.events import State
+from airalgo_desktop.domain.orders import OrderKind, OrderStatus, Side
+from airalgo_desktop.keystore import KeyStore
+from airalgo_desktop.ui.orderbook import MESSAGE, STATUS, OrderFilter
+from tests.ui.conftest import app_args, running_app, wait_until
+
+
+class MemoryKeyring(keyring.backend.KeyringBackend):
+    """An in-memory keyring that survives 'restarts' of the app within a test."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.store: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service, username):
+        return self.store.get((service, username))
+
+    def set_password(self, service, username, password):
+        self.store[(service, username)] = password
+
+    def delete_password(self, service, username):
+        if (service, username) not in self.store:
+            raise keyring.errors.PasswordDeleteError("none")
+        del self.store[(service, username)]
+
+
+def joined(app) -> bool:
+    return app.session is not None and app.session.client.state.state is State.JOINED
+
+
+def test_market_order_from_ticket_reaches_executed(qtbot, qloop, paths) -> None:
+    async def scenario() -> None:
+        async with running_app(app_args("--demo"), paths) as app:
+            await wait_until(lambda: joined(app) and app.store.ltp("2885"))
+            ticket = app.ticket
+            app.open_ticket("2885", Side.BUY)
+            assert ticket.isVisible() and ticket.qty.value() == 1
+            ticket.confirm_box.setChecked(False)
+            ticket.qty.setValue(10)
+            assert ticket.send_button.isEnabled()
+            ticket.send()
+            await wait_until(lambda: ticket.record and ticket.record.status is OrderStatus.EXECUTED)
+            assert "Executed at ₹" in ticket.status_label.text()
+            assert "Sent → Pending → Executed" in ticket.status_label.text()
+            model = app.window.order_model
+            assert model.rowCount() == 1
+            record = model.records[0]
+            assert record.request.quantity == 10 and record.executed_price > 0
+            assert model.data(model.index(0, STATUS)) == "Executed"
+            # filters
+            proxy = app.window.order_book.proxy
+            proxy.set_mode(OrderFilter.OPEN)
+            assert proxy.rowCount() == 0
+            proxy.set_mode(OrderFilter.EXECUTED)
+            assert proxy.rowCount() == 1
+            csv_text = model.to_csv()
+            assert "RELIANCE" in csv_text and ",Executed," in csv_text
+
+    qloop.run_until_complete(scenario())
+
+
+def test_rejected_order_shows_reason(qtbot, qloop, paths) -> None:
+    async def scenario() -> None:
+        async with running_app(app_args("--demo"), paths) as app:
+            await wait_until(lambda: joined(app) and app.store.ltp("35013"))
+            ticket = app.ticket
+            app.open_ticket("35013", Side.BUY)  # NIFTY FEB 2025 FUT, lot 75
+            ticket.confirm_box.setChecked(False)
+            ticket.qty.setValue(750)  # ₹2 lakh+ margin > demo account's ₹50,000
+            ticket.send()
+            await wait_until(lambda: ticket.record and ticket.record.status is OrderStatus.REJECTED)
+            assert "Rejected: Margin limit exceeded" in ticket.status_label.text()
+            model = app.window.order_model
+            assert model.data(model.index(0, MESSAGE)) == "Margin limit exceeded"
+
+    qloop.run_until_complete(scenario())
+
+
+def test_ticket_validation_inline_and_send_disabled(qtbot, qloop, paths) -> None:
+    async def scenario() -> None:
+        async with running_app(app_args("--demo"), paths) as app:
+            await wait_until(lambda: joined(app) and app.store.ltp("2885"))
+            ticket = app.ticket
+            app.open_ticket("35013", Side.SELL)
+            ticket.qty.setValue(80)  # not a multiple of 75
+            assert not ticket.send_button.isEnabled()
+            assert "lot size 75" in ticket.problems.text()
+            ticket.qty.setValue(75)
+            ticket.kind.setCurrentIndex(1)  # Limit
+            ticket.price.setValue(ticket.price.value() + 3)  # off the tick grid
+            assert "tick size" in ticket.problems.text() and not ticket.send_button.isEnabled()
+            ticket.price.stepBy(1)  # the first step lands back on the grid
+            assert ticket.price.value() % 5 == 0 and ticket.send_button.isEnabled()
+            ticket.kind.setCurrentIndex(2)  # SL: sensible stop defaults on the right side of the LTP
+            req = ticket.request()
+            assert req.kind is OrderKind.SL and req.trigger_price < req.ltp and req.price <= req.trigger_price
+            assert ticket.send_button.isEnabled(), ticket.problems.text()
+            # not joined → Send disabled with the reason
+            await app.session.client.close()
+            ticket.revalidate()
+            assert not ticket.send_button.isEnabled() and "Not connected" in ticket.problems.text()
+
+    qloop.run_until_complete(scenario())
+
+
+def test_keyboard_only_order_entry(qtbot, qloop, paths) -> None:
+    async def scenario() -> None:
+        async with running_app(app_args("--demo"), paths) as app:
+            window = app.window
+            await wait_until(lambda: joined(app) and app.store.ltp("1333"))
+            window.activateWindow()
+            view = window.watchlist.current_view()
+            view.setFocus()
+            QTest.keyClick(view, Qt.Key.Key_Home)  # row 0: RELIANCE
+            QTest.keyClick(view, Qt.Key.Key_Down)  # row 1: HDFCBANK
+            await asyncio.sleep(0.05)
+            assert view.current_token() == "1333"
+            QTest.keyClick(window, Qt.Key.Key_F2)  # sell ticket
+            ticket = app.ticket
+            await wait_until(lambda: ticket.isVisible())
+            assert ticket.side is Side.SELL and ticket.instrument.token == "1333"
+            QTest.keyClick(ticket, Qt.Key.Key_F1)  # F1 inside the ticket flips it to buy
+            assert ticket.side is Side.BUY
+            ticket.qty.setFocus()
+            ticket.qty.selectAll()
+            QTest.keyClicks(ticket.qty, "7")
+            assert ticket.qty.value() == 7
+            QTest.keyClick(ticket, Qt.Key.Key_Return)  # → confirmation
+            assert ticket.pages.currentIndex() == 1 and "BUY 7 × HDFCBANK" in ticket.confirm_text.text()
+            QTest.keyClick(ticket, Qt.Key.Key_Escape)  # back
+            assert ticket.pages.currentIndex() == 0
+            QTest.keyClick(ticket, Qt.Key.Key_Return)
+            QTest.keyClick(ticket, Qt.Key.Key_Return)  # confirm → sent
+            await wait_until(lambda: ticket.record and ticket.record.status is OrderStatus.EXECUTED)
+            QTest.keyClick(ticket, Qt.Key.Key_Escape)
+            assert not ticket.isVisible()
+            assert app.window.order_model.records[0].request.quantity == 7
+
+    qloop.run_until_complete(scenario())
+
+
+def test_auth_failure_banner_and_key_dialog(qtbot, qloop, paths, sim_factory) -> None:
+    async def scenario() -> None:
+        sim = await sim_factory()
+        args = app_args("--ws-url", sim.ws_url, "--token-url", sim.base_http, "--api-key", "wrong-key-9")
+        async with running_app(args, paths, KeyStore(backend=MemoryKeyring())) as app:
+            await wait_until(lambda: app.window.banner.isVisible())
+            banner = app.window.banner
+            assert "API key was refused" in banner.label.text() and banner.button.text() == "Enter API key…"
+            assert "wrong-key-9" not in banner.label.text()
+            assert "Authentication failed" in app.window.connection.state_label.text()
+
+    qloop.run_until_complete(scenario())
+
+
+def test_key_entry_stored_restart_read_back_forget(qtbot, qloop, paths, sim_factory) -> None:
+    ring = MemoryKeyring()
+
+    async def scenario() -> None:
+        sim = await sim_factory()
+        args = app_args("--ws-url", sim.ws_url, "--token-url", sim.base_http)
+        async with running_app(args, paths, KeyStore(backend=ring)) as app:
+            from airalgo_desktop.ui.dialogs import ApiKeyDialog
+
+            await wait_until(lambda: app.window.findChild(ApiKeyDialog) is not None)
+            dialog = app.window.findChild(ApiKeyDialog)
+            assert dialog.edit.echoMode() == dialog.edit.EchoMode.Password
+            dialog.edit.setText("sim-key-1")
+            dialog.ok.click()
+            await wait_until(lambda: joined(app))
+        assert ring.store == {("airalgo-desktop", "api-key"): "sim-key-1"}
+        # restart: the key comes from the keyring, no dialog
+        async with running_app(args, paths, KeyStore(backend=ring)) as app:
+            await wait_until(lambda: joined(app))
+            app.forget_key()
+            await wait_until(lambda: app.session is None)
+            assert ring.store == {}
+
+    qloop.run_until_complete(scenario())
+
+
+@pytest.fixture
+def sim_factory(qloop):
+    from airalgo_desktop.sim.server import SimConfig, SimServer
+
+    servers = []
+
+    async def make():
+        server = SimServer(SimConfig(api_keys=("sim-key-1",), rate_hz=10, fill_delay=0.05))
+        await server.start()
+        servers.append(server)
+        return server
+
+    yield make
+    for server in servers:
+        qloop.run_until_complete(server.stop())
