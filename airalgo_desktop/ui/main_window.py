@@ -375,8 +375,8 @@ class MainWindow(QMainWindow):
         else:
             width, height = 1280, 800
         self.resize(width, height)
-        self.resizeDocks([self.watch_dock], [int(width * 0.42)], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.book_dock], [int(height * 0.38)], Qt.Orientation.Vertical)
+        self.resizeDocks([self.watch_dock], [int(width * 0.40)], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.book_dock], [int(height * 0.55)], Qt.Orientation.Vertical)
         if available is not None:
             self.move(available.center() - self.rect().center())
 

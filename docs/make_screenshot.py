@@ -1,0 +1,63 @@
+"""Regenerate docs/screenshot.png: the demo app with a few orders in the book.
+
+    xvfb-run -s "-screen 0 1600x1000x24" .venv/bin/python docs/make_screenshot.py
+
+It drives the real app (embedded simulator, demo mode) through its own services: a market buy that fills,
+a limit sell that rests, and a NIFTY futures order the demo account's margin rejects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+from pathlib import Path
+
+import qasync
+from PySide6.QtWidgets import QApplication
+
+from airalgo_desktop.__main__ import build_parser
+from airalgo_desktop.app import Application, Paths
+from airalgo_desktop.domain.money import Rounding, round_to_tick
+from airalgo_desktop.domain.orders import OrderKind, OrderRequest, OrderStatus, Side
+from airalgo_desktop.ui import theme
+
+OUT = Path(__file__).with_name("screenshot.png")
+
+
+async def wait(predicate, timeout: float = 15.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        if loop.time() > deadline:
+            raise TimeoutError
+        await asyncio.sleep(0.05)
+
+
+async def main() -> int:
+    home = tempfile.mkdtemp(prefix="airalgo-docs-")
+    app = Application(build_parser().parse_args(["--demo"]), Paths.resolve(home))
+    task = asyncio.ensure_future(app.run())
+    await wait(lambda: app.session is not None and app.session.client.state.joined and app.store.ltp("11536"))
+    orders = app.session.orders
+    ltp = app.store.ltp("11536")
+    orders.place(OrderRequest("2885", Side.BUY, OrderKind.MARKET, 25))
+    orders.place(OrderRequest("11536", Side.SELL, OrderKind.LIMIT, 10,
+                              price=round_to_tick(int(ltp * 1.01), 5, Rounding.UP), ltp=ltp))
+    orders.place(OrderRequest("35013", Side.BUY, OrderKind.MARKET, 750))
+    await wait(lambda: sum(r.status is not OrderStatus.SENT for r in orders.records.values()) == 3)
+    await asyncio.sleep(1.5)
+    app.window.watchlist.current_view().selectRow(0)
+    await asyncio.sleep(0.5)
+    ok = app.window.grab().save(str(OUT))
+    print(f"{'saved' if ok else 'FAILED'} {OUT}")
+    app.request_quit()
+    await task
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    qt = QApplication(sys.argv[:1])
+    qt.setQuitOnLastWindowClosed(False)
+    theme.apply_theme(qt, theme.ThemeChoice.LIGHT)
+    sys.exit(qasync.run(main()))
