@@ -453,6 +453,7 @@ def main(args: argparse.Namespace) -> int:
     qt_app.setWindowIcon(app_icon())
     settings = paths.settings()
     theme.apply_theme(qt_app, theme.ThemeChoice(str(settings.value("ui/theme", "system"))))
+    theme.follow_system_changes(qt_app, lambda: theme.ThemeChoice(str(paths.settings().value("ui/theme", "system"))))
     import qasync
 
     async def run() -> int:

@@ -83,3 +83,11 @@ def apply_theme(app: QApplication, choice: ThemeChoice) -> bool:
     app.setPalette(dark_palette() if dark else light_palette())
     app.setProperty("airalgo_dark", dark)
     return dark
+
+
+def follow_system_changes(app: QApplication, current_choice) -> None:  # type: ignore[no-untyped-def]
+    """Re-apply the theme when the OS switches light/dark while the app runs (only if the user chose System)."""
+    hints = QGuiApplication.styleHints()
+    if hasattr(hints, "colorSchemeChanged"):
+        hints.colorSchemeChanged.connect(
+            lambda _scheme: current_choice() is ThemeChoice.SYSTEM and apply_theme(app, ThemeChoice.SYSTEM))

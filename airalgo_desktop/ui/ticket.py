@@ -141,6 +141,9 @@ class OrderTicket(QDialog):
         self.confirm_text.setObjectName("ticket_confirm_text")
         self.confirm_text.setWordWrap(True)
         self.confirm_text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        bigger = self.confirm_text.font()
+        bigger.setPointSizeF(bigger.pointSizeF() * 1.25)
+        self.confirm_text.setFont(bigger)
         self.confirm_button = QPushButton("Confirm (Enter)", confirm)
         self.confirm_button.setObjectName("ticket_confirm")
         self.confirm_button.setDefault(True)
@@ -322,7 +325,7 @@ class OrderTicket(QDialog):
             req = self.request()
             assert req is not None and self.instrument is not None
             limit = format_rupees(req.price or req.trigger_price)
-            price = "at market" if req.kind is OrderKind.MARKET else f"at {limit}"
+            price = "order at the market price" if req.kind is OrderKind.MARKET else f"at {limit}"
             if req.kind.needs_trigger:
                 price += f", trigger {format_rupees(req.trigger_price)}"
             self.confirm_text.setText(
