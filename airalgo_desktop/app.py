@@ -27,14 +27,18 @@ from .api.client import AirAlgoClient, ClientConfig, InsecureTransportError
 from .api.events import ChannelError, ConnectionState, Event, FeedStale, State, StateChanged, Ticks
 from .domain.instruments import InstrumentMaster, load_csv, load_sample
 from .domain.money import format_rupees
+from .domain.nsetime import now_ist
 from .domain.orders import OrderRequest, OrderStatus, Side
 from .keystore import KeyStore
 from .logs import register_secret, setup_file_logging
 from .resources import resource_path
+from .services.guards import GuardSettings, Verdict
+from .services.guards import evaluate as evaluate_guards
 from .services.orders import OrderRecord, OrderService
+from .store.journal import Journal
 from .store.market import MarketStore
 from .ui import theme
-from .ui.dialogs import AboutDialog, ApiKeyDialog, ShortcutsDialog
+from .ui.dialogs import AboutDialog, ApiKeyDialog, GuardsDialog, ShortcutsDialog
 from .ui.main_window import MainWindow
 from .ui.ticket import OrderTicket
 
@@ -108,7 +112,10 @@ class Application(QObject):
         self._first_tick_at: float | None = None
         self._tasks: set[asyncio.Task] = set()  # type: ignore[type-arg]
         self.window = MainWindow(self.master, self.store, self.settings, demo=self.demo, icon=app_icon())
-        self.ticket = OrderTicket(self.master, self.store, self.settings, self._submit, self._check, self.window)
+        self.journal = Journal.open(paths.data)
+        self.guard_settings = GuardSettings.from_mapping(self._settings_group("guards"))
+        self.ticket = OrderTicket(self.master, self.store, self.settings, self._submit, self._check, self.window,
+                                  guards=self._guards)
         self._wire_window()
         self.refresh_timer = QTimer(self)
         self.refresh_timer.setInterval(REFRESH_MS)
@@ -118,6 +125,52 @@ class Application(QObject):
         self.status_timer.timeout.connect(self._update_status)
 
     # ---------------------------------------------------------------- set-up
+    def _settings_group(self, group: str) -> dict[str, object]:
+        self.settings.beginGroup(group)
+        try:
+            return {key: self.settings.value(key) for key in self.settings.childKeys()}
+        finally:
+            self.settings.endGroup()
+
+    def _show_journal(self) -> None:
+        """Today's orders from the journal, in the order book before any connection."""
+        if self.journal.notice:
+            self.window.banner.show_message(self.journal.notice, "OK", self.window.banner.hide)
+        today = now_ist().date()
+        self._journaled = self.journal.orders_for(today)
+        for j in self._journaled:
+            record = OrderRecord(j.local_id, j.request, j.symbol, j.created, status=j.status, message=j.message,
+                                 order_number=j.order_number, executed_price=j.executed_price)
+            if j.status.is_open:
+                record.status = OrderStatus.UNKNOWN
+                record.message = "Not confirmed since the app restarted; waiting for an answer. Not resent."
+            self.window.order_model.upsert(record)
+        if self._journaled:
+            open_count = sum(1 for j in self._journaled if j.status.is_open)
+            log.info("journal: %d orders today, %d without a final answer", len(self._journaled), open_count)
+
+    def _guards(self, request: OrderRequest) -> list[Verdict]:
+        session = self.session
+        now = session.client.now() if session else 0.0
+        return evaluate_guards(
+            request, self.master.get(request.token), ltp=self.store.ltp(request.token),
+            tick_age=session.client.metrics.last_tick_age(now) if session else None,
+            recent=session.orders.recent_orders(self.guard_settings.duplicate_window_s) if session else [],
+            now=now, settings=self.guard_settings)
+
+    def edit_guards(self) -> None:
+        """Trade → Guards…"""
+        dialog = GuardsDialog(self.guard_settings, self.window)
+
+        def save(values: GuardSettings) -> None:
+            self.guard_settings = values
+            for key, value in values.to_dict().items():
+                self.settings.setValue(f"guards/{key}", value)
+            self.ticket.revalidate()
+
+        dialog.saved.connect(save)
+        dialog.open()
+
     def _load_master(self) -> InstrumentMaster:
         master = load_sample()
         extra = self.settings.value("instruments/csv")
@@ -143,6 +196,7 @@ class Application(QObject):
         a.connect("export_orders", self.export_orders)
         a.connect("shortcuts", lambda: ShortcutsDialog(a.table(), w).open())
         a.connect("open_logs", lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.paths.logs))))
+        a.connect("guards", self.edit_guards)
         a.connect("about", lambda: AboutDialog(self.keystore.backend_name(), str(self.paths.logs), w).open())
 
     # ---------------------------------------------------------------- life cycle
@@ -152,6 +206,7 @@ class Application(QObject):
         if isinstance(app, QApplication):
             app.aboutToQuit.connect(self.request_quit)
         self.window.show()
+        self._show_journal()
         self.refresh_timer.start()
         self.status_timer.start()
         if self.args.quit_after:
@@ -201,8 +256,9 @@ class Application(QObject):
             self.window.banner.show_message(str(exc), "Settings…", self.ask_for_key)
             return
         client.add_listener(self._on_event)
-        orders = OrderService(client, self.master)
+        orders = OrderService(client, self.master, journal=self.journal)
         orders.add_listener(self._on_order)
+        orders.recover(self.journal.orders_for(now_ist().date()))
         self.session = Session(client, orders)
         self.window.watchlist.set_subscriber(client)
         await client.start()
@@ -233,6 +289,7 @@ class Application(QObject):
             self.sim = None
         self.ticket.close()
         self.window.hide()
+        self.journal.close()
         log.info("shut down cleanly")
 
     # ---------------------------------------------------------------- events (single ingress)

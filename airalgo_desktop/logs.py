@@ -81,10 +81,20 @@ def _redacting_factory(*args, **kwargs):  # type: ignore[no-untyped-def]
     return record
 
 
+# Libraries whose DEBUG output dumps frames or bytes: a truncated dump can carry the tail of a token that no
+# longer matches the whole secret, so these never log below INFO.
+_FRAME_DUMPERS = ("websockets", "httpcore", "hpack")
+
+
 def install_redaction() -> None:
-    """Route every log record in the process through :func:`redact` (idempotent)."""
+    """Route every log record in the process through :func:`redact` (idempotent), and keep frame-dumping
+    libraries at INFO or above."""
     if logging.getLogRecordFactory() is not _redacting_factory:
         logging.setLogRecordFactory(_redacting_factory)
+    for name in _FRAME_DUMPERS:
+        logger = logging.getLogger(name)
+        if logger.level == logging.NOTSET or logger.level < logging.INFO:
+            logger.setLevel(logging.INFO)
 
 
 class RateLimitFilter(logging.Filter):

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import pytest
 import pytest_asyncio
+import qasync
 
 from airalgo_desktop.sim.server import SimConfig, SimServer
 from tests.helpers import RawClient
@@ -43,3 +47,19 @@ async def joined(sim, raw):
     reply = await raw.request(f"api:{TEST_KEY}", "phx_join", {"access_token": token})
     assert reply["payload"]["status"] == "ok"
     return raw
+
+
+@pytest.fixture
+def qloop(qapp):
+    """A qasync event loop: run scenarios with ``qloop.run_until_complete(coro())``."""
+    loop = qasync.QEventLoop(qapp)
+    asyncio.set_event_loop(loop)
+    yield loop
+    pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        with contextlib.suppress(Exception):
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    loop.close()
+    asyncio.set_event_loop(None)

@@ -13,6 +13,7 @@ import ipaddress
 import itertools
 import logging
 import random
+import secrets
 import ssl
 import time
 from collections.abc import Callable, Iterable
@@ -152,7 +153,8 @@ class AirAlgoClient:
         self._again = False
         self._flush_scheduled = False
         self._ids = itertools.count(1)
-        self._id_prefix = time.strftime("%H%M%S")
+        # unique across restarts and windows: date-time plus a random part
+        self._id_prefix = time.strftime("%y%m%d%H%M%S") + secrets.token_hex(2)
         self._state_changed = asyncio.Event()
         self._hb_waiters: dict[str, asyncio.Future[float]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None

@@ -105,6 +105,29 @@ class OrderService:
         self._notify(record)
         return record
 
+    def recover(self, journal_orders: list) -> int:  # list[JournaledOrder]
+        """Show today's orders from the journal. Those without a final answer become *Unknown — not confirmed*
+        and are followed (never resent): a late ``order_response`` still resolves them. Returns how many."""
+        for j in journal_orders:
+            record = OrderRecord(j.local_id, j.request, j.symbol, j.created, status=j.status, message=j.message,
+                                 order_number=j.order_number, executed_price=j.executed_price)
+            record.history.append(j.status.value)
+            if j.status.is_open:
+                record.status = OrderStatus.UNKNOWN
+                record.message = "Not confirmed since the app restarted; waiting for an answer. Not resent."
+                record.history.append("Unknown")
+            self.adopt(record)
+        return len(journal_orders)
+
+    def recent_orders(self, window: float) -> list:
+        """Orders sent in the last ``window`` seconds (for the duplicate guard)."""
+        from .guards import RecentOrder
+
+        now = self.clock()
+        return [RecentOrder(r.request.token, r.request.side.value, r.request.quantity, r.request.kind.value,
+                            r.sent_at) for r in self.records.values()
+                if r.sent_at is not None and now - r.sent_at <= window]
+
     def adopt(self, record: OrderRecord) -> None:
         """Show and follow an order from an earlier run (journal recovery); nothing is sent."""
         self.records[record.local_id] = record

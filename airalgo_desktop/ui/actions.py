@@ -35,6 +35,7 @@ SPECS = [
                Qt.ShortcutContext.WidgetWithChildrenShortcut),
     ActionSpec("move_down", "Move &down", "Ctrl+Down", "Move the selected row down",
                Qt.ShortcutContext.WidgetWithChildrenShortcut),
+    ActionSpec("guards", "&Guards…", "", "Duplicate, price-band, value, freeze-quantity and stale-feed checks"),
     ActionSpec("new_watchlist", "&New watchlist…", "Ctrl+T", "Add a watchlist tab"),
     ActionSpec("import_csv", "&Import instruments CSV…", "Ctrl+I", "Load an instrument master"),
     ActionSpec("export_orders", "&Export order book CSV…", "Ctrl+E", "Save the order book as CSV"),

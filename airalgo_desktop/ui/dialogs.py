@@ -118,3 +118,63 @@ class AboutDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(text)
         layout.addWidget(buttons)
+
+
+class GuardsDialog(QDialog):
+    """Edit the trading guards; emits ``saved(GuardSettings)``."""
+
+    saved = Signal(object)
+
+    def __init__(self, current, parent: QWidget | None = None) -> None:  # type: ignore[no-untyped-def]
+        from PySide6.QtWidgets import QDoubleSpinBox, QFormLayout
+
+        from ..domain.money import format_plain, parse_rupees
+        from ..services.guards import GuardSettings
+
+        super().__init__(parent)
+        self.setWindowTitle("Trading guards")
+        self._parse = parse_rupees
+        self._cls = GuardSettings
+        form = QFormLayout()
+        self.dup = QCheckBox("Ask before a duplicate order within", self)
+        self.dup.setChecked(current.duplicate_enabled)
+        self.dup_s = QDoubleSpinBox(self, suffix=" s", minimum=1, maximum=600, value=current.duplicate_window_s)
+        self.band = QCheckBox("Ask when price or trigger is further from the LTP than", self)
+        self.band.setChecked(current.price_band_enabled)
+        self.band_pct = QDoubleSpinBox(self, suffix=" %", minimum=0.1, maximum=50, value=current.price_band_pct)
+        self.value = QCheckBox("Block orders worth more than (₹)", self)
+        self.value.setChecked(current.max_value_enabled)
+        self.value_edit = QLineEdit(format_plain(current.max_order_value), self)
+        self.freeze = QCheckBox("Block quantities above the exchange freeze quantity", self)
+        self.freeze.setChecked(current.freeze_enabled)
+        self.stale = QCheckBox("Ask before a market order when the last tick is older than", self)
+        self.stale.setChecked(current.stale_enabled)
+        self.stale_s = QDoubleSpinBox(self, suffix=" s", minimum=1, maximum=3600, value=current.stale_after_s)
+        form.addRow(self.dup, self.dup_s)
+        form.addRow(self.band, self.band_pct)
+        form.addRow(self.value, self.value_edit)
+        form.addRow(self.freeze)
+        form.addRow(self.stale, self.stale_s)
+        self.error = QLabel(self)
+        self.error.setStyleSheet("color: #d83a3a;")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel,
+                                   self)
+        buttons.accepted.connect(self._save)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+
+    def _save(self) -> None:
+        try:
+            limit = self._parse(self.value_edit.text())
+        except ValueError as exc:
+            self.error.setText(str(exc))
+            return
+        self.saved.emit(self._cls(
+            duplicate_enabled=self.dup.isChecked(), duplicate_window_s=self.dup_s.value(),
+            price_band_enabled=self.band.isChecked(), price_band_pct=self.band_pct.value(),
+            max_value_enabled=self.value.isChecked(), max_order_value=limit, freeze_enabled=self.freeze.isChecked(),
+            stale_enabled=self.stale.isChecked(), stale_after_s=self.stale_s.value()))
+        self.accept()

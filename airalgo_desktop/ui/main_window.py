@@ -295,7 +295,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(a["quit"])
         trade = self.menuBar().addMenu("&Trade")
-        trade.addActions([a["buy"], a["sell"]])
+        trade.addActions([a["buy"], a["sell"], a["guards"]])
         trade.addSeparator()
         trade.addActions([a["search"], a["new_watchlist"], a["remove_row"], a["move_up"], a["move_down"]])
         view = self.menuBar().addMenu("&View")

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from ..domain.instruments import Instrument, InstrumentMaster
 from ..domain.money import Rounding, format_rupees, round_to_tick
 from ..domain.orders import OrderKind, OrderRequest, OrderStatus, Side
+from ..services.guards import Level, Verdict
 from ..services.orders import OrderRecord
 from ..store.market import MarketStore
 from . import theme
@@ -41,7 +42,8 @@ class OrderTicket(QDialog):
 
     def __init__(self, master: InstrumentMaster, store: MarketStore, settings: QSettings,
                  submit: Callable[[OrderRequest], OrderRecord], check: Callable[[OrderRequest], list[str]],
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None,
+                 guards: Callable[[OrderRequest], list[Verdict]] | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("order_ticket")
         self.setModal(False)
@@ -51,6 +53,7 @@ class OrderTicket(QDialog):
         self.settings = settings
         self._submit = submit
         self._check = check
+        self._guards = guards or (lambda _req: [])
         self.instrument: Instrument | None = None
         self.side = Side.BUY
         self.record: OrderRecord | None = None
@@ -295,7 +298,7 @@ class OrderTicket(QDialog):
         req = self.request()
         if req is None:
             return ["No instrument"]
-        problems = self._check(req)
+        problems = self._check(req) + [v.message for v in self._guards(req) if v.level is Level.BLOCK]
         self.problems.setText("\n".join(f"• {p}" for p in problems))
         self.problems.setVisible(bool(problems))
         self.send_button.setEnabled(not problems)
@@ -321,16 +324,19 @@ class OrderTicket(QDialog):
             return
         if self.pages.currentIndex() != 0 or self.revalidate():
             return
-        if self.confirm_box.isChecked():
-            req = self.request()
-            assert req is not None and self.instrument is not None
+        req = self.request()
+        assert req is not None
+        warnings = [v.message for v in self._guards(req) if v.level is Level.CONFIRM]
+        if self.confirm_box.isChecked() or warnings:  # a guard asks even when confirmation is switched off
+            assert self.instrument is not None
             limit = format_rupees(req.price or req.trigger_price)
             price = "order at the market price" if req.kind is OrderKind.MARKET else f"at {limit}"
             if req.kind.needs_trigger:
                 price += f", trigger {format_rupees(req.trigger_price)}"
+            notes = "".join(f"<br><span style='color:#c98a00'>⚠ {w}</span>" for w in warnings)
             self.confirm_text.setText(
                 f"<b>{req.side.label.upper()} {req.quantity:,} × {self.instrument.display}</b><br>"
-                f"{req.kind.label} {price}<br>value ≈ {self.value_label.text()}")
+                f"{req.kind.label} {price}<br>value ≈ {self.value_label.text()}{notes}")
             self.pages.setCurrentIndex(1)
             self.confirm_button.setFocus()
             return

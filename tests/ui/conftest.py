@@ -7,27 +7,10 @@ import contextlib
 from collections.abc import Callable
 
 import pytest
-import qasync
 from PySide6.QtCore import QSettings
 
 from airalgo_desktop.__main__ import build_parser
 from airalgo_desktop.app import Application, Paths
-
-
-@pytest.fixture
-def qloop(qapp):
-    """A qasync event loop: run scenarios with ``qloop.run_until_complete(coro())``."""
-    loop = qasync.QEventLoop(qapp)
-    asyncio.set_event_loop(loop)
-    yield loop
-    pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
-    for task in pending:
-        task.cancel()
-    if pending:
-        with contextlib.suppress(Exception):
-            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-    loop.close()
-    asyncio.set_event_loop(None)
 
 
 @pytest.fixture

@@ -77,6 +77,7 @@ def test_rejected_order_shows_reason(qtbot, qloop, paths) -> None:
         async with running_app(app_args("--demo"), paths) as app:
             await wait_until(lambda: joined(app) and app.store.ltp("35013"))
             ticket = app.ticket
+            app.guard_settings.max_value_enabled = False  # ₹1.7 crore would be blocked by the value guard first
             app.open_ticket("35013", Side.BUY)  # NIFTY FEB 2025 FUT, lot 75
             ticket.confirm_box.setChecked(False)
             ticket.qty.setValue(750)  # ₹2 lakh+ margin > demo account's ₹50,000
@@ -94,6 +95,7 @@ def test_ticket_validation_inline_and_send_disabled(qtbot, qloop, paths) -> None
         async with running_app(app_args("--demo"), paths) as app:
             await wait_until(lambda: joined(app) and app.store.ltp("2885"))
             ticket = app.ticket
+            app.guard_settings.max_value_enabled = False  # one NIFTY lot (₹17 lakh) is above the default limit
             app.open_ticket("35013", Side.SELL)
             ticket.qty.setValue(80)  # not a multiple of 75
             assert not ticket.send_button.isEnabled()
@@ -207,3 +209,27 @@ def sim_factory(qloop):
     yield make
     for server in servers:
         qloop.run_until_complete(server.stop())
+
+
+def test_guards_block_and_force_confirmation(qtbot, qloop, paths) -> None:
+    async def scenario() -> None:
+        async with running_app(app_args("--demo"), paths) as app:
+            await wait_until(lambda: joined(app) and app.store.ltp("2885"))
+            ticket = app.ticket
+            app.open_ticket("35013", Side.BUY)
+            ticket.qty.setValue(750)
+            assert not ticket.send_button.isEnabled() and "above your limit" in ticket.problems.text()
+            app.open_ticket("2885", Side.BUY)
+            ticket.confirm_box.setChecked(False)  # even with confirmation off …
+            ticket.send()
+            await wait_until(lambda: ticket.record and ticket.record.status is OrderStatus.EXECUTED)
+            app.open_ticket("2885", Side.BUY)
+            ticket.send()  # … the same order again within 5 s asks first
+            assert ticket.pages.currentIndex() == 1 and "Same order" in ticket.confirm_text.text()
+            ticket.reject()
+            ticket.kind.setCurrentIndex(1)
+            ticket.price.setValue(app.store.ltp("2885") * 2 // 5 * 5)
+            ticket.send()
+            assert "from the LTP" in ticket.confirm_text.text()
+
+    qloop.run_until_complete(scenario())

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from airalgo_desktop.domain.instruments import Instrument
+from airalgo_desktop.domain.orders import OrderKind, OrderRequest, Side
+from airalgo_desktop.services.guards import GuardSettings, Level, RecentOrder, evaluate
+
+INST = Instrument("2885", "RELIANCE", freeze_qty=1000)
+LTP = 120_000
+
+
+def run(req, *, recent=(), tick_age=1.0, now=100.0, **settings):
+    return {v.guard: v for v in evaluate(req, INST, ltp=LTP, tick_age=tick_age, recent=recent, now=now,
+                                         settings=GuardSettings(**settings))}
+
+
+def test_clean_order_has_no_verdicts() -> None:
+    assert run(OrderRequest("2885", Side.BUY, OrderKind.MARKET, 10)) == {}
+
+
+def test_duplicate_within_window_only() -> None:
+    req = OrderRequest("2885", Side.BUY, OrderKind.MARKET, 10)
+    recent = [RecentOrder("2885", "B", 10, "market", 97.0)]
+    assert run(req, recent=recent)["duplicate"].level is Level.CONFIRM
+    assert "duplicate" not in run(req, recent=recent, now=110.0)
+    assert "duplicate" not in run(req, recent=[RecentOrder("2885", "S", 10, "market", 99.0)])
+    assert "duplicate" not in run(req, recent=recent, duplicate_enabled=False)
+
+
+def test_price_band() -> None:
+    far = OrderRequest("2885", Side.BUY, OrderKind.LIMIT, 1, price=130_000, ltp=LTP)
+    verdict = run(far)["price_band"]
+    assert verdict.level is Level.CONFIRM and "+8.3%" in verdict.message
+    assert "price_band" not in run(OrderRequest("2885", Side.BUY, OrderKind.LIMIT, 1, price=124_000, ltp=LTP))
+    assert "price_band" not in run(far, price_band_pct=10)
+
+
+def test_value_limit_and_freeze_block() -> None:
+    big = OrderRequest("2885", Side.BUY, OrderKind.MARKET, 999)
+    assert run(big)["max_value"].level is Level.BLOCK  # ₹11.99 lakh > ₹10 lakh
+    assert "max_value" not in run(big, max_order_value=20_00_000_00)
+    assert run(OrderRequest("2885", Side.BUY, OrderKind.MARKET, 1001), max_value_enabled=False)["freeze"].level \
+        is Level.BLOCK
+
+
+def test_stale_feed_market_orders_only() -> None:
+    market = OrderRequest("2885", Side.SELL, OrderKind.MARKET, 1)
+    assert "last tick is 30 s old" in run(market, tick_age=30)["stale"].message
+    assert "no tick" in run(market, tick_age=None)["stale"].message
+    assert "stale" not in run(OrderRequest("2885", Side.SELL, OrderKind.LIMIT, 1, price=LTP, ltp=LTP), tick_age=30)
+
+
+def test_settings_roundtrip_from_qsettings_strings() -> None:
+    settings = GuardSettings.from_mapping({"duplicate_enabled": "false", "price_band_pct": "2.5",
+                                           "max_order_value": "5000000", "stale_after_s": "junk"})
+    assert settings.duplicate_enabled is False and settings.price_band_pct == 2.5
+    assert settings.max_order_value == 5_000_000 and settings.stale_after_s == 10.0
+    assert GuardSettings.from_mapping(settings.to_dict()) == settings
