@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
-def test_sigkill_mid_flow_then_restart_shows_every_order(qtbot, qloop, tmp_path) -> None:
+def test_sigkill_mid_flow_then_restart_shows_every_order(qtbot, qloop, tmp_path, capsys) -> None:
     key = "crash-key-1"
     home = tmp_path / "home"
 
@@ -63,9 +63,10 @@ def test_sigkill_mid_flow_then_restart_shows_every_order(qtbot, qloop, tmp_path)
                 journaled = app.journal.orders_for(model.records[0].created.date())
                 assert sorted(j.local_id for j in journaled) == sorted(placed)
                 assert all(j.status is OrderStatus.EXECUTED and j.order_number for j in journaled)
-                print(f"\ncrash test: {len(placed)} orders journalled before SIGKILL, all shown after restart and "
-                      f"resolved to Executed by responses delivered on rejoin; simulator received "
-                      f"{len(sim.stats.orders_received)} (no resend)")
+                with capsys.disabled():
+                    print(f"\ncrash test: {len(placed)} orders journalled before SIGKILL, all shown after restart and "
+                          f"resolved to Executed by responses delivered on rejoin; simulator received "
+                          f"{len(sim.stats.orders_received)} (no resend)")
         finally:
             await sim.stop()
 
