@@ -206,6 +206,9 @@ class Application(QObject):
         if isinstance(app, QApplication):
             app.aboutToQuit.connect(self.request_quit)
         self.window.show()
+        if os.environ.get("AIRALGO_STARTUP_MARK"):  # benchmarks: cold start ends when the window is shown
+            QApplication.processEvents()
+            print(f"startup-mark {time.time()}", flush=True)
         self._show_journal()
         self.refresh_timer.start()
         self.status_timer.start()

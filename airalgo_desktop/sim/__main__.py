@@ -37,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--instruments", type=Path, help="instrument CSV (default: the bundled sample)")
     p.add_argument("--synthetic", type=int, default=0, metavar="N", help="add N synthetic instruments")
     p.add_argument("--seed", type=int, help="random seed for a repeatable market")
+    p.add_argument("--stamp", action="store_true", help="add the send time (\"ts\") to every quote (benchmarks)")
     p.add_argument("--log-level", default="INFO")
     f = p.add_argument_group("fault injection (all optional)")
     f.add_argument("--drop-every", type=float, metavar="S", help="cut every socket every S seconds")
@@ -76,7 +77,7 @@ async def run(args: argparse.Namespace) -> int:
         host=args.host, port=args.port, api_keys=tuple(args.api_keys or ["demo"]), rate_hz=args.rate,
         token_ttl=args.token_ttl, idle_timeout=args.idle_timeout, margin_limit=parse_rupees(args.margin_limit),
         fill_delay=args.fill_delay, activity=args.activity, seed=args.seed, instruments=master,
-        synthetic=args.synthetic,
+        synthetic=args.synthetic, stamp=args.stamp,
     )
     with contextlib.suppress(ValueError):
         if not ipaddress.ip_address(args.host).is_loopback:

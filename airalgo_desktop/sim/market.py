@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
@@ -30,12 +31,14 @@ class Market:
         activity: float = 0.6,
         volatility: float = 0.0004,
         max_quiet: float = 0.75,
+        stamp: bool = False,
     ) -> None:
         self.master = master
         self.rng = random.Random(seed)
         self.activity = activity
         self.volatility = volatility
         self.max_quiet = max_quiet
+        self.stamp = stamp  # benchmarks: each quote carries "ts", the wall-clock time it was made
         self._ltp: dict[str, Paisa] = {}
         self._ltq: dict[str, int] = {}
         self._ltt: dict[str, str] = {}
@@ -81,6 +84,7 @@ class Market:
         """Advance the active tokens one interval; return the quotes of those that traded."""
         rng = self.rng
         ltt = format_ltt(datetime.now(UTC))
+        stamp = time.time() if self.stamp else None
         changed: dict[str, dict[str, object]] = {}
         activity = self.activity
         quiet_before = now - self.max_quiet
@@ -106,7 +110,10 @@ class Market:
             self._ltq[token] = qty
             self._ltt[token] = ltt
             self._last_trade[token] = now
-            changed[token] = {"ltp": price, "ltq": qty, "ltt": ltt}
+            quote: dict[str, object] = {"ltp": price, "ltq": qty, "ltt": ltt}
+            if stamp is not None:
+                quote["ts"] = stamp
+            changed[token] = quote
         return changed
 
 

@@ -93,6 +93,7 @@ class SimConfig:
     synthetic: int = 0
     deliver_missed_orders: bool = True
     max_size: int = 64 * 2**20
+    stamp: bool = False
 
 
 @dataclass
@@ -202,7 +203,7 @@ class SimServer:
         if cfg.synthetic:
             master = InstrumentMaster([*master, *_synthetic_instruments(cfg.synthetic)])
         self.master = master
-        self.market = Market(master, seed=cfg.seed, activity=cfg.activity, max_quiet=cfg.max_quiet)
+        self.market = Market(master, seed=cfg.seed, activity=cfg.activity, max_quiet=cfg.max_quiet, stamp=cfg.stamp)
         self.engine = OrderEngine(master, self.market, self._deliver_order, margin_limit=cfg.margin_limit,
                                   fill_delay=cfg.fill_delay)
         self.api_keys = set(cfg.api_keys)

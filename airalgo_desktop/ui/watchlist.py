@@ -17,12 +17,13 @@ from PySide6.QtCore import (
     QMimeData,
     QModelIndex,
     QPersistentModelIndex,
+    QRect,
     QSettings,
     QStringListModel,
     Qt,
     Signal,
 )
-from PySide6.QtGui import QAction, QColor, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence, QPainter, QRegion
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCompleter,
@@ -30,6 +31,9 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLineEdit,
     QMenu,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableView,
     QTabWidget,
     QToolButton,
@@ -39,13 +43,26 @@ from PySide6.QtWidgets import (
 
 from ..domain.instruments import Instrument, InstrumentMaster
 from ..domain.money import format_rupees, percent_change_bp
-from ..domain.nsetime import parse_ltt
+from ..domain.nsetime import IST, parse_ltt
 from ..store.market import MarketStore
 from . import theme
 
 COLUMNS = ("Symbol", "LTP (₹)", "Change", "%Change", "LTQ", "LTT")
+# ints, not enums: data() runs for every painted cell and role, and PySide enum operations are slow
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole.value)
+_BACKGROUND = int(Qt.ItemDataRole.BackgroundRole.value)
+_ALIGN = int(Qt.ItemDataRole.TextAlignmentRole.value)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
+_LEFT = int((Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter).value)
+_RIGHT = int((Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter).value)
+_CELL_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
+_ROOT_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDropEnabled
+_STATE_SELECTED = QStyle.StateFlag.State_Selected
+_ALTERNATE = QStyleOptionViewItem.ViewItemFeature.Alternate
 SYMBOL, LTP, CHANGE, PCT, LTQ, LTT = range(6)
-TOKEN_ROLE = Qt.ItemDataRole.UserRole + 1
+COLUMN_COUNT = len(COLUMNS)
+TOKEN_ROLE = int(Qt.ItemDataRole.UserRole.value) + 1
 FLASH_SECONDS = 0.6
 MIME = "application/x-airalgo-watchlist-rows"
 FIRST_TICK_MARK = "†"
@@ -76,6 +93,9 @@ class WatchlistModel(QAbstractTableModel):
         self._last_ltp: list[int | None] = []
         self._flash_until: list[float] = []
         self._flashing: set[int] = set()
+        self._stale: set[int] = set()  # changed while off-screen: rebuilt when shown or read
+        self._visible: tuple[int, int] | None = None  # (first, last) row on screen; None = all
+        self._ltt_text: dict[str, str] = {}
         self.emissions = 0  # dataChanged signals emitted (tests count them)
         for token in tokens:
             if token not in self._row:
@@ -125,6 +145,7 @@ class WatchlistModel(QAbstractTableModel):
                     column.pop(row)
                 self.endRemoveRows()
         self._flashing.clear()
+        self._stale.clear()
         self._reindex()
         if removed:
             self.tokensChanged.emit([], removed)
@@ -141,6 +162,7 @@ class WatchlistModel(QAbstractTableModel):
         for column in (self._tokens, self._cells, self._direction, self._last_ltp, self._flash_until):
             column.insert(dst, column.pop(src))
         self._flashing.clear()
+        self._stale.clear()
         self._reindex()
         self.endMoveRows()
         self.tokensChanged.emit([], [])
@@ -165,11 +187,15 @@ class WatchlistModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        row, col = index.row(), index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._cells[row][col]
-        if role == Qt.ItemDataRole.ForegroundRole:
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = _DISPLAY):
+        row = index.row()
+        if row in self._stale:  # changed while off-screen: rebuild now that someone looks
+            self._stale.discard(row)
+            self._fill(row, time.monotonic(), flash=False)
+        if role == _DISPLAY:
+            return self._cells[row][index.column()]
+        if role == _FOREGROUND:
+            col = index.column()
             if col == LTP:
                 d = self._direction[row]
                 return theme.UP if d > 0 else theme.DOWN if d < 0 else None
@@ -177,17 +203,15 @@ class WatchlistModel(QAbstractTableModel):
                 text = self._cells[row][col]
                 return theme.DOWN if text.startswith("-") else theme.UP if text.startswith("+") else None
             return None
-        if role == Qt.ItemDataRole.BackgroundRole:
-            if col == LTP and self._flash_until[row] > time.monotonic():
-                return QColor(theme.UP_FLASH_LIGHT if self._direction[row] > 0 else theme.DOWN_FLASH_LIGHT)
+        if role == _ALIGN:
+            return _LEFT if index.column() == SYMBOL else _RIGHT
+        if role == _BACKGROUND:
+            if index.column() == LTP and self._flash_until[row] > time.monotonic():
+                return theme.UP_FLASH_LIGHT if self._direction[row] > 0 else theme.DOWN_FLASH_LIGHT
             return None
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            if col == SYMBOL:
-                return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == TOKEN_ROLE:
             return self._tokens[row]
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == _TOOLTIP:
             return self._tooltip(row)
         return None
 
@@ -203,10 +227,7 @@ class WatchlistModel(QAbstractTableModel):
                 f"tick {format_rupees(inst.tick_size)}\nChange against {ref_text}")
 
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
-        base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        if index.isValid():
-            return base | Qt.ItemFlag.ItemIsDragEnabled
-        return base | Qt.ItemFlag.ItemIsDropEnabled
+        return _CELL_FLAGS if index.isValid() else _ROOT_FLAGS
 
     def supportedDropActions(self) -> Qt.DropAction:
         return Qt.DropAction.MoveAction
@@ -238,11 +259,12 @@ class WatchlistModel(QAbstractTableModel):
             return inst.prev_close
         return self.store.first.get(token, 0)
 
-    def _fill(self, row: int, now: float, *, flash: bool = True) -> None:
+    def _fill(self, row: int, now: float, *, flash: bool = True) -> bool:
+        """Rebuild one row's cached strings; True when anything shown changed."""
         token = self._tokens[row]
         quote = self.store.quotes.get(token)
         if quote is None:
-            return
+            return False
         ltp = quote["ltp"]
         last = self._last_ltp[row]
         if last is not None and ltp != last:
@@ -253,33 +275,68 @@ class WatchlistModel(QAbstractTableModel):
         self._last_ltp[row] = ltp
         inst = self.master.get(token)
         ref = self._reference(token, inst)
-        arrow = "▲ " if self._direction[row] > 0 else "▼ " if self._direction[row] < 0 else ""
+        direction = self._direction[row]
+        arrow = "▲ " if direction > 0 else "▼ " if direction < 0 else ""
         cells = self._cells[row]
+        before = cells[1:]
         cells[LTP] = arrow + format_rupees(ltp, symbol=False)
-        mark = "" if inst is not None and inst.prev_close else FIRST_TICK_MARK
         if ref:
+            mark = "" if inst is not None and inst.prev_close else FIRST_TICK_MARK
             cells[CHANGE] = format_rupees(ltp - ref, symbol=False, sign=True) + mark
             bp = percent_change_bp(ltp, ref) or 0
             cells[PCT] = f"{'+' if bp > 0 else '-' if bp < 0 else ''}{abs(bp) // 100}.{abs(bp) % 100:02d}%{mark}"
         cells[LTQ] = f"{quote['ltq']:,}"
-        ltt = parse_ltt(quote.get("ltt"))
-        cells[LTT] = ltt.astimezone(_ist()).strftime("%H:%M:%S") if ltt else ""
+        cells[LTT] = self._ltt_display(quote.get("ltt"))
+        return cells[1:] != before
+
+    def _ltt_display(self, ltt: object) -> str:
+        """``"2025-01-09T12:53:00Z"`` → ``"18:23:00"`` IST; one parse per distinct string (they repeat a lot)."""
+        if not isinstance(ltt, str):
+            return ""
+        text = self._ltt_text.get(ltt)
+        if text is None:
+            moment = parse_ltt(ltt)
+            text = moment.astimezone(IST).strftime("%H:%M:%S") if moment else ""
+            if len(self._ltt_text) > 4096:
+                self._ltt_text.clear()
+            self._ltt_text[ltt] = text
+        return text
+
+    def set_visible_rows(self, first: int, last: int) -> None:
+        """The view's visible rows: only these are rebuilt per refresh; rows that come into view and changed
+        while hidden are rebuilt and repainted now."""
+        self._visible = (first, last)
+        shown = [r for r in self._stale if first <= r <= last]
+        if shown:
+            now = time.monotonic()
+            for row in shown:
+                self._stale.discard(row)
+                self._fill(row, now, flash=False)
+            for start, end in contiguous_ranges(shown):
+                self.dataChanged.emit(self.index(start, LTP), self.index(end, LTT))
 
     def refresh(self, dirty: set[str], now: float | None = None) -> int:
-        """Rebuild the rows of ``dirty`` tokens (and rows whose flash ended); one ``dataChanged`` per
-        contiguous range. Returns how many signals were emitted."""
+        """Rebuild the visible rows of ``dirty`` tokens (and rows whose flash ended); one ``dataChanged`` per
+        contiguous range of rows whose text changed. Off-screen rows are only marked stale. Returns how many
+        signals were emitted."""
         now = time.monotonic() if now is None else now
         row_of = self._row
         rows = {row_of[t] for t in dirty & row_of.keys()}
-        for row in rows:
-            self._fill(row, now)
+        if self._visible is not None and rows:
+            first, last = self._visible
+            hidden = {r for r in rows if r < first or r > last}
+            if hidden:
+                self._stale |= hidden
+                rows -= hidden
+        changed = {row for row in rows if self._fill(row, now)}
         expired = {r for r in self._flashing if self._flash_until[r] <= now}
-        self._flashing -= expired
-        rows |= expired
-        if not rows:
-            return 0
         emitted = 0
-        for start, end in contiguous_ranges(rows):
+        if expired:
+            self._flashing -= expired
+            for start, end in contiguous_ranges(expired - changed):  # a flash ending repaints one cell
+                self.dataChanged.emit(self.index(start, LTP), self.index(end, LTP))
+                emitted += 1
+        for start, end in contiguous_ranges(changed):
             self.dataChanged.emit(self.index(start, LTP), self.index(end, LTT))
             emitted += 1
         self.emissions += emitted
@@ -291,6 +348,7 @@ class WatchlistModel(QAbstractTableModel):
         for row in range(len(self._tokens)):
             self._cells[row][SYMBOL] = self._blank_cells(self._tokens[row])[SYMBOL]
             self._fill(row, now, flash=False)
+        self._stale.clear()
         if self._tokens:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._tokens) - 1, LTT))
 
@@ -306,10 +364,45 @@ def contiguous_ranges(rows: Iterable[int]) -> list[tuple[int, int]]:
     return ranges
 
 
-def _ist():  # imported lazily to keep this module's import list short
-    from ..domain.nsetime import IST
 
-    return IST
+
+class CachedRowDelegate(QStyledItemDelegate):
+    """Paints watchlist cells straight from the model's cached strings: one Python call per painted cell instead
+    of ``data()`` for every role Qt's default delegate asks (about seven per cell)."""
+
+    def __init__(self, model: WatchlistModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+
+    def paint(self, painter, option, index) -> None:  # type: ignore[no-untyped-def]
+        paint_cell(painter, self.model, option.rect, index.row(), index.column(),
+                   bool(option.state & _STATE_SELECTED), bool(option.features & _ALTERNATE), option.palette)
+
+
+def paint_cell(painter, model: WatchlistModel, rect, row: int, col: int, selected: bool, alternate: bool,  # type: ignore[no-untyped-def]
+               palette) -> None:
+    """Draw one cell from the model's cache (shared by the delegate and the view's fast tick path)."""
+    if row in model._stale:
+        model._stale.discard(row)
+        model._fill(row, time.monotonic(), flash=False)
+    if selected:
+        painter.fillRect(rect, palette.highlight())
+    else:
+        painter.fillRect(rect, palette.alternateBase() if alternate else palette.base())
+        if col == LTP and model._flash_until[row] > time.monotonic():
+            painter.fillRect(rect, theme.UP_FLASH_LIGHT if model._direction[row] > 0 else theme.DOWN_FLASH_LIGHT)
+    text = model._cells[row][col]
+    if selected:
+        painter.setPen(palette.highlightedText().color())
+    else:
+        color = None
+        if col == LTP:
+            d = model._direction[row]
+            color = theme.UP if d > 0 else theme.DOWN if d < 0 else None
+        elif col in (CHANGE, PCT):
+            color = theme.DOWN if text.startswith("-") else theme.UP if text.startswith("+") else None
+        painter.setPen(color if color is not None else palette.text().color())
+    painter.drawText(rect.adjusted(4, 0, -4, 0), _LEFT if col == SYMBOL else _RIGHT, text)
 
 
 class WatchlistView(QTableView):
@@ -318,6 +411,8 @@ class WatchlistView(QTableView):
     def __init__(self, model: WatchlistModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setModel(model)
+        self.setItemDelegate(CachedRowDelegate(model, self))
+        self._tick_region = QRegion()
         self.setObjectName(f"watchlist_view_{model.name}")
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -339,6 +434,110 @@ class WatchlistView(QTableView):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
             header.resizeSection(col, width)
         header.setHighlightSections(False)
+        self.verticalScrollBar().valueChanged.connect(self._report_visible)
+        model.rowsInserted.connect(self._report_visible)
+        model.rowsRemoved.connect(self._report_visible)
+        model.rowsMoved.connect(self._report_visible)
+
+    def dataChanged(self, top_left, bottom_right, roles=()) -> None:  # type: ignore[no-untyped-def]
+        """Repaint exactly the changed cells. Qt's own handler also repaints the rows around a range, which
+        triples the painting of a ticking watchlist."""
+        if not self.isVisible() or top_left.row() < 0:
+            super().dataChanged(top_left, bottom_right, roles)
+            return
+        top = self.rowViewportPosition(top_left.row())
+        bottom = self.rowViewportPosition(bottom_right.row()) + self.rowHeight(bottom_right.row())
+        left = self.columnViewportPosition(top_left.column())
+        right = self.columnViewportPosition(bottom_right.column()) + self.columnWidth(bottom_right.column())
+        if (top < 0 and bottom < 0) or top > self.viewport().height():
+            return  # off screen
+        rect = QRect(left, top + 1, right - left, bottom - top - 2)
+        self._tick_region += rect
+        self.viewport().update(rect)
+
+    def paintEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        """Fast path: a repaint made only of tick updates is painted here, straight from the cache, with one
+        Python call per frame. Anything else (scrolling, selection, drag, focus) goes through Qt."""
+        region = event.region()
+        ticks, self._tick_region = self._tick_region, QRegion()
+        if ticks.isEmpty() or not region.subtracted(ticks).isEmpty() or self.state() != self.State.NoState:
+            super().paintEvent(event)
+            return
+        self._paint_ticks(region)
+
+    def _paint_ticks(self, region: QRegion) -> None:
+        """Paint the tick cells of ``region`` with as few calls into Qt as possible: one background fill per row,
+        then a pen change only when the colour changes and one ``drawText`` per cell."""
+        model = self.watchlist()
+        painter = QPainter(self.viewport())
+        palette = self.palette()
+        base, alternate, highlight = palette.base(), palette.alternateBase(), palette.highlight()
+        text_color, highlighted_text = palette.text().color(), palette.highlightedText().color()
+        columns = [(self.columnViewportPosition(c), self.columnWidth(c)) for c in range(COLUMN_COUNT)]
+        selection = self.selectionModel()
+        root = QModelIndex()
+        rows = model.rowCount()
+        cells, direction, flash_until = model._cells, model._direction, model._flash_until
+        up, down = theme.UP, theme.DOWN
+        now = time.monotonic()
+        pen = None
+        for area in region:
+            first_row, last_row = self.rowAt(area.top()), self.rowAt(area.bottom())
+            first_col, last_col = self.columnAt(area.left()), self.columnAt(area.right())
+            if first_row < 0 or first_col < 0:
+                continue
+            last_row = rows - 1 if last_row < 0 else last_row
+            last_col = COLUMN_COUNT - 1 if last_col < 0 else last_col
+            x0 = columns[first_col][0]
+            width = columns[last_col][0] + columns[last_col][1] - x0
+            for row in range(first_row, last_row + 1):
+                if row in model._stale:
+                    model._stale.discard(row)
+                    model._fill(row, now, flash=False)
+                y, h = self.rowViewportPosition(row), self.rowHeight(row)
+                selected = selection.isRowSelected(row, root)
+                painter.fillRect(x0, y, width, h, highlight if selected else alternate if row % 2 else base)
+                d = direction[row]
+                if not selected and first_col <= LTP <= last_col and flash_until[row] > now:
+                    x, w = columns[LTP]
+                    painter.fillRect(x, y, w, h, theme.UP_FLASH_LIGHT if d > 0 else theme.DOWN_FLASH_LIGHT)
+                texts = cells[row]
+                for col in range(first_col, last_col + 1):
+                    text = texts[col]
+                    if selected:
+                        color = highlighted_text
+                    elif col == LTP:
+                        color = up if d > 0 else down if d < 0 else text_color
+                    elif col in (CHANGE, PCT):
+                        color = down if text[:1] == "-" else up if text[:1] == "+" else text_color
+                    else:
+                        color = text_color
+                    if color is not pen:
+                        painter.setPen(color)
+                        pen = color
+                    x, w = columns[col]
+                    painter.drawText(x + 4, y, w - 8, h, _LEFT if col == SYMBOL else _RIGHT, text)
+        painter.end()
+
+    def _report_visible(self, *_args: object) -> None:
+        model = self.watchlist()
+        count = model.rowCount()
+        if count == 0:
+            return
+        height = self.viewport().height()
+        first = max(self.rowAt(0), 0)
+        last = self.rowAt(height - 1)
+        if last < 0:  # below the last row, or not laid out yet: estimate from the row height
+            last = min(count - 1, first + height // max(1, self.verticalHeader().defaultSectionSize()) + 1)
+        model.set_visible_rows(first, last)
+
+    def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        super().resizeEvent(event)
+        self._report_visible()
+
+    def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        super().showEvent(event)
+        self._report_visible()
 
     def watchlist(self) -> WatchlistModel:
         """The model shown."""

@@ -1,0 +1,1 @@
+"""Speed and memory figures for AirAlgo Desktop: ``python -m benchmarks [--quick] [--json PATH]``."""

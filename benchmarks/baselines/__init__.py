@@ -1,0 +1,1 @@
+"""Baselines measured in the same run as ours."""

@@ -1,0 +1,126 @@
+"""Helpers: CPU and memory of this process, percentiles, synthetic ltp frames, a simulator subprocess."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import orjson
+
+ROOT = Path(__file__).resolve().parent.parent
+SYNTHETIC_BASE = 900001
+
+
+def cpu_seconds() -> float:
+    """CPU time of this whole process (all threads), user + system."""
+    return time.process_time()
+
+
+def rss_mb() -> float:
+    """Resident memory of this process in MB (current on Linux, peak elsewhere)."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024 if sys.platform == "darwin" else 1024)
+
+
+def percentile(values: list[float], pct: float) -> float:
+    """Nearest-rank percentile (0 for no values)."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+def synthetic_tokens(count: int) -> list[str]:
+    """Tokens of the simulator's synthetic instruments (``--synthetic N``)."""
+    return [str(SYNTHETIC_BASE + i) for i in range(count)]
+
+
+def ltp_frames(count: int, per_frame: int = 50, universe: int = 1000, seed: int = 1) -> list[str]:
+    """Pre-encoded V1 ``ltp`` frames with ``per_frame`` tokens each, as the feed sends them."""
+    rng = random.Random(seed)
+    tokens = synthetic_tokens(universe)
+    frames = []
+    for _ in range(count):
+        payload = {t: {"ltp": 100_000 + rng.randint(0, 5000) * 5, "ltq": rng.randint(1, 500),
+                       "ltt": "2025-01-09T12:53:00Z"} for t in rng.sample(tokens, per_frame)}
+        frames.append(orjson.dumps({"topic": "api:bench", "event": "ltp", "payload": payload, "ref": None}).decode())
+    return frames
+
+
+def decoded_batches(rate: int, tick_ms: int, seconds: float, universe: int = 1000, seed: int = 2) -> list[dict]:
+    """Pre-decoded updates for a real-time feed: one dict per ``tick_ms`` slot, ``rate`` updates a second."""
+    rng = random.Random(seed)
+    tokens = synthetic_tokens(universe)
+    per_batch = max(1, rate * tick_ms // 1000)
+    batches = []
+    prices = {t: 100_000 + rng.randint(0, 5000) * 5 for t in tokens}
+    for _ in range(int(seconds * 1000 / tick_ms)):
+        batch = {}
+        for t in rng.sample(tokens, min(per_batch, universe)):
+            prices[t] = max(5, prices[t] + rng.choice((-10, -5, 5, 10)))
+            batch[t] = {"ltp": prices[t], "ltq": rng.randint(1, 500), "ltt": "2025-01-09T12:53:00Z"}
+        batches.append(batch)
+    return batches
+
+
+def free_port() -> int:
+    """An unused TCP port on 127.0.0.1."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def simulator(*, rate: float, synthetic: int = 1000, activity: float = 1.0, stamp: bool = False,
+              api_key: str = "bench") -> Iterator[tuple[str, str, str]]:
+    """A simulator in its own process on 127.0.0.1; yields (ws_url, token_url, api_key)."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "airalgo_desktop.sim", "--port", str(port), "--api-key", api_key,
+           "--synthetic", str(synthetic), "--rate", str(rate), "--activity", str(activity), "--log-level", "WARNING",
+           "--margin-limit", "100000000", "--seed", "3"]
+    if stamp:
+        cmd.append("--stamp")
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline() if proc.stdout else ""
+            if line.startswith("API_KEY="):
+                break
+            if proc.poll() is not None:
+                raise RuntimeError("simulator exited early")
+        yield f"ws://127.0.0.1:{port}/socket/websocket", f"http://127.0.0.1:{port}", api_key
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def run_child(mode: str, *args: str, timeout: float = 900) -> dict:
+    """Run ``benchmarks.child MODE ARGS`` in a fresh process (offscreen Qt); returns its JSON result."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.child", mode, *args], capture_output=True, text=True,
+                          timeout=timeout, cwd=ROOT, env=env)
+    for line in reversed(proc.stdout.splitlines()):
+        if line.startswith("{"):
+            return orjson.loads(line)
+    raise RuntimeError(f"benchmark child {mode} failed: {proc.stderr[-2000:]}")
