@@ -337,14 +337,37 @@ class AirAlgoClient:
 
     def _execute(self, command: Any) -> None:
         if isinstance(command, Send):
-            if self._queue is not None:
-                self._queue.put_nowait((command.text, command.local_id))
+            if self._queue is None:
+                return
+            if command.local_id is not None and self._queue.empty() and self._write_now(command.text):
+                # an order goes out inside the trader's Send call instead of on a later loop turn
+                self.machine.order_written(command.local_id, self.now())
+                return
+            self._queue.put_nowait((command.text, command.local_id))
         elif isinstance(command, FetchToken):
             self._spawn(self._fetch_token(), "airalgo-token")
         elif isinstance(command, OpenSocket):
             self._spawn(self._open_socket(), "airalgo-connect")
         elif isinstance(command, CloseSocket):
             self._detach(command.reason)
+
+    def _write_now(self, text: str) -> bool:
+        """Write one frame to the transport synchronously. Only called with nothing queued ahead of it, so frame
+        order is kept (the writer hands each frame to the transport before it awaits). False: use the queue."""
+        ws = self._ws
+        if ws is None:
+            return False
+        try:
+            from websockets.protocol import State as WsState
+
+            if ws.protocol.state is not WsState.OPEN:
+                return False
+            ws.protocol.send_text(text.encode())
+            ws.send_data()
+        except Exception:  # an unexpected websockets internals change: fall back to the writer task
+            log.debug("direct write unavailable; using the writer task", exc_info=True)
+            return False
+        return True
 
     def _detach(self, reason: str) -> None:
         """Stop listening to the current socket and let its writer close it after what is queued."""

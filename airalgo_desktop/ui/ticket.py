@@ -318,15 +318,22 @@ class OrderTicket(QDialog):
 
     # ---------------------------------------------------------------- sending
     def send(self) -> None:
-        """Enter / Send: confirm first when asked to, else send."""
-        if self.pages.currentIndex() == 1:
+        """Enter / Send: confirm first when asked to (or when a guard asks), else send. The checks run once and no
+        widget is touched on the way to the wire unless there is something to show."""
+        page = self.pages.currentIndex()
+        if page == 1:
             self._really_send()
             return
-        if self.pages.currentIndex() != 0 or self.revalidate():
+        if page != 0:
             return
         req = self.request()
-        assert req is not None
-        warnings = [v.message for v in self._guards(req) if v.level is Level.CONFIRM]
+        if req is None:
+            return
+        verdicts = self._guards(req)
+        if self._check(req) or any(v.level is Level.BLOCK for v in verdicts):
+            self.revalidate()  # show why
+            return
+        warnings = [v.message for v in verdicts if v.level is Level.CONFIRM]
         if self.confirm_box.isChecked() or warnings:  # a guard asks even when confirmation is switched off
             assert self.instrument is not None
             limit = format_rupees(req.price or req.trigger_price)
@@ -334,16 +341,17 @@ class OrderTicket(QDialog):
             if req.kind.needs_trigger:
                 price += f", trigger {format_rupees(req.trigger_price)}"
             notes = "".join(f"<br><span style='color:#c98a00'>⚠ {w}</span>" for w in warnings)
+            self.revalidate()  # refreshes the value label shown below
             self.confirm_text.setText(
                 f"<b>{req.side.label.upper()} {req.quantity:,} × {self.instrument.display}</b><br>"
                 f"{req.kind.label} {price}<br>value ≈ {self.value_label.text()}{notes}")
             self.pages.setCurrentIndex(1)
             self.confirm_button.setFocus()
             return
-        self._really_send()
+        self._really_send(req)
 
-    def _really_send(self) -> None:
-        req = self.request()
+    def _really_send(self, req: OrderRequest | None = None) -> None:
+        req = req or self.request()
         if req is None:
             return
         try:
@@ -353,7 +361,7 @@ class OrderTicket(QDialog):
             self.problems.setText(f"• Not sent: {exc}")
             self.problems.setVisible(True)
             return
-        self.record = record
+        self.record = record  # the frame is on the wire; now the ticket catches up
         self.pages.setCurrentIndex(2)
         self.follow(record)
         self.sent.emit(record)
