@@ -11,6 +11,7 @@ from airalgo_desktop.domain.orders import (
     Side,
     order_number_text,
 )
+from tests.sim import doc_examples as doc
 
 EQ = Instrument("2885", "RELIANCE", tick_size=5, lot_size=1)
 FUT = Instrument("35013", "NIFTY25FEBFUT", name="NIFTY", instrument_type="FUT", tick_size=5, lot_size=75,
@@ -84,15 +85,7 @@ def test_payload_matches_doc() -> None:
     assert sl.value == 234530
 
 
-DOC_PENDING = {
-    "book_type": "1", "buy_sell": "1", "client_id": "1234567890", "disclosed_volume": 20,
-    "entry_modify_cancel": "0", "error": None, "executed_price": 0, "expiry_date": "0",
-    "good_till_date": "0000000000", "instrument": "EQUITY", "last_modified": 1421348186,
-    "market_limit_sl": "market", "message": "Order Entry Confirm", "net_charges": 0.025, "option_type": "EQ",
-    "order_flag": None, "order_number": 1300000000111170.0, "pnl": 0, "price": 0.0, "required_margin": 0,
-    "status": "Pending", "strike_price": "0", "symbol": "RELIANCE", "timestamp": "18:56:26,14-1-2025",
-    "token_number": "2885", "transaction_id": 11, "trigger_price": 0.0, "user_id": "47241", "volume": 20,
-}
+DOC_PENDING = doc.ORDER_PENDING  # the API doc's own example (tests/sim/doc_examples.py)
 
 
 def test_order_update_from_doc_payload() -> None:
