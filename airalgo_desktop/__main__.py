@@ -30,6 +30,9 @@ def build_parser() -> argparse.ArgumentParser:
     gui.add_argument("--quit-after", type=float, metavar="S", help="quit cleanly after S seconds")
     gui.add_argument("--stall-timeout", type=float, default=None, metavar="S",
                      help="declare the feed stale after S s without ticks (applies at all hours)")
+    gui.add_argument("--smoke-test", action="store_true",
+                     help="open the window on the embedded simulator, wait for a tick, exit 0 (non-zero with a "
+                          "reason after 20 s) — for installers and CI")
     gui.add_argument("--home", help=argparse.SUPPRESS)  # all files under one folder (tests); or AIRALGO_HOME
     return parser
 

@@ -46,6 +46,7 @@ log = logging.getLogger("airalgo.app")
 REFRESH_MS = 33  # ≈ 30 Hz coalesced repaint
 STATUS_MS = 250
 DEMO_KEY = "demo"
+SMOKE_TIMEOUT_MS = 20_000
 
 
 @dataclass
@@ -105,12 +106,14 @@ class Application(QObject):
         self.master = self._load_master()
         self.session: Session | None = None
         self.sim = None
-        self.demo = bool(getattr(args, "demo", False))
+        self.smoke = bool(getattr(args, "smoke_test", False))
+        self.demo = bool(getattr(args, "demo", False)) or self.smoke
         self._quit = asyncio.Event()
         self._exit_code = 0
         self._screenshot_done = False
         self._first_tick_at: float | None = None
         self._tasks: set[asyncio.Task] = set()  # type: ignore[type-arg]
+        self._started = time.monotonic()
         self.window = MainWindow(self.master, self.store, self.settings, demo=self.demo, icon=app_icon())
         self.journal = Journal.open(paths.data)
         self.guard_settings = GuardSettings.from_mapping(self._settings_group("guards"))
@@ -214,6 +217,8 @@ class Application(QObject):
         self.status_timer.start()
         if self.args.quit_after:
             QTimer.singleShot(int(self.args.quit_after * 1000), self._quit_after)
+        if self.smoke:
+            QTimer.singleShot(SMOKE_TIMEOUT_MS, self._smoke_timeout)
         try:
             await self._start_connection()
         except Exception:
@@ -276,6 +281,14 @@ class Application(QObject):
         """Leave at the next loop turn (window closed, Quit, OS logout, Ctrl+C)."""
         self._quit.set()
 
+    def _smoke_timeout(self) -> None:
+        if self._quit.is_set():
+            return
+        state = self.session.client.state.describe() if self.session else "no session"
+        print(f"smoke test FAILED: no tick within {SMOKE_TIMEOUT_MS // 1000} s ({state})", file=sys.stderr, flush=True)
+        self._exit_code = 2
+        self.request_quit()
+
     def _quit_after(self) -> None:
         if self.args.screenshot and not self._screenshot_done:
             self.take_screenshot()
@@ -301,6 +314,10 @@ class Application(QObject):
             self.store.apply(event.quotes)
             if self._first_tick_at is None:
                 self._first_tick_at = time.monotonic()
+                if self.smoke:
+                    print(f"smoke test ok: window shown, simulator up, first tick after "
+                          f"{time.monotonic() - self._started:.2f} s", flush=True)
+                    self.request_quit()
             return
         w = self.window
         if isinstance(event, StateChanged):
