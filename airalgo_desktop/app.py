@@ -19,7 +19,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QSettings, QStandardPaths, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QIcon
-from PySide6.QtWidgets import QApplication, QFileDialog
+from PySide6.QtWidgets import QApplication, QFileDialog, QLabel
 
 from . import APP_NAME, __version__
 from . import config as app_config
@@ -32,14 +32,22 @@ from .domain.orders import OrderRequest, OrderStatus, Side
 from .keystore import KeyStore
 from .logs import register_secret, setup_file_logging
 from .resources import resource_path
+from .services.alerts import Alert, AlertBook
 from .services.guards import GuardSettings, Verdict
 from .services.guards import evaluate as evaluate_guards
+from .services.history import HistoryBook
+from .services.mtm import MtmCurve
 from .services.orders import OrderRecord, OrderService
+from .services.positions import Fill, PositionBook
 from .store.journal import Journal
 from .store.market import MarketStore
 from .ui import theme
+from .ui.alerts import AlertDialog, AlertsDialog
+from .ui.chart import ChartPanel
 from .ui.dialogs import AboutDialog, ApiKeyDialog, GuardsDialog, ShortcutsDialog
 from .ui.main_window import MainWindow
+from .ui.notify import Kind, Notifier
+from .ui.positions import PositionsModel, PositionsPanel
 from .ui.ticket import OrderTicket
 
 log = logging.getLogger("airalgo.app")
@@ -119,6 +127,21 @@ class Application(QObject):
         self.guard_settings = GuardSettings.from_mapping(self._settings_group("guards"))
         self.ticket = OrderTicket(self.master, self.store, self.settings, self._submit, self._check, self.window,
                                   guards=self._guards)
+        self.positions = PositionBook()
+        self._filled: set[str] = set()
+        self.histories = HistoryBook()
+        self.mtm = MtmCurve()
+        self.alerts = AlertBook.from_json(self.settings.value("alerts/json"))
+        self._alert_tokens = self.alerts.tokens
+        self.positions_model = PositionsModel(self.positions, self.master, self.store)
+        self.positions_panel = PositionsPanel(self.positions_model, self.window)
+        self.window.positions_dock.setWidget(self.positions_panel)
+        self.chart = ChartPanel(self.master, self.histories, self.mtm, self.window)
+        self.window.chart_host.addWidget(self.chart)
+        self.notifier = Notifier(self.window, self.settings, app_icon())
+        self.latency_label = QLabel(self.window)
+        self.window.statusBar().addPermanentWidget(self.latency_label)
+        self._status_ticks = 0
         self._wire_window()
         self.refresh_timer = QTimer(self)
         self.refresh_timer.setInterval(REFRESH_MS)
@@ -148,6 +171,8 @@ class Application(QObject):
                 record.status = OrderStatus.UNKNOWN
                 record.message = "Not confirmed since the app restarted; waiting for an answer. Not resent."
             self.window.order_model.upsert(record)
+            if j.status is OrderStatus.EXECUTED:
+                self._add_fill(record, j.created.timestamp())
         if self._journaled:
             open_count = sum(1 for j in self._journaled if j.status.is_open)
             log.info("journal: %d orders today, %d without a final answer", len(self._journaled), open_count)
@@ -200,6 +225,10 @@ class Application(QObject):
         a.connect("shortcuts", lambda: ShortcutsDialog(a.table(), w).open())
         a.connect("open_logs", lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.paths.logs))))
         a.connect("guards", self.edit_guards)
+        a.connect("alerts", self.edit_alerts)
+        w.watchlist.alertRequested.connect(self.set_alert)
+        w.watchlist.currentTokenChanged.connect(lambda token: self.chart.show_token(token))
+        self.positions_panel.squareOffRequested.connect(self.square_off)
         a.connect("about", lambda: AboutDialog(self.keystore.backend_name(), str(self.paths.logs), w).open())
 
     # ---------------------------------------------------------------- life cycle
@@ -312,6 +341,10 @@ class Application(QObject):
     def _on_event(self, event: Event) -> None:
         if isinstance(event, Ticks):
             self.store.apply(event.quotes)
+            if self._alert_tokens:
+                for token in self._alert_tokens & event.quotes.keys():
+                    for alert in self.alerts.on_tick(token, event.quotes[token]["ltp"], time.time()):
+                        self._alert_fired(alert)
             if self._first_tick_at is None:
                 self._first_tick_at = time.monotonic()
                 if self.smoke:
@@ -340,6 +373,19 @@ class Application(QObject):
     def _on_order(self, record: OrderRecord) -> None:
         self.window.order_model.upsert(record)
         self.ticket.follow(record)
+        if record.status is OrderStatus.EXECUTED and record.local_id not in self._filled:
+            self._add_fill(record, time.time())
+            if record.final_at is not None:
+                self.notifier.notify(Kind.FILL, f"Executed: {record.symbol}",
+                                     f"{record.request.side.label} {record.request.quantity} at "
+                                     f"{format_rupees(record.executed_price)}")
+        elif record.status is OrderStatus.REJECTED and record.final_at is not None:
+            self.notifier.notify(Kind.REJECTION, f"Rejected: {record.symbol}", record.message)
+        if record.final_at is not None and record.sent_at is not None:
+            log.info("order %s latency: pending %s ms, final %.0f ms", record.local_id,
+                     f"{(record.pending_at - record.sent_at) * 1000:.0f}" if record.pending_at else "—",
+                     (record.final_at - record.sent_at) * 1000)
+            self._update_latency()
         if record.status is OrderStatus.EXECUTED and record.final_at is not None:
             self.window.show_message(f"Executed: {record.request.side.label} {record.request.quantity} "
                                      f"{record.symbol} at {format_rupees(record.executed_price)}")
@@ -354,6 +400,8 @@ class Application(QObject):
         dirty = self.store.take_dirty()
         if dirty:
             self.window.watchlist.refresh(dirty)
+            if self.positions.positions:
+                self.positions_model.refresh(dirty)
             panel = self.window.instrument_panel
             if panel.token in dirty:
                 panel.refresh()
@@ -372,10 +420,80 @@ class Application(QObject):
         with contextlib.suppress(TimeoutError, ConnectionError, RuntimeError):
             await client.ping()
 
+    def _add_fill(self, record: OrderRecord, at: float) -> None:
+        """An executed order enters the positions, the chart's markers and the MTM curve."""
+        self._filled.add(record.local_id)
+        req = record.request
+        if req.quantity <= 0 or record.executed_price <= 0:
+            return
+        self.positions.add(Fill(req.token, req.side, req.quantity, record.executed_price, at))
+        self.positions_model.rebuild()
+        self.chart.set_fills(self.positions.fills)
+        self._sample_mtm()
+
+    def _update_latency(self) -> None:
+        """Median and worst Send → final of this session's orders, in the status bar."""
+        from statistics import median
+
+        finals = sorted((r.final_at - r.sent_at) * 1000 for r in self.window.order_model.records
+                        if r.final_at is not None and r.sent_at is not None)
+        if finals:
+            self.latency_label.setText(f"orders: median {median(finals):.0f} ms, worst {finals[-1]:.0f} ms")
+            self.latency_label.setToolTip(f"Send → Executed/Rejected over {len(finals)} orders this session")
+
+    def _sample_mtm(self) -> None:
+        if self.positions.positions:
+            ltps = {t: q["ltp"] for t in self.positions.positions if (q := self.store.quotes.get(t))}
+            self.mtm.add(time.time(), self.positions.total(ltps))
+
+    def _sample_history(self) -> None:
+        """Price history for the chart: the active watchlist and positions about once a second (bounded per
+        instrument), the charted instrument four times a second. Never per tick."""
+        now = time.time()
+        quotes = self.store.quotes
+        charted = self.chart.token
+        if charted and charted in quotes:
+            self.histories.add(charted, now, quotes[charted]["ltp"])
+        if self._status_ticks % 4 == 0:
+            view = self.window.watchlist.current_view()
+            tokens = set(view.watchlist().tokens if view else ()) | set(self.positions.positions)
+            for token in tokens & quotes.keys():
+                self.histories.add(token, now, quotes[token]["ltp"])
+            self._sample_mtm()
+
+    def _alert_fired(self, alert: Alert) -> None:
+        inst = self.master.get(alert.token)
+        self.notifier.notify(Kind.ALERT, "Price alert", alert.describe(inst.display if inst else alert.token))
+        self._save_alerts()
+
+    def _save_alerts(self) -> None:
+        self.settings.setValue("alerts/json", self.alerts.to_json())
+        self._alert_tokens = self.alerts.tokens
+
+    def set_alert(self, token: str) -> None:
+        """Watchlist → Set price alert…"""
+        dialog = AlertDialog(self.master, token, self.store.ltp(token), self.window)
+        dialog.saved.connect(lambda alert: (self.alerts.add(alert), self._save_alerts()))
+        dialog.open()
+
+    def edit_alerts(self) -> None:
+        """Trade → Price alerts…"""
+        dialog = AlertsDialog(self.alerts, self.master, self.store.ltp, self.window)
+        dialog.changed.connect(self._save_alerts)
+        dialog.open()
+
+    def square_off(self, token: str, side: str, quantity: int) -> None:
+        """Positions → Square off: a ticket prefilled with the opposite side and the net quantity."""
+        self.open_ticket(token, Side(side))
+        self.ticket.qty.setValue(quantity)
+
     def _update_status(self) -> None:
+        self._status_ticks += 1
+        self._sample_history()
         if self.session is not None:
             client = self.session.client
             self.window.connection.update_figures(client.metrics, client.now())
+        self.chart.redraw()
 
     def take_screenshot(self) -> None:
         """Save a grab of the main window to ``--screenshot``."""

@@ -23,6 +23,7 @@ from airalgo_desktop.domain.orders import OrderKind, OrderRequest, OrderStatus, 
 from airalgo_desktop.ui import theme
 
 OUT = Path(__file__).with_name("screenshot.png")
+OUT_POSITIONS = Path(__file__).with_name("screenshot-positions.png")
 
 
 async def wait(predicate, timeout: float = 15.0) -> None:
@@ -41,16 +42,31 @@ async def main() -> int:
     await wait(lambda: app.session is not None and app.session.client.state.joined and app.store.ltp("11536"))
     orders = app.session.orders
     ltp = app.store.ltp("11536")
+    app.window.watchlist.current_view().selectRow(0)  # RELIANCE: the chart follows
+    await asyncio.sleep(3)  # some price history first
     orders.place(OrderRequest("2885", Side.BUY, OrderKind.MARKET, 25))
+    await asyncio.sleep(2)
+    orders.place(OrderRequest("2885", Side.SELL, OrderKind.MARKET, 10))  # partial square-off
     orders.place(OrderRequest("11536", Side.SELL, OrderKind.LIMIT, 10,
                               price=round_to_tick(int(ltp * 1.01), 5, Rounding.UP), ltp=ltp))
+    app.guard_settings.max_value_enabled = False
     orders.place(OrderRequest("35013", Side.BUY, OrderKind.MARKET, 750))
-    await wait(lambda: sum(r.status is not OrderStatus.SENT for r in orders.records.values()) == 3)
-    await asyncio.sleep(1.5)
-    app.window.watchlist.current_view().selectRow(0)
-    await asyncio.sleep(0.5)
+    await wait(lambda: sum(r.status is not OrderStatus.SENT for r in orders.records.values()) == 4)
+    # an alert that fires: RELIANCE crosses above a level the simulator is then pushed through
+    from airalgo_desktop.services.alerts import Alert, Direction
+
+    level = app.store.ltp("2885") + 500
+    app.alerts.add(Alert("2885", Direction.ABOVE, level, "breakout"))
+    app._save_alerts()
+    await asyncio.sleep(0.6)  # the reference tick
+    app.sim.market.set_ltp("2885", level + 200)
+    await wait(lambda: any(a.fired_at for a in app.alerts.alerts))
+    await asyncio.sleep(2.5)
     ok = app.window.grab().save(str(OUT))
-    print(f"{'saved' if ok else 'FAILED'} {OUT}")
+    app.window.positions_dock.raise_()
+    await asyncio.sleep(0.3)
+    ok = app.window.grab().save(str(OUT_POSITIONS)) and ok
+    print(f"{'saved' if ok else 'FAILED'} {OUT} and {OUT_POSITIONS}")
     app.request_quit()
     await task
     return 0 if ok else 1

@@ -249,7 +249,9 @@ class MainWindow(QMainWindow):
         central_layout = QVBoxLayout(central)
         central_layout.setContentsMargins(6, 6, 6, 0)
         central_layout.addWidget(self.banner)
-        central_layout.addWidget(self.instrument_panel, 1)
+        central_layout.addWidget(self.instrument_panel)
+        self.chart_host = QVBoxLayout()
+        central_layout.addLayout(self.chart_host, 1)
         self.setCentralWidget(central)
 
         self.watchlist = WatchlistPanel(master, store, settings, self)
@@ -264,6 +266,11 @@ class MainWindow(QMainWindow):
         self.book_dock.setObjectName("dock_order_book")
         self.book_dock.setWidget(self.order_book)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.book_dock)
+        self.positions_dock = QDockWidget("Positions", self)
+        self.positions_dock.setObjectName("dock_positions")
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.positions_dock)
+        self.tabifyDockWidget(self.book_dock, self.positions_dock)
+        self.book_dock.raise_()
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._default_state = self.saveState()
 
@@ -295,13 +302,14 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(a["quit"])
         trade = self.menuBar().addMenu("&Trade")
-        trade.addActions([a["buy"], a["sell"], a["guards"]])
+        trade.addActions([a["buy"], a["sell"], a["alerts"], a["guards"]])
         trade.addSeparator()
         trade.addActions([a["search"], a["new_watchlist"], a["remove_row"], a["move_up"], a["move_down"]])
         view = self.menuBar().addMenu("&View")
         view.addAction(self.watch_dock.toggleViewAction())
         view.addAction(self.book_dock.toggleViewAction())
-        view.addActions([a["watchlist"], a["order_book"]])
+        view.addAction(self.positions_dock.toggleViewAction())
+        view.addActions([a["watchlist"], a["order_book"], a["positions"]])
         theme_menu = view.addMenu("&Theme")
         group = QActionGroup(self)
         current = ThemeChoice(str(self.settings.value("ui/theme", ThemeChoice.SYSTEM.value)))
@@ -333,6 +341,7 @@ class MainWindow(QMainWindow):
         a.connect("watchlist", lambda: (self.watch_dock.show(), self.watchlist.current_view()
                                         and self.watchlist.current_view().setFocus()))
         a.connect("reset_layout", self.reset_layout)
+        a.connect("positions", lambda: (self.positions_dock.show(), self.positions_dock.raise_()))
         a.connect("quit", self.close)
 
     def _trade(self, token: str, side: str) -> None:
@@ -376,7 +385,7 @@ class MainWindow(QMainWindow):
             width, height = 1280, 800
         self.resize(width, height)
         self.resizeDocks([self.watch_dock], [int(width * 0.40)], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.book_dock], [int(height * 0.55)], Qt.Orientation.Vertical)
+        self.resizeDocks([self.book_dock], [int(height * 0.40)], Qt.Orientation.Vertical)
         if available is not None:
             self.move(available.center() - self.rect().center())
 
@@ -385,6 +394,7 @@ class MainWindow(QMainWindow):
         self.restoreState(self._default_state)
         self.watch_dock.show()
         self.book_dock.show()
+        self.positions_dock.show()
 
     def save_layout(self) -> None:
         """Geometry, dock state and watchlists to QSettings."""

@@ -559,6 +559,7 @@ class WatchlistPanel(QWidget):
     instrumentActivated = Signal(str)
     tradeRequested = Signal(str, str)
     currentTokenChanged = Signal(str)
+    alertRequested = Signal(str)  # token: "Set price alert…" from the context menu
 
     def __init__(self, master: InstrumentMaster, store: MarketStore, settings: QSettings,
                  parent: QWidget | None = None) -> None:
@@ -757,7 +758,9 @@ class WatchlistPanel(QWidget):
             buy.triggered.connect(lambda: self.tradeRequested.emit(token, "B"))
             sell = QAction("Sell (F2)", menu)
             sell.triggered.connect(lambda: self.tradeRequested.emit(token, "S"))
-            menu.addActions([buy, sell])
+            alert = QAction("Set price alert…", menu)
+            alert.triggered.connect(lambda: self.alertRequested.emit(token))
+            menu.addActions([buy, sell, alert])
             menu.addSeparator()
         remove = QAction("Remove", menu)
         remove.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))

@@ -1,0 +1,154 @@
+"""Price alerts UI: set one from the watchlist (crosses above / below a price), list and edit them in a small
+dialog. The alerts themselves live in :mod:`airalgo_desktop.services.alerts`."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..domain.instruments import InstrumentMaster
+from ..domain.money import format_rupees
+from ..services.alerts import Alert, AlertBook, Direction
+from .widgets import PriceSpin
+
+
+class AlertDialog(QDialog):
+    """Create or edit one alert; emits ``saved(Alert)``."""
+
+    saved = Signal(object)
+
+    def __init__(self, master: InstrumentMaster, token: str, ltp: int | None, parent: QWidget | None = None,
+                 alert: Alert | None = None) -> None:
+        super().__init__(parent)
+        inst = master.get(token)
+        self.setWindowTitle(f"Price alert — {inst.display if inst else token}")
+        self.token = token
+        self.alert = alert
+        self.direction = QComboBox(self)
+        self.direction.addItem("Crosses above", Direction.ABOVE.value)
+        self.direction.addItem("Crosses below", Direction.BELOW.value)
+        self.price = PriceSpin(self, tick=inst.tick_size if inst else 5)
+        self.note = QLineEdit(self)
+        if alert is not None:
+            self.direction.setCurrentIndex(0 if alert.direction is Direction.ABOVE else 1)
+            self.price.setValue(alert.price)
+            self.note.setText(alert.note)
+        elif ltp:
+            self.price.setValue(ltp)
+        form = QFormLayout()
+        form.addRow("When the price", self.direction)
+        form.addRow("Price (₹)", self.price)
+        form.addRow("Note", self.note)
+        form.addRow("LTP now", QLabel(format_rupees(ltp) if ltp else "—", self))
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel,
+                                   self)
+        buttons.accepted.connect(self._save)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+
+    def _save(self) -> None:
+        if self.price.value() <= 0:
+            return
+        direction = Direction(self.direction.currentData())
+        if self.alert is None:
+            self.alert = Alert(self.token, direction, self.price.value(), self.note.text().strip())
+        else:
+            self.alert.direction, self.alert.price = direction, self.price.value()
+            self.alert.note, self.alert.fired_at, self.alert.last = self.note.text().strip(), None, None
+        self.saved.emit(self.alert)
+        self.accept()
+
+
+class AlertsModel(QAbstractTableModel):
+    """The alert list."""
+
+    COLUMNS = ("Symbol", "Condition", "Price", "Note", "Status")
+
+    def __init__(self, book: AlertBook, master: InstrumentMaster) -> None:
+        super().__init__()
+        self.book = book
+        self.master = master
+
+    def reload(self) -> None:
+        """Show the book's current alerts."""
+        self.beginResetModel()
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.book.alerts)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.COLUMNS[section]
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        alert = self.book.alerts[index.row()]
+        inst = self.master.get(alert.token)
+        return (inst.display if inst else alert.token, f"crosses {alert.direction.value}",
+                format_rupees(alert.price), alert.note, "fired" if alert.fired_at is not None else "waiting"
+                )[index.column()]
+
+
+class AlertsDialog(QDialog):
+    """List alerts; edit (double-click) or delete them. Emits ``changed`` after every edit."""
+
+    changed = Signal()
+
+    def __init__(self, book: AlertBook, master: InstrumentMaster, ltp_of, parent: QWidget | None = None) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(parent)
+        self.setWindowTitle("Price alerts")
+        self.book, self.master, self.ltp_of = book, master, ltp_of
+        self.model = AlertsModel(book, master)
+        self.view = QTableView(self)
+        self.view.setModel(self.model)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.verticalHeader().setVisible(False)
+        self.view.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.view.doubleClicked.connect(self._edit)
+        delete = QPushButton("Delete", self)
+        delete.clicked.connect(self._delete)
+        close = QPushButton("Close", self)
+        close.clicked.connect(self.close)
+        row = QHBoxLayout()
+        row.addWidget(delete)
+        row.addStretch(1)
+        row.addWidget(close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.view)
+        layout.addLayout(row)
+        self.resize(560, 320)
+
+    def _edit(self, index: QModelIndex) -> None:
+        alert = self.book.alerts[index.row()]
+        dialog = AlertDialog(self.master, alert.token, self.ltp_of(alert.token), self, alert)
+        dialog.saved.connect(lambda _a: (self.model.reload(), self.changed.emit()))
+        dialog.open()
+
+    def _delete(self) -> None:
+        rows = sorted({i.row() for i in self.view.selectionModel().selectedRows()}, reverse=True)
+        for row in rows:
+            self.book.remove(self.book.alerts[row].id)
+        self.model.reload()
+        self.changed.emit()

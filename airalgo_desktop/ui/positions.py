@@ -1,0 +1,139 @@
+"""Positions dock: net quantity, averages, realised / unrealised / total P&L per instrument, a totals row;
+coloured, refreshed on the coalesced UI timer; right-click → a ticket that squares the position off."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QAction, QFont
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QVBoxLayout, QWidget
+
+from ..domain.instruments import InstrumentMaster
+from ..domain.money import format_rupees
+from ..services.positions import PositionBook, round_paisa
+from ..store.market import MarketStore
+from . import theme
+
+COLUMNS = ("Symbol", "Net qty", "Avg buy", "Avg sell", "LTP", "Realised", "Unrealised", "P&L")
+PNL_COLUMNS = {5, 6, 7}
+
+
+class PositionsModel(QAbstractTableModel):
+    """One row per instrument traded today plus a totals row."""
+
+    def __init__(self, book: PositionBook, master: InstrumentMaster, store: MarketStore) -> None:
+        super().__init__()
+        self.book = book
+        self.master = master
+        self.store = store
+        self._tokens: list[str] = []
+        self._rows: list[list[object]] = []
+        self.rebuild()
+
+    def rebuild(self) -> None:
+        """Recompute every row (after a fill)."""
+        self.beginResetModel()
+        self._tokens = list(self.book.positions)
+        self._rows = [self._row(t) for t in self._tokens]
+        self.endResetModel()
+
+    def refresh(self, dirty: set[str]) -> None:
+        """Coalesced repaint: only positions whose LTP moved, then the totals row."""
+        changed = [i for i, t in enumerate(self._tokens) if t in dirty]
+        for i in changed:
+            self._rows[i] = self._row(self._tokens[i])
+        if changed:
+            self.dataChanged.emit(self.index(min(changed), 4), self.index(len(self._tokens), len(COLUMNS) - 1))
+
+    def _row(self, token: str) -> list[object]:
+        p = self.book.positions[token]
+        ltp = self.store.ltp(token)
+        inst = self.master.get(token)
+        return [inst.display if inst else token, p.net, p.avg_buy, p.avg_sell, ltp, p.realised(),
+                p.unrealised(ltp), p.total_pnl(ltp)]
+
+    def token_at(self, row: int) -> str | None:
+        """Token of a row (None for the totals row)."""
+        return self._tokens[row] if 0 <= row < len(self._tokens) else None
+
+    def totals(self) -> tuple[int, int, int]:
+        """(realised, unrealised, total) over every position."""
+        return (sum(int(r[5]) for r in self._rows), sum(int(r[6]) for r in self._rows),  # type: ignore[call-overload]
+                sum(int(r[7]) for r in self._rows))  # type: ignore[call-overload]
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._tokens) + (1 if self._tokens else 0)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def _value(self, row: int, col: int) -> object:
+        if row == len(self._tokens):  # totals
+            realised, unrealised, total = self.totals()
+            return {0: "Total", 5: realised, 6: unrealised, 7: total}.get(col)
+        return self._rows[row][col]
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        row, col = index.row(), index.column()
+        value = self._value(row, col)
+        if role == Qt.ItemDataRole.DisplayRole:
+            if value is None:
+                return "" if col else "—"
+            if col == 0:
+                return str(value)
+            if col == 1:
+                return f"{value:+,}" if value else "0"
+            if col in (2, 3):
+                return format_rupees(round_paisa(value), symbol=False)  # type: ignore[arg-type]
+            return format_rupees(int(value), symbol=False, sign=col in PNL_COLUMNS)  # type: ignore[call-overload]
+        if role == Qt.ItemDataRole.ForegroundRole and col in PNL_COLUMNS and isinstance(value, int) and value:
+            return theme.UP if value > 0 else theme.DOWN
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            align = Qt.AlignmentFlag.AlignLeft if col == 0 else Qt.AlignmentFlag.AlignRight
+            return int(align | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.FontRole and row == len(self._tokens):
+            font = QFont()
+            font.setBold(True)
+            return font
+        return None
+
+
+class PositionsPanel(QWidget):
+    """The table; right-click a position → square off."""
+
+    squareOffRequested = Signal(str, str, int)
+
+    def __init__(self, model: PositionsModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.view = QTableView(self)
+        self.view.setObjectName("positions_view")
+        self.view.setModel(model)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.verticalHeader().setVisible(False)
+        self.view.verticalHeader().setDefaultSectionSize(22)
+        header = self.view.horizontalHeader()
+        header.setDefaultSectionSize(92)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(60)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._menu)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 2, 4, 4)
+        layout.addWidget(self.view)
+
+    def _menu(self, pos) -> None:  # type: ignore[no-untyped-def]
+        token = self.model.token_at(self.view.indexAt(pos).row())
+        position = self.model.book.positions.get(token) if token else None
+        close = position.square_off() if position else None
+        menu = QMenu(self.view)
+        action = QAction(f"Square off ({close[0].label} {close[1]})" if close else "Square off (flat)", menu)
+        action.setEnabled(close is not None)
+        if close is not None and token is not None:
+            action.triggered.connect(lambda: self.squareOffRequested.emit(token, close[0].value, close[1]))
+        menu.addAction(action)
+        menu.popup(self.view.viewport().mapToGlobal(pos))

@@ -1,0 +1,66 @@
+"""Positions from fills, square-off ticket, alerts firing, notification routing, order latency (issue 7)."""
+
+from __future__ import annotations
+
+from airalgo_desktop.domain.orders import OrderKind, OrderRequest, OrderStatus, Side
+from airalgo_desktop.services.alerts import Alert, Direction
+from airalgo_desktop.ui.notify import Kind, Notifier
+from tests.ui.conftest import app_args, running_app, wait_until
+
+
+def test_notification_routing_and_switches(qtbot, settings) -> None:
+    from PySide6.QtWidgets import QWidget
+
+    window = QWidget()
+    qtbot.addWidget(window)
+    toast_only = Notifier(window, settings, tray=False)
+    assert toast_only.notify(Kind.FILL, "Executed", "Buy 1 ACC") == "toast"
+    assert toast_only.toast.isVisibleTo(window) and "Buy 1 ACC" in toast_only.toast.text()
+    settings.setValue("notify/fills", "false")
+    assert toast_only.notify(Kind.FILL, "Executed", "again") is None  # switched off
+    assert toast_only.notify(Kind.REJECTION, "Rejected", "why") == "toast"  # the others stay on
+    with_tray = Notifier(window, settings, tray=True)
+    assert with_tray.notify(Kind.ALERT, "Price alert", "ACC crossed above ₹2,210.00") == "tray"
+    assert [route for route, *_ in toast_only.sent + with_tray.sent] == ["toast", "toast", "tray"]
+
+
+def test_positions_square_off_alerts_and_latency(qtbot, qloop, paths) -> None:
+    async def scenario() -> None:
+        async with running_app(app_args("--demo"), paths) as app:
+            await wait_until(lambda: app.session and app.session.client.state.joined and app.store.ltp("2885"))
+            app.sim.set_reply_delay(0.15)  # every answer 150 ms late: latency must show it
+            orders = app.session.orders
+            orders.place(OrderRequest("2885", Side.BUY, OrderKind.MARKET, 10))
+            orders.place(OrderRequest("2885", Side.SELL, OrderKind.MARKET, 4))
+            await wait_until(lambda: sum(r.status is OrderStatus.EXECUTED for r in orders.records.values()) == 2)
+            position = app.positions.positions["2885"]
+            assert position.net == 6 and len(app.positions.fills) == 2
+            model = app.positions_model
+            assert model.rowCount() == 2 and model.data(model.index(0, 1)) == "+6"
+            assert model.data(model.index(1, 0)) == "Total"
+            # latency: Send → Pending at least the injected delay, figures in the status bar
+            record = next(iter(orders.records.values()))
+            assert (record.pending_at - record.sent_at) >= 0.15
+            assert "median" in app.latency_label.text() and "worst" in app.latency_label.text()
+            latency_cell = app.window.order_model.data(app.window.order_model.index(0, 11))
+            assert latency_cell.endswith(" ms") and "/" in latency_cell
+            # square off from the positions dock: opposite side, net quantity
+            app.square_off("2885", "S", 6)
+            assert app.ticket.side is Side.SELL and app.ticket.qty.value() == 6
+            app.ticket.close()
+            # chart and MTM follow
+            app.chart.show_token("2885")
+            app._update_status()
+            assert app.mtm.points and app.chart.buys.data.size == 1 and app.chart.sells.data.size == 1
+            # an alert that fires once, through the notifier, and is saved
+            app.notifier.tray = None
+            level = app.store.ltp("2885") + 500
+            app.alerts.add(Alert("2885", Direction.ABOVE, level))
+            app._save_alerts()
+            await wait_until(lambda: app.alerts.alerts[0].last is not None)  # reference tick
+            app.sim.market.set_ltp("2885", level + 100)
+            await wait_until(lambda: app.alerts.alerts[0].fired_at is not None)
+            assert any(title == "Price alert" for _route, title, _text in app.notifier.sent)
+            assert "fired_at" in str(app.settings.value("alerts/json")) and app._alert_tokens == set()
+
+    qloop.run_until_complete(scenario())
