@@ -139,6 +139,7 @@ class Application(QObject):
         self.chart = ChartPanel(self.master, self.histories, self.mtm, self.window)
         self.window.chart_host.addWidget(self.chart)
         self.notifier = Notifier(self.window, self.settings, app_icon())
+        self._notification_menu()
         self.latency_label = QLabel(self.window)
         self.window.statusBar().addPermanentWidget(self.latency_label)
         self._status_ticks = 0
@@ -419,6 +420,19 @@ class Application(QObject):
         """One heartbeat right after joining, so the status bar has a latency before the 30 s beat."""
         with contextlib.suppress(TimeoutError, ConnectionError, RuntimeError):
             await client.ping()
+
+    def _notification_menu(self) -> None:
+        """View → Notifications: a switch for each kind and for the sound (saved in the settings)."""
+        menu = next((a.menu() for a in self.window.menuBar().actions() if a.text() == "&View"), None)
+        if menu is None:
+            return
+        sub = menu.addMenu("&Notifications")
+        for key, label in (("fills", "On &fills"), ("rejections", "On &rejections"), ("alerts", "On price &alerts"),
+                           ("sound", "With &sound")):
+            action = sub.addAction(label)
+            action.setCheckable(True)
+            action.setChecked(str(self.settings.value(f"notify/{key}", "true")).lower() != "false")
+            action.toggled.connect(lambda on, k=key: self.settings.setValue(f"notify/{k}", "true" if on else "false"))
 
     def _add_fill(self, record: OrderRecord, at: float) -> None:
         """An executed order enters the positions, the chart's markers and the MTM curve."""

@@ -62,5 +62,11 @@ def test_positions_square_off_alerts_and_latency(qtbot, qloop, paths) -> None:
             await wait_until(lambda: app.alerts.alerts[0].fired_at is not None)
             assert any(title == "Price alert" for _route, title, _text in app.notifier.sent)
             assert "fired_at" in str(app.settings.value("alerts/json")) and app._alert_tokens == set()
+            # View → Notifications switches
+            view = next(a.menu() for a in app.window.menuBar().actions() if a.text() == "&View")
+            notifications = next(a.menu() for a in view.actions() if a.text() == "&Notifications")
+            fills = next(a for a in notifications.actions() if a.text() == "On &fills")
+            fills.setChecked(False)
+            assert str(app.settings.value("notify/fills")) == "false" and not app.notifier.enabled(Kind.FILL)
 
     qloop.run_until_complete(scenario())
