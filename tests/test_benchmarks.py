@@ -18,6 +18,7 @@ NAMES = {
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)
 def test_quick_benchmarks_write_every_name(tmp_path: Path) -> None:
     out = tmp_path / "out.json"
     root = Path(__file__).resolve().parent.parent

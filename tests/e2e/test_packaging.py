@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.timeout(1200),  # a PyInstaller build takes minutes
     pytest.mark.skipif(importlib.util.find_spec("PyInstaller") is None, reason='needs pip install -e ".[build]"'),
     pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the release workflow checks the other OSes"),
 ]
