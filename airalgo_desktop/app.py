@@ -43,7 +43,6 @@ from .store.journal import Journal
 from .store.market import MarketStore
 from .ui import theme
 from .ui.alerts import AlertDialog, AlertsDialog
-from .ui.chart import ChartPanel
 from .ui.dialogs import AboutDialog, ApiKeyDialog, GuardsDialog, ShortcutsDialog
 from .ui.main_window import MainWindow
 from .ui.notify import Kind, Notifier
@@ -136,8 +135,7 @@ class Application(QObject):
         self.positions_model = PositionsModel(self.positions, self.master, self.store)
         self.positions_panel = PositionsPanel(self.positions_model, self.window)
         self.window.positions_dock.setWidget(self.positions_panel)
-        self.chart = ChartPanel(self.master, self.histories, self.mtm, self.window)
-        self.window.chart_host.addWidget(self.chart)
+        self.chart = None  # built right after the window is shown: pyqtgraph/numpy stay out of the cold start
         self.notifier = Notifier(self.window, self.settings, app_icon())
         self._notification_menu()
         self.latency_label = QLabel(self.window)
@@ -228,7 +226,7 @@ class Application(QObject):
         a.connect("guards", self.edit_guards)
         a.connect("alerts", self.edit_alerts)
         w.watchlist.alertRequested.connect(self.set_alert)
-        w.watchlist.currentTokenChanged.connect(lambda token: self.chart.show_token(token))
+        w.watchlist.currentTokenChanged.connect(lambda token: self.chart and self.chart.show_token(token))
         self.positions_panel.squareOffRequested.connect(self.square_off)
         a.connect("about", lambda: AboutDialog(self.keystore.backend_name(), str(self.paths.logs), w).open())
 
@@ -242,6 +240,7 @@ class Application(QObject):
         if os.environ.get("AIRALGO_STARTUP_MARK"):  # benchmarks: cold start ends when the window is shown
             QApplication.processEvents()
             print(f"startup-mark {time.time()}", flush=True)
+        self._build_chart()
         self._show_journal()
         self.refresh_timer.start()
         self.status_timer.start()
@@ -421,6 +420,14 @@ class Application(QObject):
         with contextlib.suppress(TimeoutError, ConnectionError, RuntimeError):
             await client.ping()
 
+    def _build_chart(self) -> None:
+        from .ui.chart import ChartPanel  # pyqtgraph + numpy: imported once the window is up
+
+        self.chart = ChartPanel(self.master, self.histories, self.mtm, self.window)
+        self.window.chart_host.addWidget(self.chart)
+        self.chart.set_fills(self.positions.fills)
+        self.chart.show_token(self.window.instrument_panel.token)
+
     def _notification_menu(self) -> None:
         """View → Notifications: a switch for each kind and for the sound (saved in the settings)."""
         menu = next((a.menu() for a in self.window.menuBar().actions() if a.text() == "&View"), None)
@@ -442,7 +449,8 @@ class Application(QObject):
             return
         self.positions.add(Fill(req.token, req.side, req.quantity, record.executed_price, at))
         self.positions_model.rebuild()
-        self.chart.set_fills(self.positions.fills)
+        if self.chart is not None:
+            self.chart.set_fills(self.positions.fills)
         self._sample_mtm()
 
     def _update_latency(self) -> None:
@@ -465,7 +473,7 @@ class Application(QObject):
         instrument), the charted instrument four times a second. Never per tick."""
         now = time.time()
         quotes = self.store.quotes
-        charted = self.chart.token
+        charted = self.chart.token if self.chart is not None else None
         if charted and charted in quotes:
             self.histories.add(charted, now, quotes[charted]["ltp"])
         if self._status_ticks % 4 == 0:
@@ -507,7 +515,8 @@ class Application(QObject):
         if self.session is not None:
             client = self.session.client
             self.window.connection.update_figures(client.metrics, client.now())
-        self.chart.redraw()
+        if self.chart is not None:
+            self.chart.redraw()
 
     def take_screenshot(self) -> None:
         """Save a grab of the main window to ``--screenshot``."""

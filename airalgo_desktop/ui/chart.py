@@ -38,6 +38,7 @@ class ChartPanel(QWidget):
         self.master, self.histories, self.mtm = master, histories, mtm
         self.token: str | None = None
         self.fills: list[Fill] = []
+        self._drawn: tuple = ()  # what the last redraw showed: redraw only when it changes
         self.title = QLabel("Chart", self)
         self.price_plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem(utcOffset=-19800)})
         self.price_plot.setObjectName("price_chart")
@@ -79,8 +80,14 @@ class ChartPanel(QWidget):
         self.redraw()
 
     def redraw(self) -> None:
-        """Coalesced redraw (called on a timer and on selection)."""
+        """Coalesced redraw (called on a timer and on selection); does nothing when nothing changed, so an idle or
+        unchanged chart costs no repaint."""
         history = self.histories.by_token.get(self.token) if self.token else None
+        state = (self.token, len(history) if history else 0, history.points[-1] if history else None,
+                 len(self.fills), len(self.mtm.points), self.mtm.points[-1] if self.mtm.points else None)
+        if state == self._drawn:
+            return
+        self._drawn = state
         if history is not None and len(history):
             xs = [t for t, _ in history.points]
             ys = [p / 100 for _, p in history.points]
