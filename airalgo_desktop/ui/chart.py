@@ -100,6 +100,7 @@ class ChartPanel(QWidget):
         self.sells.setData([f.at for f in mine if f.side is Side.SELL], [f.price / 100 for f in mine
                                                                           if f.side is Side.SELL])
         points = self.mtm.points
+        self.mtm_plot.setVisible(bool(points))  # an empty P&L plot has nothing to say before the first fill
         if points:
             self.mtm_curve.setData([t for t, _ in points], [v / 100 for _, v in points])
             last = points[-1][1]
