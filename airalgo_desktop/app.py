@@ -164,11 +164,7 @@ class Application(QObject):
         today = now_ist().date()
         self._journaled = self.journal.orders_for(today)
         for j in self._journaled:
-            record = OrderRecord(j.local_id, j.request, j.symbol, j.created, status=j.status, message=j.message,
-                                 order_number=j.order_number, executed_price=j.executed_price)
-            if j.status.is_open:
-                record.status = OrderStatus.UNKNOWN
-                record.message = "Not confirmed since the app restarted; waiting for an answer. Not resent."
+            record = OrderRecord.from_journal(j)
             self.window.order_model.upsert(record)
             if j.status is OrderStatus.EXECUTED:
                 self._add_fill(record, j.created.timestamp())

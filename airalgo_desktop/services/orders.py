@@ -53,6 +53,19 @@ class OrderRecord:
         """Sent, Pending or Unknown."""
         return self.status.is_open
 
+    @classmethod
+    def from_journal(cls, j: Any) -> OrderRecord:
+        """A record from a journal row (``JournaledOrder``); one without a final answer is *Unknown — not
+        confirmed* until an answer arrives."""
+        record = cls(j.local_id, j.request, j.symbol, j.created, status=j.status, message=j.message,
+                     order_number=j.order_number, executed_price=j.executed_price)
+        record.history.append(j.status.value)
+        if j.status.is_open:
+            record.status = OrderStatus.UNKNOWN
+            record.message = "Not confirmed since the app restarted; waiting for an answer. Not resent."
+            record.history.append("Unknown")
+        return record
+
 
 class OrderService:
     """Places orders through the client and keeps their records up to date."""
@@ -109,14 +122,7 @@ class OrderService:
         """Show today's orders from the journal. Those without a final answer become *Unknown — not confirmed*
         and are followed (never resent): a late ``order_response`` still resolves them. Returns how many."""
         for j in journal_orders:
-            record = OrderRecord(j.local_id, j.request, j.symbol, j.created, status=j.status, message=j.message,
-                                 order_number=j.order_number, executed_price=j.executed_price)
-            record.history.append(j.status.value)
-            if j.status.is_open:
-                record.status = OrderStatus.UNKNOWN
-                record.message = "Not confirmed since the app restarted; waiting for an answer. Not resent."
-                record.history.append("Unknown")
-            self.adopt(record)
+            self.adopt(OrderRecord.from_journal(j))
         return len(journal_orders)
 
     def recent_orders(self, window: float) -> list:

@@ -69,6 +69,21 @@ V2 = """
 MIGRATIONS: list[str] = [V1, V2]  # MIGRATIONS[n] takes a journal from schema n to n + 1
 
 
+def _order_row(record: Any, status: str, message: str, order_number: str | None, executed_price: int,
+               now: str) -> tuple[str, tuple[Any, ...]]:
+    """The INSERT of one ``orders`` row (the ticket's fields plus the given state)."""
+    req = record.request
+    created = record.created.astimezone(IST)
+    return (
+        "INSERT INTO orders (local_id, trade_date, created_at, token, symbol, side, kind, quantity, price, "
+        "trigger_price, ltp, status, message, order_number, executed_price, updated_at) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        (record.local_id, created.date().isoformat(), created.isoformat(), req.token, record.symbol,
+         req.side.value, req.kind.value, req.quantity, req.price, req.trigger_price, req.ltp, status, message,
+         order_number, executed_price, now),
+    )
+
+
 class JournalError(RuntimeError):
     """The journal could not be opened where it should be; ``message`` says what happened instead."""
 
@@ -193,14 +208,8 @@ class Journal:
         """A ticket about to be sent (state Sent). Raises on failure: then the order must not be sent."""
         req: OrderRequest = record.request
         now = datetime.now(IST).isoformat()
-        created = record.created.astimezone(IST)
         self._write([
-            ("INSERT INTO orders (local_id, trade_date, created_at, token, symbol, side, kind, quantity, price, "
-             "trigger_price, ltp, status, message, order_number, executed_price, updated_at) "
-             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-             (record.local_id, created.date().isoformat(), created.isoformat(), req.token, record.symbol,
-              req.side.value, req.kind.value, req.quantity, req.price, req.trigger_price, req.ltp,
-              OrderStatus.SENT.value, "", None, 0, now)),
+            _order_row(record, OrderStatus.SENT.value, "", None, 0, now),
             ("INSERT INTO events (local_id, at, kind, status, order_number, raw) VALUES (?,?,?,?,?,?)",
              (record.local_id, now, "sent", OrderStatus.SENT.value, None, json.dumps(req.to_payload()))),
         ])
@@ -218,15 +227,8 @@ class Journal:
         exists = self.db is not None and self.db.execute(
             "SELECT 1 FROM orders WHERE local_id=?", (record.local_id,)).fetchone()
         if not exists:  # an order placed elsewhere, or before this journal: keep it too
-            req = record.request
-            created = record.created.astimezone(IST)
-            statements.insert(0, (
-                "INSERT INTO orders (local_id, trade_date, created_at, token, symbol, side, kind, quantity, price, "
-                "trigger_price, ltp, status, message, order_number, executed_price, updated_at) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (record.local_id, created.date().isoformat(), created.isoformat(), req.token, record.symbol,
-                 req.side.value, req.kind.value, req.quantity, req.price, req.trigger_price, req.ltp,
-                 record.status.value, record.message, record.order_number, record.executed_price, now)))
+            statements.insert(0, _order_row(record, record.status.value, record.message, record.order_number,
+                                            record.executed_price, now))
         statements.append((
             "UPDATE orders SET status=?, message=?, order_number=COALESCE(?, order_number), executed_price=?, "
             "updated_at=?, pending_ms=COALESCE(pending_ms, ?), final_ms=COALESCE(final_ms, ?) WHERE local_id=?",

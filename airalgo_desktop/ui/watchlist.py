@@ -196,13 +196,7 @@ class WatchlistModel(QAbstractTableModel):
             return self._cells[row][index.column()]
         if role == _FOREGROUND:
             col = index.column()
-            if col == LTP:
-                d = self._direction[row]
-                return theme.UP if d > 0 else theme.DOWN if d < 0 else None
-            if col in (CHANGE, PCT):
-                text = self._cells[row][col]
-                return theme.DOWN if text.startswith("-") else theme.UP if text.startswith("+") else None
-            return None
+            return cell_color(col, self._direction[row], self._cells[row][col])
         if role == _ALIGN:
             return _LEFT if index.column() == SYMBOL else _RIGHT
         if role == _BACKGROUND:
@@ -353,6 +347,16 @@ class WatchlistModel(QAbstractTableModel):
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._tokens) - 1, LTT))
 
 
+def cell_color(col: int, direction: int, text: str):  # type: ignore[no-untyped-def]
+    """Text colour of a watchlist cell: LTP by its last move (▲ green / ▼ red), change columns by sign; None for
+    the palette's own text colour."""
+    if col == LTP:
+        return theme.UP if direction > 0 else theme.DOWN if direction < 0 else None
+    if col in (CHANGE, PCT):
+        return theme.DOWN if text[:1] == "-" else theme.UP if text[:1] == "+" else None
+    return None
+
+
 def contiguous_ranges(rows: Iterable[int]) -> list[tuple[int, int]]:
     """``{1, 2, 3, 7, 9, 10}`` → ``[(1, 3), (7, 7), (9, 10)]``."""
     ranges: list[tuple[int, int]] = []
@@ -395,12 +399,7 @@ def paint_cell(painter, model: WatchlistModel, rect, row: int, col: int, selecte
     if selected:
         painter.setPen(palette.highlightedText().color())
     else:
-        color = None
-        if col == LTP:
-            d = model._direction[row]
-            color = theme.UP if d > 0 else theme.DOWN if d < 0 else None
-        elif col in (CHANGE, PCT):
-            color = theme.DOWN if text.startswith("-") else theme.UP if text.startswith("+") else None
+        color = cell_color(col, model._direction[row], text)
         painter.setPen(color if color is not None else palette.text().color())
     painter.drawText(rect.adjusted(4, 0, -4, 0), _LEFT if col == SYMBOL else _RIGHT, text)
 
@@ -478,7 +477,6 @@ class WatchlistView(QTableView):
         root = QModelIndex()
         rows = model.rowCount()
         cells, direction, flash_until = model._cells, model._direction, model._flash_until
-        up, down = theme.UP, theme.DOWN
         now = time.monotonic()
         pen = None
         for area in region:
@@ -504,14 +502,7 @@ class WatchlistView(QTableView):
                 texts = cells[row]
                 for col in range(first_col, last_col + 1):
                     text = texts[col]
-                    if selected:
-                        color = highlighted_text
-                    elif col == LTP:
-                        color = up if d > 0 else down if d < 0 else text_color
-                    elif col in (CHANGE, PCT):
-                        color = down if text[:1] == "-" else up if text[:1] == "+" else text_color
-                    else:
-                        color = text_color
+                    color = highlighted_text if selected else cell_color(col, d, text) or text_color
                     if color is not pen:
                         painter.setPen(color)
                         pen = color
