@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 import keyring.backend
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
@@ -35,6 +35,20 @@ class MemoryKeyring(keyring.backend.KeyringBackend):
         if (service, username) not in self.store:
             raise keyring.errors.PasswordDeleteError("none")
         del self.store[(service, username)]
+
+
+@contextlib.asynccontextmanager
+async def running_sim():
+    """A simulator for one scenario. It is stopped inside the scenario's own loop run: a task left alive between
+    ``run_until_complete`` calls can be resumed by Qt's event processing while no asyncio loop runs."""
+    from airalgo_desktop.sim.server import SimConfig, SimServer
+
+    server = SimServer(SimConfig(api_keys=("sim-key-1",), rate_hz=10, fill_delay=0.05))
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()
 
 
 def joined(app) -> bool:
@@ -154,9 +168,12 @@ def test_keyboard_only_order_entry(qtbot, qloop, paths) -> None:
     qloop.run_until_complete(scenario())
 
 
-def test_auth_failure_banner_and_key_dialog(qtbot, qloop, paths, sim_factory) -> None:
+def test_auth_failure_banner_and_key_dialog(qtbot, qloop, paths) -> None:
     async def scenario() -> None:
-        sim = await sim_factory()
+        async with running_sim() as sim:
+            await auth_failure(sim)
+
+    async def auth_failure(sim) -> None:
         args = app_args("--ws-url", sim.ws_url, "--token-url", sim.base_http, "--api-key", "wrong-key-9")
         async with running_app(args, paths, KeyStore(backend=MemoryKeyring())) as app:
             await wait_until(lambda: app.window.banner.isVisible())
@@ -168,11 +185,14 @@ def test_auth_failure_banner_and_key_dialog(qtbot, qloop, paths, sim_factory) ->
     qloop.run_until_complete(scenario())
 
 
-def test_key_entry_stored_restart_read_back_forget(qtbot, qloop, paths, sim_factory) -> None:
+def test_key_entry_stored_restart_read_back_forget(qtbot, qloop, paths) -> None:
     ring = MemoryKeyring()
 
     async def scenario() -> None:
-        sim = await sim_factory()
+        async with running_sim() as sim:
+            await store_restart_forget(sim)
+
+    async def store_restart_forget(sim) -> None:
         args = app_args("--ws-url", sim.ws_url, "--token-url", sim.base_http)
         async with running_app(args, paths, KeyStore(backend=ring)) as app:
             from airalgo_desktop.ui.dialogs import ApiKeyDialog
@@ -192,23 +212,6 @@ def test_key_entry_stored_restart_read_back_forget(qtbot, qloop, paths, sim_fact
             assert ring.store == {}
 
     qloop.run_until_complete(scenario())
-
-
-@pytest.fixture
-def sim_factory(qloop):
-    from airalgo_desktop.sim.server import SimConfig, SimServer
-
-    servers = []
-
-    async def make():
-        server = SimServer(SimConfig(api_keys=("sim-key-1",), rate_hz=10, fill_delay=0.05))
-        await server.start()
-        servers.append(server)
-        return server
-
-    yield make
-    for server in servers:
-        qloop.run_until_complete(server.stop())
 
 
 def test_guards_block_and_force_confirmation(qtbot, qloop, paths) -> None:
