@@ -4,6 +4,12 @@ mark-to-market P&L curve with its maximum, minimum and maximum drawdown (each wi
 pyqtgraph draws it: it is made for live numeric plots in Qt, runs on PySide6, and with clip-to-view plus automatic
 downsampling a long session stays cheap; QtCharts/QtGraphs are not part of PySide6-Essentials. The chart redraws
 on the coalesced UI timer (4 times a second), never per tick.
+
+Two choices keep a live chart cheap (the benchmark's profile: axes were 2.6 ms a replay, several times a redraw):
+no grid lines — pyqtgraph draws them as part of each axis, so every curve update replayed both axes' pictures —
+and a time window that steps forward only when the line reaches its right edge, so the axes are regenerated a few
+times a minute instead of on every redraw. Panning or zooming by hand stops the window following until another
+instrument is chosen.
 """
 
 from __future__ import annotations
@@ -42,7 +48,10 @@ class ChartPanel(QWidget):
         self.title = QLabel("Chart", self)
         self.price_plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem(utcOffset=-19800)})
         self.price_plot.setObjectName("price_chart")
-        self.price_plot.showGrid(x=True, y=True, alpha=0.15)
+        self._x_window: tuple[float, float] | None = None  # the time range shown while following the line
+        self._follow = True
+        self.price_plot.enableAutoRange(x=False, y=True)
+        self.price_plot.getViewBox().sigRangeChangedManually.connect(self._stop_following)
         self.price_plot.setClipToView(True)
         self.price_plot.setDownsampling(auto=True, mode="peak")
         self.price_plot.setMenuEnabled(False)
@@ -54,7 +63,6 @@ class ChartPanel(QWidget):
         self.price_plot.addItem(self.sells)
         self.mtm_plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem(utcOffset=-19800)})
         self.mtm_plot.setObjectName("mtm_chart")
-        self.mtm_plot.showGrid(x=True, y=True, alpha=0.15)
         self.mtm_plot.setMenuEnabled(False)
         self.mtm_plot.addLine(y=0, pen=pg.mkPen((128, 128, 128), style=pg.QtCore.Qt.PenStyle.DashLine))
         self.mtm_curve = self.mtm_plot.plot(pen=pg.mkPen(theme.UP, width=2))
@@ -69,10 +77,25 @@ class ChartPanel(QWidget):
 
     def show_token(self, token: str | None) -> None:
         """Follow the selection."""
+        if token != self.token:
+            self._x_window, self._follow = None, True
         self.token = token
         inst = self.master.get(token) if token else None
         self.title.setText(f"<b>{inst.display}</b> — live LTP (₹), executions ▲ buy / ▼ sell" if inst else "Chart")
         self.redraw()
+
+    def _stop_following(self, *_args: object) -> None:
+        self._follow = False
+
+    def _follow_time(self, first: float, last: float) -> None:
+        """Keep the line inside a window with room on the right; move the window only when the line gets there."""
+        if not self._follow:
+            return
+        window = self._x_window
+        if window is None or last > window[1] or first < window[0]:
+            span = max(last - first, 60.0)
+            window = self._x_window = (first, last + span * 0.25)
+            self.price_plot.setXRange(*window, padding=0)
 
     def set_fills(self, fills: list[Fill]) -> None:
         """Executions to mark (all instruments; the chart shows the selected one's)."""
@@ -92,6 +115,7 @@ class ChartPanel(QWidget):
             xs = [t for t, _ in history.points]
             ys = [p / 100 for _, p in history.points]
             self.price_curve.setData(xs, ys)
+            self._follow_time(xs[0], xs[-1])
         else:
             self.price_curve.setData([], [])
         mine = [f for f in self.fills if f.token == self.token]
