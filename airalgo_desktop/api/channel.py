@@ -349,7 +349,7 @@ class ChannelMachine:
         cfg = self.cfg
         if cfg.stall_timeout is None or self._state.state is not State.JOINED or self._last_data is None:
             return False
-        if not self.wanted_tokens:
+        if not self._wanted:  # counts of zero are deleted, so an empty Counter means nothing wanted (O(1): per frame)
             return False
         return not cfg.stall_market_hours_only or in_market_hours(self.clock_ist(), cfg.market_open, cfg.market_close)
 
