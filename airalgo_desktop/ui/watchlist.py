@@ -1,8 +1,10 @@
 """Watchlists: a table model with coalesced updates, and the dock that holds several of them as tabs.
 
 Nothing per tick touches a widget: ticks land in the :class:`MarketStore`; about 30 times a second
-:meth:`WatchlistModel.refresh` is handed the dirty tokens, rebuilds those rows' cached strings and emits one
-``dataChanged`` per contiguous row range. ``data()`` only reads the cache.
+:meth:`WatchlistModel.refresh` is handed the dirty tokens, rebuilds the cached strings of those rows that are on
+screen and emits one ``dataChanged`` for the frame; the view repaints exactly the rows listed in
+:attr:`WatchlistModel.frame`, straight from the cache. Rows off screen cost nothing per frame: a row whose quote
+changed since it was last built is rebuilt when it is read or scrolled into view.
 """
 
 from __future__ import annotations
@@ -10,6 +12,9 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from itertools import islice
+from math import ceil
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -23,7 +28,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QAction, QKeySequence, QPainter, QRegion
+from PySide6.QtGui import QAction, QColor, QFont, QKeySequence, QPainter, QRegion, QStaticText, QTransform
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCompleter,
@@ -76,6 +81,15 @@ DEFAULT_TOKENS = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """What one refresh changed, for the view's exact repaint: ``changed`` rows (every tick column) and ``faded``
+    rows (only the LTP flash ended). Both ascending."""
+
+    changed: list[int]
+    faded: list[int]
+
+
 class WatchlistModel(QAbstractTableModel):
     """Rows are tokens; cells are cached strings rebuilt only for rows that changed."""
 
@@ -93,8 +107,9 @@ class WatchlistModel(QAbstractTableModel):
         self._last_ltp: list[int | None] = []
         self._flash_until: list[float] = []
         self._flashing: set[int] = set()
-        self._stale: set[int] = set()  # changed while off-screen: rebuilt when shown or read
+        self._built_from: list[object] = []  # the quote object each row's strings were built from (freshness)
         self._visible: tuple[int, int] | None = None  # (first, last) row on screen; None = all
+        self.frame: Frame | None = None  # set while refresh() emits its dataChanged
         self._ltt_text: dict[str, str] = {}
         self.emissions = 0  # dataChanged signals emitted (tests count them)
         for token in tokens:
@@ -114,6 +129,7 @@ class WatchlistModel(QAbstractTableModel):
         self._direction.append(0)
         self._last_ltp.append(None)
         self._flash_until.append(0.0)
+        self._built_from.append(None)
         self._fill(len(self._tokens) - 1, time.monotonic(), flash=False)
 
     def _blank_cells(self, token: str) -> list[str]:
@@ -141,11 +157,10 @@ class WatchlistModel(QAbstractTableModel):
             if 0 <= row < len(self._tokens):
                 self.beginRemoveRows(QModelIndex(), row, row)
                 removed.append(self._tokens.pop(row))
-                for column in (self._cells, self._direction, self._last_ltp, self._flash_until):
+                for column in (self._cells, self._direction, self._last_ltp, self._flash_until, self._built_from):
                     column.pop(row)
                 self.endRemoveRows()
         self._flashing.clear()
-        self._stale.clear()
         self._reindex()
         if removed:
             self.tokensChanged.emit([], removed)
@@ -159,10 +174,10 @@ class WatchlistModel(QAbstractTableModel):
         qt_dst = dst + 1 if dst > src else dst  # Qt's destination is "before this row" in the old order
         if not self.beginMoveRows(QModelIndex(), src, src, QModelIndex(), qt_dst):
             return False
-        for column in (self._tokens, self._cells, self._direction, self._last_ltp, self._flash_until):
+        for column in (self._tokens, self._cells, self._direction, self._last_ltp, self._flash_until,
+                       self._built_from):
             column.insert(dst, column.pop(src))
         self._flashing.clear()
-        self._stale.clear()
         self._reindex()
         self.endMoveRows()
         self.tokensChanged.emit([], [])
@@ -189,9 +204,7 @@ class WatchlistModel(QAbstractTableModel):
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = _DISPLAY):
         row = index.row()
-        if row in self._stale:  # changed while off-screen: rebuild now that someone looks
-            self._stale.discard(row)
-            self._fill(row, time.monotonic(), flash=False)
+        self.ensure_fresh(row)
         if role == _DISPLAY:
             return self._cells[row][index.column()]
         if role == _FOREGROUND:
@@ -259,6 +272,7 @@ class WatchlistModel(QAbstractTableModel):
         quote = self.store.quotes.get(token)
         if quote is None:
             return False
+        self._built_from[row] = quote
         ltp = quote["ltp"]
         last = self._last_ltp[row]
         if last is not None and ltp != last:
@@ -296,45 +310,57 @@ class WatchlistModel(QAbstractTableModel):
             self._ltt_text[ltt] = text
         return text
 
+    def ensure_fresh(self, row: int) -> None:
+        """Rebuild an off-screen row whose quote changed since its strings were built (refresh() skips them)."""
+        visible = self._visible
+        if visible is not None and not visible[0] <= row <= visible[1] \
+                and self.store.quotes.get(self._tokens[row]) is not self._built_from[row]:
+            self._fill(row, time.monotonic(), flash=False)
+
     def set_visible_rows(self, first: int, last: int) -> None:
-        """The view's visible rows: only these are rebuilt per refresh; rows that come into view and changed
-        while hidden are rebuilt and repainted now."""
+        """The view's visible rows: only these are rebuilt per refresh. Rows that come into view and changed while
+        hidden are rebuilt now, before the view paints them."""
         self._visible = (first, last)
-        shown = [r for r in self._stale if first <= r <= last]
+        quotes, tokens, built_from = self.store.quotes, self._tokens, self._built_from
+        now = time.monotonic()
+        shown = [row for row in range(first, min(last, len(tokens) - 1) + 1)
+                 if quotes.get(tokens[row]) is not built_from[row] and self._fill(row, now, flash=False)]
         if shown:
-            now = time.monotonic()
-            for row in shown:
-                self._stale.discard(row)
-                self._fill(row, now, flash=False)
-            for start, end in contiguous_ranges(shown):
-                self.dataChanged.emit(self.index(start, LTP), self.index(end, LTT))
+            self.dataChanged.emit(self.index(shown[0], LTP), self.index(shown[-1], LTT))
 
     def refresh(self, dirty: set[str], now: float | None = None) -> int:
-        """Rebuild the visible rows of ``dirty`` tokens (and rows whose flash ended); one ``dataChanged`` per
-        contiguous range of rows whose text changed. Off-screen rows are only marked stale. Returns how many
-        signals were emitted."""
+        """Rebuild the visible rows among ``dirty`` tokens and end finished flashes, then emit one ``dataChanged``
+        spanning them, with :attr:`frame` naming the exact rows. Work is bounded by the rows on screen, not by
+        the feed. Returns how many signals were emitted (0 or 1)."""
         now = time.monotonic() if now is None else now
-        row_of = self._row
-        rows = {row_of[t] for t in dirty & row_of.keys()}
-        if self._visible is not None and rows:
-            first, last = self._visible
-            hidden = {r for r in rows if r < first or r > last}
-            if hidden:
-                self._stale |= hidden
-                rows -= hidden
-        changed = {row for row in rows if self._fill(row, now)}
-        expired = {r for r in self._flashing if self._flash_until[r] <= now}
-        emitted = 0
-        if expired:
-            self._flashing -= expired
-            for start, end in contiguous_ranges(expired - changed):  # a flash ending repaints one cell
-                self.dataChanged.emit(self.index(start, LTP), self.index(end, LTP))
-                emitted += 1
-        for start, end in contiguous_ranges(changed):
-            self.dataChanged.emit(self.index(start, LTP), self.index(end, LTT))
-            emitted += 1
-        self.emissions += emitted
-        return emitted
+        tokens = self._tokens
+        first, last = self._visible if self._visible is not None else (0, len(tokens) - 1)
+        last = min(last, len(tokens) - 1)
+        changed: list[int] = []
+        if dirty:
+            if last - first + 1 <= len(dirty):
+                changed = [row for row in range(first, last + 1) if tokens[row] in dirty and self._fill(row, now)]
+            else:  # fewer dirty tokens than visible rows: look them up instead
+                row_of = self._row
+                changed = sorted(row for t in dirty if (row := row_of.get(t)) is not None and first <= row <= last
+                                 and self._fill(row, now))
+        faded: list[int] = []
+        if self._flashing:
+            expired = {r for r in self._flashing if self._flash_until[r] <= now}
+            if expired:
+                self._flashing -= expired
+                faded = sorted(expired.difference(changed))  # a flash ending repaints one cell
+        if not changed and not faded:
+            return 0
+        top = min(changed[0] if changed else faded[0], faded[0] if faded else changed[0])
+        bottom = max(changed[-1] if changed else faded[-1], faded[-1] if faded else changed[-1])
+        self.frame = Frame(changed, faded)
+        try:
+            self.dataChanged.emit(self.index(top, LTP), self.index(bottom, LTT if changed else LTP))
+        finally:
+            self.frame = None
+        self.emissions += 1
+        return 1
 
     def refresh_all(self) -> None:
         """Rebuild every row (after a tab switch or an instrument import)."""
@@ -342,7 +368,6 @@ class WatchlistModel(QAbstractTableModel):
         for row in range(len(self._tokens)):
             self._cells[row][SYMBOL] = self._blank_cells(self._tokens[row])[SYMBOL]
             self._fill(row, now, flash=False)
-        self._stale.clear()
         if self._tokens:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._tokens) - 1, LTT))
 
@@ -368,40 +393,77 @@ def contiguous_ranges(rows: Iterable[int]) -> list[tuple[int, int]]:
     return ranges
 
 
+class TextCache:
+    """Laid-out text per distinct string (``QStaticText`` plus its size). Prices, quantities and times repeat, so a
+    ticking cell is drawn without laying its text out again: about 1.9 µs a cell instead of 5.3 µs for
+    ``drawText`` on the benchmark machine (a miss costs about 12 µs). Bounded: about 1.4 KB an entry, so 4,096
+entries ≈ 6 MB; when full, the older half goes; everything goes when the font changes."""
+
+    def __init__(self, limit: int = 4096) -> None:
+        self.limit = limit
+        self._items: dict[str, tuple[QStaticText, int, int]] = {}
+        self._font: QFont | None = None
+
+    def use_font(self, font: QFont) -> None:
+        """Forget everything laid out in another font."""
+        if font != self._font:
+            self._font = QFont(font)
+            self._items.clear()
+
+    def get(self, text: str) -> tuple[QStaticText, int, int]:
+        """(static text, width, height) of ``text`` in the current font."""
+        item = self._items.get(text)
+        if item is None:
+            if len(self._items) >= self.limit:  # forget the older half (insertion order): recent prices stay
+                for old in list(islice(self._items, self.limit // 2)):
+                    del self._items[old]
+            static = QStaticText(text)
+            static.setTextFormat(Qt.TextFormat.PlainText)
+            static.prepare(QTransform(), self._font or QFont())
+            size = static.size()
+            item = self._items[text] = (static, ceil(size.width()), ceil(size.height()))
+        return item
+
+
+def draw_cell_text(painter: QPainter, cache: TextCache, x: int, y: int, w: int, h: int, col: int, text: str) -> None:
+    """Draw one cell's text, left-aligned for the symbol and right-aligned for numbers, 4 px in from each side;
+    text wider than the cell is clipped by ``drawText`` as the default delegate would."""
+    if not text:
+        return
+    static, width, height = cache.get(text)
+    room = w - 8
+    if width > room:
+        painter.drawText(x + 4, y, room, h, _LEFT if col == SYMBOL else _RIGHT, text)
+        return
+    painter.drawStaticText(x + 4 if col == SYMBOL else x + 4 + room - width, y + (h - height) // 2, static)
 
 
 class CachedRowDelegate(QStyledItemDelegate):
     """Paints watchlist cells straight from the model's cached strings: one Python call per painted cell instead
     of ``data()`` for every role Qt's default delegate asks (about seven per cell)."""
 
-    def __init__(self, model: WatchlistModel, parent: QWidget | None = None) -> None:
+    def __init__(self, model: WatchlistModel, cache: TextCache, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = model
+        self.cache = cache
 
     def paint(self, painter, option, index) -> None:  # type: ignore[no-untyped-def]
-        paint_cell(painter, self.model, option.rect, index.row(), index.column(),
-                   bool(option.state & _STATE_SELECTED), bool(option.features & _ALTERNATE), option.palette)
-
-
-def paint_cell(painter, model: WatchlistModel, rect, row: int, col: int, selected: bool, alternate: bool,  # type: ignore[no-untyped-def]
-               palette) -> None:
-    """Draw one cell from the model's cache (shared by the delegate and the view's fast tick path)."""
-    if row in model._stale:
-        model._stale.discard(row)
-        model._fill(row, time.monotonic(), flash=False)
-    if selected:
-        painter.fillRect(rect, palette.highlight())
-    else:
-        painter.fillRect(rect, palette.alternateBase() if alternate else palette.base())
-        if col == LTP and model._flash_until[row] > time.monotonic():
-            painter.fillRect(rect, theme.UP_FLASH_LIGHT if model._direction[row] > 0 else theme.DOWN_FLASH_LIGHT)
-    text = model._cells[row][col]
-    if selected:
-        painter.setPen(palette.highlightedText().color())
-    else:
-        color = cell_color(col, model._direction[row], text)
+        model, row, col, rect = self.model, index.row(), index.column(), option.rect
+        model.ensure_fresh(row)
+        palette = option.palette
+        selected = bool(option.state & _STATE_SELECTED)
+        if selected:
+            painter.fillRect(rect, palette.highlight())
+        else:
+            painter.fillRect(rect, palette.alternateBase() if option.features & _ALTERNATE else palette.base())
+            if col == LTP and model._flash_until[row] > time.monotonic():
+                painter.fillRect(rect, theme.UP_FLASH_LIGHT if model._direction[row] > 0 else theme.DOWN_FLASH_LIGHT)
+        text = model._cells[row][col]
+        color = palette.highlightedText().color() if selected else cell_color(col, model._direction[row], text)
         painter.setPen(color if color is not None else palette.text().color())
-    painter.drawText(rect.adjusted(4, 0, -4, 0), _LEFT if col == SYMBOL else _RIGHT, text)
+        self.cache.use_font(option.font)
+        painter.setFont(option.font)
+        draw_cell_text(painter, self.cache, rect.x(), rect.y(), rect.width(), rect.height(), col, text)
 
 
 class WatchlistView(QTableView):
@@ -410,8 +472,10 @@ class WatchlistView(QTableView):
     def __init__(self, model: WatchlistModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setModel(model)
-        self.setItemDelegate(CachedRowDelegate(model, self))
+        self.text_cache = TextCache()
+        self.setItemDelegate(CachedRowDelegate(model, self.text_cache, self))
         self._tick_region = QRegion()
+        self._tick_rows: dict[int, bool] = {}  # row → every tick column (True) or only the LTP cell (False)
         self.setObjectName(f"watchlist_view_{model.name}")
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -427,6 +491,7 @@ class WatchlistView(QTableView):
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.verticalHeader().setVisible(False)
         self.verticalHeader().setDefaultSectionSize(22)
+        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # uniform rows: y = top + n·h
         header = self.horizontalHeader()
         header.setSectionResizeMode(SYMBOL, QHeaderView.ResizeMode.Stretch)
         for col, width in ((LTP, 96), (CHANGE, 80), (PCT, 72), (LTQ, 56), (LTT, 68)):
@@ -439,75 +504,87 @@ class WatchlistView(QTableView):
         model.rowsMoved.connect(self._report_visible)
 
     def dataChanged(self, top_left, bottom_right, roles=()) -> None:  # type: ignore[no-untyped-def]
-        """Repaint exactly the changed cells. Qt's own handler also repaints the rows around a range, which
-        triples the painting of a ticking watchlist."""
-        if not self.isVisible() or top_left.row() < 0:
+        """Repaint exactly the cells a refresh changed (the model's :attr:`~WatchlistModel.frame`). Qt's own
+        handler would repaint the whole span of the signal and the rows around it."""
+        frame = self.watchlist().frame
+        if frame is None or not self.isVisible():
             super().dataChanged(top_left, bottom_right, roles)
             return
-        top = self.rowViewportPosition(top_left.row())
-        bottom = self.rowViewportPosition(bottom_right.row()) + self.rowHeight(bottom_right.row())
-        left = self.columnViewportPosition(top_left.column())
-        right = self.columnViewportPosition(bottom_right.column()) + self.columnWidth(bottom_right.column())
-        if (top < 0 and bottom < 0) or top > self.viewport().height():
-            return  # off screen
-        rect = QRect(left, top + 1, right - left, bottom - top - 2)
-        self._tick_region += rect
-        self.viewport().update(rect)
+        height = self.viewport().height()
+        row_height = self.rowHeight(0)
+        tick_rows = self._tick_rows
+        for rows, full in ((frame.changed, True), (frame.faded, False)):
+            if not rows:
+                continue
+            left = self.columnViewportPosition(LTP)
+            right = self.columnViewportPosition(LTT) + self.columnWidth(LTT) if full else \
+                left + self.columnWidth(LTP)
+            for start, end in contiguous_ranges(rows):
+                top = self.rowViewportPosition(start)
+                bottom = top + (end - start + 1) * row_height
+                if bottom < 0 or top > height:
+                    continue  # off screen
+                self._tick_region += QRect(left, top, right - left, bottom - top)
+                for row in range(start, end + 1):
+                    tick_rows[row] = full or tick_rows.get(row, False)
+        self.viewport().update(self._tick_region)
 
     def paintEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         """Fast path: a repaint made only of tick updates is painted here, straight from the cache, with one
         Python call per frame. Anything else (scrolling, selection, drag, focus) goes through Qt."""
         region = event.region()
         ticks, self._tick_region = self._tick_region, QRegion()
+        rows, self._tick_rows = self._tick_rows, {}
         if ticks.isEmpty() or not region.subtracted(ticks).isEmpty() or self.state() != self.State.NoState:
             super().paintEvent(event)
             return
-        self._paint_ticks(region)
+        self._paint_ticks(rows)
 
-    def _paint_ticks(self, region: QRegion) -> None:
-        """Paint the tick cells of ``region`` with as few calls into Qt as possible: one background fill per row,
-        then a pen change only when the colour changes and one ``drawText`` per cell."""
+    def _paint_ticks(self, rows: dict[int, bool]) -> None:
+        """Paint the tick cells of ``rows`` with as few calls into Qt as possible: a background fill per row, the
+        flash, then the texts grouped by colour (one pen change per colour) from the laid-out text cache."""
         model = self.watchlist()
         painter = QPainter(self.viewport())
         palette = self.palette()
         base, alternate, highlight = palette.base(), palette.alternateBase(), palette.highlight()
         text_color, highlighted_text = palette.text().color(), palette.highlightedText().color()
+        font = self.font()
+        cache = self.text_cache
+        cache.use_font(font)
+        painter.setFont(font)
         columns = [(self.columnViewportPosition(c), self.columnWidth(c)) for c in range(COLUMN_COUNT)]
-        selection = self.selectionModel()
-        root = QModelIndex()
-        rows = model.rowCount()
+        x_ltp, w_ltp = columns[LTP]
+        x_end = columns[LTT][0] + columns[LTT][1]
+        selected = {index.row() for index in self.selectionModel().selectedRows()}
+        count = model.rowCount()
         cells, direction, flash_until = model._cells, model._direction, model._flash_until
         now = time.monotonic()
-        pen = None
-        for area in region:
-            first_row, last_row = self.rowAt(area.top()), self.rowAt(area.bottom())
-            first_col, last_col = self.columnAt(area.left()), self.columnAt(area.right())
-            if first_row < 0 or first_col < 0:
+        h = self.rowHeight(0)
+        height = self.viewport().height()
+        first_row = self.rowAt(0)
+        y_first = self.rowViewportPosition(first_row) if first_row >= 0 else 0
+        by_color: dict[int, tuple[QColor, list[tuple[int, int, int, str]]]] = {}  # id(colour) → (colour, cells)
+        for row, full in rows.items():
+            if row >= count:
                 continue
-            last_row = rows - 1 if last_row < 0 else last_row
-            last_col = COLUMN_COUNT - 1 if last_col < 0 else last_col
-            x0 = columns[first_col][0]
-            width = columns[last_col][0] + columns[last_col][1] - x0
-            for row in range(first_row, last_row + 1):
-                if row in model._stale:
-                    model._stale.discard(row)
-                    model._fill(row, now, flash=False)
-                y, h = self.rowViewportPosition(row), self.rowHeight(row)
-                selected = selection.isRowSelected(row, root)
-                painter.fillRect(x0, y, width, h, highlight if selected else alternate if row % 2 else base)
-                d = direction[row]
-                if not selected and first_col <= LTP <= last_col and flash_until[row] > now:
-                    x, w = columns[LTP]
-                    painter.fillRect(x, y, w, h, theme.UP_FLASH_LIGHT if d > 0 else theme.DOWN_FLASH_LIGHT)
-                texts = cells[row]
-                for col in range(first_col, last_col + 1):
-                    text = texts[col]
-                    color = highlighted_text if selected else cell_color(col, d, text) or text_color
-                    if color is not pen:
-                        painter.setPen(color)
-                        pen = color
-                    x, w = columns[col]
-                    painter.drawText(x + 4, y, w - 8, h, _LEFT if col == SYMBOL else _RIGHT, text)
+            y = y_first + (row - first_row) * h
+            if y + h < 0 or y > height:
+                continue
+            is_selected = row in selected
+            background = highlight if is_selected else alternate if row % 2 else base
+            painter.fillRect(x_ltp, y, (x_end if full else x_ltp + w_ltp) - x_ltp, h, background)
+            d = direction[row]
+            if not is_selected and flash_until[row] > now:
+                painter.fillRect(x_ltp, y, w_ltp, h, theme.UP_FLASH_LIGHT if d > 0 else theme.DOWN_FLASH_LIGHT)
+            texts = cells[row]
+            for col in range(LTP, LTT + 1 if full else LTP + 1):
+                text = texts[col]
+                color = highlighted_text if is_selected else cell_color(col, d, text) or text_color
+                by_color.setdefault(id(color), (color, []))[1].append((col, y, columns[col][0], text))
+        for color, items in by_color.values():
+            painter.setPen(color)
+            for col, y, x, text in items:
+                draw_cell_text(painter, cache, x, y, columns[col][1], h, col, text)
         painter.end()
 
     def _report_visible(self, *_args: object) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QSettings, Qt
+from PySide6.QtCore import QModelIndex, QPoint, QRect, QSettings, Qt
+from PySide6.QtWidgets import QApplication
 
 from airalgo_desktop.domain.instruments import load_sample
 from airalgo_desktop.store.market import MarketStore
@@ -10,6 +11,7 @@ from airalgo_desktop.ui.watchlist import (
     CHANGE,
     DEFAULT_TOKENS,
     FIRST_TICK_MARK,
+    FLASH_SECONDS,
     LTP,
     PCT,
     TOKEN_ROLE,
@@ -47,29 +49,96 @@ def test_contiguous_ranges() -> None:
     assert contiguous_ranges([]) == []
 
 
-def test_coalesced_refresh_one_signal_per_contiguous_range(qtbot) -> None:
+def test_coalesced_refresh_one_signal_per_frame_with_exact_rows(qtbot) -> None:
     store = MarketStore()
     tokens = list(DEFAULT_TOKENS)
     model = WatchlistModel("w", MASTER, store, tokens)
     signals = []
-    model.dataChanged.connect(lambda a, b, roles=None: signals.append((a.row(), b.row())))
+
+    def seen(a, b, roles=None) -> None:
+        frame = model.frame
+        signals.append((a.row(), b.row(), frame.changed if frame else None, frame.faded if frame else None))
+
+    model.dataChanged.connect(seen)
     # a burst of 20,000 ticks across every row: nothing touches Qt until refresh
     for i in range(20_000):
         token = tokens[i % len(tokens)]
         store.apply({token: quote(100_000 + (i % 97) * 5)})
     assert signals == []
-    assert model.refresh(store.take_dirty()) == 1
-    assert signals == [(0, len(tokens) - 1)]
-    # only rows 2, 3 and 10 change: two ranges
+    assert model.refresh(store.take_dirty(), now=100.0) == 1
+    assert signals == [(0, len(tokens) - 1, list(range(len(tokens))), [])]
+    # only rows 2, 3 and 10 change: one signal spanning them, the frame names exactly those rows
     signals.clear()
     for row in (2, 3, 10):
         store.apply({tokens[row]: quote(999_995)})
-    assert model.refresh(store.take_dirty()) == 2
-    assert signals == [(2, 3), (10, 10)]
+    assert model.refresh(store.take_dirty(), now=100.1) == 1
+    assert signals == [(2, 10, [2, 3, 10], [])]
+    assert model.frame is None  # only set while the signal is delivered
     # tokens not in this list never cause a signal
     signals.clear()
     store.apply({"99999999": quote(5)})
-    assert model.refresh(store.take_dirty(), now=0) == 0
+    assert model.refresh(store.take_dirty(), now=100.2) == 0
+    # flashes end: rows that did not change again are "faded" (their LTP cell alone repaints)
+    store.apply({tokens[3]: quote(999_990)})
+    assert model.refresh(store.take_dirty(), now=100.0 + FLASH_SECONDS + 0.2) == 1
+    assert signals[-1][2] == [3] and 3 not in signals[-1][3] and {2, 10} <= set(signals[-1][3])
+
+
+def test_offscreen_rows_cost_nothing_per_frame_and_are_fresh_when_read(qtbot) -> None:
+    store = MarketStore()
+    tokens = list(DEFAULT_TOKENS)
+    model = WatchlistModel("w", MASTER, store, tokens)
+    model.set_visible_rows(0, 9)
+    signals = []
+    model.dataChanged.connect(lambda a, b, roles=None: signals.append((a.row(), b.row())))
+    store.apply({tokens[2]: quote(111_105), tokens[40]: quote(222_205)})
+    assert model.refresh(store.take_dirty()) == 1
+    assert signals == [(2, 2)]  # row 40 is off screen: not rebuilt, not signalled
+    assert model._cells[40][LTP] == "—"
+    assert model.data(model.index(40, LTP)) == "2,222.05"  # …but a read sees the latest quote
+    store.apply({tokens[41]: quote(333_305)})
+    model.refresh(store.take_dirty())
+    signals.clear()
+    model.set_visible_rows(35, 44)  # scrolled: rows that changed while hidden are rebuilt before painting
+    assert model._cells[41][LTP] == "3,333.05" and signals == [(41, 41)]
+
+
+def test_fast_tick_paint_matches_qt_paint(qtbot) -> None:
+    """The tick fast path and Qt's own repaint (through the delegate) draw the same pixels."""
+    from airalgo_desktop.ui.watchlist import WatchlistView
+
+    store = MarketStore()
+    tokens = list(DEFAULT_TOKENS)[:20]
+    model = WatchlistModel("w", MASTER, store, tokens)
+    view = WatchlistView(model)
+    qtbot.addWidget(view)
+    view.resize(640, 360)
+    view.show()
+    qtbot.waitExposed(view)
+    view.selectRow(4)
+    store.apply({t: quote(100_000 + i * 55) for i, t in enumerate(tokens)})
+    model.refresh(store.take_dirty())
+    qtbot.wait(50)
+    store.apply({t: quote(100_000 + i * 55 + (5 if i % 3 else -5)) for i, t in enumerate(tokens) if i % 2})
+    painted = []
+    real_fast = view._paint_ticks
+    view._paint_ticks = lambda rows: (painted.append(sorted(rows)), real_fast(rows))
+
+    def screen_image():  # what was flushed to the screen (grab() would paint the widget again, through Qt)
+        QApplication.processEvents()
+        origin = view.viewport().mapTo(view.window(), QPoint(0, 0))
+        shot = view.screen().grabWindow(view.window().winId()).toImage()
+        return shot.copy(QRect(origin, view.viewport().size()))
+
+    model.refresh(store.take_dirty())
+    fast = screen_image()  # the fast path painted exactly the rows the frame named…
+    first, last = model._visible
+    assert first == 0 and last < len(tokens) - 1  # some rows are below the fold: neither rebuilt nor painted
+    assert painted == [[r for r in range(first, last + 1) if r % 2]]
+    view.viewport().repaint()  # …and a full repaint through Qt and the delegate looks the same
+    slow = screen_image()
+    assert len(painted) == 1
+    assert fast == slow
 
 
 def test_display_arrows_colours_and_reference_labels(qtbot) -> None:
