@@ -1,6 +1,6 @@
 """Benchmark children, one measurement per fresh process so CPU and memory figures are clean.
 
-    python -m benchmarks.child uipath ours|baseline RATE SECONDS
+    python -m benchmarks.child uipath ours|baseline|floor RATE SECONDS
     python -m benchmarks.child app WS_URL TOKEN_URL KEY SECONDS [--orders N] [--until-ticks N] [--soak]
 
 Each prints one JSON line with its figures.
@@ -91,14 +91,16 @@ def synthetic_master(count: int) -> InstrumentMaster:
 # ---------------------------------------------------------------------------- UI path only
 def uipath(impl: str, rate: int, seconds: float) -> dict:
     """Pre-decoded updates at ``rate``/s in real time → store → view (ours) or queued signal per tick → QTableWidget
-    ``setText`` (baseline). CPU % of one core over ``seconds`` after a 1 s warm-up."""
+    ``setText`` (baseline). CPU % of one core over ``seconds`` after the warm-up. ``floor`` is ours with the same
+    window and the same timers firing but no updates delivered: what the event loop's wake-ups cost on this machine
+    before any work."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
     tokens = synthetic_tokens(1000)
     master = synthetic_master(1000)
     feed_ms = 10 if rate > 20_000 else FEED_MS  # a batch is a dict: at most one update per token
     batches = decoded_batches(rate, feed_ms, 12.0)
     store = MarketStore()
-    if impl == "ours":
+    if impl in ("ours", "floor"):
         model = WatchlistModel("bench", master, store, tokens)
         view = WatchlistView(model)
         refresh = QTimer()
@@ -107,7 +109,8 @@ def uipath(impl: str, rate: int, seconds: float) -> dict:
         refresh.start()
 
         def deliver(batch: dict) -> None:
-            store.apply(batch)
+            if impl == "ours":
+                store.apply(batch)
     else:
         from .baselines.vnpy_monitor import VnpyStyleMonitor
 
@@ -244,7 +247,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     sub = parser.add_subparsers(dest="mode", required=True)
     p = sub.add_parser("uipath")
-    p.add_argument("impl", choices=["ours", "baseline"])
+    p.add_argument("impl", choices=["ours", "baseline", "floor"])
     p.add_argument("rate", type=int)
     p.add_argument("seconds", type=float)
     a = sub.add_parser("app")
