@@ -465,18 +465,20 @@ class Application(QObject):
             self.mtm.add(time.time(), self.positions.total(ltps))
 
     def _sample_history(self) -> None:
-        """Price history for the chart: the active watchlist and positions about once a second (bounded per
-        instrument), the charted instrument four times a second. Never per tick."""
+        """Price history for the chart: the charted instrument four times a second, the active watchlist and
+        positions every five seconds (so a newly chosen instrument already has a line; bounded per instrument, 16
+        bytes a point), the MTM curve once a second. Never per tick."""
         now = time.time()
         quotes = self.store.quotes
         charted = self.chart.token if self.chart is not None else None
         if charted and charted in quotes:
             self.histories.add(charted, now, quotes[charted]["ltp"])
-        if self._status_ticks % 4 == 0:
+        if self._status_ticks % 20 == 0:
             view = self.window.watchlist.current_view()
             tokens = set(view.watchlist().tokens if view else ()) | set(self.positions.positions)
             for token in tokens & quotes.keys():
                 self.histories.add(token, now, quotes[token]["ltp"])
+        if self._status_ticks % 4 == 0:
             self._sample_mtm()
 
     def _alert_fired(self, alert: Alert) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
@@ -106,16 +107,17 @@ class ChartPanel(QWidget):
         """Coalesced redraw (called on a timer and on selection); does nothing when nothing changed, so an idle or
         unchanged chart costs no repaint."""
         history = self.histories.by_token.get(self.token) if self.token else None
-        state = (self.token, len(history) if history else 0, history.points[-1] if history else None,
+        state = (self.token, len(history) if history else 0, history.last if history else None,
                  len(self.fills), len(self.mtm.points), self.mtm.points[-1] if self.mtm.points else None)
         if state == self._drawn:
             return
         self._drawn = state
         if history is not None and len(history):
-            xs = [t for t, _ in history.points]
-            ys = [p / 100 for _, p in history.points]
+            # copies (a memcpy each): a view would pin the arrays and stop them growing
+            xs = np.frombuffer(history.times, dtype=np.float64).copy()
+            ys = np.frombuffer(history.prices, dtype=np.int64) / 100
             self.price_curve.setData(xs, ys)
-            self._follow_time(xs[0], xs[-1])
+            self._follow_time(history.times[0], history.times[-1])
         else:
             self.price_curve.setData([], [])
         mine = [f for f in self.fills if f.token == self.token]
