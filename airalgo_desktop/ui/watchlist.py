@@ -213,9 +213,7 @@ class WatchlistModel(QAbstractTableModel):
         if role == _ALIGN:
             return _LEFT if index.column() == SYMBOL else _RIGHT
         if role == _BACKGROUND:
-            if index.column() == LTP and self._flash_until[row] > time.monotonic():
-                return theme.UP_FLASH_LIGHT if self._direction[row] > 0 else theme.DOWN_FLASH_LIGHT
-            return None
+            return self.flash_color(row, time.monotonic()) if index.column() == LTP else None
         if role == TOKEN_ROLE:
             return self._tokens[row]
         if role == _TOOLTIP:
@@ -309,6 +307,12 @@ class WatchlistModel(QAbstractTableModel):
                 self._ltt_text.clear()
             self._ltt_text[ltt] = text
         return text
+
+    def flash_color(self, row: int, now: float) -> QColor | None:
+        """Background of the row's LTP cell while its flash lasts (green after a rise, red after a fall), else None."""
+        if self._flash_until[row] > now:
+            return theme.UP_FLASH_LIGHT if self._direction[row] > 0 else theme.DOWN_FLASH_LIGHT
+        return None
 
     def ensure_fresh(self, row: int) -> None:
         """Rebuild an off-screen row whose quote changed since its strings were built (refresh() skips them)."""
@@ -456,8 +460,8 @@ class CachedRowDelegate(QStyledItemDelegate):
             painter.fillRect(rect, palette.highlight())
         else:
             painter.fillRect(rect, palette.alternateBase() if option.features & _ALTERNATE else palette.base())
-            if col == LTP and model._flash_until[row] > time.monotonic():
-                painter.fillRect(rect, theme.UP_FLASH_LIGHT if model._direction[row] > 0 else theme.DOWN_FLASH_LIGHT)
+            if col == LTP and (flash := model.flash_color(row, time.monotonic())) is not None:
+                painter.fillRect(rect, flash)
         text = model._cells[row][col]
         color = palette.highlightedText().color() if selected else cell_color(col, model._direction[row], text)
         painter.setPen(color if color is not None else palette.text().color())
@@ -557,7 +561,7 @@ class WatchlistView(QTableView):
         x_end = columns[LTT][0] + columns[LTT][1]
         selected = {index.row() for index in self.selectionModel().selectedRows()}
         count = model.rowCount()
-        cells, direction, flash_until = model._cells, model._direction, model._flash_until
+        cells, direction, flash_color = model._cells, model._direction, model.flash_color
         now = time.monotonic()
         h = self.rowHeight(0)
         height = self.viewport().height()
@@ -573,9 +577,9 @@ class WatchlistView(QTableView):
             is_selected = row in selected
             background = highlight if is_selected else alternate if row % 2 else base
             painter.fillRect(x_ltp, y, (x_end if full else x_ltp + w_ltp) - x_ltp, h, background)
+            if not is_selected and (flash := flash_color(row, now)) is not None:
+                painter.fillRect(x_ltp, y, w_ltp, h, flash)
             d = direction[row]
-            if not is_selected and flash_until[row] > now:
-                painter.fillRect(x_ltp, y, w_ltp, h, theme.UP_FLASH_LIGHT if d > 0 else theme.DOWN_FLASH_LIGHT)
             texts = cells[row]
             for col in range(LTP, LTT + 1 if full else LTP + 1):
                 text = texts[col]
