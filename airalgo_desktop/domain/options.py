@@ -294,6 +294,39 @@ def implied_vol_or_none(price: Paisa, forward: Paisa, strike: Paisa, years: floa
     return value if math.isfinite(value) else None
 
 
+# ----------------------------------------------------------------------------------------------- vol surface
+@dataclass(frozen=True, slots=True)
+class VolSurface:
+    """A parametric smile with a term structure, for the simulator and the demo's reference premia.
+
+    ATM vol rises into expiry (``term_boost`` more at 0 days, fading over ``term_days``), and across strikes it
+    follows a quadratic in standardised moneyness z = ln(K/F)/(σ_atm·√t): negative ``skew`` makes puts below the
+    forward dearer, as NSE index chains show; capped to 0.5-3 × ATM so the far wings stay sane.
+    """
+
+    atm: float
+    term_boost: float = 0.25
+    term_days: float = 10.0
+    skew: float = -0.08
+    curvature: float = 0.025
+
+    def atm_vol(self, years: float) -> float:
+        """ATM vol for a time to expiry."""
+        return self.atm * (1.0 + self.term_boost * math.exp(-years * 365.0 / self.term_days))
+
+    def vol(self, forward: float, strike: float, years: float) -> float:
+        """Vol of one strike (scalar)."""
+        base = self.atm_vol(years)
+        z = math.log(strike / forward) / (base * math.sqrt(max(years, MIN_YEARS)))
+        return base * min(3.0, max(0.5, 1.0 + self.skew * z + self.curvature * z * z))
+
+    def vols(self, forward: np.ndarray, strike: np.ndarray, years: np.ndarray) -> np.ndarray:
+        """Vectorised :meth:`vol`."""
+        base = self.atm * (1.0 + self.term_boost * np.exp(-years * 365.0 / self.term_days))
+        z = np.log(strike / forward) / (base * np.sqrt(np.maximum(years, MIN_YEARS)))
+        return base * np.clip(1.0 + self.skew * z + self.curvature * z * z, 0.5, 3.0)
+
+
 # ----------------------------------------------------------------------------------------------- time, forward
 def expiry_moment(expiry: date) -> datetime:
     """When a contract stops trading: 15:30 IST on its expiry date."""

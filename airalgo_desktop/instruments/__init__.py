@@ -1,0 +1,1 @@
+"""Instrument universe: the demo F&O contracts, the catalog and its search."""
