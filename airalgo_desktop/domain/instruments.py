@@ -343,5 +343,9 @@ def sample_csv_path() -> Path:
 
 
 def load_sample() -> InstrumentMaster:
-    """The bundled sample master; used by demo mode and the simulator."""
-    return load_csv(sample_csv_path()).master
+    """The bundled sample: the demo universe of today (the CSV's cash rows with their real tokens, index rows, and
+    futures and options generated for the current date, none expired); used by demo mode and the simulator."""
+    from ..instruments.demo import demo_universe  # the demo package builds on this module
+    from .nsetime import now_ist
+
+    return InstrumentMaster(demo_universe(now_ist().date()))

@@ -32,6 +32,7 @@ example contract, so the document's examples keep working against the demo.
 from __future__ import annotations
 
 import calendar
+import functools
 import hashlib
 import math
 from collections.abc import Iterable
@@ -181,6 +182,14 @@ def _round_tick(value: float, tick: Paisa) -> Paisa:
     return max(tick, round(value / tick) * tick)
 
 
+def atm_vol(name: str, spot_token: str) -> float:
+    """The demo's ATM vol of an underlying: the index table's, else 22-28 % for a stock (fixed by its token)."""
+    for u in INDICES:
+        if u.name == name:
+            return u.atm_vol
+    return 0.22 + (int(spot_token) % 7) * 0.01 if spot_token.isdigit() else 0.25
+
+
 def _underlyings(cash: dict[str, Instrument]) -> list[Underlying]:
     out = list(INDICES)
     for name in STOCKS:
@@ -189,16 +198,21 @@ def _underlyings(cash: dict[str, Instrument]) -> list[Underlying]:
             continue
         step = stock_strike_step(row.prev_close)
         out.append(Underlying(name, row.token, row.prev_close, _STOCK_LOTS.get(name, 1), step, 10,
-                              0.22 + (int(row.token) % 7) * 0.01))
+                              atm_vol(name, row.token)))
     return out
 
 
 def demo_universe(today: date, rules: ExpiryRules | None = None) -> list[Instrument]:
     """Every instrument of the demo for ``today``: cash rows (real tokens), index rows, futures and options.
 
-    Deterministic: the same ``today`` and rules give the same list, tokens and reference prices.
+    Deterministic: the same ``today`` and rules give the same list, tokens and reference prices (built once per
+    day and rules: the app, the simulator and the CLI in one process share it).
     """
-    rules = rules or ExpiryRules()
+    return list(_universe(today, rules or ExpiryRules()))
+
+
+@functools.lru_cache(maxsize=4)
+def _universe(today: date, rules: ExpiryRules) -> tuple[Instrument, ...]:
     sample = load_csv(sample_csv_path()).master
     cash_rows = [i for i in sample if i.instrument_type == "EQ" and i.expiry is None]
     cash = {i.symbol: i for i in cash_rows}
@@ -229,7 +243,7 @@ def demo_universe(today: date, rules: ExpiryRules | None = None) -> list[Instrum
         if not u.is_index and u.name not in STOCK_OPTIONS:
             continue
         out.extend(_options(u, today, moment, rules, taken))
-    return out
+    return tuple(out)
 
 
 def _options(u: Underlying, today: date, moment: datetime, rules: ExpiryRules, taken: set[str]) -> Iterable[Instrument]:

@@ -34,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="account margin; orders needing more are rejected (default 50000)")
     p.add_argument("--fill-delay", type=float, default=0.2, metavar="SECONDS",
                    help="delay between Pending and Executed for market orders (default 0.2)")
-    p.add_argument("--instruments", type=Path, help="instrument CSV (default: the bundled sample)")
+    p.add_argument("--instruments", type=Path, help="instrument CSV (default: the demo universe of today)")
     p.add_argument("--synthetic", type=int, default=0, metavar="N", help="add N synthetic instruments")
     p.add_argument("--seed", type=int, help="random seed for a repeatable market")
     p.add_argument("--stamp", action="store_true", help="add the send time (\"ts\") to every quote (benchmarks)")

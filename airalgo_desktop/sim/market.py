@@ -1,17 +1,56 @@
-"""Simulated market: a random walk per instrument on its tick grid, starting from the CSV reference price."""
+"""Simulated market: a random walk per cash/index instrument on its tick grid, starting from the reference price;
+futures and options are priced from their underlying's walk.
+
+Derivatives whose underlying is in the master (an ``INDEX`` row named like the contract, or a cash row with the
+contract's name as symbol) are not walked on their own: a future trades at ``spot·e^{carry·t}``, an option at the
+Black-76 premium on that forward with the underlying's :class:`~airalgo_desktop.domain.options.VolSurface` (a smile
+and a term structure), rounded to the 0.05 tick. So put-call parity holds to within ticks, and the IV a client
+recovers from an LTP is the surface's vol (:meth:`Market.vol_of`). Options trade less often than cash (each leg with
+``option_activity`` per step, at least every ``option_max_quiet`` seconds), as on the exchange most strikes do not
+trade every quarter second.
+"""
 
 from __future__ import annotations
 
+import math
 import random
 import time
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+import numpy as np
 
 from ..domain.instruments import Instrument, InstrumentMaster
 from ..domain.money import Paisa, Rounding, round_to_tick
-from ..domain.nsetime import format_ltt
+from ..domain.nsetime import IST, format_ltt
+from ..domain.options import DEFAULT_RATE, VolSurface, black76, years_to_expiry
+from ..instruments.demo import CARRY, atm_vol
 
 DEFAULT_PRICE: Paisa = 100_00
+
+
+@dataclass(frozen=True, slots=True)
+class _Derived:
+    """A future or option priced from its underlying's walk."""
+
+    spot: str
+    expiry: date
+    kind: str  # FUT, CE, PE
+    strike: Paisa
+    surface: VolSurface
+
+
+def underlying_tokens(master: InstrumentMaster) -> dict[str, str]:
+    """Underlying name → token of its price row: index rows by ``name``, cash rows by ``symbol``."""
+    out: dict[str, str] = {}
+    for inst in master:
+        if inst.instrument_type == "INDEX":
+            out.setdefault(inst.name or inst.symbol, inst.token)
+    for inst in master:
+        if inst.instrument_type == "EQ" and inst.expiry is None:
+            out.setdefault(inst.symbol, inst.token)
+    return out
 
 
 class Market:
@@ -32,6 +71,9 @@ class Market:
         volatility: float = 0.0004,
         max_quiet: float = 0.75,
         stamp: bool = False,
+        option_activity: float = 0.08,
+        option_max_quiet: float = 6.0,
+        rate: float = DEFAULT_RATE,
     ) -> None:
         self.master = master
         self.rng = random.Random(seed)
@@ -45,9 +87,27 @@ class Market:
         self._last_trade: dict[str, float] = {}
         self._ref: dict[str, Paisa] = {}
         self._sigma_ticks: dict[str, float] = {}
+        self.option_activity = option_activity
+        self.option_max_quiet = option_max_quiet
+        self.rate = rate
+        self._derived: dict[str, _Derived] = {}
+        spots = underlying_tokens(master)
+        surfaces: dict[str, VolSurface] = {}
+        for inst in master:
+            spot = spots.get(inst.name)
+            if inst.expiry is None or inst.instrument_type not in ("FUT", "CE", "PE") or spot is None:
+                continue
+            surface = surfaces.setdefault(inst.name, VolSurface(atm_vol(inst.name, spot)))
+            self._derived[inst.token] = _Derived(spot, inst.expiry, inst.instrument_type, inst.strike, surface)
         now = format_ltt(datetime.now(UTC))
         for inst in master:
-            self._open(inst, now)
+            if inst.token not in self._derived:
+                self._open(inst, now)
+        derived_tokens = [inst.token for inst in master if inst.token in self._derived]
+        for token in derived_tokens:
+            self._open(master[token], now)
+        for token, price in zip(derived_tokens, self._model_prices(derived_tokens, datetime.now(IST)), strict=True):
+            self._ltp[token] = price
 
     def _open(self, inst: Instrument, ltt: str) -> None:
         ref = inst.prev_close if inst.prev_close > 0 else DEFAULT_PRICE
@@ -58,6 +118,59 @@ class Market:
         self._ltt[inst.token] = ltt
         self._last_trade[inst.token] = 0.0
         self._sigma_ticks[inst.token] = max(1.0, ref * self.volatility / inst.tick_size)
+
+    # ------------------------------------------------------------------ derivatives
+    def forward(self, spot: str, expiry: date, moment: datetime) -> float:
+        """The simulator's forward (paisa, unrounded) of an underlying for one expiry."""
+        return self._ltp[spot] * math.exp(CARRY * years_to_expiry(expiry, moment))
+
+    def underlying_ltp(self, token: str) -> Paisa | None:
+        """Current price of a derivative's underlying (None when it is not priced from one)."""
+        d = self._derived.get(token)
+        return self._ltp.get(d.spot) if d is not None else None
+
+    def vol_of(self, token: str, moment: datetime | None = None) -> float | None:
+        """The volatility the simulator prices an option with now (None for anything else)."""
+        d = self._derived.get(token)
+        if d is None or d.kind == "FUT":
+            return None
+        moment = moment or datetime.now(IST)
+        t = years_to_expiry(d.expiry, moment)
+        return d.surface.vol(self.forward(d.spot, d.expiry, moment), d.strike, t)
+
+    def _model_prices(self, tokens: list[str], moment: datetime) -> list[Paisa]:
+        """Model prices of derived tokens, on each one's tick grid (options in one vectorised Black-76 call)."""
+        out: list[Paisa] = [0] * len(tokens)
+        years: dict[date, float] = {}
+        opt_at: list[int] = []
+        fwd: list[float] = []
+        strikes: list[float] = []
+        ts: list[float] = []
+        calls: list[bool] = []
+        vols: list[float] = []
+        for n, token in enumerate(tokens):
+            d = self._derived[token]
+            t = years.get(d.expiry)
+            if t is None:
+                t = years[d.expiry] = years_to_expiry(d.expiry, moment)
+            f = self._ltp[d.spot] * math.exp(CARRY * t)
+            if d.kind == "FUT":
+                tick = self.master[token].tick_size
+                out[n] = max(tick, round_to_tick(round(f), tick))
+                continue
+            opt_at.append(n)
+            fwd.append(f)
+            strikes.append(float(d.strike))
+            ts.append(t)
+            calls.append(d.kind == "CE")
+            vols.append(d.surface.vol(f, d.strike, t))
+        if opt_at:
+            premia = black76(np.array(fwd), np.array(strikes), np.array(ts), np.array(vols), np.array(calls),
+                             self.rate)
+            for n, premium in zip(opt_at, premia.tolist(), strict=True):
+                tick = self.master[tokens[n]].tick_size
+                out[n] = max(tick, round(premium / tick) * tick)
+        return out
 
     def ltp(self, token: str) -> Paisa | None:
         """Current last traded price, or None for an unknown token."""
@@ -81,7 +194,11 @@ class Market:
         return {t: q for t in tokens if (q := self.quote(t)) is not None}
 
     def step(self, active: Iterable[str], now: float, *, force_all: bool = False) -> dict[str, dict[str, object]]:
-        """Advance the active tokens one interval; return the quotes of those that traded."""
+        """Advance the active tokens one interval; return the quotes of those that traded.
+
+        Underlyings of active derivatives walk too (unreported unless subscribed), so an option's price moves with
+        its index even when nobody watches the index.
+        """
         rng = self.rng
         ltt = format_ltt(datetime.now(UTC))
         stamp = time.time() if self.stamp else None
@@ -89,7 +206,30 @@ class Market:
         activity = self.activity
         quiet_before = now - self.max_quiet
         master = self.master
-        for token in active:
+        derived = self._derived
+        active = active if isinstance(active, set | frozenset) else set(active)
+        traded_derived: list[str] = []
+        hidden_spots: set[str] = set()
+        if derived:
+            opt_quiet_before = now - self.option_max_quiet
+            opt_activity = self.option_activity
+            for token in active:
+                d = derived.get(token)
+                if d is None:
+                    continue
+                if d.spot not in active:
+                    hidden_spots.add(d.spot)
+                last = self._last_trade[token]
+                if d.kind == "FUT":
+                    trades = force_all or rng.random() < activity or last <= quiet_before
+                else:
+                    trades = force_all or rng.random() < opt_activity or last <= opt_quiet_before
+                if trades:
+                    traded_derived.append(token)
+        walk = active if not hidden_spots else active | hidden_spots
+        for token in walk:
+            if token in derived:
+                continue
             last = self._last_trade.get(token)
             if last is None:
                 continue
@@ -106,6 +246,8 @@ class Market:
             move = round(rng.gauss(pull, sigma))
             price = max(tick, price + move * tick)
             self._ltp[token] = price
+            if token in hidden_spots and token not in active:
+                continue
             qty = inst.lot_size * (1 + int(rng.expovariate(0.3)))
             self._ltq[token] = qty
             self._ltt[token] = ltt
@@ -114,6 +256,18 @@ class Market:
             if stamp is not None:
                 quote["ts"] = stamp
             changed[token] = quote
+        if traded_derived:
+            prices = self._model_prices(traded_derived, datetime.now(IST))
+            for token, price in zip(traded_derived, prices, strict=True):
+                qty = master[token].lot_size * (1 + int(rng.expovariate(0.5)))
+                self._ltp[token] = price
+                self._ltq[token] = qty
+                self._ltt[token] = ltt
+                self._last_trade[token] = now
+                quote = {"ltp": price, "ltq": qty, "ltt": ltt}
+                if stamp is not None:
+                    quote["ts"] = stamp
+                changed[token] = quote
         return changed
 
 

@@ -35,6 +35,7 @@ FIRST_ORDER_NUMBER = 1300000000111170
 
 # Margin as a fraction of notional: intraday equity leverage 5x; index/stock futures about SPAN+exposure.
 MARGIN_RATE = {"EQUITY": 0.20, "FUTIDX": 0.1124, "FUTSTK": 0.18, "OPTIDX": 1.0, "OPTSTK": 1.0}
+SHORT_OPTION_EXPIRY_ELM = 0.02
 
 
 @dataclass(slots=True)
@@ -141,6 +142,8 @@ class OrderEngine:
     def _field_error(self, order: SimOrder, side: str, payload: dict[str, Any]) -> str | None:
         if order.instrument is None:
             return ERR_SYMBOL
+        if order.instrument.instrument_type == "INDEX":
+            return "Indices are not tradable (trade its futures or options)"
         if side not in ("B", "S"):
             return "Invalid order_type (use B or S)"
         if order.kind not in ("market", "limit", "sl", "slm"):
@@ -182,10 +185,22 @@ class OrderEngine:
         inst = order.instrument
         assert inst is not None
         reference = order.price or order.trigger or self.market.ltp(inst.token) or inst.prev_close
+        if inst.api_instrument.startswith("OPT"):
+            return self._option_margin(order, inst, reference)
         rate = MARGIN_RATE.get(inst.api_instrument, 1.0)
-        if inst.api_instrument.startswith("OPT") and not order.buy:
-            rate = 1.5  # option writing: notional plus a premium cushion
         return order.quantity * reference * rate
+
+    def _option_margin(self, order: SimOrder, inst: Instrument, premium: Paisa) -> float:
+        """Buying an option blocks its premium (SEBI's upfront-premium rule, Nov 2024). Writing one blocks about
+        what the future does (SPAN + exposure on the underlying's notional), plus the extra 2 % ELM SEBI adds to
+        short options on their expiry day; the premium received is not netted off, as brokers block it too."""
+        if order.buy:
+            return order.quantity * premium
+        underlying = self.market.underlying_ltp(inst.token) or inst.strike or premium
+        rate = MARGIN_RATE["FUTIDX" if inst.api_instrument == "OPTIDX" else "FUTSTK"]
+        if inst.expiry is not None and inst.expiry == datetime.now(IST).date():
+            rate += SHORT_OPTION_EXPIRY_ELM
+        return order.quantity * underlying * rate
 
     # ------------------------------------------------------------------ matching
     def _schedule_fill(self, order: SimOrder) -> None:

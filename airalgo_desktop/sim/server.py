@@ -36,8 +36,10 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
 from ..api.phoenix import PHOENIX_TOPIC, DecodeError, Event, Message, Vsn, decode, encode, reply
-from ..domain.instruments import Instrument, InstrumentMaster, load_sample
+from ..domain.instruments import Instrument, InstrumentMaster
 from ..domain.money import Paisa
+from ..domain.nsetime import now_ist
+from ..instruments.demo import demo_universe
 from .market import Market
 from .orders import OrderEngine
 
@@ -199,7 +201,8 @@ class SimServer:
     def __init__(self, config: SimConfig | None = None) -> None:
         self.config = config or SimConfig()
         cfg = self.config
-        master = cfg.instruments or load_sample()
+        # the demo universe of today: derivatives that have not expired, cash rows with their real tokens
+        master = cfg.instruments or InstrumentMaster(demo_universe(now_ist().date()))
         if cfg.synthetic:
             master = InstrumentMaster([*master, *_synthetic_instruments(cfg.synthetic)])
         self.master = master

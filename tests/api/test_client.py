@@ -229,7 +229,7 @@ async def test_rejection_reason_reaches_the_app(sim, make_client) -> None:
     client, rec = await make_client()
     await client.start()
     await rec.joined()
-    local_id = client.place_order(OrderRequest("35013", Side.BUY, OrderKind.MARKET, 750), sim.master.get("35013"))
+    local_id = client.place_order(OrderRequest("35013", Side.BUY, OrderKind.MARKET, 650), sim.master.get("35013"))
     await rec.until(lambda: bool(rec.of(OrderEvent)))
     event = rec.of(OrderEvent)[0]
     assert event.local_id == local_id and event.update.status is OrderStatus.REJECTED

@@ -94,7 +94,7 @@ def test_secrets_audit_full_session(qtbot, qloop, tmp_path, capfd) -> None:
                 dialog.ok.click()
                 await wait_until(lambda: app.session and app.session.client.state.joined and app.store.ltp("2885"))
                 ticket = app.ticket
-                for token, qty in (("2885", 3), ("35013", 750)):  # an executed and a rejected (margin) order
+                for token, qty in (("2885", 3), ("35013", 650)):  # an executed and a rejected (margin) order
                     app.guard_settings.max_value_enabled = False
                     app.open_ticket(token, Side.BUY)
                     ticket.confirm_box.setChecked(False)

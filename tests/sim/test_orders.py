@@ -93,12 +93,12 @@ async def test_margin_limit_rejection_is_configurable(sim, joined) -> None:
     sim.engine.margin_limit = 500_000_00  # ₹5 lakh: the doc's NIFTY order (₹66k margin) now passes
     await joined.send(TOPIC, "order", doc.NIFTY_REQUEST)
     (first,) = await _responses(joined, 1)
-    # ... and meets the lot-size rule instead (25 is not a multiple of 75)
-    assert first["status"] == "Rejected" and "lot size 75" in first["error"]
-    await joined.send(TOPIC, "order", {**doc.NIFTY_REQUEST, "quantity": 75})
+    # ... and meets the lot-size rule instead (25 is not a multiple of NIFTY's 65 since the Jan 2026 contracts)
+    assert first["status"] == "Rejected" and "lot size 65" in first["error"]
+    await joined.send(TOPIC, "order", {**doc.NIFTY_REQUEST, "quantity": 65})
     pending, executed = await _responses(joined, 2)
     assert pending["status"] == "Pending" and pending["required_margin"] > 0 and executed["status"] == "Executed"
-    await joined.send(TOPIC, "order", {**doc.NIFTY_REQUEST, "quantity": 750})
+    await joined.send(TOPIC, "order", {**doc.NIFTY_REQUEST, "quantity": 650})
     (rejected,) = await _responses(joined, 1)
     assert rejected["error"] == "Margin limit exceeded"
 

@@ -92,9 +92,9 @@ def test_rejected_order_shows_reason(qtbot, qloop, paths) -> None:
             await wait_until(lambda: joined(app) and app.store.ltp("35013"))
             ticket = app.ticket
             app.guard_settings.max_value_enabled = False  # ₹1.7 crore would be blocked by the value guard first
-            app.open_ticket("35013", Side.BUY)  # NIFTY FEB 2025 FUT, lot 75
+            app.open_ticket("35013", Side.BUY)  # the near-month NIFTY future, lot 65
             ticket.confirm_box.setChecked(False)
-            ticket.qty.setValue(750)  # ₹2 lakh+ margin > demo account's ₹50,000
+            ticket.qty.setValue(650)  # ₹2 lakh+ margin > demo account's ₹50,000
             ticket.send()
             await wait_until(lambda: ticket.record and ticket.record.status is OrderStatus.REJECTED)
             assert "Rejected: Margin limit exceeded" in ticket.status_label.text()
@@ -111,10 +111,10 @@ def test_ticket_validation_inline_and_send_disabled(qtbot, qloop, paths) -> None
             ticket = app.ticket
             app.guard_settings.max_value_enabled = False  # one NIFTY lot (₹17 lakh) is above the default limit
             app.open_ticket("35013", Side.SELL)
-            ticket.qty.setValue(80)  # not a multiple of 75
+            ticket.qty.setValue(80)  # not a multiple of 65
             assert not ticket.send_button.isEnabled()
-            assert "lot size 75" in ticket.problems.text()
-            ticket.qty.setValue(75)
+            assert "lot size 65" in ticket.problems.text()
+            ticket.qty.setValue(65)
             ticket.kind.setCurrentIndex(1)  # Limit
             ticket.price.setValue(ticket.price.value() + 3)  # off the tick grid
             assert "tick size" in ticket.problems.text() and not ticket.send_button.isEnabled()
@@ -220,7 +220,7 @@ def test_guards_block_and_force_confirmation(qtbot, qloop, paths) -> None:
             await wait_until(lambda: joined(app) and app.store.ltp("2885"))
             ticket = app.ticket
             app.open_ticket("35013", Side.BUY)
-            ticket.qty.setValue(750)
+            ticket.qty.setValue(650)
             assert not ticket.send_button.isEnabled() and "above your limit" in ticket.problems.text()
             app.open_ticket("2885", Side.BUY)
             ticket.confirm_box.setChecked(False)  # even with confirmation off …
