@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QSpinBox,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -30,7 +29,7 @@ from ..services.guards import Level, Verdict
 from ..services.orders import OrderRecord
 from ..store.market import MarketStore
 from . import theme
-from .widgets import PriceSpin
+from .widgets import NumberField, PriceSpin, QuantitySpin
 
 KIND_ORDER = (OrderKind.MARKET, OrderKind.LIMIT, OrderKind.SL, OrderKind.SLM)
 
@@ -83,14 +82,11 @@ class OrderTicket(QDialog):
         for kind in KIND_ORDER:
             self.kind.addItem(kind.label, kind)
         self.kind.currentIndexChanged.connect(self._kind_changed)
-        self.qty = QSpinBox(self)
+        self.qty = QuantitySpin(self)
         self.qty.setObjectName("ticket_qty")
-        self.qty.setRange(0, 10_000_000)
-        self.qty.setGroupSeparatorShown(True)
-        self.qty.setAccelerated(True)
-        self.price = PriceSpin(self)
+        self.price = PriceSpin(self, label="Price")
         self.price.setObjectName("ticket_price")
-        self.trigger = PriceSpin(self)
+        self.trigger = PriceSpin(self, label="Trigger price")
         self.trigger.setObjectName("ticket_trigger")
         self.validity = QComboBox(self)
         self.validity.addItem("Day")
@@ -113,7 +109,7 @@ class OrderTicket(QDialog):
         cancel.setAutoDefault(False)
         cancel.clicked.connect(self.close)
         for widget in (self.qty, self.price, self.trigger):
-            widget.valueChanged.connect(self.revalidate)
+            widget.edited.connect(self.revalidate)  # every keystroke and paste, valid or not
 
         form = QFormLayout()
         form.addRow("Type", self.kind)
@@ -212,8 +208,7 @@ class OrderTicket(QDialog):
         self.side = side
         ltp = self.store.ltp(token) or inst.prev_close
         self.kind.setCurrentIndex(0)
-        self.qty.setSingleStep(inst.lot_size)
-        self.qty.setMinimum(0)
+        self.qty.setStep(inst.lot_size)
         self.qty.setValue(inst.lot_size)
         for spin in (self.price, self.trigger):
             spin.setTick(inst.tick_size)
@@ -293,18 +288,35 @@ class OrderTicket(QDialog):
             ltp=self.store.ltp(inst.token) or 0,
         )
 
+    def _active_fields(self) -> list[NumberField]:
+        """The fields the current order type reads (a market order ignores the greyed price)."""
+        kind = self.current_kind()
+        return [self.qty, *([self.price] if kind.needs_price else []), *([self.trigger] if kind.needs_trigger else [])]
+
+    def field_problems(self) -> list[str]:
+        """What is wrong with the text in the fields themselves ("1.5", "-756"): it stays as typed, and until it
+        reads as a number the order is not evaluated further."""
+        return [p for field in self._active_fields() if (p := field.problem())]
+
     def revalidate(self, *_args: object) -> list[str]:
         """Show every problem now; Send is enabled only when there is none."""
         req = self.request()
         if req is None:
             return ["No instrument"]
-        problems = self._check(req) + [v.message for v in self._guards(req) if v.level is Level.BLOCK]
+        problems = self.field_problems()
+        if not problems:
+            problems = self._check(req) + [v.message for v in self._guards(req) if v.level is Level.BLOCK]
         self.problems.setText("\n".join(f"• {p}" for p in problems))
         self.problems.setVisible(bool(problems))
         self.send_button.setEnabled(not problems)
         ltp = self.store.ltp(req.token)
         reference = req.price or req.trigger_price or ltp or 0
-        self.value_label.setText(format_rupees(req.quantity * reference) + ("" if req.price else " (approx.)"))
+        if self.field_problems():
+            self.value_label.setText("—")
+        elif not reference:
+            self.value_label.setText("unknown (no price yet)")
+        else:
+            self.value_label.setText(format_rupees(req.quantity * reference) + ("" if req.price else " (approx.)"))
         return problems
 
     def refresh_ltp(self) -> None:
@@ -328,6 +340,9 @@ class OrderTicket(QDialog):
             return
         req = self.request()
         if req is None:
+            return
+        if self.field_problems():
+            self.revalidate()  # show why
             return
         verdicts = self._guards(req)
         if self._check(req) or any(v.level is Level.BLOCK for v in verdicts):
