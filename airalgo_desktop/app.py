@@ -29,6 +29,7 @@ from .domain.instruments import InstrumentMaster, load_csv, load_sample
 from .domain.money import format_rupees
 from .domain.nsetime import now_ist
 from .domain.orders import OrderRequest, OrderStatus, Side
+from .domain.wording import plural
 from .keystore import KeyStore
 from .logs import register_secret, setup_file_logging
 from .resources import resource_path
@@ -457,7 +458,7 @@ class Application(QObject):
                         if r.final_at is not None and r.sent_at is not None)
         if finals:
             self.latency_label.setText(f"orders: median {median(finals):.0f} ms, worst {finals[-1]:.0f} ms")
-            self.latency_label.setToolTip(f"Send → Executed/Rejected over {len(finals)} orders this session")
+            self.latency_label.setToolTip(f"Send → Executed/Rejected over {plural(len(finals), 'order')} this session")
 
     def _sample_mtm(self) -> None:
         if self.positions.positions:
@@ -636,7 +637,7 @@ class Application(QObject):
         def save(path: str) -> None:
             try:
                 rows = self.window.order_book.export_csv(Path(path))
-                self.window.show_message(f"Exported {rows} orders to {path}.")
+                self.window.show_message(f"Exported {plural(rows, 'order')} to {path}.")
             except OSError as exc:
                 self.window.banner.show_message(f"Could not write {path}: {exc.strerror}", "OK",
                                                 self.window.banner.hide)

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from ..domain.money import format_plain, format_rupees
 from ..domain.nsetime import IST
 from ..domain.orders import OrderStatus, Side
+from ..domain.wording import plural
 from ..services.orders import OrderRecord
 from . import theme
 
@@ -249,7 +250,7 @@ class OrderBookPanel(QWidget):
     def _update_summary(self, *_args: object) -> None:
         records = self.model.records
         open_count = sum(1 for r in records if r.is_open)
-        self.summary.setText(f"{len(records)} orders · {open_count} open")
+        self.summary.setText(f"{plural(len(records), 'order')} · {open_count} open")
 
     def copy_selection(self) -> str:
         """Copy the selected rows (visible columns) to the clipboard as TSV; returns the text."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QEvent, QSettings, QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -110,6 +110,10 @@ class OrderTicket(QDialog):
         cancel.clicked.connect(self.close)
         for widget in (self.qty, self.price, self.trigger):
             widget.edited.connect(self.revalidate)  # every keystroke and paste, valid or not
+        for widget in (self.price, self.trigger):
+            widget.lineEdit().textEdited.connect(self._user_edited_stop)  # typed (not set by us): keep it
+        self._parked: dict[NumberField, str] = {}
+        self._stops_are_defaults = True
 
         form = QFormLayout()
         form.addRow("Type", self.kind)
@@ -206,15 +210,17 @@ class OrderTicket(QDialog):
         self.instrument = inst
         self.record = None
         self.side = side
-        ltp = self.store.ltp(token) or inst.prev_close
-        self.kind.setCurrentIndex(0)
         self.qty.setStep(inst.lot_size)
         self.qty.setValue(inst.lot_size)
         for spin in (self.price, self.trigger):
             spin.setTick(inst.tick_size)
-        self.price.setValue(round_to_tick(ltp, inst.tick_size) if ltp else 0)
-        self.trigger.setValue(0)
+            spin.setEnabled(True)
+            spin.clear()
+        self._parked = {self.price: "", self.trigger: ""}
+        self._stops_are_defaults = True
         self.pages.setCurrentIndex(0)
+        with QSignalBlocker(self.kind):
+            self.kind.setCurrentIndex(0)
         self.set_side(side)
         self._kind_changed()
         self.setWindowTitle(f"{side.label} {inst.display}")
@@ -235,10 +241,25 @@ class OrderTicket(QDialog):
         self.header.setText(f"{side.label.upper()}  {name}  ·  {exch}")
         self.header.setStyleSheet(f"background: {color.name()}; color: white; font-weight: bold; border-radius: 3px;")
         self.send_button.setText(f"{side.label} (Enter)")
-        self.send_button.setStyleSheet(f"background: {color.name()}; color: white; font-weight: bold;")
+        self._style_send()
         self.setWindowTitle(f"{side.label} {name}")
         self._suggest_stop_prices()
         self.revalidate()
+
+    def _style_send(self) -> None:
+        """The side's colour when Send is possible; a flat grey with dim text when it is not — in both themes, so a
+        disabled Send never looks like one that will send."""
+        color = (theme.BUY if self.side is Side.BUY else theme.SELL).name()
+        bg, fg, border = theme.disabled_button_colors()
+        self.send_button.setStyleSheet(
+            f"QPushButton {{ background: {color}; color: white; font-weight: bold; }}"
+            f"QPushButton:disabled {{ background: {bg}; color: {fg}; font-weight: normal;"
+            f" border: 1px dashed {border}; }}")
+
+    def changeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self._style_send()  # View → Theme while the ticket exists
+        super().changeEvent(event)
 
     def current_kind(self) -> OrderKind:
         """Selected order type (Qt hands StrEnum item data back as plain str)."""
@@ -246,30 +267,56 @@ class OrderTicket(QDialog):
 
     def _kind_changed(self, *_args: object) -> None:
         kind = self.current_kind()
-        self.price.setEnabled(kind.needs_price)
-        self.trigger.setEnabled(kind.needs_trigger)
+        self._use_field(self.price, kind.needs_price, "at market" if kind is OrderKind.MARKET else "no price (SL-M)")
+        self._use_field(self.trigger, kind.needs_trigger, "no trigger")
+        if kind is OrderKind.LIMIT and not self.price.lineEdit().text() and self.instrument is not None:
+            ltp = self.store.ltp(self.instrument.token) or self.instrument.prev_close
+            if ltp:
+                self.price.setValue(round_to_tick(ltp, self.instrument.tick_size))
         self._suggest_stop_prices()
         self.revalidate()
 
+    def _use_field(self, field: NumberField, used: bool, placeholder: str) -> None:
+        """A field the order type does not read is emptied and greyed (a stale price there reads like a price the
+        order will use); what was typed in it is parked and comes back when the type needs it again."""
+        if used == field.isEnabled():
+            return
+        if used:
+            field.setEnabled(True)
+            field.lineEdit().setPlaceholderText("")
+            field.lineEdit().setText(self._parked.get(field, ""))
+        else:
+            self._parked[field] = field.lineEdit().text()
+            field.clear()
+            field.lineEdit().setPlaceholderText(placeholder)
+            field.setEnabled(False)
+
+    def _user_edited_stop(self, *_args: object) -> None:
+        self._stops_are_defaults = False
+
     def _suggest_stop_prices(self) -> None:
-        """Sensible stop defaults on switching to SL/SL-M: trigger 10 ticks away on the right side of LTP."""
+        """Stop defaults for SL/SL-M: the trigger one tick on the valid side of the live LTP (buy above, sell below);
+        SL's limit two ticks beyond it. They follow the LTP until the trader edits either field, so the ticket never
+        opens (or sits) with its own default flagged as wrong. No LTP yet: no guess (the previous close may be far
+        from where the market is)."""
         inst = self.instrument
         kind = self.current_kind()
-        if inst is None or not kind.needs_trigger:
+        if inst is None or not kind.needs_trigger or not self._stops_are_defaults:
             return
-        ltp = self.store.ltp(inst.token) or inst.prev_close
+        ltp = self.store.ltp(inst.token)
         tick = inst.tick_size
         if not ltp:
+            self.trigger.clear()
             return
-        away = 10 * tick
         if self.side is Side.BUY:
-            trigger = round_to_tick(ltp, tick, Rounding.UP) + away
+            trigger = round_to_tick(ltp + 1, tick, Rounding.UP)  # strictly above the LTP
             price = trigger + 2 * tick
         else:
-            trigger = max(tick, round_to_tick(ltp, tick, Rounding.DOWN) - away)
+            trigger = max(tick, round_to_tick(ltp - 1, tick, Rounding.DOWN))  # strictly below
             price = max(tick, trigger - 2 * tick)
-        self.trigger.setValue(trigger)
-        if kind.needs_price:
+        if self.trigger.value() != trigger:
+            self.trigger.setValue(trigger)
+        if kind.needs_price and self.price.value() != price:
             self.price.setValue(price)
 
     def request(self) -> OrderRequest | None:
@@ -326,6 +373,7 @@ class OrderTicket(QDialog):
         ltp = self.store.ltp(self.instrument.token)
         self.ltp_label.setText(f"LTP {format_rupees(ltp)}" if ltp else "LTP — (waiting for a tick)")
         if self.pages.currentIndex() == 0:
+            self._suggest_stop_prices()  # untouched stop defaults stay on the valid side as the LTP moves
             self.revalidate()
 
     # ---------------------------------------------------------------- sending
@@ -351,10 +399,14 @@ class OrderTicket(QDialog):
         warnings = [v.message for v in verdicts if v.level is Level.CONFIRM]
         if self.confirm_box.isChecked() or warnings:  # a guard asks even when confirmation is switched off
             assert self.instrument is not None
-            limit = format_rupees(req.price or req.trigger_price)
-            price = "order at the market price" if req.kind is OrderKind.MARKET else f"at {limit}"
-            if req.kind.needs_trigger:
-                price += f", trigger {format_rupees(req.trigger_price)}"
+            if req.kind is OrderKind.MARKET:
+                price = "order at the market price"
+            elif req.kind is OrderKind.SLM:  # SL-M has no price of its own: it becomes a market order when triggered
+                price = f"trigger {format_rupees(req.trigger_price)}, then at the market price"
+            else:
+                price = f"at {format_rupees(req.price)}"
+                if req.kind.needs_trigger:
+                    price += f", trigger {format_rupees(req.trigger_price)}"
             notes = "".join(f"<br><span style='color:#c98a00'>⚠ {w}</span>" for w in warnings)
             self.revalidate()  # refreshes the value label shown below
             self.confirm_text.setText(
