@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSettings, QStandardPaths, QTimer, QUrl
+from PySide6.QtCore import QObject, QSettings, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QFileDialog, QLabel
 
@@ -47,6 +47,7 @@ from .ui.alerts import AlertDialog, AlertsDialog
 from .ui.dialogs import AboutDialog, ApiKeyDialog, GuardsDialog, ShortcutsDialog
 from .ui.main_window import MainWindow
 from .ui.notify import Kind, Notifier
+from .ui.orderbook import default_export_path
 from .ui.positions import PositionsModel, PositionsPanel
 from .ui.ticket import OrderTicket
 
@@ -631,8 +632,9 @@ class Application(QObject):
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.setNameFilter("CSV files (*.csv)")
         dialog.setDefaultSuffix("csv")
-        docs = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-        dialog.selectFile(str(Path(docs) / f"orders-{time.strftime('%Y%m%d')}.csv"))
+        default = default_export_path()
+        dialog.setDirectory(str(default.parent))
+        dialog.selectFile(str(default))
 
         def save(path: str) -> None:
             try:

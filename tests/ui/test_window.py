@@ -59,7 +59,7 @@ def test_order_book_copy_and_export(qtbot, settings: QSettings, tmp_path: Path) 
     out = tmp_path / "orders.csv"
     assert window.order_book.export_csv(out) == 1
     content = out.read_text()
-    assert "RELIANCE,2885,Buy,Limit,5,1234.50,0.00,0.00,Pending,Order Entry Confirm,1300000000111170,L1" in content
+    assert "RELIANCE,2885,Buy,Limit,5,1234.50,,,Pending,Order Entry Confirm,1300000000111170,L1" in content
 
 
 def test_import_csv_with_junk_rows_reports_and_keeps_the_rest(qtbot, qloop, paths, tmp_path: Path) -> None:
