@@ -142,6 +142,10 @@ class Application(QObject):
         self._notification_menu()
         self.latency_label = QLabel(self.window)
         self.window.statusBar().addPermanentWidget(self.latency_label)
+        self.margin_label = QLabel(self.window)  # demo account only: a real account's margin is not in the API
+        self.margin_label.setObjectName("demo_margin")
+        self.window.statusBar().addPermanentWidget(self.margin_label)
+        self.margin_label.setVisible(self.demo)
         self._status_ticks = 0
         self._wire_window()
         self.refresh_timer = QTimer(self)
@@ -517,6 +521,18 @@ class Application(QObject):
             self.window.connection.update_figures(client.metrics, client.now())
         if self.chart is not None:
             self.chart.redraw()
+        self._update_demo_margin()
+
+    def _update_demo_margin(self) -> None:
+        """The embedded simulator's account margin (used / available of the limit), once a second."""
+        if self.sim is None:
+            return
+        engine = self.sim.engine
+        used, limit = round(engine.margin_used(DEMO_KEY)), engine.margin_limit
+        free = max(0, limit - used)
+        self.margin_label.setText(f"Margin used {format_rupees(used)} · available {format_rupees(free)}")
+        self.margin_label.setToolTip(f"Demo account margin {format_rupees(limit)}: open positions at the current price "
+                                     "plus pending orders (equity 20 % of value, index futures 11.24 %)")
 
     def take_screenshot(self) -> None:
         """Save a grab of the main window to ``--screenshot``."""
