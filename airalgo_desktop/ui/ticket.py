@@ -267,7 +267,8 @@ class OrderTicket(QDialog):
 
     def _kind_changed(self, *_args: object) -> None:
         kind = self.current_kind()
-        self._use_field(self.price, kind.needs_price, "at market" if kind is OrderKind.MARKET else "no price (SL-M)")
+        self._use_field(self.price, kind.needs_price,
+                        "at market" if kind is OrderKind.MARKET else "at market once triggered")
         self._use_field(self.trigger, kind.needs_trigger, "no trigger")
         if kind is OrderKind.LIMIT and not self.price.lineEdit().text() and self.instrument is not None:
             ltp = self.store.ltp(self.instrument.token) or self.instrument.prev_close
@@ -279,6 +280,8 @@ class OrderTicket(QDialog):
     def _use_field(self, field: NumberField, used: bool, placeholder: str) -> None:
         """A field the order type does not read is emptied and greyed (a stale price there reads like a price the
         order will use); what was typed in it is parked and comes back when the type needs it again."""
+        if not used:
+            field.lineEdit().setPlaceholderText(placeholder)
         if used == field.isEnabled():
             return
         if used:
@@ -288,7 +291,6 @@ class OrderTicket(QDialog):
         else:
             self._parked[field] = field.lineEdit().text()
             field.clear()
-            field.lineEdit().setPlaceholderText(placeholder)
             field.setEnabled(False)
 
     def _user_edited_stop(self, *_args: object) -> None:
