@@ -145,7 +145,8 @@ def test_slm_confirm_names_the_trigger_and_no_price(ticket) -> None:
     text = ticket.confirm_text.text()
     assert "SL-M trigger ₹1,240.65, then at the market price" in text
     assert "SL-M at" not in text
-    assert ticket.price.lineEdit().text() == "" and ticket.price.lineEdit().placeholderText() == "at market once triggered"
+    price = ticket.price.lineEdit()
+    assert price.text() == "" and price.placeholderText() == "at market once triggered"
 
 
 def test_freeze_quantity_listed_once(ticket) -> None:
