@@ -337,7 +337,8 @@ class MainWindow(QMainWindow):
         a.connect("move_up", lambda: self.watchlist.move_selected(-1))
         a.connect("move_down", lambda: self.watchlist.move_selected(1))
         a.connect("new_watchlist", self.watchlist.new_watchlist)
-        a.connect("order_book", lambda: (self.book_dock.show(), self.order_book.view.setFocus()))
+        a.connect("order_book", lambda: (self.book_dock.show(), self.book_dock.raise_(),  # in front of Positions
+                                         self.order_book.view.setFocus()))
         a.connect("watchlist", lambda: (self.watch_dock.show(), self.watchlist.current_view()
                                         and self.watchlist.current_view().setFocus()))
         a.connect("reset_layout", self.reset_layout)

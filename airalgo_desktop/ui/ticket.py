@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QSettings, QSignalBlocker, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -197,8 +197,6 @@ class OrderTicket(QDialog):
         line.setFrameShape(QFrame.Shape.HLine)
         layout.addWidget(line)
         layout.addWidget(self.pages)
-        QShortcut(QKeySequence("F1"), self).activated.connect(lambda: self.set_side(Side.BUY))
-        QShortcut(QKeySequence("F2"), self).activated.connect(lambda: self.set_side(Side.SELL))
         self.setMinimumWidth(340)
 
     # ---------------------------------------------------------------- state
@@ -459,7 +457,36 @@ class OrderTicket(QDialog):
             return
         super().reject()
 
+    def side_key(self, side: Side) -> QKeySequence:
+        """The key that means Buy / Sell (the main window's F1 / F2 actions)."""
+        return QKeySequence("F1" if side is Side.BUY else "F2")
+
+    def _side_of_key(self, event) -> Side | None:  # type: ignore[no-untyped-def]
+        combo = QKeySequence(event.keyCombination())
+        return next((side for side in (Side.BUY, Side.SELL) if self.side_key(side) == combo), None)
+
+    def event(self, event) -> bool:  # type: ignore[no-untyped-def]
+        """Inside the ticket the Buy/Sell keys are the ticket's (switch side, as the buttons' labels say). The
+        ticket is a tool window of the main window, whose F1/F2 actions would also match: claiming the key here
+        (ShortcutOverride) makes it one key, one action, instead of Qt's "ambiguous shortcut" that did nothing."""
+        if event.type() == QEvent.Type.ShortcutOverride and self._side_of_key(event) is not None:
+            event.accept()
+            return True
+        return super().event(event)
+
+    def _side_key_pressed(self, side: Side) -> None:
+        page = self.pages.currentIndex()
+        if page == 0:
+            self.set_side(side)
+        elif page == 2 and self.instrument is not None:  # after sending: a new order of that side
+            self.open_for(self.instrument.token, side)
+        # on the confirmation page nothing changes: the trader is confirming exactly what is shown
+
     def keyPressEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        side = self._side_of_key(event)
+        if side is not None:
+            self._side_key_pressed(side)
+            return
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             if self.pages.currentIndex() == 2:
                 self.close()
