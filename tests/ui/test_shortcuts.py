@@ -35,7 +35,7 @@ def registered_keys(*roots: QWidget) -> set[str]:
         for action in root.findChildren(QAction):
             keys.update(s.toString() for s in action.shortcuts() if not s.isEmpty())
         for shortcut in root.findChildren(QShortcut):
-            keys.update(s.toString() for s in shortcut.keys() if not s.isEmpty())
+            keys.update(s.toString() for s in shortcut.keys() if not s.isEmpty())  # noqa: SIM118 - a method
     return keys
 
 
