@@ -12,14 +12,28 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from ..api.client import AirAlgoClient, NotConnectedError, OrderValidationError
-from ..api.events import Event, OrderEvent, OrderUnknown, OrderWritten
-from ..domain.instruments import InstrumentMaster
+from ..api.client import NotConnectedError, OrderValidationError
+from ..api.events import ConnectionState, Event, OrderEvent, OrderUnknown, OrderWritten
+from ..domain.instruments import Instrument, InstrumentMaster
 from ..domain.money import Paisa
 from ..domain.nsetime import now_ist
 from ..domain.orders import OrderRequest, OrderStatus, OrderUpdate
 
 log = logging.getLogger("airalgo.services.orders")
+
+
+class OrderClient(Protocol):
+    """What the service needs from a connection (``AirAlgoClient`` has it; tests use a fake)."""
+
+    @property
+    def state(self) -> ConnectionState: ...
+    def now(self) -> float: ...
+    def add_listener(self, listener: Callable[[Event], None]) -> None: ...
+    def remove_listener(self, listener: Callable[[Event], None]) -> None: ...
+    def new_local_id(self) -> str: ...
+    def place_order(self, request: OrderRequest, instrument: Instrument | None, *,
+                    local_id: str | None = None) -> str: ...
+    def track_order(self, local_id: str, request: OrderRequest, *, order_number: str | None = None) -> None: ...
 
 
 class Journal(Protocol):
@@ -68,18 +82,32 @@ class OrderRecord:
 
 
 class OrderService:
-    """Places orders through the client and keeps their records up to date."""
+    """Places orders through one connection and keeps their records up to date. ``records`` may be shared with an
+    owner that outlives the connection (the desk): a new service then follows the open ones (:meth:`follow_open`)."""
 
-    def __init__(self, client: AirAlgoClient, master: InstrumentMaster, journal: Journal | None = None,
-                 clock: Callable[[], float] | None = None) -> None:
+    def __init__(self, client: OrderClient, master: InstrumentMaster, journal: Journal | None = None,
+                 clock: Callable[[], float] | None = None, records: dict[str, OrderRecord] | None = None) -> None:
         self.client = client
         self.master = master
         self.journal = journal
         self.clock = clock or client.now
-        self.records: dict[str, OrderRecord] = {}
-        self._by_number: dict[str, str] = {}
+        self.records: dict[str, OrderRecord] = {} if records is None else records
+        self._by_number: dict[str, str] = {r.order_number: r.local_id for r in self.records.values()
+                                           if r.order_number}
         self._listeners: list[Callable[[OrderRecord], None]] = []
         client.add_listener(self._on_client_event)
+
+    def close(self) -> None:
+        """Stop listening to the client (the connection is being replaced); the records stay with their owner."""
+        self.client.remove_listener(self._on_client_event)
+
+    def follow_open(self) -> int:
+        """Ask the client to correlate late answers to every open record (Sent, Pending, Unknown). Nothing is sent,
+        nothing is resent. Returns how many."""
+        open_records = [r for r in self.records.values() if r.status.is_open]
+        for record in open_records:
+            self.client.track_order(record.local_id, record.request, order_number=record.order_number)
+        return len(open_records)
 
     def add_listener(self, listener: Callable[[OrderRecord], None]) -> None:
         """Call ``listener(record)`` whenever a record is added or changes."""
@@ -140,7 +168,7 @@ class OrderService:
         if record.order_number:
             self._by_number[record.order_number] = record.local_id
         if record.status.is_open:
-            self.client.machine.track_order(record.local_id, record.request, order_number=record.order_number)
+            self.client.track_order(record.local_id, record.request, order_number=record.order_number)
         self._notify(record)
 
     def _on_client_event(self, event: Event) -> None:

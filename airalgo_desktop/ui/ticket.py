@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -30,6 +30,7 @@ from ..services.guards import Level, Verdict
 from ..services.orders import OrderRecord
 from ..store.market import MarketStore
 from . import theme
+from .prefs import Prefs
 from .widgets import PriceSpin
 
 KIND_ORDER = (OrderKind.MARKET, OrderKind.LIMIT, OrderKind.SL, OrderKind.SLM)
@@ -40,7 +41,7 @@ class OrderTicket(QDialog):
 
     sent = Signal(object)  # OrderRecord
 
-    def __init__(self, master: InstrumentMaster, store: MarketStore, settings: QSettings,
+    def __init__(self, master: InstrumentMaster, store: MarketStore, prefs: Prefs,
                  submit: Callable[[OrderRequest], OrderRecord], check: Callable[[OrderRequest], list[str]],
                  parent: QWidget | None = None,
                  guards: Callable[[OrderRequest], list[Verdict]] | None = None) -> None:
@@ -50,7 +51,7 @@ class OrderTicket(QDialog):
         self.setWindowFlag(Qt.WindowType.Tool, True)
         self.master = master
         self.store = store
-        self.settings = settings
+        self.prefs = prefs
         self._submit = submit
         self._check = check
         self._guards = guards or (lambda _req: [])
@@ -103,8 +104,8 @@ class OrderTicket(QDialog):
         self.problems.setWordWrap(True)
         self.problems.setStyleSheet(f"color: {theme.SELL.name()};")
         self.confirm_box = QCheckBox("Confirm before sending", self)
-        self.confirm_box.setChecked(str(self.settings.value("ticket/confirm", "true")).lower() != "false")
-        self.confirm_box.toggled.connect(lambda on: self.settings.setValue("ticket/confirm", "true" if on else "false"))
+        self.confirm_box.setChecked(self.prefs.ticket_confirm)
+        self.confirm_box.toggled.connect(lambda on: setattr(self.prefs, "ticket_confirm", on))
         self.send_button = QPushButton("Send", self)
         self.send_button.setObjectName("ticket_send")
         self.send_button.setDefault(True)

@@ -23,7 +23,6 @@ from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
     QRect,
-    QSettings,
     QStringListModel,
     Qt,
     Signal,
@@ -51,6 +50,7 @@ from ..domain.money import format_rupees, percent_change_bp
 from ..domain.nsetime import IST, parse_ltt
 from ..store.market import MarketStore
 from . import theme
+from .prefs import Prefs, WatchlistEntry
 
 COLUMNS = ("Symbol", "LTP (₹)", "Change", "%Change", "LTQ", "LTT")
 # ints, not enums: data() runs for every painted cell and role, and PySide enum operations are slow
@@ -620,21 +620,21 @@ class WatchlistView(QTableView):
 
 
 class WatchlistPanel(QWidget):
-    """Search box + tabs of watchlists. Subscribes the active tab's tokens through ``subscriber``."""
+    """Search box + tabs of watchlists. ``activeTokensChanged(tokens)`` whenever the tokens to stream change (tab
+    switch, rows added or removed); :meth:`active_tokens` says what they are now."""
 
+    activeTokensChanged = Signal(list)
     instrumentActivated = Signal(str)
     tradeRequested = Signal(str, str)
     currentTokenChanged = Signal(str)
     alertRequested = Signal(str)  # token: "Set price alert…" from the context menu
 
-    def __init__(self, master: InstrumentMaster, store: MarketStore, settings: QSettings,
+    def __init__(self, master: InstrumentMaster, store: MarketStore, prefs: Prefs,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.master = master
         self.store = store
-        self.settings = settings
-        self.subscriber = None  # anything with subscribe(tokens) / unsubscribe(tokens)
-        self._subscribed: list[str] = []
+        self.prefs = prefs
         self.search = QLineEdit(self)
         self.search.setObjectName("watchlist_search")
         self.search.setPlaceholderText("Search & add: symbol, name or token (Ctrl+F)")
@@ -672,20 +672,13 @@ class WatchlistPanel(QWidget):
     def _load(self) -> None:
         # read everything first: adding tabs fires currentChanged, which would save over what we read
         self._loading = True
-        active = int(self.settings.value("watchlists/active", 0) or 0)
-        raw = self.settings.value("watchlists/lists")
-        lists: list[dict] = []
-        if raw:
-            try:
-                lists = [d for d in json.loads(str(raw)) if isinstance(d, dict)]
-            except (ValueError, TypeError):
-                lists = []
-        if not lists:
-            lists = [{"name": "NIFTY 50", "tokens": [t for t in DEFAULT_TOKENS if t in self.master]},
-                     {"name": "Watchlist 2", "tokens": []}]
+        active = self.prefs.active_watchlist
+        lists = self.prefs.watchlists() or [
+            WatchlistEntry("NIFTY 50", [t for t in DEFAULT_TOKENS if t in self.master]),
+            WatchlistEntry("Watchlist 2", [])]
         for entry in lists:
-            self._add_tab(str(entry.get("name", "Watchlist")), [str(t) for t in entry.get("tokens", [])])
-        self.tabs.setCurrentIndex(min(max(active, 0), self.tabs.count() - 1))
+            self._add_tab(entry.name, entry.tokens)
+        self.tabs.setCurrentIndex(min(active, self.tabs.count() - 1))
         self._loading = False
 
     def save(self) -> None:
@@ -693,9 +686,8 @@ class WatchlistPanel(QWidget):
         if self._loading:
             return
         order = [self.tabs.widget(i) for i in range(self.tabs.count())]
-        lists = [{"name": v.watchlist().name, "tokens": v.watchlist().tokens} for v in order]  # type: ignore[union-attr]
-        self.settings.setValue("watchlists/lists", json.dumps(lists))
-        self.settings.setValue("watchlists/active", self.tabs.currentIndex())
+        lists = [WatchlistEntry(v.watchlist().name, v.watchlist().tokens) for v in order]  # type: ignore[union-attr]
+        self.prefs.save_watchlists(lists, self.tabs.currentIndex())
 
     def _add_tab(self, name: str, tokens: list[str]) -> WatchlistView:
         model = WatchlistModel(name, self.master, self.store, tokens)
@@ -710,27 +702,13 @@ class WatchlistPanel(QWidget):
         return view
 
     # ---------------------------------------------------------------- subscriptions
-    def set_subscriber(self, subscriber: object | None) -> None:
-        """Switch to a new client (or None); subscribes the active watchlist on it."""
-        if self.subscriber is not None and self._subscribed:
-            self.subscriber.unsubscribe(self._subscribed)  # type: ignore[attr-defined]
-        self.subscriber = subscriber
-        self._subscribed = []
-        self._subscribe_active()
-
-    def _subscribe_active(self) -> None:
+    def active_tokens(self) -> list[str]:
+        """The tokens to stream now: the visible watchlist's (the others refresh when shown)."""
         view = self.current_view()
-        wanted = view.watchlist().tokens if view else []
-        if self.subscriber is not None:
-            old, new = set(self._subscribed), set(wanted)
-            if new - old:
-                self.subscriber.subscribe(sorted(new - old))  # type: ignore[attr-defined]
-            if old - new:
-                self.subscriber.unsubscribe(sorted(old - new))  # type: ignore[attr-defined]
-        self._subscribed = wanted
+        return view.watchlist().tokens if view else []
 
     def _on_tab_changed(self, _index: int) -> None:
-        self._subscribe_active()
+        self.activeTokensChanged.emit(self.active_tokens())
         view = self.current_view()
         if view is not None:
             view.watchlist().refresh_all()
@@ -739,7 +717,7 @@ class WatchlistPanel(QWidget):
     def _on_tokens_changed(self, model: WatchlistModel, added: list[str], removed: list[str]) -> None:
         view = self.current_view()
         if view is not None and view.watchlist() is model:
-            self._subscribe_active()
+            self.activeTokensChanged.emit(self.active_tokens())
         self.save()
 
     # ---------------------------------------------------------------- actions
