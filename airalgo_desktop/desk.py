@@ -36,13 +36,13 @@ from .api.events import ChannelError, ConnectionState, Event, FeedStale, Metrics
 from .domain.instruments import InstrumentMaster, LoadReport, load_csv, load_sample
 from .domain.money import format_rupees
 from .domain.nsetime import now_ist
-from .domain.orders import OrderRequest, OrderStatus
+from .domain.orders import OrderRecord, OrderRequest, OrderStatus
 from .services.alerts import Alert, AlertBook
 from .services.guards import GuardSettings, Verdict
 from .services.guards import evaluate as evaluate_guards
 from .services.history import HistoryBook
 from .services.mtm import MtmCurve
-from .services.orders import OrderClient, OrderRecord, OrderService
+from .services.orders import OrderClient, OrderService
 from .services.positions import Fill, PositionBook
 from .services.subscriptions import Subscriptions
 from .store.journal import Journal

@@ -1,23 +1,21 @@
-"""Orders from ticket to answer: validate → journal → send once → correlate → journal → tell the views.
+r"""Orders from ticket to answer: validate → journal → send once → correlate → journal → tell the views.
 
-The service owns the list of this session's orders (the order book's rows). Listeners are called with the
-:class:`OrderRecord` after every change, *after* the journal has it (when a journal is attached).
+The service keeps :class:`~airalgo_desktop.domain.orders.OrderRecord`\ s up to date (the order book's rows; the desk
+shares its app-lifetime dict with it). Listeners are called with the record after every change, *after* the journal
+has it (when a journal is attached).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, Protocol
 
 from ..api.client import NotConnectedError, OrderValidationError
 from ..api.events import ConnectionState, Event, OrderEvent, OrderUnknown, OrderWritten
 from ..domain.instruments import Instrument, InstrumentMaster
-from ..domain.money import Paisa
 from ..domain.nsetime import now_ist
-from ..domain.orders import OrderRequest, OrderStatus, OrderUpdate
+from ..domain.orders import OrderRecord, OrderRequest, OrderStatus, OrderUpdate
 
 log = logging.getLogger("airalgo.services.orders")
 
@@ -41,44 +39,6 @@ class Journal(Protocol):
 
     def record_sent(self, record: OrderRecord) -> None: ...
     def record_update(self, record: OrderRecord, update: OrderUpdate | None, raw: dict[str, Any] | None) -> None: ...
-
-
-@dataclass
-class OrderRecord:
-    """One order as the order book shows it."""
-
-    local_id: str
-    request: OrderRequest
-    symbol: str
-    created: datetime
-    status: OrderStatus = OrderStatus.SENT
-    message: str = ""
-    order_number: str | None = None
-    executed_price: Paisa = 0
-    exchange_time: datetime | None = None
-    sent_at: float | None = None
-    written_at: float | None = None
-    pending_at: float | None = None
-    final_at: float | None = None
-    history: list[str] = field(default_factory=list)
-
-    @property
-    def is_open(self) -> bool:
-        """Sent, Pending or Unknown."""
-        return self.status.is_open
-
-    @classmethod
-    def from_journal(cls, j: Any) -> OrderRecord:
-        """A record from a journal row (``JournaledOrder``); one without a final answer is *Unknown — not
-        confirmed* until an answer arrives."""
-        record = cls(j.local_id, j.request, j.symbol, j.created, status=j.status, message=j.message,
-                     order_number=j.order_number, executed_price=j.executed_price)
-        record.history.append(j.status.value)
-        if j.status.is_open:
-            record.status = OrderStatus.UNKNOWN
-            record.message = "Not confirmed since the app restarted; waiting for an answer. Not resent."
-            record.history.append("Unknown")
-        return record
 
 
 class OrderService:

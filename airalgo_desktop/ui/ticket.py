@@ -25,9 +25,8 @@ from PySide6.QtWidgets import (
 
 from ..domain.instruments import Instrument, InstrumentMaster
 from ..domain.money import Rounding, format_rupees, round_to_tick
-from ..domain.orders import OrderKind, OrderRequest, OrderStatus, Side
+from ..domain.orders import OrderKind, OrderRecord, OrderRequest, OrderStatus, Side
 from ..services.guards import Level, Verdict
-from ..services.orders import OrderRecord
 from ..store.market import MarketStore
 from . import theme
 from .prefs import Prefs

@@ -10,8 +10,7 @@ from PySide6.QtGui import QGuiApplication
 
 from airalgo_desktop.domain.instruments import load_sample
 from airalgo_desktop.domain.nsetime import now_ist
-from airalgo_desktop.domain.orders import OrderKind, OrderRequest, OrderStatus, Side
-from airalgo_desktop.services.orders import OrderRecord
+from airalgo_desktop.domain.orders import OrderKind, OrderRecord, OrderRequest, OrderStatus, Side
 from airalgo_desktop.store.market import MarketStore
 from airalgo_desktop.ui.actions import ActionRegistry
 from airalgo_desktop.ui.main_window import MainWindow
