@@ -17,11 +17,12 @@ import json
 import logging
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from typing import Any, Protocol
 
 from ..services.alerts import AlertBook
 from ..services.guards import GuardSettings
+from ..services.watchlists import WatchlistEntry
 
 log = logging.getLogger("airalgo.ui.prefs")
 
@@ -60,14 +61,6 @@ class MemoryStore:
 
     def sync(self) -> None:
         """Nothing to flush."""
-
-
-@dataclass(frozen=True)
-class WatchlistEntry:
-    """One saved watchlist tab."""
-
-    name: str
-    tokens: list[str]
 
 
 def _bad(key: str, raw: object, default: object) -> None:
