@@ -99,7 +99,7 @@ class Application(QObject):
         self.window = MainWindow(desk.master, desk.store, self.prefs, positions=desk.positions, demo=self.demo,
                                  icon=app_icon())
         self.ticket = OrderTicket(desk.master, desk.store, self.prefs, desk.place, desk.check, self.window,
-                                  guards=desk.guards)
+                                  guards=desk.guards, actions=self.window.actions_)
         self.notifier = Notifier(self.window, self.prefs, app_icon())
         self.commands = Commands(self, desk, self.window, self.ticket, self.keystore, paths.logs)
         self.commands.bind()

@@ -66,6 +66,19 @@ NOTIFY_ACTIONS = {"notify_fills": "fills", "notify_rejections": "rejections", "n
                   "notify_sound": "sound"}
 
 
+def default_key(name: str) -> str:
+    """The declared default shortcut of an action (for widgets built without a registry, e.g. in tests)."""
+    return next((spec.shortcut for spec in SPECS if spec.name == name), "")
+
+
+def key_label(registry: ActionRegistry | None, name: str, text: str) -> str:
+    """``Buy (F1)``: ``text`` with the action's current key (its default key without a registry)."""
+    if registry is not None:
+        return registry.label(name, text)
+    key = default_key(name)
+    return f"{text} ({key})" if key else text
+
+
 class ActionRegistry(QObject):
     """Creates the QActions once; ``registry["buy"]`` returns one. ``remapped(name)`` after a shortcut changed."""
 

@@ -111,8 +111,8 @@ class InstrumentPanel(QWidget):
         self.change = QLabel("", self)
         self.details = QLabel("", self)
         self.details.setTextFormat(Qt.TextFormat.RichText)
-        self.buy = QPushButton("Buy  F1", self)
-        self.sell = QPushButton("Sell  F2", self)
+        self.buy = QPushButton("Buy", self)  # the keys are added by MainWindow.relabel (from the action registry)
+        self.sell = QPushButton("Sell", self)
         for button, color, side in ((self.buy, theme.BUY, "B"), (self.sell, theme.SELL, "S")):
             button.setMinimumHeight(34)
             button.setStyleSheet(f"background: {color.name()}; color: white; font-weight: bold; padding: 4px 18px;")
@@ -261,7 +261,7 @@ class MainWindow(QMainWindow):
         central_layout.addLayout(self.chart_host, 1)
         self.setCentralWidget(central)
 
-        self.watchlist = WatchlistPanel(master, store, prefs, self)
+        self.watchlist = WatchlistPanel(master, store, prefs, self, actions=self.actions_)
         self.watch_dock = QDockWidget("Watchlist", self)
         self.watch_dock.setObjectName("dock_watchlist")
         self.watch_dock.setWidget(self.watchlist)
@@ -299,6 +299,8 @@ class MainWindow(QMainWindow):
         self.chart = None  # built by build_chart() once the window is shown (pyqtgraph stays out of the cold start)
 
         self._build_menus()
+        self.relabel()
+        self.actions_.remapped.connect(self.relabel)
         self.watchlist.currentTokenChanged.connect(self.instrument_panel.show_token)
         self.watchlist.instrumentActivated.connect(self.buyRequested)
         self.watchlist.tradeRequested.connect(self._trade)
@@ -363,6 +365,14 @@ class MainWindow(QMainWindow):
         a.connect("reset_layout", self.reset_layout)
         a.connect("positions", lambda: (self.positions_dock.show(), self.positions_dock.raise_()))
         a.connect("quit", self.close)
+
+    def relabel(self, *_args: object) -> None:
+        """Key labels of the window's own buttons, from the action registry (again after a remap)."""
+        for button, name, text in ((self.instrument_panel.buy, "buy", "Buy"),
+                                   (self.instrument_panel.sell, "sell", "Sell")):
+            key = self.actions_.key(name)
+            button.setText(f"{text}  {key}" if key else text)
+        self.watchlist.relabel()
 
     def _trade(self, token: str, side: str) -> None:
         (self.buyRequested if side == "B" else self.sellRequested).emit(token)

@@ -29,6 +29,7 @@ from ..domain.orders import OrderKind, OrderRecord, OrderRequest, OrderStatus, S
 from ..services.guards import Level, Verdict
 from ..store.market import MarketStore
 from . import theme
+from .actions import ActionRegistry, default_key, key_label
 from .prefs import Prefs
 from .widgets import PriceSpin
 
@@ -43,7 +44,8 @@ class OrderTicket(QDialog):
     def __init__(self, master: InstrumentMaster, store: MarketStore, prefs: Prefs,
                  submit: Callable[[OrderRequest], OrderRecord], check: Callable[[OrderRequest], list[str]],
                  parent: QWidget | None = None,
-                 guards: Callable[[OrderRequest], list[Verdict]] | None = None) -> None:
+                 guards: Callable[[OrderRequest], list[Verdict]] | None = None,
+                 actions: ActionRegistry | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("order_ticket")
         self.setModal(False)
@@ -54,6 +56,7 @@ class OrderTicket(QDialog):
         self._submit = submit
         self._check = check
         self._guards = guards or (lambda _req: [])
+        self.actions = actions  # the source of the Buy/Sell keys (labels follow a remap)
         self.instrument: Instrument | None = None
         self.side = Side.BUY
         self.record: OrderRecord | None = None
@@ -67,8 +70,8 @@ class OrderTicket(QDialog):
         self.header.setMinimumHeight(34)
         self.ltp_label = QLabel("LTP —", self)
         self.ltp_label.setObjectName("ticket_ltp")
-        self.buy_button = QPushButton("Buy (F1)", self)
-        self.sell_button = QPushButton("Sell (F2)", self)
+        self.buy_button = QPushButton(self)
+        self.sell_button = QPushButton(self)
         for b in (self.buy_button, self.sell_button):
             b.setCheckable(True)
             b.setAutoDefault(False)
@@ -197,9 +200,20 @@ class OrderTicket(QDialog):
         line.setFrameShape(QFrame.Shape.HLine)
         layout.addWidget(line)
         layout.addWidget(self.pages)
-        QShortcut(QKeySequence("F1"), self).activated.connect(lambda: self.set_side(Side.BUY))
-        QShortcut(QKeySequence("F2"), self).activated.connect(lambda: self.set_side(Side.SELL))
+        self.side_keys = {side: QShortcut(self) for side in (Side.BUY, Side.SELL)}
+        self.side_keys[Side.BUY].activated.connect(lambda: self.set_side(Side.BUY))
+        self.side_keys[Side.SELL].activated.connect(lambda: self.set_side(Side.SELL))
+        self.relabel()
+        if self.actions is not None:
+            self.actions.remapped.connect(self.relabel)
         self.setMinimumWidth(340)
+
+    def relabel(self, *_args: object) -> None:
+        """Buy/Sell keys and labels from the action registry (again after a remap)."""
+        for side, button, name in ((Side.BUY, self.buy_button, "buy"), (Side.SELL, self.sell_button, "sell")):
+            button.setText(key_label(self.actions, name, side.label))
+            key = self.actions.key(name) if self.actions is not None else default_key(name)
+            self.side_keys[side].setKey(QKeySequence(key))
 
     # ---------------------------------------------------------------- state
     def open_for(self, token: str, side: Side) -> bool:

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QCompleter, QInputDialog, QLineEdit, QMenu, QTabWi
 from ..domain.instruments import InstrumentMaster
 from ..services.watchlists import DEFAULT_TOKENS, WatchlistBook, WatchlistEntry
 from ..store.market import MarketStore
+from .actions import ActionRegistry, default_key, key_label
 from .prefs import Prefs
 from .watchlist_model import (
     CHANGE,
@@ -49,14 +50,14 @@ class WatchlistPanel(QWidget):
     alertRequested = Signal(str)  # token: "Set price alert…" from the context menu
 
     def __init__(self, master: InstrumentMaster, store: MarketStore, prefs: Prefs,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, actions: ActionRegistry | None = None) -> None:
         super().__init__(parent)
         self.master = master
         self.store = store
         self.book = WatchlistBook(prefs, master)
+        self.actions = actions  # the source of key labels (search, new tab, Buy/Sell, Remove)
         self.search = QLineEdit(self)
         self.search.setObjectName("watchlist_search")
-        self.search.setPlaceholderText("Search & add: symbol, name or token (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
         self._completion_model = QStringListModel(self)
         self._completion_tokens: list[str] = []
@@ -72,11 +73,11 @@ class WatchlistPanel(QWidget):
         self.tabs.setDocumentMode(True)
         self.tabs.setMovable(True)
         self.tabs.setTabsClosable(False)
-        add_tab = QToolButton(self)
-        add_tab.setText("+")
-        add_tab.setToolTip("New watchlist (Ctrl+T)")
-        add_tab.clicked.connect(self.new_watchlist)
-        self.tabs.setCornerWidget(add_tab, Qt.Corner.TopRightCorner)
+        self.add_tab_button = QToolButton(self)
+        self.add_tab_button.setText("+")
+        self.add_tab_button.clicked.connect(self.new_watchlist)
+        self.tabs.setCornerWidget(self.add_tab_button, Qt.Corner.TopRightCorner)
+        self.relabel()
         self.tabs.currentChanged.connect(self._on_tab_changed)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -86,6 +87,11 @@ class WatchlistPanel(QWidget):
         self.models: list[WatchlistModel] = []
         self._loading = False
         self._load()
+
+    def relabel(self) -> None:
+        """Key labels from the action registry (the main window calls this again after a remap)."""
+        self.search.setPlaceholderText(key_label(self.actions, "search", "Search & add: symbol, name or token"))
+        self.add_tab_button.setToolTip(key_label(self.actions, "new_watchlist", "New watchlist"))
 
     # ---------------------------------------------------------------- persistence
     def _load(self) -> None:
@@ -214,16 +220,16 @@ class WatchlistPanel(QWidget):
         token = view.watchlist().data(index, TOKEN_ROLE) if index.isValid() else None
         menu = QMenu(view)
         if token:
-            buy = QAction("Buy (F1)", menu)
+            buy = QAction(key_label(self.actions, "buy", "Buy"), menu)
             buy.triggered.connect(lambda: self.tradeRequested.emit(token, "B"))
-            sell = QAction("Sell (F2)", menu)
+            sell = QAction(key_label(self.actions, "sell", "Sell"), menu)
             sell.triggered.connect(lambda: self.tradeRequested.emit(token, "S"))
             alert = QAction("Set price alert…", menu)
             alert.triggered.connect(lambda: self.alertRequested.emit(token))
             menu.addActions([buy, sell, alert])
             menu.addSeparator()
         remove = QAction("Remove", menu)
-        remove.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
+        remove.setShortcut(QKeySequence(self.actions.key("remove_row") if self.actions else default_key("remove_row")))
         remove.triggered.connect(self.remove_selected)
         remove.setEnabled(bool(view.selected_rows()))
         menu.addAction(remove)

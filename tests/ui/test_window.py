@@ -15,6 +15,7 @@ from airalgo_desktop.store.market import MarketStore
 from airalgo_desktop.ui.actions import ActionRegistry
 from airalgo_desktop.ui.main_window import MainWindow
 from airalgo_desktop.ui.prefs import Prefs
+from airalgo_desktop.ui.ticket import OrderTicket
 from tests.ui.conftest import app_args, running_app
 
 
@@ -40,10 +41,26 @@ def test_shortcut_registry_defaults_and_remap(qtbot, settings: QSettings) -> Non
     qtbot.addWidget(window)
     actions = window.actions_
     assert actions["buy"].shortcut().toString() == "F1" and actions["sell"].shortcut().toString() == "F2"
+    assert window.instrument_panel.buy.text() == "Buy  F1" and actions["buy"].toolTip().endswith("(F1)")
     actions.remap("buy", "Ctrl+B")
     fresh = ActionRegistry(window, Prefs(settings))
     assert fresh["buy"].shortcut().toString() == "Ctrl+B"
     assert ("Sell", "F2") in fresh.table()
+    # the registry is the only source of key labels: a remap changes every one of them
+    ticket = OrderTicket(window.master, window.store, Prefs(settings), lambda r: None, lambda r: [], window,
+                         actions=actions)
+    qtbot.addWidget(ticket)
+    assert ticket.buy_button.text() == "Buy (Ctrl+B)" and ticket.sell_button.text() == "Sell (F2)"
+    assert ticket.side_keys[Side.BUY].key().toString() == "Ctrl+B"
+    assert window.instrument_panel.buy.text() == "Buy  Ctrl+B" and actions["buy"].toolTip().endswith("(Ctrl+B)")
+    actions.remap("search", "Ctrl+K")
+    assert window.watchlist.search.placeholderText().endswith("(Ctrl+K)")
+    assert ("Find instrument", "Ctrl+K") in actions.table()
+    # only user-changed shortcuts are saved: back to the default forgets it
+    assert settings.value("shortcuts/buy") == "Ctrl+B"
+    actions.remap("buy", "F1")
+    assert settings.value("shortcuts/buy") is None and settings.value("shortcuts/sell") is None
+    assert ticket.buy_button.text() == "Buy (F1)"
 
 
 def test_order_book_copy_and_export(qtbot, settings: QSettings, tmp_path: Path) -> None:
