@@ -11,7 +11,7 @@ import enum
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from .instruments import Instrument
 from .money import Paisa, format_rupees, is_on_tick
@@ -326,8 +326,9 @@ class OrderUpdate:
         )
 
 
-class JournalRow(Protocol):
-    """What a journal remembers of an order (``store.journal.JournaledOrder`` has it)."""
+@dataclass
+class JournalRow:
+    """What a journal remembers of an order (``store.journal.JournaledOrder`` adds its event count)."""
 
     local_id: str
     request: OrderRequest

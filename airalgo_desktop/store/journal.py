@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..domain.nsetime import IST
-from ..domain.orders import OrderKind, OrderRecord, OrderRequest, OrderStatus, OrderUpdate, Side, Validity
+from ..domain.orders import JournalRow, OrderKind, OrderRecord, OrderRequest, OrderStatus, OrderUpdate, Side, Validity
 
 log = logging.getLogger("airalgo.store.journal")
 
@@ -89,18 +89,10 @@ class JournalError(RuntimeError):
 
 
 @dataclass
-class JournaledOrder:
-    """One order as the journal remembers it (for restart recovery)."""
+class JournaledOrder(JournalRow):
+    """One order as the journal remembers it (for restart recovery), with how many events it has."""
 
-    local_id: str
-    request: OrderRequest
-    symbol: str
-    created: datetime
-    status: OrderStatus
-    message: str
-    order_number: str | None
-    executed_price: int
-    events: int
+    events: int = 0
 
 
 class Journal:
