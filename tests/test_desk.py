@@ -93,6 +93,9 @@ class FakeClient:
     def unsubscribe(self, tokens) -> None:
         self.streaming -= set(tokens)
 
+    def reconnect(self) -> None:
+        self.current = ConnectionState(State.RECONNECTING)
+
     async def ping(self, timeout=None) -> float:
         return 0.01
 

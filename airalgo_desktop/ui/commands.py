@@ -151,7 +151,7 @@ class Commands:
     def reconnect(self) -> None:
         """Account → Reconnect (with a fresh token); without a connection, ask for a key."""
         if self.desk.client is not None:
-            self.desk.client.reconnect()  # type: ignore[attr-defined]
+            self.desk.client.reconnect()
         else:
             self.ask_for_key()
 
