@@ -32,9 +32,8 @@ from PySide6.QtWidgets import (
 
 from ..domain.money import format_plain, format_rupees
 from ..domain.nsetime import IST, now_ist
-from ..domain.orders import OrderStatus, Side
+from ..domain.orders import OrderRecord, OrderStatus, Side
 from ..domain.wording import plural
-from ..services.orders import OrderRecord
 from . import theme
 
 COLUMNS = ("Time", "Symbol", "Side", "Type", "Qty", "Price", "Trigger", "Exec. price", "Status", "Message",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QSettings, QSignalBlocker, Qt, Signal
+from PySide6.QtCore import QEvent, QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -24,11 +24,12 @@ from PySide6.QtWidgets import (
 
 from ..domain.instruments import Instrument, InstrumentMaster
 from ..domain.money import Rounding, format_rupees, round_to_tick
-from ..domain.orders import OrderKind, OrderRequest, OrderStatus, Side
+from ..domain.orders import OrderKind, OrderRecord, OrderRequest, OrderStatus, Side
 from ..services.guards import Level, Verdict
-from ..services.orders import OrderRecord
 from ..store.market import MarketStore
 from . import theme
+from .actions import ActionRegistry, default_key, key_label
+from .prefs import Prefs
 from .widgets import NumberField, PriceSpin, QuantitySpin
 
 KIND_ORDER = (OrderKind.MARKET, OrderKind.LIMIT, OrderKind.SL, OrderKind.SLM)
@@ -39,20 +40,22 @@ class OrderTicket(QDialog):
 
     sent = Signal(object)  # OrderRecord
 
-    def __init__(self, master: InstrumentMaster, store: MarketStore, settings: QSettings,
+    def __init__(self, master: InstrumentMaster, store: MarketStore, prefs: Prefs,
                  submit: Callable[[OrderRequest], OrderRecord], check: Callable[[OrderRequest], list[str]],
                  parent: QWidget | None = None,
-                 guards: Callable[[OrderRequest], list[Verdict]] | None = None) -> None:
+                 guards: Callable[[OrderRequest], list[Verdict]] | None = None,
+                 actions: ActionRegistry | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("order_ticket")
         self.setModal(False)
         self.setWindowFlag(Qt.WindowType.Tool, True)
         self.master = master
         self.store = store
-        self.settings = settings
+        self.prefs = prefs
         self._submit = submit
         self._check = check
         self._guards = guards or (lambda _req: [])
+        self.actions = actions  # the source of the Buy/Sell keys (labels follow a remap)
         self.instrument: Instrument | None = None
         self.side = Side.BUY
         self.record: OrderRecord | None = None
@@ -66,8 +69,8 @@ class OrderTicket(QDialog):
         self.header.setMinimumHeight(34)
         self.ltp_label = QLabel("LTP —", self)
         self.ltp_label.setObjectName("ticket_ltp")
-        self.buy_button = QPushButton("Buy (F1)", self)
-        self.sell_button = QPushButton("Sell (F2)", self)
+        self.buy_button = QPushButton(self)
+        self.sell_button = QPushButton(self)
         for b in (self.buy_button, self.sell_button):
             b.setCheckable(True)
             b.setAutoDefault(False)
@@ -99,8 +102,8 @@ class OrderTicket(QDialog):
         self.problems.setWordWrap(True)
         self.problems.setStyleSheet(f"color: {theme.SELL.name()};")
         self.confirm_box = QCheckBox("Confirm before sending", self)
-        self.confirm_box.setChecked(str(self.settings.value("ticket/confirm", "true")).lower() != "false")
-        self.confirm_box.toggled.connect(lambda on: self.settings.setValue("ticket/confirm", "true" if on else "false"))
+        self.confirm_box.setChecked(self.prefs.ticket_confirm)
+        self.confirm_box.toggled.connect(lambda on: setattr(self.prefs, "ticket_confirm", on))
         self.send_button = QPushButton("Send", self)
         self.send_button.setObjectName("ticket_send")
         self.send_button.setDefault(True)
@@ -197,7 +200,15 @@ class OrderTicket(QDialog):
         line.setFrameShape(QFrame.Shape.HLine)
         layout.addWidget(line)
         layout.addWidget(self.pages)
+        self.relabel()
+        if self.actions is not None:
+            self.actions.remapped.connect(self.relabel)
         self.setMinimumWidth(340)
+
+    def relabel(self, *_args: object) -> None:
+        """Buy/Sell labels from the action registry (again after a remap); the keys follow in :meth:`side_key`."""
+        for side, button, name in ((Side.BUY, self.buy_button, "buy"), (Side.SELL, self.sell_button, "sell")):
+            button.setText(key_label(self.actions, name, side.label))
 
     # ---------------------------------------------------------------- state
     def open_for(self, token: str, side: Side) -> bool:
@@ -458,8 +469,9 @@ class OrderTicket(QDialog):
         super().reject()
 
     def side_key(self, side: Side) -> QKeySequence:
-        """The key that means Buy / Sell (the main window's F1 / F2 actions)."""
-        return QKeySequence("F1" if side is Side.BUY else "F2")
+        """The key that means Buy / Sell: the main window's buy/sell actions' (F1 / F2 unless remapped)."""
+        name = "buy" if side is Side.BUY else "sell"
+        return self.actions[name].shortcut() if self.actions is not None else QKeySequence(default_key(name))
 
     def _side_of_key(self, event) -> Side | None:  # type: ignore[no-untyped-def]
         combo = QKeySequence(event.keyCombination())

@@ -8,8 +8,7 @@ import io
 from datetime import date
 
 from airalgo_desktop.domain.nsetime import now_ist
-from airalgo_desktop.domain.orders import OrderKind, OrderRequest, OrderStatus, Side
-from airalgo_desktop.services.orders import OrderRecord
+from airalgo_desktop.domain.orders import OrderKind, OrderRecord, OrderRequest, OrderStatus, Side
 from airalgo_desktop.ui import orderbook
 from airalgo_desktop.ui.orderbook import OrderBookModel
 

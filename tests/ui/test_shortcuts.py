@@ -53,7 +53,7 @@ def test_every_registered_shortcut_is_unambiguous_with_the_ticket_open_and_close
     async def scenario() -> None:
         async with running_app(app_args("--demo"), paths) as app:
             window, ticket = app.window, app.ticket
-            await wait_until(lambda: joined(app) and app.store.ltp("2885"))
+            await wait_until(lambda: joined(app) and app.desk.store.ltp("2885"))
             keys = registered_keys(window, ticket)
             assert {"F1", "F2", "F3", "F5", "Ctrl+F"} <= keys
             window.activateWindow()
@@ -89,7 +89,7 @@ def test_f1_f2_inside_the_ticket_switch_side(qtbot, qloop, paths) -> None:
     async def scenario() -> None:
         async with running_app(app_args("--demo"), paths) as app:
             window, ticket = app.window, app.ticket
-            await wait_until(lambda: joined(app) and app.store.ltp("2885"))
+            await wait_until(lambda: joined(app) and app.desk.store.ltp("2885"))
             window.activateWindow()
             view = window.watchlist.current_view()
             view.setFocus()

@@ -10,12 +10,12 @@ from PySide6.QtTest import QTest
 
 from airalgo_desktop.domain.instruments import Instrument, InstrumentMaster, load_sample
 from airalgo_desktop.domain.nsetime import now_ist
-from airalgo_desktop.domain.orders import OrderKind, OrderRequest, OrderStatus, Side
+from airalgo_desktop.domain.orders import OrderKind, OrderRecord, OrderRequest, OrderStatus, Side
 from airalgo_desktop.services.guards import GuardSettings, evaluate
-from airalgo_desktop.services.orders import OrderRecord
 from airalgo_desktop.store.market import MarketStore
 from airalgo_desktop.ui import theme
 from airalgo_desktop.ui.orderbook import OrderBookModel, OrderBookPanel
+from airalgo_desktop.ui.prefs import Prefs
 from airalgo_desktop.ui.ticket import OrderTicket
 from airalgo_desktop.ui.watchlist import WatchlistPanel
 
@@ -36,14 +36,14 @@ def ticket(qtbot, tmp_path):
     master = InstrumentMaster([*load_sample(), Instrument(FROZEN, "FROZENEQ", lot_size=1, freeze_qty=500)])
     store = MarketStore()
     store.apply({RELIANCE: {"ltp": 124060, "ltq": 1, "ltt": 0}, FROZEN: {"ltp": 10000, "ltq": 1, "ltt": 0}})
-    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    prefs = Prefs(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
     sent = Sent()
 
     def guards(req: OrderRequest):  # type: ignore[no-untyped-def]
         return evaluate(req, master.get(req.token), ltp=store.ltp(req.token), tick_age=0.5, recent=(), now=0.0,
                         settings=GuardSettings())
 
-    t = OrderTicket(master, store, settings, sent, lambda req: req.validate(master.get(req.token)), guards=guards)
+    t = OrderTicket(master, store, prefs, sent, lambda req: req.validate(master.get(req.token)), guards=guards)
     t.sent_requests = sent
     t.test_store = store
     qtbot.addWidget(t)
@@ -204,8 +204,8 @@ def test_order_count_grammar(qtbot) -> None:
 
 
 def test_search_box_clears_on_pick_and_on_escape(qtbot, tmp_path) -> None:
-    panel = WatchlistPanel(load_sample(), MarketStore(), QSettings(str(tmp_path / "w.ini"),
-                                                                    QSettings.Format.IniFormat))
+    panel = WatchlistPanel(load_sample(), MarketStore(), Prefs(QSettings(str(tmp_path / "w.ini"),
+                                                                          QSettings.Format.IniFormat)))
     qtbot.addWidget(panel)
     panel.show()
     qtbot.waitExposed(panel)
