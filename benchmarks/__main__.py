@@ -66,7 +66,7 @@ def uipath_rounds(quick: bool) -> tuple[list[dict], list[dict]]:
     """The UI path of ours and of the vnpy-style baseline, interleaved (ours, baseline, ours, …): one round in a
     quick run, three in a full one, so each figure below is a median and each ratio pairs runs made side by side."""
     rounds = 1 if quick else 3
-    step, floor, bisect = ("2.5", "3", "2") if quick else ("6", "8", "3")
+    step, floor, bisect = ("2", "3", "2") if quick else ("6", "8", "3")
     ours: list[dict] = []
     base: list[dict] = []
     for _ in range(rounds):
