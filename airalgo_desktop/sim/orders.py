@@ -5,6 +5,13 @@ Life of an order: market → Pending, then Executed at the market after ``fill_d
 Executed when the market crosses the price; sl/slm → Pending until the trigger, then as limit/market.
 Rejections come as a single ``Rejected`` response (as in the doc's NIFTY example) with the reason in
 ``error``: "Invalid Symbol", "Margin limit exceeded", or the field that was wrong.
+
+Margin is an account budget (``margin_limit``, ₹50,000 by default), per API key. An order needs the margin its
+quantity adds to the account's exposure — a fraction of its value (:data:`MARGIN_RATE`: 20 % for intraday equity,
+11.24 % for index futures as in the API doc's NIFTY example, 18 % for stock futures, the premium for an option
+buy, 150 % for option writing); an order that reduces a position needs none. Margin in use is that of the
+account's open positions (at the current price) plus its pending orders; an order that would take it above the
+limit is rejected with "Margin limit exceeded".
 """
 
 from __future__ import annotations
@@ -96,6 +103,7 @@ class OrderEngine:
         self._numbers = itertools.count(FIRST_ORDER_NUMBER, 10)
         self._transactions = itertools.count(11)
         self._fill_handles: set[asyncio.TimerHandle] = set()
+        self.net: dict[str, dict[str, int]] = {}  # api key → token → net executed quantity (the margin book)
 
     # ------------------------------------------------------------------ intake
     def submit(self, api_key: str, payload: dict[str, Any]) -> SimOrder:
@@ -122,7 +130,7 @@ class OrderEngine:
         error = self._field_error(order, side, payload)
         if error is None:
             order.required_margin = self._margin(order)
-            if order.required_margin > self.margin_limit:
+            if self.margin_used(api_key) + order.required_margin > self.margin_limit:
                 error = ERR_MARGIN
         if error is None:
             error = self._exchange_rule_error(order)
@@ -181,26 +189,46 @@ class OrderEngine:
                 return "Trigger price must not be below the limit price for a sell stop loss"
         return None
 
+    def _position_margin(self, inst: Instrument, net: int, reference: Paisa) -> float:
+        """Margin a net position of ``net`` (negative: short) blocks at ``reference`` paisa."""
+        if inst.api_instrument.startswith("OPT"):
+            return self._option_margin(inst, net, reference)
+        rate = MARGIN_RATE.get(inst.api_instrument, 1.0)
+        return abs(net) * reference * rate
+
     def _margin(self, order: SimOrder) -> float:
+        """The margin ``order`` adds: its position after the fill minus the position now (0 when it reduces one)."""
         inst = order.instrument
         assert inst is not None
         reference = order.price or order.trigger or self.market.ltp(inst.token) or inst.prev_close
-        if inst.api_instrument.startswith("OPT"):
-            return self._option_margin(order, inst, reference)
-        rate = MARGIN_RATE.get(inst.api_instrument, 1.0)
-        return order.quantity * reference * rate
+        net = self.net.get(order.api_key, {}).get(inst.token, 0)
+        after = net + (order.quantity if order.buy else -order.quantity)
+        return max(0.0, self._position_margin(inst, after, reference) - self._position_margin(inst, net, reference))
 
-    def _option_margin(self, order: SimOrder, inst: Instrument, premium: Paisa) -> float:
-        """Buying an option blocks its premium (SEBI's upfront-premium rule, Nov 2024). Writing one blocks about
-        what the future does (SPAN + exposure on the underlying's notional), plus the extra 2 % ELM SEBI adds to
-        short options on their expiry day; the premium received is not netted off, as brokers block it too."""
-        if order.buy:
-            return order.quantity * premium
+    def margin_used(self, api_key: str) -> float:
+        """Paisa of the account's margin in use: open positions at the current price plus pending orders."""
+        used = sum(o.required_margin for o in self.open_orders.values() if o.api_key == api_key)
+        for token, net in self.net.get(api_key, {}).items():
+            inst = self.master.get(token)
+            if inst is not None and net:
+                used += self._position_margin(inst, net, self.market.ltp(token) or inst.prev_close)
+        return used
+
+    def margin_available(self, api_key: str) -> float:
+        """Paisa of margin left for new orders (never below zero)."""
+        return max(0.0, self.margin_limit - self.margin_used(api_key))
+
+    def _option_margin(self, inst: Instrument, net: int, premium: Paisa) -> float:
+        """A long option blocks its premium (SEBI's upfront-premium rule, Nov 2024). A short one blocks about what
+        the future does (SPAN + exposure on the underlying's notional), plus the extra 2 % ELM SEBI adds to short
+        options on their expiry day; the premium received is not netted off, as brokers block it too."""
+        if net >= 0:
+            return net * premium
         underlying = self.market.underlying_ltp(inst.token) or inst.strike or premium
         rate = MARGIN_RATE["FUTIDX" if inst.api_instrument == "OPTIDX" else "FUTSTK"]
         if inst.expiry is not None and inst.expiry == datetime.now(IST).date():
             rate += SHORT_OPTION_EXPIRY_ELM
-        return order.quantity * underlying * rate
+        return -net * underlying * rate
 
     # ------------------------------------------------------------------ matching
     def _schedule_fill(self, order: SimOrder) -> None:
@@ -253,6 +281,10 @@ class OrderEngine:
         self.open_orders.pop(order.order_number, None)
         order.status = "Executed"
         order.executed_price = price
+        if order.instrument is not None:
+            book = self.net.setdefault(order.api_key, {})
+            book[order.instrument.token] = book.get(order.instrument.token, 0) + (
+                order.quantity if order.buy else -order.quantity)
         self._emit(order, "Executed", MSG_EXECUTED, executed_price=price)
 
     def cancel_timers(self) -> None:
