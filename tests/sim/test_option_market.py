@@ -117,8 +117,11 @@ async def test_option_buy_margin_is_premium_and_writing_needs_span_like_margin(s
     pending = (await joined.event("order_response"))["payload"]
     assert pending["status"] == "Pending" and pending["instrument"] == "OPTIDX" and pending["option_type"] == "PE"
     assert pending["required_margin"] == 65 * ltp  # the premium, in paisa
-    await joined.send(TOPIC, "order", _order(leg.token, "S", 65, "limit", price=ltp + 10000, ltp=ltp))
-    while (sold := (await joined.event("order_response"))["payload"])["price"] != float(ltp + 10000):
+    call = next(i for i in sim.master if i.name == "NIFTY" and i.instrument_type == "CE" and i.expiry == leg.expiry
+                and i.strike == leg.strike)
+    c_ltp = sim.market.ltp(call.token)
+    await joined.send(TOPIC, "order", _order(call.token, "S", 65, "limit", price=c_ltp + 10000, ltp=c_ltp))
+    while (sold := (await joined.event("order_response"))["payload"])["token_number"] != call.token:
         pass
     spot = sim.market.ltp("26000")
     assert sold["status"] == "Pending"
