@@ -26,7 +26,7 @@ import math
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from statistics import median
 from typing import Any, Protocol
@@ -36,8 +36,17 @@ from .api.events import ChannelError, ConnectionState, Event, FeedStale, Metrics
 from .domain.instruments import InstrumentMaster, LoadReport, load_csv, load_sample
 from .domain.money import format_rupees
 from .domain.nsetime import now_ist
+from .domain.options import PayoffLeg
 from .domain.orders import OrderRecord, OrderRequest, OrderStatus
 from .services.alerts import Alert, AlertBook
+from .services.chain import (
+    DEFAULT_WIDTH,
+    ChainState,
+    LegGreeks,
+    OptionCatalog,
+    payoff_legs,
+    position_greeks,
+)
 from .services.guards import GuardSettings, Verdict
 from .services.guards import evaluate as evaluate_guards
 from .services.history import HistoryBook
@@ -234,6 +243,9 @@ class TradingDesk:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._last_wide = -math.inf
         self._last_mtm = -math.inf
+        self._options: OptionCatalog | None = None
+        self.chains: dict[str, ChainState] = {}  # open option chains by subscription owner
+        self._chain_serial = 0
 
     @classmethod
     def open(cls, data_dir: Path, prefs: DeskPrefs) -> TradingDesk:
@@ -493,9 +505,43 @@ class TradingDesk:
         self.prefs.set_instruments_csv(str(path))
         for problem in report.problems[:200]:
             log.warning("%s: %s", path.name, problem)
+        self._options = None  # contracts may have been added: index them again when next asked
         notice = InstrumentsChanged(path, report.summary(), changed, [str(p) for p in report.problems])
         self.publish(notice)
         return notice
+
+    # ---------------------------------------------------------------- option chains and option positions
+    @property
+    def options(self) -> OptionCatalog:
+        """The master's options and futures by underlying and expiry (indexed on first use)."""
+        if self._options is None:
+            self._options = OptionCatalog(self.master)
+        return self._options
+
+    def open_chain(self, underlying: str, expiry: date | None = None, width: int = DEFAULT_WIDTH) -> ChainState:
+        """A new option chain; its legs join the streamed tokens (reference-counted with the watchlist's) and
+        follow the ATM strike as it moves. Raises ValueError when ``underlying`` has no options."""
+        self._chain_serial += 1
+        owner = f"chain:{self._chain_serial}"
+        chain = ChainState(self.options, self.store, underlying, expiry, width=width, today=now_ist().date(),
+                           on_tokens=lambda tokens: self.subscriptions.want(owner, tokens))
+        self.chains[owner] = chain
+        return chain
+
+    def close_chain(self, chain: ChainState) -> None:
+        """The chain's window closed: release its tokens (those the watchlist still wants stay streamed)."""
+        for owner, open_chain in list(self.chains.items()):
+            if open_chain is chain:
+                del self.chains[owner]
+        chain.close()
+
+    def option_greeks(self, now: datetime | None = None) -> dict[str, LegGreeks]:
+        """Delta/theta/vega of each open F&O position (see :func:`services.chain.position_greeks`)."""
+        return position_greeks(self.positions, self.options, self.store, now or now_ist())
+
+    def payoff(self, underlying: str, now: datetime | None = None) -> list[PayoffLeg]:
+        """The open option and future positions of ``underlying`` as payoff legs."""
+        return payoff_legs(self.positions, self.options, self.store, underlying, now or now_ist())
 
     # ---------------------------------------------------------------- shutdown
     def close(self) -> None:

@@ -41,6 +41,7 @@ from datetime import date, datetime, time
 
 import numpy as np
 
+from .instruments import Instrument
 from .money import Paisa
 from .nsetime import IST
 
@@ -325,6 +326,27 @@ class VolSurface:
         base = self.atm * (1.0 + self.term_boost * np.exp(-years * 365.0 / self.term_days))
         z = np.log(strike / forward) / (base * np.sqrt(np.maximum(years, MIN_YEARS)))
         return base * np.clip(1.0 + self.skew * z + self.curvature * z * z, 0.5, 3.0)
+
+
+# ----------------------------------------------------------------------------------------------- underlyings
+# index rows as broker masters name them → the name their F&O contracts carry
+INDEX_ALIASES = {"NIFTY 50": "NIFTY", "NIFTY BANK": "BANKNIFTY", "NIFTY FIN SERVICE": "FINNIFTY",
+                 "NIFTY MID SELECT": "MIDCPNIFTY", "NIFTY NEXT 50": "NIFTYNXT50"}
+
+
+def underlying_tokens(instruments: Iterable[Instrument]) -> dict[str, str]:
+    """F&O underlying name → token of its price row: ``INDEX`` rows by name (or a master's index symbol such as
+    "NIFTY 50"), cash rows by symbol."""
+    rows = list(instruments)
+    out: dict[str, str] = {}
+    for inst in rows:
+        if inst.instrument_type == "INDEX":
+            key = INDEX_ALIASES.get(inst.symbol.upper(), inst.name or inst.symbol)
+            out.setdefault(key, inst.token)
+    for inst in rows:
+        if inst.instrument_type == "EQ" and inst.expiry is None:
+            out.setdefault(INDEX_ALIASES.get(inst.symbol.upper(), inst.symbol), inst.token)
+    return out
 
 
 # ----------------------------------------------------------------------------------------------- time, forward

@@ -24,7 +24,7 @@ import numpy as np
 from ..domain.instruments import Instrument, InstrumentMaster
 from ..domain.money import Paisa, Rounding, round_to_tick
 from ..domain.nsetime import IST, format_ltt
-from ..domain.options import DEFAULT_RATE, VolSurface, black76, years_to_expiry
+from ..domain.options import DEFAULT_RATE, VolSurface, black76, underlying_tokens, years_to_expiry
 from ..instruments.demo import CARRY, atm_vol
 
 DEFAULT_PRICE: Paisa = 100_00
@@ -39,18 +39,6 @@ class _Derived:
     kind: str  # FUT, CE, PE
     strike: Paisa
     surface: VolSurface
-
-
-def underlying_tokens(master: InstrumentMaster) -> dict[str, str]:
-    """Underlying name → token of its price row: index rows by ``name``, cash rows by ``symbol``."""
-    out: dict[str, str] = {}
-    for inst in master:
-        if inst.instrument_type == "INDEX":
-            out.setdefault(inst.name or inst.symbol, inst.token)
-    for inst in master:
-        if inst.instrument_type == "EQ" and inst.expiry is None:
-            out.setdefault(inst.symbol, inst.token)
-    return out
 
 
 class Market:
