@@ -10,20 +10,23 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Coroutine
+from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
 
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QWidget
 
 from ..desk import KeyNeeded, TradingDesk
 from ..domain.orders import Side
 from ..domain.wording import plural
 from ..keystore import KeyStore
 from ..logs import register_secret
+from ..services.chain import underlyings_held
 from ..services.guards import GuardSettings
 from .alerts import AlertDialog, AlertsDialog
+from .chain import ChainDock, ChainPanel
 from .dialogs import AboutDialog, ApiKeyDialog, GuardsDialog, ShortcutsDialog
 from .main_window import MainWindow
 from .orderbook import default_export_path
@@ -53,6 +56,7 @@ class Commands:
         self.keystore = keystore
         self.log_dir = log_dir
         self._tasks: set[asyncio.Task[Any]] = set()
+        self.payoff_dialog: QWidget | None = None
 
     def bind(self) -> None:
         """Connect the window's actions and intents to the commands."""
@@ -60,12 +64,16 @@ class Commands:
         w.buyRequested.connect(lambda token: self.open_ticket(token, Side.BUY))
         w.sellRequested.connect(lambda token: self.open_ticket(token, Side.SELL))
         w.watchlist.alertRequested.connect(self.set_alert)
+        w.watchlist.chainRequested.connect(self.open_chain)
         w.positions_panel.squareOffRequested.connect(self.square_off)
+        w.positions_panel.payoffRequested.connect(self.show_payoff)
         for name, command in (("api_key", self.ask_for_key), ("forget_key", self.forget_key),
                               ("reconnect", self.reconnect), ("import_csv", self.import_csv),
                               ("export_orders", self.export_orders), ("shortcuts", self.show_shortcuts),
                               ("open_logs", self.open_logs), ("guards", self.edit_guards),
-                              ("alerts", self.edit_alerts), ("about", self.about)):
+                              ("alerts", self.edit_alerts), ("about", self.about),
+                              ("option_chain", lambda: self.open_chain(w.watchlist.current_token())),
+                              ("payoff", lambda: self.show_payoff(None))):
             a.connect(name, command)
 
     # ---------------------------------------------------------------- the one way to run work
@@ -92,6 +100,40 @@ class Commands:
             self.window.show_message(f"Token {token} is not in the instrument master.")
             return
         self.ticket.refresh_ltp()
+
+    def open_chain(self, token: str | None = None, expiry: date | None = None) -> ChainDock | None:
+        """An option chain for the underlying of ``token`` (a stock, an index or one of its contracts; NIFTY when
+        it has none) in a new dock."""
+        options = self.desk.options
+        name = (options.underlying_of(token) if token else None) or next(iter(options.underlyings()), None)
+        if name is None:
+            self.window.show_message("The instrument master has no options.")
+            return None
+        if token and options.underlying_of(token) is None:
+            inst = self.desk.master.get(token)
+            self.window.show_message(f"{inst.display if inst else token} has no options: showing {name}.")
+        chain = self.desk.open_chain(name, expiry)
+        panel = ChainPanel(chain)
+        panel.tradeRequested.connect(lambda t, side: self.open_ticket(t, Side(side)))
+        dock = ChainDock(panel, self.window)
+        dock.closed.connect(self.desk.close_chain)
+        self.window.add_chain_dock(dock)
+        panel.table.setFocus()
+        return dock
+
+    def show_payoff(self, underlying: str | None) -> None:
+        """The payoff graph of the open F&O positions of ``underlying`` (the first one held when None)."""
+        held = underlyings_held(self.desk.positions, self.desk.options)
+        name = underlying or (held[0] if held else None)
+        if name is None:
+            self.window.show_message("No open option or future positions to draw a payoff for.")
+            return
+        from .payoff import PayoffDialog  # pyqtgraph stays out of the cold start
+
+        dialog = PayoffDialog(self.desk, name, held, self.window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        dialog.open()
+        self.payoff_dialog = dialog
 
     def square_off(self, token: str, side: str, quantity: int) -> None:
         """Positions → Square off: a ticket prefilled with the opposite side and the net quantity."""

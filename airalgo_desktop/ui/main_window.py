@@ -300,6 +300,7 @@ class MainWindow(QMainWindow):
         self.margin_label.setObjectName("status_margin")
         self.margin_label.setVisible(False)
         self.statusBar().addPermanentWidget(self.margin_label)
+        self.chain_docks: list[QDockWidget] = []  # open option chains (ui/chain.py)
         self.chart = None  # built by build_chart() once the window is shown (pyqtgraph stays out of the cold start)
 
         self._build_menus()
@@ -323,6 +324,8 @@ class MainWindow(QMainWindow):
         file_menu.addAction(a["quit"])
         trade = self.menuBar().addMenu("&Trade")
         trade.addActions([a["buy"], a["sell"], a["alerts"], a["guards"]])
+        trade.addSeparator()
+        trade.addActions([a["option_chain"], a["payoff"]])
         trade.addSeparator()
         trade.addActions([a["search"], a["new_watchlist"], a["remove_row"], a["move_up"], a["move_down"]])
         view = self.menuBar().addMenu("&View")
@@ -387,8 +390,29 @@ class MainWindow(QMainWindow):
         self.watchlist.search.setFocus()
         self.watchlist.search.selectAll()
 
+    def add_chain_dock(self, dock: QDockWidget) -> None:
+        """Dock an option chain on the right (several stack as tabs); forgotten when it closes."""
+        dock.setObjectName(f"dock_chain_{id(dock)}")
+        others = [d for d in self.chain_docks if d is not dock]
+        self.chain_docks.append(dock)
+        dock.destroyed.connect(lambda _=None, d=dock: self.chain_docks.remove(d) if d in self.chain_docks else None)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        if others:
+            self.tabifyDockWidget(others[-1], dock)
+        dock.show()
+        dock.raise_()
+
+    def focused_chain_token(self) -> str | None:
+        """The option under the cursor of the chain that has the keyboard focus, if any."""
+        for dock in self.chain_docks:
+            panel = dock.widget()
+            table = getattr(panel, "table", None)
+            if table is not None and table.hasFocus():
+                return panel.current_token()  # type: ignore[union-attr]
+        return None
+
     def _trade_current(self, side: Side) -> None:
-        token = self.watchlist.current_token() or self.instrument_panel.token
+        token = self.focused_chain_token() or self.watchlist.current_token() or self.instrument_panel.token
         if token:
             (self.buyRequested if side is Side.BUY else self.sellRequested).emit(token)
         else:

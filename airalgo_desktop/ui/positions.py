@@ -5,16 +5,19 @@ from __future__ import annotations
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QAction, QFont
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QMenu, QTableView, QVBoxLayout, QWidget
 
 from ..domain.instruments import InstrumentMaster
 from ..domain.money import format_rupees
+from ..services.chain import LegGreeks
 from ..services.positions import PositionBook, round_paisa
 from ..store.market import MarketStore
 from . import theme
 
-COLUMNS = ("Symbol", "Net qty", "Avg buy", "Avg sell", "LTP", "Realised", "Unrealised", "P&L")
+COLUMNS = ("Symbol", "Net qty", "Avg buy", "Avg sell", "LTP", "Realised", "Unrealised", "P&L", "Delta", "Theta/day",
+           "Vega")
 PNL_COLUMNS = {5, 6, 7}
+GREEK_COLUMNS = {8: "delta", 9: "theta", 10: "vega"}  # of the whole position: units, ₹ a day, ₹ a vol point
 
 
 class PositionsModel(QAbstractTableModel):
@@ -27,7 +30,14 @@ class PositionsModel(QAbstractTableModel):
         self.store = store
         self._tokens: list[str] = []
         self._rows: list[list[object]] = []
+        self.greeks: dict[str, LegGreeks] = {}
         self.rebuild()
+
+    def set_greeks(self, greeks: dict[str, LegGreeks]) -> None:
+        """Greeks of the F&O positions (the presenter recomputes them a few times a second)."""
+        self.greeks = greeks
+        if self._tokens:
+            self.dataChanged.emit(self.index(0, 8), self.index(len(self._tokens) - 1, len(COLUMNS) - 1))
 
     def rebuild(self) -> None:
         """Recompute every row (after a fill)."""
@@ -75,12 +85,20 @@ class PositionsModel(QAbstractTableModel):
         if row == len(self._tokens):  # totals
             realised, unrealised, total = self.totals()
             return {0: "Total", 5: realised, 6: unrealised, 7: total}.get(col)
+        if col in GREEK_COLUMNS:
+            leg = self.greeks.get(self._tokens[row])
+            return getattr(leg, GREEK_COLUMNS[col]) if leg is not None else None
         return self._rows[row][col]
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
         row, col = index.row(), index.column()
         value = self._value(row, col)
         if role == Qt.ItemDataRole.DisplayRole:
+            if col in GREEK_COLUMNS and row < len(self._tokens):
+                inst = self.master.get(self._tokens[row])
+                if inst is not None and inst.instrument_type in ("CE", "PE", "FUT") and inst.expiry is not None:
+                    return "—" if value is None else f"{value:+,.2f}"
+                return ""
             if value is None:
                 return "" if col else "—"
             if col == 0:
@@ -106,6 +124,7 @@ class PositionsPanel(QWidget):
     """The table; right-click a position → square off."""
 
     squareOffRequested = Signal(str, str, int)
+    payoffRequested = Signal(str)  # underlying
 
     def __init__(self, model: PositionsModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -122,9 +141,26 @@ class PositionsPanel(QWidget):
         header.setMinimumSectionSize(60)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._menu)
+        self.greek_totals = QLabel(self)  # per underlying: Δ, Θ, V of its F&O positions
+        self.greek_totals.setObjectName("positions_greek_totals")
+        self.greek_totals.setTextFormat(Qt.TextFormat.RichText)
+        self.greek_totals.setVisible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 4)
         layout.addWidget(self.view)
+        layout.addWidget(self.greek_totals)
+
+    def show_greek_totals(self, totals: dict[str, tuple[float | None, float | None, float | None]]) -> None:
+        """One line per underlying held in F&O: net delta, theta a day and vega a vol point."""
+        def num(value: float | None, money: bool) -> str:
+            if value is None:
+                return "—"
+            return f"{'+' if value >= 0 else '−'}₹{abs(value):,.0f}" if money else f"{value:+,.1f}"
+
+        parts = [f"<b>{name}</b> Δ {num(d, False)} · Θ {num(t, True)}/day · Vega {num(v, True)}"
+                 for name, (d, t, v) in sorted(totals.items())]
+        self.greek_totals.setText("&nbsp;&nbsp;|&nbsp;&nbsp;".join(parts))
+        self.greek_totals.setVisible(bool(parts))
 
     def _menu(self, pos) -> None:  # type: ignore[no-untyped-def]
         token = self.model.token_at(self.view.indexAt(pos).row())
@@ -136,4 +172,9 @@ class PositionsPanel(QWidget):
         if close is not None and token is not None:
             action.triggered.connect(lambda: self.squareOffRequested.emit(token, close[0].value, close[1]))
         menu.addAction(action)
+        inst = self.model.master.get(token) if token else None
+        if inst is not None and inst.expiry is not None and inst.name:
+            payoff = QAction(f"Payoff graph of {inst.name} positions…", menu)
+            payoff.triggered.connect(lambda: self.payoffRequested.emit(inst.name))
+            menu.addAction(payoff)
         menu.popup(self.view.viewport().mapToGlobal(pos))

@@ -36,6 +36,7 @@ from ..desk import (
 )
 from ..domain.money import format_rupees
 from ..domain.wording import plural
+from ..services.chain import greek_totals
 from .main_window import MainWindow
 from .notify import Kind, Notifier
 from .ticket import OrderTicket
@@ -224,6 +225,11 @@ class Presenter(QObject):
             return
         if self.desk.positions.positions:
             w.positions_model.refresh(dirty)
+        for dock in w.chain_docks:
+            panel = dock.widget()
+            chain = getattr(panel, "chain", None)
+            if chain is not None and not dirty.isdisjoint(chain.tokens):
+                panel.refresh()  # type: ignore[union-attr]
         if w.instrument_panel.token in dirty:
             w.instrument_panel.refresh()
         if self.ticket.instrument is not None and self.ticket.instrument.token in dirty:
@@ -238,3 +244,13 @@ class Presenter(QObject):
         if self.window.chart is not None:
             self.window.chart.redraw()
         self.show_margin()
+        self.show_option_greeks()
+
+    def show_option_greeks(self) -> None:
+        """Per-leg greeks and per-underlying totals of the F&O positions (nothing to do without any)."""
+        desk = self.desk
+        if not any(p.net for p in desk.positions.positions.values()):
+            return
+        legs = desk.option_greeks()
+        self.window.positions_model.set_greeks(legs)
+        self.window.positions_panel.show_greek_totals(greek_totals(legs.values()))

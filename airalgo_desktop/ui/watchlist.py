@@ -48,6 +48,7 @@ class WatchlistPanel(QWidget):
     tradeRequested = Signal(str, str)
     currentTokenChanged = Signal(str)
     alertRequested = Signal(str)  # token: "Set price alert…" from the context menu
+    chainRequested = Signal(str)  # token: "Option chain" from the context menu
 
     def __init__(self, master: InstrumentMaster, store: MarketStore, prefs: Prefs,
                  parent: QWidget | None = None, *, actions: ActionRegistry | None = None) -> None:
@@ -238,7 +239,9 @@ class WatchlistPanel(QWidget):
             sell.triggered.connect(lambda: self.tradeRequested.emit(token, "S"))
             alert = QAction("Set price alert…", menu)
             alert.triggered.connect(lambda: self.alertRequested.emit(token))
-            menu.addActions([buy, sell, alert])
+            chain = QAction(key_label(self.actions, "option_chain", "Option chain"), menu)
+            chain.triggered.connect(lambda: self.chainRequested.emit(token))
+            menu.addActions([buy, sell, alert, chain])
             menu.addSeparator()
         remove = QAction("Remove", menu)
         remove.setShortcut(QKeySequence(self.actions.key("remove_row") if self.actions else default_key("remove_row")))

@@ -1,0 +1,345 @@
+"""Option chain window: calls left, strike in the middle, puts right (as Kite, Sensibull and NSE lay it out).
+
+One :class:`ChainPanel` per open chain, each in its own dock (several may be open). The panel shows what a
+:class:`~airalgo_desktop.services.chain.ChainState` computes: the underlying and expiry pickers (expiry tabs with
+days to expiry), ±N strikes around the at-the-money one (ATM row highlighted and kept in view), in-the-money sides
+shaded, per leg LTP, change, IV and delta (gamma, theta, vega on the *Greeks* toggle). Trading: Enter buys and
+Shift+Enter sells the leg under the cursor, as do F1/F2 and a double-click (buy); the ticket opens at the
+option's lot size. The panel repaints only when one of its tokens ticked (coalesced by the presenter's timer).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDockWidget,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QSpinBox,
+    QTabBar,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..domain.money import format_rupees
+from ..domain.nsetime import now_ist
+from ..services.chain import MAX_WIDTH, MIN_WIDTH, ChainRow, ChainState, ChainView, LegQuote
+from . import theme
+
+BASIC = ("LTP", "Chg", "IV", "Delta")
+GREEKS = ("Gamma", "Theta", "Vega")
+ATM_BRUSH = QBrush(QColor(255, 214, 102, 110))
+ITM_BRUSH = QBrush(QColor(120, 150, 200, 45))
+STRIKE_BRUSH = QBrush(QColor(128, 128, 128, 40))
+DASH = "—"
+
+
+def _columns(greeks: bool) -> tuple[list[str], list[str]]:
+    fields = list(BASIC) + (list(GREEKS) if greeks else [])
+    return list(reversed(fields)), fields  # calls read outward from the strike, mirrored
+
+
+def _fmt(field: str, leg: LegQuote) -> str:
+    if field == "LTP":
+        return format_rupees(leg.ltp, symbol=False) if leg.ltp is not None else DASH
+    if field == "Chg":
+        return format_rupees(leg.change, symbol=False, sign=True) if leg.change is not None else DASH
+    value = {"IV": leg.iv, "Delta": leg.delta, "Gamma": leg.gamma, "Theta": leg.theta, "Vega": leg.vega}[field]
+    if value is None:
+        return DASH
+    if field == "IV":
+        return f"{value * 100:.1f}"
+    if field == "Gamma":
+        return f"{value:.5f}"
+    return f"{value:.2f}"
+
+
+class ChainModel(QAbstractTableModel):
+    """Rows = strikes of the window; columns = call fields (mirrored), Strike, put fields."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[ChainRow] = []
+        self.greeks = False
+        self._left, self._right = _columns(False)
+
+    @property
+    def strike_column(self) -> int:
+        """Index of the Strike column."""
+        return len(self._left)
+
+    def set_greeks(self, on: bool) -> None:
+        """Show or hide gamma/theta/vega."""
+        self.beginResetModel()
+        self.greeks = on
+        self._left, self._right = _columns(on)
+        self.endResetModel()
+
+    def set_view(self, view: ChainView) -> None:
+        """New numbers: a repaint when the same strikes are shown, else a reset."""
+        same = [r.strike for r in view.rows] == [r.strike for r in self.rows]
+        if same and self.rows:
+            self.rows = view.rows
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self.rows) - 1, self.columnCount() - 1))
+            return
+        self.beginResetModel()
+        self.rows = view.rows
+        self.endResetModel()
+
+    def leg_at(self, row: int, column: int) -> tuple[str, LegQuote | None]:
+        """("CE"|"PE", the leg) under a cell; the strike column counts as the call."""
+        if not 0 <= row < len(self.rows):
+            return "CE", None
+        r = self.rows[row]
+        return ("PE", r.put) if column > self.strike_column else ("CE", r.call)
+
+    def atm_row(self) -> int | None:
+        """Row of the ATM strike."""
+        return next((i for i, r in enumerate(self.rows) if r.atm), None)
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._left) + 1 + len(self._right)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if section < len(self._left):
+            return f"{self._left[section]}"
+        if section == len(self._left):
+            return "Strike"
+        return self._right[section - len(self._left) - 1]
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        row, col = index.row(), index.column()
+        r = self.rows[row]
+        sc = self.strike_column
+        if col == sc:
+            if role == Qt.ItemDataRole.DisplayRole:
+                return format_rupees(r.strike, symbol=False).removesuffix(".00")
+            if role == Qt.ItemDataRole.BackgroundRole:
+                return ATM_BRUSH if r.atm else STRIKE_BRUSH
+            if role == Qt.ItemDataRole.FontRole:
+                font = QFont()
+                font.setBold(True)
+                return font
+            if role == Qt.ItemDataRole.TextAlignmentRole:
+                return int(Qt.AlignmentFlag.AlignCenter)
+            return None
+        leg = r.call if col < sc else r.put
+        field = self._left[col] if col < sc else self._right[col - sc - 1]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return _fmt(field, leg) if leg is not None else ""
+        if role == Qt.ItemDataRole.BackgroundRole:
+            if r.atm:
+                return ATM_BRUSH
+            return ITM_BRUSH if leg is not None and leg.itm else None
+        if role == Qt.ItemDataRole.ForegroundRole and field == "Chg" and leg is not None and leg.change:
+            return theme.UP if leg.change > 0 else theme.DOWN
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole and leg is not None:
+            return "Double-click or Enter: buy · Shift+Enter: sell"
+        return None
+
+
+class ChainTable(QTableView):
+    """The chain's table: Enter buys, Shift+Enter sells the leg under the cursor."""
+
+    tradeKey = Signal(bool)  # True = buy
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.tradeKey.emit(not bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier))
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+
+class ChainPanel(QWidget):
+    """One option chain: pickers, info line and the table."""
+
+    tradeRequested = Signal(str, str)  # token, "B"/"S"
+
+    def __init__(self, chain: ChainState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.chain = chain
+        self.model = ChainModel()
+        self.underlying = QComboBox(self)
+        self.underlying.setObjectName("chain_underlying")
+        self.underlying.addItems(chain.catalog.underlyings())
+        self.underlying.setCurrentText(chain.underlying)
+        self.expiries = QTabBar(self)
+        self.expiries.setObjectName("chain_expiries")
+        self.expiries.setExpanding(False)
+        self.expiries.setDrawBase(False)
+        self.width_box = QSpinBox(self)
+        self.width_box.setObjectName("chain_width")
+        self.width_box.setRange(MIN_WIDTH, MAX_WIDTH)
+        self.width_box.setValue(chain.width)
+        self.width_box.setPrefix("± ")
+        self.width_box.setSuffix(" strikes")
+        self.greeks_box = QCheckBox("Greeks", self)
+        self.greeks_box.setObjectName("chain_greeks")
+        self.info = QLabel(self)
+        self.info.setObjectName("chain_info")
+        self.table = ChainTable(self)
+        self.table.setObjectName("chain_table")
+        self.table.setModel(self.model)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(21)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+
+        top = QHBoxLayout()
+        top.addWidget(self.underlying)
+        top.addWidget(self.expiries, 1)
+        top.addWidget(self.width_box)
+        top.addWidget(self.greeks_box)
+        legend = QHBoxLayout()
+        calls, puts = QLabel("<b>CALLS</b>", self), QLabel("<b>PUTS</b>", self)
+        puts.setAlignment(Qt.AlignmentFlag.AlignRight)
+        legend.addWidget(calls)
+        legend.addWidget(self.info, 1, Qt.AlignmentFlag.AlignCenter)
+        legend.addWidget(puts)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(top)
+        layout.addLayout(legend)
+        layout.addWidget(self.table, 1)
+
+        self._fill_expiries()
+        self.underlying.currentTextChanged.connect(self._underlying_changed)
+        self.expiries.currentChanged.connect(self._expiry_changed)
+        self.width_box.valueChanged.connect(self._width_changed)
+        self.greeks_box.toggled.connect(self._greeks_toggled)
+        self.table.doubleClicked.connect(lambda index: self._trade_at(index.row(), index.column(), True))
+        self.table.tradeKey.connect(self.trade_current)
+        self._last_atm: int | None = None
+        self.refresh()
+
+    # ------------------------------------------------------------------ pickers
+    def _fill_expiries(self) -> None:
+        self.expiries.blockSignals(True)
+        while self.expiries.count():
+            self.expiries.removeTab(0)
+        today = now_ist().date()
+        for expiry in self.chain.expiries():
+            days = (expiry - today).days
+            self.expiries.addTab(f"{expiry.day:02d} {expiry.strftime('%b').upper()} · {days}d")
+            self.expiries.setTabData(self.expiries.count() - 1, expiry)
+        current = self.chain.expiries().index(self.chain.expiry)
+        self.expiries.setCurrentIndex(current)
+        self.expiries.blockSignals(False)
+
+    def _underlying_changed(self, name: str) -> None:
+        if not name or name == self.chain.underlying:
+            return
+        self.chain.set_underlying(name)
+        self._fill_expiries()
+        self._last_atm = None
+        self.refresh()
+
+    def _expiry_changed(self, index: int) -> None:
+        expiry = self.expiries.tabData(index)
+        if isinstance(expiry, date) and expiry != self.chain.expiry:
+            self.chain.set_expiry(expiry)
+            self._last_atm = None
+            self.refresh()
+
+    def _width_changed(self, value: int) -> None:
+        self.chain.set_width(value)
+        self._last_atm = None
+        self.refresh()
+
+    def _greeks_toggled(self, on: bool) -> None:
+        current = self.table.currentIndex()
+        self.model.set_greeks(on)
+        self._last_atm = None
+        self.refresh()
+        if current.isValid():
+            self.table.setCurrentIndex(self.model.index(current.row(), self.model.strike_column))
+
+    # ------------------------------------------------------------------ numbers
+    def title(self) -> str:
+        """Dock title: ``NIFTY 01 DEC 2026 chain``."""
+        e = self.chain.expiry
+        return f"{self.chain.underlying} {e.day:02d} {e.strftime('%b').upper()} {e.year} chain"
+
+    def refresh(self, now: datetime | None = None) -> ChainView:
+        """Recompute and repaint; keep the ATM row in view when it moved."""
+        view = self.chain.compute(now or now_ist())
+        self.model.set_view(view)
+        spot = format_rupees(view.spot, symbol=False) if view.spot is not None else DASH
+        if view.forward is not None:
+            fwd = f"{format_rupees(view.forward.price, symbol=False)} ({view.forward.source})"
+        else:
+            fwd = DASH
+        self.info.setText(f"{view.underlying} {spot} · forward {fwd} · {view.days} days to expiry "
+                          f"{view.expiry.strftime('%d %b %Y')}")
+        atm_row = self.model.atm_row()
+        if atm_row is not None and (view.atm != self._last_atm):
+            self._last_atm = view.atm
+            self.table.scrollTo(self.model.index(atm_row, self.model.strike_column),
+                                QAbstractItemView.ScrollHint.PositionAtCenter)
+            if not self.table.currentIndex().isValid():
+                self.table.setCurrentIndex(self.model.index(atm_row, self.model.strike_column))
+        parent = self.parentWidget()
+        if isinstance(parent, QDockWidget):
+            parent.setWindowTitle(self.title())
+        return view
+
+    # ------------------------------------------------------------------ trading
+    def current_token(self) -> str | None:
+        """The option under the cursor (the call when the cursor is on the strike)."""
+        index = self.table.currentIndex()
+        if not index.isValid():
+            return None
+        _kind, leg = self.model.leg_at(index.row(), index.column())
+        return leg.token if leg is not None else None
+
+    def trade_current(self, buy: bool) -> None:
+        """Enter / Shift+Enter / F1 / F2."""
+        index = self.table.currentIndex()
+        if index.isValid():
+            self._trade_at(index.row(), index.column(), buy)
+
+    def _trade_at(self, row: int, column: int, buy: bool) -> None:
+        _kind, leg = self.model.leg_at(row, column)
+        if leg is not None:
+            self.tradeRequested.emit(leg.token, "B" if buy else "S")
+
+
+class ChainDock(QDockWidget):
+    """A dock holding one chain; closing it releases the chain (``closed`` tells the owner)."""
+
+    closed = Signal(object)  # the ChainState
+
+    def __init__(self, panel: ChainPanel, parent: QWidget | None = None) -> None:
+        super().__init__(panel.title(), parent)
+        self.panel = panel
+        self.setWidget(panel)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        self._released = False
+
+    def release(self) -> None:
+        """Tell the owner once that this chain is gone."""
+        if not self._released:
+            self._released = True
+            self.closed.emit(self.panel.chain)
+
+    def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        self.release()
+        super().closeEvent(event)

@@ -1,0 +1,123 @@
+"""Payoff graph of the open option and future positions of one underlying: P&L at expiry (exact, in paisa) and
+today (Black-76 at each option's current IV) across a range of the underlying, with breakevens, max profit/loss
+where bounded, and the current price marked. Opened from Trade → Payoff graph… or a position's context menu;
+redrawn every second while open (prices and IVs move)."""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QComboBox, QDialog, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from ..desk import TradingDesk
+from ..domain.money import format_rupees
+from ..domain.nsetime import now_ist
+from ..domain.options import payoff_at_expiry, payoff_summary, payoff_today, price_grid
+from . import theme
+
+REDRAW_MS = 1000
+
+
+def _rupees(paisa: int | None) -> str:
+    return "unlimited" if paisa is None else format_rupees(paisa, sign=True)
+
+
+class PayoffDialog(QDialog):
+    """The payoff chart of one underlying's F&O positions (non-modal)."""
+
+    def __init__(self, desk: TradingDesk, underlying: str, held: list[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("payoff_dialog")
+        self.desk = desk
+        self.underlying = underlying
+        self.setModal(False)
+        self.resize(820, 520)
+        self.picker = QComboBox(self)
+        self.picker.addItems(held or [underlying])
+        self.picker.setCurrentText(underlying)
+        self.picker.currentTextChanged.connect(self._pick)
+        self.summary = QLabel(self)
+        self.summary.setObjectName("payoff_summary")
+        self.summary.setTextFormat(Qt.TextFormat.RichText)
+        self.summary.setWordWrap(True)
+        self.plot = pg.PlotWidget()
+        self.plot.setObjectName("payoff_plot")
+        self.plot.setMenuEnabled(False)
+        self.plot.showGrid(x=True, y=True, alpha=0.15)
+        self.plot.setLabel("left", "P&L (₹)")
+        self.plot.setLabel("bottom", f"{underlying} at")
+        self.plot.addLegend(offset=(10, 10))
+        self.expiry_curve = self.plot.plot(pen=pg.mkPen(theme.BUY, width=2), name="At expiry")
+        self.today_curve = self.plot.plot(pen=pg.mkPen(theme.SELL, width=2, style=Qt.PenStyle.DashLine),
+                                          name="Today (Black-76 at current IVs)")
+        self.zero = pg.InfiniteLine(pos=0, angle=0, pen=pg.mkPen((128, 128, 128), width=1))
+        self.now_line = pg.InfiniteLine(angle=90, pen=pg.mkPen(theme.UP, width=1.5),
+                                        label="now {value:,.0f}", labelOpts={"position": 0.92})
+        self.plot.addItem(self.zero)
+        self.plot.addItem(self.now_line)
+        self.breakeven_items: list[pg.InfiniteLine] = []
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Underlying", self))
+        top.addWidget(self.picker)
+        top.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.plot, 1)
+        self.timer = QTimer(self)
+        self.timer.setInterval(REDRAW_MS)
+        self.timer.timeout.connect(self.redraw)
+        self.timer.start()
+        self.redraw()
+
+    def _pick(self, name: str) -> None:
+        if name:
+            self.underlying = name
+            self.plot.setLabel("bottom", f"{name} at")
+            self.redraw()
+
+    def redraw(self) -> None:
+        """Recompute both curves from the positions and the latest prices."""
+        now = now_ist()
+        legs = self.desk.payoff(self.underlying, now)
+        self.setWindowTitle(f"Payoff — {self.underlying}")
+        if not legs:
+            self.summary.setText(f"No open option or future positions in {self.underlying}.")
+            self.expiry_curve.setData([], [])
+            self.today_curve.setData([], [])
+            return
+        options = self.desk.options
+        nearest = min(leg.expiry for leg in legs if leg.expiry is not None)
+        forward = options.forward(self.underlying, nearest, self.desk.store, now)
+        strikes = [leg.strike for leg in legs if leg.kind in ("CE", "PE")]
+        centre = forward.price if forward is not None else (sum(strikes) // len(strikes) if strikes else 0)
+        grid = price_grid(centre, strikes)
+        at_expiry = payoff_at_expiry(legs, grid)
+        today = payoff_today(legs, grid, now)
+        xs = [p / 100 for p in grid]
+        self.expiry_curve.setData(xs, [v / 100 for v in at_expiry])
+        self.today_curve.setData(xs, [v / 100 for v in today])
+        self.now_line.setValue(centre / 100)
+        summary = payoff_summary(legs)
+        for item in self.breakeven_items:
+            self.plot.removeItem(item)
+        self.breakeven_items = []
+        for be in summary.breakevens:
+            line = pg.InfiniteLine(pos=be / 100, angle=90, pen=pg.mkPen((150, 150, 150), width=1,
+                                                                        style=Qt.PenStyle.DotLine),
+                                   label=f"BE {be / 100:,.0f}", labelOpts={"position": 0.08})
+            self.plot.addItem(line)
+            self.breakeven_items.append(line)
+        now_pnl = payoff_today(legs, [centre], now)[0]
+        breakevens = ", ".join(format_rupees(b, symbol=False) for b in summary.breakevens) or "none"
+        expiries = sorted({leg.expiry for leg in legs if leg.expiry is not None})
+        mixed = " (legs of later expiries valued at their own settlement)" if len(expiries) > 1 else ""
+        self.summary.setText(
+            f"<b>{self.underlying}</b> {len(legs)} legs · now {format_rupees(centre, symbol=False)}"
+            f"{' (' + forward.source + ')' if forward else ''} · P&L now {_rupees(now_pnl)}<br>"
+            f"At expiry{mixed}: max profit <b>{_rupees(summary.max_profit)}</b> · "
+            f"max loss <b>{_rupees(summary.max_loss)}</b> · breakevens {breakevens}")
+
+    def done(self, result: int) -> None:
+        self.timer.stop()
+        super().done(result)

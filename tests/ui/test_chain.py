@@ -1,0 +1,81 @@
+"""Option chain window in the running demo app: subscriptions, trading from a leg, positions greeks, payoff."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
+from airalgo_desktop.domain.orders import OrderStatus, Side
+from tests.ui.conftest import app_args, running_app, wait_until
+
+
+def _joined(app) -> bool:
+    from airalgo_desktop.api.events import State
+
+    return app.desk.client is not None and app.desk.client.state.state is State.JOINED
+
+
+def _sim_subscriptions(app) -> set[str]:
+    return {t for conn in app.sim._conns for ch in conn.channels.values() for t in ch.subscriptions}
+
+
+def test_chain_subscribes_trades_and_releases(qtbot, qloop, paths) -> None:
+    async def scenario() -> None:
+        async with running_app(app_args("--demo"), paths) as app:
+            await wait_until(lambda: _joined(app) and app.desk.store.ltp("2885"))
+            watch = set(app.window.watchlist.active_tokens())
+            await wait_until(lambda: _sim_subscriptions(app) == watch)
+            dock = app.commands.open_chain("26000")  # from the NIFTY 50 index row
+            panel = dock.panel
+            chain = panel.chain
+            assert chain.underlying == "NIFTY" and len(chain.window()) == 21
+            await wait_until(lambda: set(chain.tokens) <= _sim_subscriptions(app))
+            await wait_until(lambda: panel.refresh().forward is not None
+                             and sum(r.call.ltp is not None for r in panel.refresh().rows) >= 15)
+            view = panel.refresh()
+            atm = panel.model.atm_row()
+            assert atm is not None and view.rows[atm].atm
+            assert panel.model.rowCount() == 21 and panel.model.columnCount() == 9  # 4 + strike + 4
+            panel.greeks_box.setChecked(True)
+            assert panel.model.columnCount() == 15
+            assert panel.model.headerData(0, Qt.Orientation.Horizontal) == "Vega"
+            # Enter on the put side of the ATM row buys that put at its lot size; Shift+Enter sells
+            sc = panel.model.strike_column
+            panel.table.setCurrentIndex(panel.model.index(atm, sc + 1))
+            panel.table.setFocus()
+            QTest.keyClick(panel.table, Qt.Key.Key_Return)
+            put = chain.series.puts[view.rows[atm].strike]
+            assert app.ticket.instrument.token == put.token and app.ticket.side is Side.BUY
+            assert app.ticket.qty.value() == put.lot_size == 65
+            panel.table.setCurrentIndex(panel.model.index(atm, sc - 1))
+            QTest.keyClick(panel.table, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
+            call = chain.series.calls[view.rows[atm].strike]
+            assert app.ticket.instrument.token == call.token and app.ticket.side is Side.SELL
+            # F1 with the chain focused acts on the chain's leg, not the watchlist's row
+            panel.table.setFocus()
+            app.window._trade_current(Side.BUY)
+            assert app.ticket.instrument.token == call.token and app.ticket.side is Side.BUY
+            # buy one lot of that call: positions show its greeks
+            app.ticket.confirm_box.setChecked(False)
+            app.desk.guard_settings.max_value_enabled = False
+            app.ticket.send()
+            await wait_until(lambda: app.ticket.record and app.ticket.record.status is OrderStatus.EXECUTED)
+            await wait_until(lambda: call.token in app.window.positions_model.greeks
+                             and app.window.positions_model.greeks[call.token].delta is not None)
+            leg = app.window.positions_model.greeks[call.token]
+            assert 0.2 * 65 < leg.delta < 0.8 * 65 and leg.theta < 0 < leg.vega
+            assert "NIFTY" in app.window.positions_panel.greek_totals.text()
+            app.commands.show_payoff("NIFTY")
+            dialog = app.commands.payoff_dialog
+            assert dialog is not None and "max loss" in dialog.summary.text()
+            dialog.close()
+            # a second chain on another underlying, then close both: back to the watchlist's subscriptions
+            second = app.commands.open_chain("2885")
+            assert second.panel.chain.underlying == "RELIANCE"
+            await wait_until(lambda: set(second.panel.chain.tokens) <= _sim_subscriptions(app))
+            dock.close()
+            second.close()
+            await wait_until(lambda: _sim_subscriptions(app) == watch, timeout=5)
+            assert not app.desk.chains
+
+    qloop.run_until_complete(scenario())
