@@ -277,12 +277,13 @@ def prepare_home(tokens: list[str]) -> Path:
 
 
 def app_run(ws_url: str, token_url: str, key: str, seconds: float, orders: int, until_ticks: int,
-            soak: bool) -> dict:
+            soak: bool, chain: bool = False) -> dict:
     """The real Application (window, client, services, journal) against a simulator process."""
     import qasync
 
     from airalgo_desktop.__main__ import build_parser
     from airalgo_desktop.app import Application, Paths
+    from airalgo_desktop.domain.nsetime import now_ist
     from airalgo_desktop.domain.orders import Side
 
     tokens = synthetic_tokens(1000)
@@ -332,12 +333,41 @@ def app_run(ws_url: str, token_url: str, key: str, seconds: float, orders: int, 
                     latencies.append((record.written_at - before) * 1000)
                 app.ticket.close()
                 await asyncio.sleep(max(0.0, seconds / orders - 0.01))
+        elif chain:
+            # the same run, first the watchlist alone, then with a 2-expiry × 41-strike NIFTY chain (164 legs)
+            await asyncio.sleep(seconds)
+            cpu1, t1 = cpu_seconds(), time.perf_counter()
+            out["watchlist_cpu_pct"] = 100 * (cpu1 - cpu0) / (t1 - t0)
+            docks = []
+            for expiry in desk.options.expiries("NIFTY", now_ist().date())[:2]:
+                docks.append(app.commands.open_chain("26000", expiry))
+                docks[-1].panel.width_box.setValue(20)
+            legs = {t for d in docks for t in d.panel.chain.tokens if desk.master[t].instrument_type in ("CE", "PE")}
+            while sum(desk.store.ltp(t) is not None for t in legs) < len(legs) * 0.9:
+                await asyncio.sleep(0.1)
+            await asyncio.sleep(2.0)
+            cpu0, t0, n0 = cpu_seconds(), time.perf_counter(), desk.store.updates
+            await asyncio.sleep(seconds)
+            cpu, wall = cpu_seconds() - cpu0, time.perf_counter() - t0
+            out["chain_cpu_pct"] = 100 * cpu / wall
+            # after the measurement: how often the legs tick (sampled 10 times a second for 3 s)
+            seen = {t: dict(desk.store.quotes.get(t, {})) for t in legs}
+            changes, s0 = 0, time.perf_counter()
+            for _ in range(30):
+                await asyncio.sleep(0.1)
+                for t in legs:
+                    quote = desk.store.quotes.get(t)
+                    if quote is not None and quote != seen[t]:
+                        seen[t] = dict(quote)
+                        changes += 1
+            out.update(chain_legs=len(legs), chain_leg_updates_per_s=changes / (time.perf_counter() - s0))
         else:
             await asyncio.sleep(seconds * 0.25)
             rss_quarter = rss_mb()
             await asyncio.sleep(seconds * 0.75)
             out["rss_growth_mb"] = rss_mb() - rss_quarter
-        cpu, wall = cpu_seconds() - cpu0, time.perf_counter() - t0
+        if not chain:
+            cpu, wall = cpu_seconds() - cpu0, time.perf_counter() - t0
         out.update(cpu_pct=100 * cpu / wall, updates_per_s=(desk.store.updates - n0) / wall,
                    lag_p99_ms=percentile(probe.lags, 99), lag_max_ms=max(probe.lags, default=0.0),
                    tick_to_screen_p99_ms=percentile(stamps.latencies, 99),
@@ -371,13 +401,14 @@ def main() -> None:
     a.add_argument("--orders", type=int, default=0)
     a.add_argument("--until-ticks", type=int, default=0)
     a.add_argument("--soak", action="store_true")
+    a.add_argument("--chain", action="store_true", help="measure the watchlist alone, then with two chains open")
     args = parser.parse_args()
     if args.mode == "uipath":
         result = uipath(args.impl, [int(r) for r in args.rates.split(",") if r], args.step, args.floor,
                         args.search, args.ceiling, args.bisect)
     else:
         result = app_run(args.ws_url, args.token_url, args.key, args.seconds, args.orders, args.until_ticks,
-                         args.soak)
+                         args.soak, args.chain)
     print(orjson.dumps(result).decode(), flush=True)
 
 

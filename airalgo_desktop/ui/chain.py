@@ -200,7 +200,9 @@ class ChainPanel(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(21)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(58)  # a narrow dock scrolls sideways instead of eliding prices to "2..."
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
 
         top = QHBoxLayout()
