@@ -63,13 +63,22 @@ def _fmt(field: str, leg: LegQuote) -> str:
 
 
 class ChainModel(QAbstractTableModel):
-    """Rows = strikes of the window; columns = call fields (mirrored), Strike, put fields."""
+    """Rows = strikes of the window; columns = call fields (mirrored), Strike, put fields.
+
+    Every cell's text and colours are worked out once per update (:meth:`set_view`) into per-role tables, so
+    ``data()`` — which Qt calls about seven times per cell per paint — is two list lookups.
+    """
 
     def __init__(self) -> None:
         super().__init__()
         self.rows: list[ChainRow] = []
         self.greeks = False
         self._left, self._right = _columns(False)
+        self._roles: dict[int, list[list[object]]] = {}
+        self._bold = QFont()
+        self._bold.setBold(True)
+        self._right_align = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self._centre = int(Qt.AlignmentFlag.AlignCenter)
 
     @property
     def strike_column(self) -> int:
@@ -81,6 +90,7 @@ class ChainModel(QAbstractTableModel):
         self.beginResetModel()
         self.greeks = on
         self._left, self._right = _columns(on)
+        self._build()
         self.endResetModel()
 
     def set_view(self, view: ChainView) -> None:
@@ -88,11 +98,52 @@ class ChainModel(QAbstractTableModel):
         same = [r.strike for r in view.rows] == [r.strike for r in self.rows]
         if same and self.rows:
             self.rows = view.rows
+            self._build()
             self.dataChanged.emit(self.index(0, 0), self.index(len(self.rows) - 1, self.columnCount() - 1))
             return
         self.beginResetModel()
         self.rows = view.rows
+        self._build()
         self.endResetModel()
+
+    def _build(self) -> None:
+        sc = self.strike_column
+        texts: list[list[object]] = []
+        backs: list[list[object]] = []
+        fores: list[list[object]] = []
+        for r in self.rows:
+            text_row: list[object] = []
+            back_row: list[object] = []
+            fore_row: list[object] = []
+            for side, leg, fields in (("CE", r.call, self._left), ("PE", r.put, self._right)):
+                cells_t = [_fmt(f, leg) if leg is not None else "" for f in fields]
+                back = ATM_BRUSH if r.atm else (ITM_BRUSH if leg is not None and leg.itm else None)
+                cells_f = [(theme.UP if leg.change > 0 else theme.DOWN)
+                           if f == "Chg" and leg is not None and leg.change else None for f in fields]
+                if side == "CE":
+                    text_row += cells_t
+                    fore_row += cells_f
+                    back_row += [back] * len(fields)
+                    text_row.append(format_rupees(r.strike, symbol=False).removesuffix(".00"))
+                    back_row.append(ATM_BRUSH if r.atm else STRIKE_BRUSH)
+                    fore_row.append(None)
+                else:
+                    text_row += cells_t
+                    fore_row += cells_f
+                    back_row += [back] * len(fields)
+            texts.append(text_row)
+            backs.append(back_row)
+            fores.append(fore_row)
+        width = len(self._left) + 1 + len(self._right)
+        align = [[self._right_align] * sc + [self._centre] + [self._right_align] * (width - sc - 1)] * len(self.rows)
+        font = [[None] * sc + [self._bold] + [None] * (width - sc - 1)] * len(self.rows)
+        self._roles = {
+            int(Qt.ItemDataRole.DisplayRole): texts,
+            int(Qt.ItemDataRole.BackgroundRole): backs,
+            int(Qt.ItemDataRole.ForegroundRole): fores,
+            int(Qt.ItemDataRole.TextAlignmentRole): align,  # type: ignore[dict-item]
+            int(Qt.ItemDataRole.FontRole): font,  # type: ignore[dict-item]
+        }
 
     def leg_at(self, row: int, column: int) -> tuple[str, LegQuote | None]:
         """("CE"|"PE", the leg) under a cell; the strike column counts as the call."""
@@ -121,36 +172,8 @@ class ChainModel(QAbstractTableModel):
         return self._right[section - len(self._left) - 1]
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        row, col = index.row(), index.column()
-        r = self.rows[row]
-        sc = self.strike_column
-        if col == sc:
-            if role == Qt.ItemDataRole.DisplayRole:
-                return format_rupees(r.strike, symbol=False).removesuffix(".00")
-            if role == Qt.ItemDataRole.BackgroundRole:
-                return ATM_BRUSH if r.atm else STRIKE_BRUSH
-            if role == Qt.ItemDataRole.FontRole:
-                font = QFont()
-                font.setBold(True)
-                return font
-            if role == Qt.ItemDataRole.TextAlignmentRole:
-                return int(Qt.AlignmentFlag.AlignCenter)
-            return None
-        leg = r.call if col < sc else r.put
-        field = self._left[col] if col < sc else self._right[col - sc - 1]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return _fmt(field, leg) if leg is not None else ""
-        if role == Qt.ItemDataRole.BackgroundRole:
-            if r.atm:
-                return ATM_BRUSH
-            return ITM_BRUSH if leg is not None and leg.itm else None
-        if role == Qt.ItemDataRole.ForegroundRole and field == "Chg" and leg is not None and leg.change:
-            return theme.UP if leg.change > 0 else theme.DOWN
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ToolTipRole and leg is not None:
-            return "Double-click or Enter: buy · Shift+Enter: sell"
-        return None
+        table = self._roles.get(role)
+        return None if table is None else table[index.row()][index.column()]
 
 
 class ChainTable(QTableView):
@@ -204,6 +227,7 @@ class ChainPanel(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         header.setMinimumSectionSize(58)  # a narrow dock scrolls sideways instead of eliding prices to "2..."
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setToolTip("Enter or double-click: buy · Shift+Enter: sell · F1/F2 as everywhere")
 
         top = QHBoxLayout()
         top.addWidget(self.underlying)
