@@ -342,6 +342,8 @@ def app_run(ws_url: str, token_url: str, key: str, seconds: float, orders: int, 
             for expiry in desk.options.expiries("NIFTY", now_ist().date())[:2]:
                 docks.append(app.commands.open_chain("26000", expiry))
                 docks[-1].panel.width_box.setValue(20)
+            # both on screen (one above the other), not tabbed: a hidden chain would cost nothing to paint
+            app.window.splitDockWidget(docks[0], docks[1], Qt.Orientation.Vertical)
             legs = {t for d in docks for t in d.panel.chain.tokens if desk.master[t].instrument_type in ("CE", "PE")}
             while sum(desk.store.ltp(t) is not None for t in legs) < len(legs) * 0.9:
                 await asyncio.sleep(0.1)

@@ -194,6 +194,7 @@ class ChainState:
         self.width = max(MIN_WIDTH, min(MAX_WIDTH, width))
         self.atm: Paisa | None = None
         self._tokens: tuple[str, ...] = ()
+        self._last_iv: dict[str, float] = {}  # warm start for the next solve
         self.view: ChainView | None = None
         self._recentre(self._guess_atm())
 
@@ -314,7 +315,9 @@ class ChainState:
             ks = np.array([i.strike for _, i in priced], dtype=float)
             calls = np.array([i.instrument_type == "CE" for _, i in priced])
             f = float(forward.price)
-            ivs = implied_vol(prices, f, ks, t, calls, self.rate)
+            guess = np.array([self._last_iv.get(q.token, np.nan) for q, _ in priced])
+            ivs = implied_vol(prices, f, ks, t, calls, self.rate, guess=guess)
+            self._last_iv = {q.token: float(v) for (q, _), v in zip(priced, ivs.tolist(), strict=True)}
             g = greeks(f / 100.0, ks / 100.0, t, ivs, calls, self.rate)  # greeks in rupees
             for n, (quote, _inst) in enumerate(priced):
                 quote.iv = _finite(float(ivs[n]))

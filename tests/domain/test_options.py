@@ -208,3 +208,18 @@ def test_price_grid_includes_strikes_on_tick():
     grid = o.price_grid(2_400_000, [2_400_000, 2_420_000])
     assert 2_400_000 in grid and 2_420_000 in grid
     assert all(p % 5 == 0 for p in grid) and grid == sorted(grid)
+
+
+def test_warm_start_gives_the_same_answer():
+    rng = np.random.default_rng(3)
+    n = 400
+    strikes = 24_000.0 * np.exp(rng.uniform(-0.15, 0.15, n))
+    years = rng.uniform(2 / 365, 0.2, n)
+    vols = rng.uniform(0.08, 0.5, n)
+    calls = rng.random(n) < 0.5
+    prices = o.black76(24_000.0, strikes, years, vols, calls)
+    cold = o.implied_vol(prices, 24_000.0, strikes, years, calls)
+    guess = vols * rng.uniform(0.7, 1.4, n)
+    guess[::7] = np.nan  # unknown for some legs
+    warm = o.implied_vol(prices, 24_000.0, strikes, years, calls, guess=guess)
+    assert np.allclose(np.nan_to_num(cold), np.nan_to_num(warm), atol=1e-9, equal_nan=True)
