@@ -204,19 +204,22 @@ def test_order_count_grammar(qtbot) -> None:
 
 
 def test_search_box_clears_on_pick_and_on_escape(qtbot, tmp_path) -> None:
-    panel = WatchlistPanel(load_sample(), MarketStore(), Prefs(QSettings(str(tmp_path / "w.ini"),
-                                                                          QSettings.Format.IniFormat)))
+    master = load_sample()
+    panel = WatchlistPanel(master, MarketStore(), Prefs(QSettings(str(tmp_path / "w.ini"),
+                                                                  QSettings.Format.IniFormat)))
     qtbot.addWidget(panel)
     panel.show()
     qtbot.waitExposed(panel)
     panel.search.setFocus()
-    QTest.keyClicks(panel.search, "NIFTY MAR")
+    # the demo universe's far-month NIFTY future (its month's options share the word; the future ranks first)
+    far = max((i for i in master if i.name == "NIFTY" and i.instrument_type == "FUT"), key=lambda i: i.expiry)
+    QTest.keyClicks(panel.search, f"NIFTY {far.expiry.strftime('%b').upper()}")
     popup = panel.completer.popup()
     qtbot.waitUntil(popup.isVisible)
     QTest.keyClick(popup, Qt.Key.Key_Down)
     QTest.keyClick(popup, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: panel.search.text() == "")
-    assert panel.models[0].tokens[-1] == "35046"  # NIFTY MAR 2025 FUT was added
+    assert panel.models[0].tokens[-1] == far.token  # the far-month NIFTY future was added
     QTest.keyClicks(panel.search, "RELI")
     qtbot.waitUntil(popup.isVisible)
     QTest.keyClick(popup, Qt.Key.Key_Escape)  # the first Esc closes the list of matches …
