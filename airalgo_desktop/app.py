@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QLabel
 
 from . import APP_NAME, __version__
 from . import config as app_config
-from .api.client import AirAlgoClient, ClientConfig, InsecureTransportError
+from .api.client import AirAlgoClient, ClientConfig, UrlError
 from .api.events import ChannelError, ConnectionState, Event, FeedStale, State, StateChanged, Ticks
 from .domain.instruments import InstrumentMaster, load_csv, load_sample
 from .domain.money import format_rupees
@@ -285,7 +285,7 @@ class Application(QObject):
         await self._end_session()
         try:
             client = AirAlgoClient(client_config)
-        except InsecureTransportError as exc:
+        except UrlError as exc:
             self.window.banner.show_message(str(exc), "Settings…", self.ask_for_key)
             return
         client.add_listener(self._on_event)

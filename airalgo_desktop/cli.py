@@ -14,10 +14,19 @@ from dataclasses import dataclass
 import httpx
 import orjson
 
-from .api.client import AirAlgoClient, ClientConfig, InsecureTransportError, check_transport
+from .api.client import (
+    HTTP_SCHEMES,
+    WS_SCHEMES,
+    AirAlgoClient,
+    ClientConfig,
+    InsecureTransportError,
+    UrlError,
+    check_transport,
+)
 from .api.events import ChannelError, Event, FeedStale, State, StateChanged, Ticks
-from .api.token import TokenError, fetch_token
+from .api.token import TOKEN_DEADLINE, TokenError, fetch_token
 from .config import Config, load_config
+from .domain.instruments import parse_token
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_AUTH = 0, 1, 2, 3
 DEMO_KEY = "demo"
@@ -116,12 +125,17 @@ async def doctor(args: argparse.Namespace, out: Callable[[str], None] = print) -
             report.ok("keyring backend", name)
         else:
             report.info("keyring backend", f"{name} — the app will keep a key for the session only")
-        for url, kind in ((cfg.ws_url, "WEBSOCKET_SERVER_URL"), (cfg.token_url, "TOKEN_SERVER_URL")):
+        for warning in cfg.warnings:
+            report.info("configuration", warning)
+        for url, kind, schemes in ((cfg.ws_url, "WEBSOCKET_SERVER_URL", WS_SCHEMES),
+                                   (cfg.token_url, "TOKEN_SERVER_URL", HTTP_SCHEMES)):
             try:
-                check_transport(url, allow_insecure=conn.allow_insecure, kind=kind)
+                check_transport(url, allow_insecure=conn.allow_insecure, kind=kind, schemes=schemes)
                 report.ok(kind, "transport allowed")
             except InsecureTransportError as exc:
                 report.fail(kind, str(exc), "use wss:// / https://, or pass --allow-insecure for a test server")
+            except UrlError as exc:
+                report.fail(kind, str(exc), f"correct {kind} (flag, environment or .env)")
         if not cfg.api_key:
             report.fail("API key", "not set", "enter it in the app (Account → API key…), or set API_KEY in .env")
         if report.failed:
@@ -130,7 +144,7 @@ async def doctor(args: argparse.Namespace, out: Callable[[str], None] = print) -
         started = time.perf_counter()
         async with httpx.AsyncClient(timeout=10) as http:
             try:
-                await fetch_token(http, cfg.token_url, cfg.api_key)
+                await fetch_token(http, cfg.token_url, cfg.api_key, deadline=TOKEN_DEADLINE)
             except TokenError as exc:
                 report.fail("token endpoint", exc.message, exc.action)
                 return EXIT_AUTH if exc.kind.is_auth else EXIT_FAIL
@@ -171,9 +185,15 @@ async def stream(args: argparse.Namespace, out=sys.stdout, err=sys.stderr) -> in
         if not conn.config.api_key:
             print("error: no API key. Set API_KEY (environment or .env) or store it from the app.", file=err)
             return EXIT_USAGE
+        bad = [t for t in args.tokens if parse_token(t) is None]
+        if bad:
+            print(f"error: not a token number (ASCII digits only): {', '.join(repr(t[:20]) for t in bad)}", file=err)
+            return EXIT_USAGE
+        for warning in conn.config.warnings:
+            print(f"warning: {warning}", file=err)
         try:
             client = AirAlgoClient(client_config(conn, **overrides))
-        except InsecureTransportError as exc:
+        except UrlError as exc:
             print(f"error: {exc}", file=err)
             return EXIT_USAGE
         done = asyncio.Event()
