@@ -39,7 +39,7 @@ from .services.history import HistoryBook
 from .services.mtm import MtmCurve
 from .services.orders import OrderRecord, OrderService
 from .services.positions import Fill, PositionBook
-from .store.journal import Journal
+from .store.journal import open_journal
 from .store.market import MarketStore
 from .ui import theme
 from .ui.alerts import AlertDialog, AlertsDialog
@@ -122,7 +122,7 @@ class Application(QObject):
         self._tasks: set[asyncio.Task] = set()  # type: ignore[type-arg]
         self._started = time.monotonic()
         self.window = MainWindow(self.master, self.store, self.settings, demo=self.demo, icon=app_icon())
-        self.journal = Journal.open(paths.data)
+        self.journal = open_journal(paths.data)  # a read-only or full disk is a banner, not exit 1
         self.guard_settings = GuardSettings.from_mapping(self._settings_group("guards"))
         self.ticket = OrderTicket(self.master, self.store, self.settings, self._submit, self._check, self.window,
                                   guards=self._guards)
@@ -268,6 +268,10 @@ class Application(QObject):
         self.config = cfg
         for line in cfg.describe():
             log.info("config: %s", line)
+        if cfg.warnings:  # a .env problem must not silently send the app to the production URLs
+            self.window.banner.show_message("Settings: " + "; ".join(cfg.warnings[:4])
+                                            + (" …" if len(cfg.warnings) > 4 else ""), "OK", self.window.banner.hide,
+                                            error=False)
         if cfg.api_key:
             await self.connect(self._client_config(cfg.api_key))
         else:
