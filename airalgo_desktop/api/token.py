@@ -90,18 +90,20 @@ def _server_words(data: object) -> str:
 
 async def _get(http: httpx.AsyncClient, url: str, api_key: str) -> tuple[int, bytes]:
     """Status and body (at most MAX_RESPONSE_BYTES) of the token request; TokenError for anything else."""
+    too_large = ""  # TokenError is frozen: raised inside httpx's context managers it cannot take a traceback
     try:
         async with http.stream("GET", url, params={"api_key": api_key}) as response:
             declared = response.headers.get("content-length", "")
-            if declared.isascii() and declared.isdigit() and int(declared) > MAX_RESPONSE_BYTES:
-                raise TokenError(TokenErrorKind.TOO_LARGE, f"The token server's answer is {int(declared):,} bytes")
             body = bytearray()
-            async for chunk in response.aiter_bytes():
-                body += chunk
-                if len(body) > MAX_RESPONSE_BYTES:
-                    raise TokenError(TokenErrorKind.TOO_LARGE,
-                                     f"The token server's answer is over {MAX_RESPONSE_BYTES // 1024} KB")
-            return response.status_code, bytes(body)
+            if declared.isascii() and declared.isdigit() and int(declared) > MAX_RESPONSE_BYTES:
+                too_large = f"The token server's answer is {int(declared):,} bytes"
+            else:
+                async for chunk in response.aiter_bytes():
+                    body += chunk
+                    if len(body) > MAX_RESPONSE_BYTES:
+                        too_large = f"The token server's answer is over {MAX_RESPONSE_BYTES // 1024} KB"
+                        break
+            status = response.status_code
     except httpx.TimeoutException:
         raise TokenError(TokenErrorKind.TIMEOUT, "The token server did not answer in time") from None
     except httpx.ConnectError as exc:
@@ -110,6 +112,9 @@ async def _get(http: httpx.AsyncClient, url: str, api_key: str) -> tuple[int, by
         raise TokenError(TokenErrorKind.UNREACHABLE, "Cannot reach the token server") from None
     except httpx.HTTPError:
         raise TokenError(TokenErrorKind.UNREACHABLE, "The connection to the token server failed") from None
+    if too_large:
+        raise TokenError(TokenErrorKind.TOO_LARGE, too_large)
+    return status, bytes(body)
 
 
 async def fetch_token(http: httpx.AsyncClient, base_url: str, api_key: str, *,

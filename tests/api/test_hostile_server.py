@@ -9,8 +9,8 @@ printer). Then:
 
 * 0 reconnects (one websocket connection for the whole run), 0 listener errors;
 * no out-of-range price or quantity, and no token that is not ASCII digits, printed, stored or journalled;
-* log output bounded: at most 5 records per call site per 10 s (RateLimitFilter), each at most 2,000 characters
-  (logs.MAX_MESSAGE) — asserted as written here;
+* log output bounded: at most 5 records per call site per 10-second window (RateLimitFilter), so over a run of
+  T seconds at most 5 × (⌊T/10⌋ + 2) per call site, each at most 2,000 characters (logs.MAX_MESSAGE);
 * no 8-character fragment of the key or the token in any output: log, printed lines, events, journal files;
 * afterwards the same connection still ticks and executes an order.
 
@@ -227,7 +227,7 @@ async def test_ten_thousand_hostile_frames(tmp_path: Path, capsys) -> None:
     assert low >= 0 and high <= MAX_PRICE and qty_high <= MAX_QUANTITY
     db.close()
     # ---- log output bounded: ≤ BURST records per call site per PERIOD (+ one summary), each ≤ MAX_MESSAGE chars
-    windows = int(elapsed // PERIOD) + 1
+    windows = int(elapsed // PERIOD) + 2  # a window opened before the run may close during it
     busiest = capture.sites.most_common(3)
     for (name, _path, line), n in capture.sites.items():
         if name.startswith("airalgo"):
