@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import fields
 from typing import Any, Protocol
 
+from ..domain.instruments import parse_token
 from ..services.alerts import AlertBook
 from ..services.guards import GuardSettings
 from ..services.watchlists import WatchlistEntry
@@ -215,7 +216,10 @@ class Prefs:
             if not isinstance(tokens, list):
                 _bad(f"watchlists/lists tokens of {item.get('name')!r}", tokens, [])
                 tokens = []
-            good = [str(t) for t in tokens if isinstance(t, str | int) and not isinstance(t, bool)]
+            good = [t for t in map(parse_token, tokens) if t is not None]  # ASCII digits only (issue 19 item 13)
+            if len(good) < len(tokens):
+                _bad(f"watchlists/lists tokens of {item.get('name')!r}", f"{len(tokens) - len(good)} not tokens",
+                     "dropped")
             out.append(WatchlistEntry(str(item.get("name") or "Watchlist"), list(dict.fromkeys(good))))
         return out
 

@@ -247,3 +247,17 @@ async def test_stream_refuses_a_token_that_is_not_ascii_digits() -> None:
     assert await stream(args, out=io.StringIO(), err=err) == EXIT_USAGE
     assert "²" in err.getvalue() and "ASCII digits" in err.getvalue()
 
+
+
+def test_saved_watchlists_and_alerts_keep_only_real_tokens() -> None:
+    import json as _json
+
+    from airalgo_desktop.services.alerts import AlertBook
+    from airalgo_desktop.ui.prefs import MemoryStore, Prefs
+
+    saved = [{"name": "W", "tokens": ["22", "²", 2885, "٣", True]}]
+    prefs = Prefs(MemoryStore({"watchlists/lists": _json.dumps(saved)}))
+    assert [w.tokens for w in prefs.watchlists()] == [["22", "2885"]]
+    book = AlertBook.from_json(_json.dumps([{"token": "²", "direction": "above", "price": 100},
+                                            {"token": "22", "direction": "above", "price": 100}]))
+    assert [a.token for a in book.alerts] == ["22"]
