@@ -20,8 +20,10 @@ from ..api.events import ConnectionState, Event, OrderEvent, OrderUnknown, Order
 from ..domain.instruments import Instrument, InstrumentMaster
 from ..domain.nsetime import now_ist
 from ..domain.orders import OrderRecord, OrderRequest, OrderStatus, OrderUpdate
+from ..logs import RateLimitFilter
 
 log = logging.getLogger("airalgo.services.orders")
+log.addFilter(RateLimitFilter(burst=5, period=10.0))  # a flood of junk answers on a full disk stays a trickle
 
 
 NOT_JOURNALLED = "not journalled"

@@ -42,8 +42,10 @@ from ..domain.orders import (
     Validity,
     parse_quantity,
 )
+from ..logs import RateLimitFilter
 
 log = logging.getLogger("airalgo.store.journal")
+log.addFilter(RateLimitFilter(burst=5, period=10.0))  # a flood of junk answers on a full disk stays a trickle
 
 SCHEMA_VERSION = 2
 FILE_NAME = "journal.db"
