@@ -123,7 +123,11 @@ class JournalError(RuntimeError):
 
 class JournalUnavailable(JournalError):
     """The journal cannot be used here — read-only folder, full disk, I/O error — and was left untouched. The text
-    says what is wrong and what to do; no order is sent while it lasts."""
+    says what is wrong and what to do; ``reason`` is the short cause. No order is sent while it lasts."""
+
+    def __init__(self, message: str, reason: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason or message
 
 
 class JournalWriteError(JournalError):
@@ -155,6 +159,8 @@ def _reason(exc: BaseException) -> str:
         return "the data folder is read-only"
     if name == "SQLITE_CANTOPEN":
         return "the file cannot be opened (is the data folder writable?)"
+    if isinstance(exc, FileExistsError | NotADirectoryError):
+        return f"{exc.filename or 'a part of the data folder path'} is a file, not a folder"
     if isinstance(exc, OSError):
         return exc.strerror or type(exc).__name__
     return str(exc) or type(exc).__name__
@@ -211,11 +217,11 @@ class UnavailableJournal:
 
     def record_sent(self, record: OrderRecord) -> None:
         """Always refused: an order that cannot be journalled is not sent."""
-        raise JournalUnavailable(str(self.error))
+        raise JournalUnavailable(f"the order journal cannot be used: {self.error.reason}", self.error.reason)
 
     def record_update(self, record: OrderRecord, update: OrderUpdate | None, raw: dict[str, Any] | None) -> None:
         """Always refused (the order then says "not journalled")."""
-        raise JournalWriteError("the order journal is unavailable")
+        raise JournalWriteError(f"the order journal cannot be used: {self.error.reason}")
 
     def close(self) -> None:
         """Nothing to close."""
@@ -288,10 +294,11 @@ class Journal:
             self._lock = None
 
     def _unavailable(self, exc: BaseException) -> JournalUnavailable:
+        reason = _reason(exc)
         error = JournalUnavailable(
-            f"The order journal {self.path} cannot be used: {_reason(exc)}. It was left as it is. Orders cannot be "
+            f"The order journal {self.path} cannot be used: {reason}. It was left as it is. Orders cannot be "
             "sent until this is fixed (free disk space, or make the data folder writable) and the app is restarted; "
-            "market data works meanwhile.")
+            "market data works meanwhile.", reason)
         log.error("journal: %s", error)
         return error
 
