@@ -295,10 +295,11 @@ class Journal:
 
     def _unavailable(self, exc: BaseException) -> JournalUnavailable:
         reason = _reason(exc)
+        fix = ("free disk space" if "full" in reason else "make the data folder writable" if "read-only" in reason
+               else "fix the data folder")
         error = JournalUnavailable(
             f"The order journal {self.path} cannot be used: {reason}. It was left as it is. Orders cannot be "
-            "sent until this is fixed (free disk space, or make the data folder writable) and the app is restarted; "
-            "market data works meanwhile.", reason)
+            f"sent until this is fixed ({fix}) and the app is restarted; market data works meanwhile.", reason)
         log.error("journal: %s", error)
         return error
 
