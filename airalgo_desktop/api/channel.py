@@ -26,7 +26,7 @@ import logging
 import random
 import re
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any
@@ -522,7 +522,7 @@ class ChannelMachine:
             log.warning("ltp payload is not an object")
             return
         # fast path: a well-formed push is passed on as it is; anything else goes through the careful copy
-        quotes = payload if quotes_are_clean(payload) else self._clean_quotes(payload)
+        quotes = payload if quotes_are_clean(payload, self._wanted) else self._clean_quotes(payload)
         if not quotes:
             return
         count = len(quotes)
@@ -629,16 +629,27 @@ _LTT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(
 there, a secret included, and ``stream`` prints it)."""
 
 
-def quotes_are_clean(payload: dict[Any, Any]) -> bool:
-    """True when every quote of an ``ltp`` push can be passed on untouched: the token is ASCII digits, ``ltp`` an
-    int price in (0, MAX_PRICE], ``ltq`` an int in [0, MAX_QUANTITY], ``ltt`` a timestamp. The feed's normal
-    push; any other goes through the careful copy, which drops or repairs each quote on its own."""
+_UNSEEN = object()
+
+
+def quotes_are_clean(payload: dict[Any, Any], known_tokens: Container[str] = ()) -> bool:
+    """True when every quote of an ``ltp`` push can be passed on untouched: the token is ASCII digits (or one of
+    ``known_tokens``, already checked when it was wanted), ``ltp`` an int price in (0, MAX_PRICE], ``ltq`` an int in
+    [0, MAX_QUANTITY], ``ltt`` a timestamp (checked once per distinct value: a push's quotes mostly share one). The
+    feed's normal push; any other goes through the careful copy, which drops or repairs each quote on its own."""
+    good_ltt: object = _UNSEEN
     for token, quote in payload.items():
         if type(quote) is not dict:
             return False
-        ltp, ltq, ltt = quote.get("ltp"), quote.get("ltq"), quote.get("ltt")
-        if (type(ltp) is not int or not 0 < ltp <= MAX_PRICE or type(ltq) is not int or not 0 <= ltq <= MAX_QUANTITY
-                or type(ltt) is not str or not _LTT(ltt) or not is_token(token)):
+        ltp, ltq = quote.get("ltp"), quote.get("ltq")
+        if type(ltp) is not int or not 0 < ltp <= MAX_PRICE or type(ltq) is not int or not 0 <= ltq <= MAX_QUANTITY:
+            return False
+        ltt = quote.get("ltt")
+        if ltt != good_ltt:
+            if type(ltt) is not str or not _LTT(ltt):
+                return False
+            good_ltt = ltt
+        if token not in known_tokens and not is_token(token):
             return False
     return True
 
