@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import logging
 import signal
 import sys
 import time
@@ -28,6 +29,7 @@ from .api.token import TOKEN_DEADLINE, TokenError, fetch_token
 from .config import Config, load_config
 from .domain.instruments import parse_token
 from .domain.nsetime import IST, parse_ltt
+from .logs import RateLimitFilter
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_AUTH = 0, 1, 2, 3
 DEMO_KEY = "demo"
@@ -214,6 +216,8 @@ async def stream(args: argparse.Namespace, out=sys.stdout, err=sys.stderr) -> in
         dumps = orjson.dumps
         rupees = bool(getattr(args, "rupees", False))
 
+        server_errors = RateLimitFilter(burst=5, period=10.0)
+
         def on_event(event: Event) -> None:
             if isinstance(event, Ticks):
                 lines = [dumps(tick_record(token, q, rupees=rupees)) for token, q in event.quotes.items()]
@@ -230,8 +234,11 @@ async def stream(args: argparse.Namespace, out=sys.stdout, err=sys.stderr) -> in
             elif isinstance(event, FeedStale):
                 print(f"feed stale: no ticks for {event.seconds:.0f} s; reconnecting with a fresh token",
                       file=err, flush=True)
-            elif isinstance(event, ChannelError):
-                print(f"server error on {event.event}: {event.reason}", file=err, flush=True)
+            elif isinstance(event, ChannelError):  # server-driven: rate limited like the log (5 per 10 s)
+                record = logging.LogRecord("stream", logging.WARNING, "server-error", 0,
+                                           f"server error on {event.event}: {event.reason}", None, None)
+                if server_errors.filter(record):
+                    print(record.getMessage(), file=err, flush=True)
 
         client.add_listener(on_event)
         loop = asyncio.get_running_loop()

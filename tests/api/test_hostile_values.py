@@ -261,3 +261,29 @@ def test_saved_watchlists_and_alerts_keep_only_real_tokens() -> None:
     book = AlertBook.from_json(_json.dumps([{"token": "²", "direction": "above", "price": 100},
                                             {"token": "22", "direction": "above", "price": 100}]))
     assert [a.token for a in book.alerts] == ["22"]
+
+
+async def test_stream_stderr_stays_bounded_under_a_flood_of_server_errors(sim) -> None:
+    """Item 3 for ``stream``: 300 error replies print at most 5 lines (then a count), not 300."""
+    import argparse
+    import asyncio
+    import io
+
+    from airalgo_desktop.cli import stream
+    from tests.conftest import TEST_KEY
+
+    args = argparse.Namespace(demo=False, ws_url=sim.ws_url, token_url=sim.base_http, api_key=TEST_KEY,
+                              allow_insecure=False, tokens=["22"], seconds=3.0, stall_timeout=None, heartbeat=None)
+    err = io.StringIO()
+    task = asyncio.ensure_future(stream(args, out=io.StringIO(), err=err))
+    for _ in range(500):
+        if sim.stats.joins_ok:
+            break
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.1)
+    for i in range(300):
+        sim.broadcast_raw(frame("phx_reply", {"status": "error", "response": {"reason": f"junk {i}"}}, "77",
+                                topic=f"api:{TEST_KEY}"))
+    await asyncio.wait_for(task, 20)
+    lines = [line for line in err.getvalue().splitlines() if line.startswith("server error")]
+    assert 1 <= len(lines) <= 5, lines
