@@ -97,3 +97,18 @@ async def test_an_over_long_token_in_a_small_answer_is_refused(sim) -> None:
         with pytest.raises(TokenError) as info:
             await fetch_token(http, url, TEST_KEY)
     assert info.value.kind is TokenErrorKind.NO_TOKEN and "4,096" in str(info.value)
+
+
+async def test_doctor_reports_a_trickling_token_server_instead_of_hanging(monkeypatch) -> None:
+    import argparse
+
+    from airalgo_desktop.cli import EXIT_FAIL, doctor
+
+    monkeypatch.setattr("airalgo_desktop.cli.TOKEN_DEADLINE", 0.8)  # 15 s in real use
+    lines: list[str] = []
+    async with http_server(trickle) as url:
+        args = argparse.Namespace(demo=False, ws_url="ws://127.0.0.1:9/socket/websocket", token_url=url,
+                                  api_key="key-doctor-123", allow_insecure=False)
+        code = await asyncio.wait_for(doctor(args, out=lines.append), 20)
+    assert code == EXIT_FAIL
+    assert any("[FAIL] token endpoint" in line and "0.8 s" in line for line in lines), lines
