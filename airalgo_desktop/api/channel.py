@@ -26,7 +26,7 @@ import logging
 import random
 import re
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Container, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any
@@ -147,6 +147,7 @@ class ChannelMachine:
         self._ticks_since_join = 0
         self._rate_start: float | None = None
         self._rate_count = 0
+        self._clean_tokens: set[str] = set()  # feed keys already found to be tokens (the fast path's cache)
 
     # ================================================================= outputs
     def take_commands(self) -> list[Command]:
@@ -522,7 +523,7 @@ class ChannelMachine:
             log.warning("ltp payload is not an object")
             return
         # fast path: a well-formed push is passed on as it is; anything else goes through the careful copy
-        quotes = payload if quotes_are_clean(payload, self._wanted) else self._clean_quotes(payload)
+        quotes = payload if quotes_are_clean(payload, self._clean_tokens) else self._clean_quotes(payload)
         if not quotes:
             return
         count = len(quotes)
@@ -632,25 +633,34 @@ there, a secret included, and ``stream`` prints it)."""
 _UNSEEN = object()
 
 
-def quotes_are_clean(payload: dict[Any, Any], known_tokens: Container[str] = ()) -> bool:
-    """True when every quote of an ``ltp`` push can be passed on untouched: the token is ASCII digits (or one of
-    ``known_tokens``, already checked when it was wanted), ``ltp`` an int price in (0, MAX_PRICE], ``ltq`` an int in
-    [0, MAX_QUANTITY], ``ltt`` a timestamp (checked once per distinct value: a push's quotes mostly share one). The
-    feed's normal push; any other goes through the careful copy, which drops or repairs each quote on its own."""
+_MAX_KNOWN_TOKENS = 500_000
+
+
+def quotes_are_clean(payload: dict[Any, Any], known_tokens: set[str] | None = None) -> bool:
+    """True when every quote of an ``ltp`` push can be passed on untouched: the token is ASCII digits, ``ltp`` an int
+    price in (0, MAX_PRICE], ``ltq`` an int in [0, MAX_QUANTITY], ``ltt`` a timestamp (checked once per distinct
+    value: a push's quotes mostly share one). ``known_tokens`` remembers tokens already checked (bounded), so the
+    usual push costs a set lookup per token. The feed's normal push; any other goes through the careful copy,
+    which drops or repairs each quote on its own."""
+    known = known_tokens if known_tokens is not None else set()
     good_ltt: object = _UNSEEN
-    for token, quote in payload.items():
-        if type(quote) is not dict:
-            return False
-        ltp, ltq = quote.get("ltp"), quote.get("ltq")
-        if type(ltp) is not int or not 0 < ltp <= MAX_PRICE or type(ltq) is not int or not 0 <= ltq <= MAX_QUANTITY:
-            return False
-        ltt = quote.get("ltt")
-        if ltt != good_ltt:
-            if type(ltt) is not str or not _LTT(ltt):
+    try:
+        for token, quote in payload.items():
+            ltp, ltq, ltt = quote["ltp"], quote["ltq"], quote["ltt"]  # TypeError when a quote is not an object
+            if (type(ltp) is not int or not 0 < ltp <= MAX_PRICE or type(ltq) is not int
+                    or not 0 <= ltq <= MAX_QUANTITY):
                 return False
-            good_ltt = ltt
-        if token not in known_tokens and not is_token(token):
-            return False
+            if ltt != good_ltt:
+                if type(ltt) is not str or not _LTT(ltt):
+                    return False
+                good_ltt = ltt
+            if token not in known:
+                if not is_token(token):
+                    return False
+                if len(known) < _MAX_KNOWN_TOKENS:
+                    known.add(token)
+    except (KeyError, TypeError):
+        return False
     return True
 
 
