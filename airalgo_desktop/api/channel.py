@@ -147,7 +147,7 @@ class ChannelMachine:
         self._ticks_since_join = 0
         self._rate_start: float | None = None
         self._rate_count = 0
-        self._clean_tokens: set[str] = set()  # feed keys already found to be tokens (the fast path's cache)
+        self._known_feed_tokens: set[str] = set()  # feed keys already found to be tokens (the fast path's cache)
 
     # ================================================================= outputs
     def take_commands(self) -> list[Command]:
@@ -523,7 +523,7 @@ class ChannelMachine:
             log.warning("ltp payload is not an object")
             return
         # fast path: a well-formed push is passed on as it is; anything else goes through the careful copy
-        quotes = payload if quotes_are_clean(payload, self._clean_tokens) else self._clean_quotes(payload)
+        quotes = payload if quotes_are_clean(payload, self._known_feed_tokens) else self._clean_quotes(payload)
         if not quotes:
             return
         count = len(quotes)
