@@ -36,25 +36,27 @@ def register_secret(value: str | None) -> None:
     it — in log output. No regular expression is built from secrets: a 20 MB token once cost 2 GB compiling one."""
     if not value or len(value) < _MIN_SECRET:
         return
+    global _secrets, _fragments
     with _lock:
         if value in _secrets:
             return
-        _secrets.append(value)
-        _secrets.sort(key=len, reverse=True)
+        # new objects swapped in whole: a thread redacting meanwhile sees the old set or the new one, never half
+        fragments = dict(_fragments)
         for start in range(len(value) - FRAGMENT + 1):
-            _fragments[value[start:start + FRAGMENT]] = None
+            fragments[value[start:start + FRAGMENT]] = None
+        _secrets = sorted([*_secrets, value], key=len, reverse=True)
+        _fragments = fragments
 
 
 def forget_secrets() -> None:
     """Drop every registered secret (tests)."""
+    global _secrets, _fragments
     with _lock:
-        _secrets.clear()
-        _fragments.clear()
+        _secrets, _fragments = [], {}
 
 
-def _mask_fragments(text: str) -> str:
+def _mask_fragments(text: str, fragments: dict[str, None]) -> str:
     """Replace every run of text made of secret pieces (a cut or partly echoed secret) by the mask."""
-    fragments = _fragments
     hits = [i for i in range(len(text) - FRAGMENT + 1) if text[i:i + FRAGMENT] in fragments]
     if not hits:
         return text
@@ -77,11 +79,12 @@ def redact(text: str) -> str:
     with :func:`shorten`, which redacts first."""
     if not text:
         return text
-    for secret in _secrets:
+    secrets, fragments = _secrets, _fragments
+    for secret in secrets:
         if secret in text:
             text = text.replace(secret, MASK)
-    if _fragments and len(text) >= FRAGMENT:
-        text = _mask_fragments(text)
+    if fragments and len(text) >= FRAGMENT:
+        text = _mask_fragments(text, fragments)
     for regex, replacement in _PATTERNS:
         text = regex.sub(replacement, text)
     return text
@@ -91,7 +94,8 @@ def shorten(text: str, limit: int) -> str:
     """``text`` redacted, *then* cut to ``limit`` characters (``…(+N chars)`` says how much went). Cutting first
     would leave a piece of a secret that no longer matches the whole one."""
     text = str(text)
-    longest = len(_secrets[0]) if _secrets else 0
+    secrets = _secrets
+    longest = len(secrets[0]) if secrets else 0
     head = redact(text[:limit + longest + FRAGMENT]) if len(text) > limit else redact(text)
     if len(head) <= limit and len(text) <= limit + longest + FRAGMENT:
         return head
