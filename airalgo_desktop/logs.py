@@ -13,6 +13,7 @@ import logging.handlers
 import re
 import threading
 import time
+from itertools import islice
 from pathlib import Path
 
 MASK = "***"
@@ -110,9 +111,9 @@ def redact_value(value: object, limit: int = 300, _depth: int = 0) -> object:
     if _depth >= 6:
         return "…"
     if isinstance(value, dict):
-        return {shorten(str(k), 60): redact_value(v, limit, _depth + 1) for k, v in list(value.items())[:100]}
+        return {shorten(str(k), 60): redact_value(v, limit, _depth + 1) for k, v in islice(value.items(), 100)}
     if isinstance(value, list):
-        return [redact_value(v, limit, _depth + 1) for v in value[:100]]
+        return [redact_value(v, limit, _depth + 1) for v in islice(value, 100)]
     return value
 
 
