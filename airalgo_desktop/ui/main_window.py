@@ -138,10 +138,10 @@ class InstrumentPanel(QWidget):
         """Switch to ``token``."""
         self.token = token
         inst = self.master.get(token) if token else None
-        if inst is None:
+        if inst is None:  # nothing selected (an empty watchlist): no stale price either
             self.title.setText("Select an instrument")
-            self.subtitle.setText("")
-            self.details.setText("")
+            for label in (self.subtitle, self.details, self.ltp, self.change):
+                label.setText("")
             return
         self.title.setText(inst.display)
         self.subtitle.setText(f"{inst.name} · {inst.exchange} · token {inst.token}")
@@ -310,9 +310,8 @@ class MainWindow(QMainWindow):
         self.watchlist.tradeRequested.connect(self._trade)
         self.instrument_panel.trade.connect(self._trade)
         self._restore_geometry()
-        first = self.watchlist.current_token() or next(iter(self.watchlist.models[0].tokens), None) \
-            if self.watchlist.models else None
-        self.instrument_panel.show_token(first)
+        # the selected row of the tab shown (restored from the last run): never an instrument that is not on screen
+        self.instrument_panel.show_token(self.watchlist.current_token())
 
     # ---------------------------------------------------------------- menus
     def _build_menus(self) -> None:
@@ -325,6 +324,9 @@ class MainWindow(QMainWindow):
         trade.addActions([a["buy"], a["sell"], a["alerts"], a["guards"]])
         trade.addSeparator()
         trade.addActions([a["search"], a["new_watchlist"], a["remove_row"], a["move_up"], a["move_down"]])
+        watchlists = trade.addMenu("&Watchlist tabs")
+        watchlists.addActions([a["new_watchlist"], a["rename_watchlist"], a["delete_watchlist"], a["watchlist_left"],
+                               a["watchlist_right"]])
         view = self.menuBar().addMenu("&View")
         view.addAction(self.watch_dock.toggleViewAction())
         view.addAction(self.book_dock.toggleViewAction())
@@ -363,6 +365,10 @@ class MainWindow(QMainWindow):
         a.connect("move_up", lambda: self.watchlist.move_selected(-1))
         a.connect("move_down", lambda: self.watchlist.move_selected(1))
         a.connect("new_watchlist", self.watchlist.new_watchlist)
+        a.connect("rename_watchlist", self.watchlist.rename_watchlist)
+        a.connect("delete_watchlist", self.watchlist.delete_watchlist)
+        a.connect("watchlist_left", lambda: self.watchlist.move_watchlist(-1))
+        a.connect("watchlist_right", lambda: self.watchlist.move_watchlist(1))
         a.connect("order_book", lambda: (self.book_dock.show(), self.book_dock.raise_(),  # in front of Positions
                                          self.order_book.view.setFocus()))
         a.connect("watchlist", lambda: (self.watch_dock.show(), self.watchlist.current_view()

@@ -137,6 +137,7 @@ class WatchlistView(QTableView):
         self._tick_region = QRegion()
         self._tick_rows: dict[int, bool] = {}  # row → every tick column (True) or only the LTP cell (False)
         self.setObjectName(f"watchlist_view_{model.name}")
+        self.reveal_current = False  # scroll the current row into view at the first resize (a restored selection)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setAlternatingRowColors(True)
@@ -261,6 +262,9 @@ class WatchlistView(QTableView):
 
     def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         super().resizeEvent(event)
+        if self.reveal_current and self.viewport().height() > 0 and self.currentIndex().isValid():
+            self.reveal_current = False  # once: the restored selection is on screen, later scrolling is the trader's
+            self.scrollTo(self.currentIndex(), QAbstractItemView.ScrollHint.PositionAtCenter)
         self._report_visible()
 
     def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]
