@@ -283,6 +283,7 @@ class MainWindow(QMainWindow):
         self.book_dock.raise_()
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._default_state = self.saveState()
+        self._default_sizes_pending = False
 
         self.connection = ConnectionStatus(self)
         self.statusBar().addPermanentWidget(self.connection)
@@ -425,17 +426,35 @@ class MainWindow(QMainWindow):
         else:
             width, height = 1280, 800
         self.resize(width, height)
-        self.resizeDocks([self.watch_dock], [int(width * 0.40)], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.book_dock], [int(height * 0.40)], Qt.Orientation.Vertical)
+        self._default_sizes_pending = True  # applied at the first show, for the size the window really got
         if available is not None:
             self.move(available.center() - self.rect().center())
 
+    def apply_default_sizes(self) -> None:
+        """The first-run proportions for the window's current size: the watchlist dock wide enough to show every
+        column (an F&O name whole, numbers unclipped), between 40 % and 60 % of the width; the order book 40 % of
+        the height."""
+        width, height = self.width(), self.height()
+        view = self.watchlist.current_view()
+        wanted = (view.preferred_width() + 16) if view is not None else 0  # + the dock's and panel's margins
+        dock = min(max(int(width * 0.40), wanted), int(width * 0.60))
+        self.resizeDocks([self.watch_dock], [dock], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.book_dock], [int(height * 0.40)], Qt.Orientation.Vertical)
+
+    def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        super().showEvent(event)
+        if self._default_sizes_pending:
+            self._default_sizes_pending = False
+            self.apply_default_sizes()
+
     def reset_layout(self) -> None:
-        """Docks back to where they started."""
+        """Docks back to where they started, sized for the window as it is now (the saved start state alone
+        would bring back the docks' pre-sizing widths: a watchlist showing only Symbol and LTP)."""
         self.restoreState(self._default_state)
         self.watch_dock.show()
         self.book_dock.show()
         self.positions_dock.show()
+        self.apply_default_sizes()
 
     def save_layout(self) -> None:
         """Geometry, dock state and watchlists to QSettings."""
