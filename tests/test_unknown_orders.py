@@ -48,7 +48,7 @@ def test_mark_as_checked_is_the_traders_statement_and_positions_follow_it(journa
     events = journal.events_for(record.local_id)
     assert [kind for kind, _status, _raw in events][-1] == "trader"
     assert all(kind != "response" for kind, _s, _r in events)
-    kind, status, raw = events[-1]
+    _kind, status, raw = events[-1]
     assert status == "Unknown" and raw["outcome"] == "executed" and raw["price"] == 124_050
     assert raw["note"] == "seen in the broker app at 10:42"
     row = journal.db.execute("SELECT status, executed_price, checked FROM orders WHERE local_id=?",
