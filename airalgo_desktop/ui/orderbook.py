@@ -139,8 +139,9 @@ class OrderBookModel(QAbstractTableModel):
     def text(self, record: OrderRecord, col: int) -> str:
         """Display text of one cell (also used for copy and CSV)."""
         req = record.request
-        if col == TIME:
-            return record.created.astimezone(IST).strftime("%H:%M:%S")
+        if col == TIME:  # an order of an earlier day (an expired Day order) says which day
+            created = record.created.astimezone(IST)
+            return created.strftime("%H:%M:%S" if created.date() == now_ist().date() else "%d %b %H:%M:%S")
         if col == SYMBOL:
             return record.symbol
         if col == SIDE:
@@ -350,8 +351,11 @@ class OrderBookPanel(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
         header.setSectionResizeMode(MESSAGE, QHeaderView.ResizeMode.Stretch)
-        for col, width in ((TIME, 64), (SYMBOL, 128), (SIDE, 40), (TYPE, 52), (QTY, 52), (PRICE, 78),
-                           (TRIGGER, 64), (EXEC, 78), (STATUS, 92), (NUMBER, 128), (LATENCY, 84)):
+        metrics = self.view.fontMetrics()
+        status = metrics.horizontalAdvance("Unknown — not confirmed") + 16  # the longest status
+        when = metrics.horizontalAdvance("28 Nov 15:29:59") + 16  # an earlier day's order carries its date
+        for col, width in ((TIME, when), (SYMBOL, 128), (SIDE, 40), (TYPE, 52), (QTY, 52), (PRICE, 78),
+                           (TRIGGER, 64), (EXEC, 78), (STATUS, status), (NUMBER, 128), (LATENCY, 84)):
             header.resizeSection(col, width)
         self.filters = QButtonGroup(self)
         bar = QHBoxLayout()
