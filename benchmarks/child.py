@@ -172,6 +172,9 @@ def uipath(impl: str, rates: list[int], step_s: float, floor_s: float, search: b
 
         def taken() -> int:
             return store.updates
+
+        def frames_run() -> int:
+            return getattr(clock, "frames", 0)
     else:
         from .baselines.vnpy_monitor import VnpyStyleMonitor
 
@@ -184,6 +187,9 @@ def uipath(impl: str, rates: list[int], step_s: float, floor_s: float, search: b
 
         def taken() -> int:
             return view.processed
+
+        def frames_run() -> int:
+            return 0
     view.resize(*WINDOW)
     view.show()
     feed = Feed(deliver, quote_pool())
@@ -192,13 +198,14 @@ def uipath(impl: str, rates: list[int], step_s: float, floor_s: float, search: b
     def hold(rate: int, seconds: float) -> Iterator[float]:
         feed.set_rate(rate)
         yield min(1.0, seconds / 2)  # settle: the new rate's first frames and paints
-        lags0, cpu0, t0, n0 = len(feed.lags), cpu_seconds(), time.perf_counter(), taken()
+        lags0, cpu0, t0, n0, f0 = len(feed.lags), cpu_seconds(), time.perf_counter(), taken(), frames_run()
         yield seconds
         cpu, wall = cpu_seconds() - cpu0, time.perf_counter() - t0
         delivered = (taken() - n0) / (rate * wall) if rate else 1.0
         lag = percentile(feed.lags[lags0:], 99)
         step = {"rate": rate, "cpu_pct": 100 * cpu / wall, "delivered": delivered, "lag_p99_ms": lag,
-                "sustained": delivered >= SUSTAINED_DELIVERED and lag < SUSTAINED_LAG_P99_MS}
+                "sustained": delivered >= SUSTAINED_DELIVERED and lag < SUSTAINED_LAG_P99_MS,
+                "frames_per_s": (frames_run() - f0) / wall}
         out["steps"].append(step)
         yield from drain()
 
