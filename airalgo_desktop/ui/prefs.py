@@ -216,11 +216,13 @@ class Prefs:
             if not isinstance(tokens, list):
                 _bad(f"watchlists/lists tokens of {item.get('name')!r}", tokens, [])
                 tokens = []
-            good = [t for t in map(parse_token, tokens) if t is not None]  # ASCII digits only (issue 19 item 13)
-            if len(good) < len(tokens):
-                _bad(f"watchlists/lists tokens of {item.get('name')!r}", f"{len(tokens) - len(good)} not tokens",
-                     "dropped")
-            out.append(WatchlistEntry(str(item.get("name") or "Watchlist"), list(dict.fromkeys(good))))
+            good = list(dict.fromkeys(t for t in map(parse_token, tokens) if t is not None))  # ASCII digits only
+            if len([t for t in tokens if parse_token(t) is None]):
+                _bad(f"watchlists/lists tokens of {item.get('name')!r}",
+                     f"{sum(1 for t in tokens if parse_token(t) is None)} not token numbers", "dropped")
+            selected = item.get("selected")
+            selected = str(selected) if isinstance(selected, str | int) and str(selected) in good else None
+            out.append(WatchlistEntry(str(item.get("name") or "Watchlist"), good, selected))
         return out
 
     @property
@@ -230,7 +232,8 @@ class Prefs:
 
     def save_watchlists(self, lists: list[WatchlistEntry], active: int) -> None:
         """Write the tabs and the active tab."""
-        self.store.setValue("watchlists/lists", json.dumps([{"name": w.name, "tokens": w.tokens} for w in lists]))
+        self.store.setValue("watchlists/lists", json.dumps(
+            [{"name": w.name, "tokens": w.tokens, **({"selected": w.selected} if w.selected else {})} for w in lists]))
         self.store.setValue("watchlists/active", active)
 
     # ------------------------------------------------------------------ the desk's preferences (DeskPrefs)
