@@ -216,10 +216,11 @@ class Prefs:
             if not isinstance(tokens, list):
                 _bad(f"watchlists/lists tokens of {item.get('name')!r}", tokens, [])
                 tokens = []
-            good = list(dict.fromkeys(t for t in map(parse_token, tokens) if t is not None))  # ASCII digits only
-            if len([t for t in tokens if parse_token(t) is None]):
-                _bad(f"watchlists/lists tokens of {item.get('name')!r}",
-                     f"{sum(1 for t in tokens if parse_token(t) is None)} not token numbers", "dropped")
+            parsed = [parse_token(t) for t in tokens]  # ASCII digits only (issue 19 item 13)
+            good = list(dict.fromkeys(t for t in parsed if t is not None))
+            if None in parsed:
+                _bad(f"watchlists/lists tokens of {item.get('name')!r}", f"{parsed.count(None)} not token numbers",
+                     "dropped")
             selected = item.get("selected")
             selected = str(selected) if isinstance(selected, str | int) and str(selected) in good else None
             out.append(WatchlistEntry(str(item.get("name") or "Watchlist"), good, selected))
