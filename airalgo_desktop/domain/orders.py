@@ -10,11 +10,11 @@ from __future__ import annotations
 import enum
 import math
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from .instruments import Instrument
-from .money import Paisa, format_rupees, is_on_tick
+from .instruments import Instrument, parse_token
+from .money import Paisa, format_rupees, is_on_tick, parse_price, wire_number
 from .nsetime import from_nse_seconds, parse_order_timestamp
 
 
@@ -76,18 +76,20 @@ class Validity(enum.StrEnum):
 
 
 class OrderStatus(enum.StrEnum):
-    """Where an order stands. Sent and Unknown are local: the exchange never says them."""
+    """Where an order stands. Sent, Unknown and Expired are local: the exchange never says them (Expired is the
+    rule that a Day order does not outlive its trading day, applied to one that never got a final answer)."""
 
     SENT = "Sent"
     PENDING = "Pending"
     EXECUTED = "Executed"
     REJECTED = "Rejected"
     UNKNOWN = "Unknown"
+    EXPIRED = "Expired"
 
     @property
     def is_final(self) -> bool:
-        """Executed and Rejected end an order's life."""
-        return self in (OrderStatus.EXECUTED, OrderStatus.REJECTED)
+        """Executed, Rejected and Expired end an order's life (a later exchange answer still replaces Expired)."""
+        return self in (OrderStatus.EXECUTED, OrderStatus.REJECTED, OrderStatus.EXPIRED)
 
     @property
     def is_open(self) -> bool:
@@ -192,32 +194,40 @@ class OrderRequest:
         return out
 
 
-def _to_int(value: Any) -> int | None:
-    """Integers sent as int, float (``20.0``) or string (``"20"``); None when not integral."""
-    if value is None or isinstance(value, bool):
+MAX_QUANTITY = 10**9
+"""The largest quantity accepted from outside (an ``order_response`` volume, a feed's ltq)."""
+
+_MAX_TEXT = 300  # longest server text kept on an order (message, error); a junk frame cannot flood the book
+
+
+def parse_quantity(value: Any, *, allow_zero: bool = False) -> int | None:
+    """A quantity from the wire: a whole number 1‥:data:`MAX_QUANTITY` (0 too with ``allow_zero``) written as an
+    int, an integral float or ASCII digits; None for anything else. Never raises."""
+    number = wire_number(value)
+    if number is None or (type(number) is float and not number.is_integer()):
         return None
-    try:
-        number = float(value) if isinstance(value, str) else value
-        if isinstance(number, float):
-            if not math.isfinite(number) or number != int(number):
-                return None
-            return int(number)
-        if isinstance(number, int):
-            return number
-    except (TypeError, ValueError, OverflowError):
+    if not (0 if allow_zero else 1) <= number <= MAX_QUANTITY:
         return None
-    return None
+    return int(number)
+
+
+def _to_int(value: Any, limit: int = 10**18) -> int | None:
+    """Integers sent as int, float (``20.0``) or ASCII text (``"20"``), 0‥``limit``; None otherwise."""
+    number = wire_number(value)
+    if number is None or (type(number) is float and not number.is_integer()) or not 0 <= number <= limit:
+        return None
+    return int(number)
 
 
 def _to_paisa(value: Any) -> Paisa:
-    """Paisa sent as ``120275.0`` / ``"120275"``; rounds a fractional float to the nearest paisa."""
-    if value is None or isinstance(value, bool):
-        return 0
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return 0
-    return round(number) if math.isfinite(number) else 0
+    """Paisa sent as ``120275.0`` / ``"120275"``; 0 when absent or not a valid price (:func:`parse_price`)."""
+    return parse_price(value, allow_zero=True) or 0
+
+
+def _text(value: Any, limit: int = _MAX_TEXT) -> str:
+    """Server text, bounded (callers redact secrets before this cut)."""
+    text = str(value) if value is not None else ""
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def order_number_text(value: Any) -> str | None:
@@ -232,7 +242,7 @@ def order_number_text(value: Any) -> str | None:
         text = value.strip()
         if text.endswith(".0"):
             text = text[:-2]
-        return text if text.isdigit() and int(text) > 0 else None
+        return text if 0 < len(text) <= 20 and text.isascii() and text.isdigit() and int(text) > 0 else None
     if isinstance(value, float):
         if not math.isfinite(value) or value != int(value) or abs(value) > 2**53:
             return None
@@ -277,36 +287,34 @@ class OrderUpdate:
         """Parse an ``order_response`` payload; None when it is not an object or has no token."""
         if not isinstance(payload, dict):
             return None
-        token = payload.get("token_number")
-        token_text = str(_to_int(token)) if _to_int(token) is not None else (str(token).strip() if token else "")
-        if not token_text:
+        token_text = parse_token(payload.get("token_number"))
+        if token_text is None:
             return None
+        token_text = token_text.lstrip("0") or "0"  # "022" and 22.0 are token 22
         kind_text = str(payload.get("market_limit_sl", "")).strip().lower()
         try:
             kind: OrderKind | None = OrderKind(kind_text)
         except ValueError:
             kind = None
         error = payload.get("error")
-        status_text = str(payload.get("status", "") or "")
+        status_text = _text(payload.get("status", "") or "", 40)
         req_margin = payload.get("required_margin")
-        try:
-            margin = float(req_margin) if req_margin is not None else None
-        except (TypeError, ValueError):
-            margin = None
+        margin_number = wire_number(req_margin)
+        margin = float(margin_number) if margin_number is not None and abs(margin_number) < 1e18 else None
         return cls(
             token=token_text,
             status=OrderStatus.from_wire(status_text),
             status_text=status_text,
-            message=str(payload.get("message") or ""),
+            message=_text(payload.get("message") or ""),
             order_number=order_number_text(payload.get("order_number")),
             side=Side.from_buy_sell(payload.get("buy_sell")),
             kind=kind,
-            quantity=_to_int(payload.get("volume")),
+            quantity=parse_quantity(payload.get("volume")),
             price=_to_paisa(payload.get("price")),
             trigger_price=_to_paisa(payload.get("trigger_price")),
             executed_price=_to_paisa(payload.get("executed_price")),
-            symbol=str(payload.get("symbol") or ""),
-            error=str(error) if error not in (None, "", "null") else None,
+            symbol=_text(payload.get("symbol") or "", 60),
+            error=_text(error) if error not in (None, "", "null") else None,
             exchange_time=parse_order_timestamp(payload.get("timestamp")),
             last_modified=from_nse_seconds(payload.get("last_modified")),
             transaction_id=_to_int(payload.get("transaction_id")),
@@ -324,6 +332,56 @@ class OrderUpdate:
         )
 
 
+class CheckedOutcome(enum.StrEnum):
+    """What a trader found out elsewhere about an order the exchange never answered (broker app, exchange, phone)."""
+
+    EXECUTED = "executed"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+    NEVER_REACHED = "never_reached"
+
+    @property
+    def label(self) -> str:
+        """``Executed`` / ``Rejected`` / ``Cancelled`` / ``Never reached the exchange``."""
+        return {"executed": "Executed", "rejected": "Rejected", "cancelled": "Cancelled",
+                "never_reached": "Never reached the exchange"}[self.value]
+
+
+@dataclass(frozen=True, slots=True)
+class TraderCheck:
+    """The trader's own statement about an order without an exchange answer ("Mark as checked…"). It is never an
+    exchange answer: the order's :attr:`OrderRecord.status` stays what the exchange said (Unknown), and a later
+    exchange answer replaces what this says."""
+
+    outcome: CheckedOutcome
+    price: Paisa = 0  # the execution price the trader found (EXECUTED only)
+    note: str = ""
+    at: datetime | None = None
+
+    def describe(self) -> str:
+        """``Checked by you: executed at ₹1,240.00 — "seen in the broker app"``."""
+        what = self.outcome.label.lower()
+        if self.outcome is CheckedOutcome.EXECUTED:
+            what += f" at {format_rupees(self.price)}"
+        return f"Checked by you: {what}" + (f" — “{self.note}”" if self.note else "")
+
+    def to_json(self) -> dict[str, Any]:
+        """For the journal."""
+        return {"outcome": self.outcome.value, "price": self.price, "note": self.note,
+                "at": self.at.isoformat() if self.at else None}
+
+    @classmethod
+    def from_json(cls, data: Any) -> TraderCheck | None:
+        """From the journal; None when unreadable."""
+        try:
+            outcome = CheckedOutcome(data["outcome"])
+            price = int(data.get("price") or 0)
+            at = datetime.fromisoformat(data["at"]) if data.get("at") else None
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return None
+        return cls(outcome, price if price > 0 else 0, str(data.get("note") or ""), at)
+
+
 @dataclass
 class JournalRow:
     """What a journal remembers of an order (``store.journal.JournaledOrder`` adds its event count)."""
@@ -336,6 +394,9 @@ class JournalRow:
     message: str
     order_number: str | None
     executed_price: int
+    checked: TraderCheck | None = None
+    pending_ms: float | None = None
+    final_ms: float | None = None
 
 
 @dataclass
@@ -357,21 +418,65 @@ class OrderRecord:
     pending_at: float | None = None
     final_at: float | None = None
     history: list[str] = field(default_factory=list)
+    checked: TraderCheck | None = None  # the trader's statement while the exchange has not answered
+    journal_pending_ms: float | None = None  # latency measured in an earlier run (from the journal)
+    journal_final_ms: float | None = None
 
     @property
     def is_open(self) -> bool:
-        """Sent, Pending or Unknown."""
-        return self.status.is_open
+        """Sent, Pending or Unknown — and not settled by the trader's own check."""
+        return self.status.is_open and not self.settled_by_trader
+
+    @property
+    def settled_by_trader(self) -> bool:
+        """The exchange has not answered, and the trader recorded what they found (:class:`TraderCheck`)."""
+        return self.checked is not None and not self.status.is_final
+
+    @property
+    def fill_price(self) -> Paisa:
+        """The price positions count this order at: the exchange's execution, else the execution the trader
+        checked while the exchange is silent; 0 when it is not an execution."""
+        if self.status is OrderStatus.EXECUTED:
+            return self.executed_price
+        if self.settled_by_trader and self.checked is not None and self.checked.outcome is CheckedOutcome.EXECUTED:
+            return self.checked.price
+        return 0
+
+    @property
+    def pending_ms(self) -> float | None:
+        """Send → Pending in ms: measured now, else as the journal remembers it from an earlier run."""
+        if self.sent_at is not None and self.pending_at is not None:
+            return (self.pending_at - self.sent_at) * 1000
+        return self.journal_pending_ms
+
+    @property
+    def final_ms(self) -> float | None:
+        """Send → Executed/Rejected in ms: measured now, else as the journal remembers it."""
+        if self.sent_at is not None and self.final_at is not None:
+            return (self.final_at - self.sent_at) * 1000
+        return self.journal_final_ms
 
     @classmethod
-    def from_journal(cls, j: JournalRow) -> OrderRecord:
-        """A record from a journal row (``store.journal.JournaledOrder``); one without a final answer is *Unknown —
-        not confirmed* until an answer arrives."""
+    def from_journal(cls, j: JournalRow, today: date | None = None) -> OrderRecord:
+        """A record from a journal row (``store.journal.JournaledOrder``). One without a final answer is *Unknown —
+        not confirmed* until an answer arrives — unless it is a Day order of an earlier trading day than ``today``:
+        that one has expired at its day's close (*Expired (day order)*)."""
         record = cls(j.local_id, j.request, j.symbol, j.created, status=j.status, message=j.message,
-                     order_number=j.order_number, executed_price=j.executed_price)
+                     order_number=j.order_number, executed_price=j.executed_price, checked=j.checked,
+                     journal_pending_ms=j.pending_ms, journal_final_ms=j.final_ms)
         record.history.append(j.status.value)
         if j.status.is_open:
-            record.status = OrderStatus.UNKNOWN
-            record.message = "Not confirmed since the app restarted; waiting for an answer. Not resent."
-            record.history.append("Unknown")
+            if today is not None and j.created.date() < today and j.request.validity is Validity.DAY:
+                record.expire()
+            else:
+                record.status = OrderStatus.UNKNOWN
+                record.message = "Not confirmed since the app restarted; waiting for an answer. Not resent."
+                record.history.append("Unknown")
         return record
+
+    def expire(self) -> None:
+        """A Day order that never got a final answer and whose trading day is over."""
+        self.status = OrderStatus.EXPIRED
+        self.message = (f"Day order of {self.created:%d %b %Y} with no final answer from the exchange: it expired "
+                        "at that day's close.")
+        self.history.append("Expired")

@@ -19,7 +19,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from ..desk import KeyNeeded, TradingDesk
-from ..domain.orders import Side
+from ..domain.orders import CheckedOutcome, Side
 from ..domain.wording import plural
 from ..keystore import KeyStore
 from ..logs import register_secret
@@ -29,7 +29,7 @@ from .alerts import AlertDialog, AlertsDialog
 from .chain import ChainDock, ChainPanel
 from .dialogs import AboutDialog, ApiKeyDialog, GuardsDialog, ShortcutsDialog
 from .main_window import MainWindow
-from .orderbook import default_export_path
+from .orderbook import MarkCheckedDialog, default_export_path
 from .ticket import OrderTicket
 
 log = logging.getLogger("airalgo.ui.commands")
@@ -67,6 +67,7 @@ class Commands:
         w.watchlist.chainRequested.connect(self.open_chain)
         w.positions_panel.squareOffRequested.connect(self.square_off)
         w.positions_panel.payoffRequested.connect(self.show_payoff)
+        w.order_book.markCheckedRequested.connect(self.mark_checked)
         for name, command in (("api_key", self.ask_for_key), ("forget_key", self.forget_key),
                               ("reconnect", self.reconnect), ("import_csv", self.import_csv),
                               ("export_orders", self.export_orders), ("shortcuts", self.show_shortcuts),
@@ -139,6 +140,22 @@ class Commands:
         """Positions → Square off: a ticket prefilled with the opposite side and the net quantity."""
         self.open_ticket(token, Side(side))
         self.ticket.qty.setValue(quantity)
+
+    def mark_checked(self, local_id: str) -> None:
+        """Order book → Mark as checked…: the trader's word on an Unknown order (journalled as theirs)."""
+        record = self.desk.orders.get(local_id)
+        if record is None:
+            return
+        dialog = MarkCheckedDialog(record, self.desk.store.ltp(record.request.token), self.window)
+
+        def save(lid: str, outcome: str, price: int, note: str) -> None:
+            try:
+                self.desk.mark_checked(lid, CheckedOutcome(outcome), price, note)
+            except ValueError as exc:  # answered meanwhile, or no price: nothing recorded
+                self.window.show_message(f"Not marked: {exc}")
+
+        dialog.checked.connect(save)
+        dialog.open()
 
     def set_alert(self, token: str) -> None:
         """Watchlist → Set price alert…"""

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import fields
 from typing import Any, Protocol
 
+from ..domain.instruments import parse_token
 from ..services.alerts import AlertBook
 from ..services.guards import GuardSettings
 from ..services.watchlists import WatchlistEntry
@@ -215,8 +216,14 @@ class Prefs:
             if not isinstance(tokens, list):
                 _bad(f"watchlists/lists tokens of {item.get('name')!r}", tokens, [])
                 tokens = []
-            good = [str(t) for t in tokens if isinstance(t, str | int) and not isinstance(t, bool)]
-            out.append(WatchlistEntry(str(item.get("name") or "Watchlist"), list(dict.fromkeys(good))))
+            parsed = [parse_token(t) for t in tokens]  # ASCII digits only (issue 19 item 13)
+            good = list(dict.fromkeys(t for t in parsed if t is not None))
+            if None in parsed:
+                _bad(f"watchlists/lists tokens of {item.get('name')!r}", f"{parsed.count(None)} not token numbers",
+                     "dropped")
+            selected = item.get("selected")
+            selected = str(selected) if isinstance(selected, str | int) and str(selected) in good else None
+            out.append(WatchlistEntry(str(item.get("name") or "Watchlist"), good, selected))
         return out
 
     @property
@@ -226,7 +233,8 @@ class Prefs:
 
     def save_watchlists(self, lists: list[WatchlistEntry], active: int) -> None:
         """Write the tabs and the active tab."""
-        self.store.setValue("watchlists/lists", json.dumps([{"name": w.name, "tokens": w.tokens} for w in lists]))
+        self.store.setValue("watchlists/lists", json.dumps(
+            [{"name": w.name, "tokens": w.tokens, **({"selected": w.selected} if w.selected else {})} for w in lists]))
         self.store.setValue("watchlists/active", active)
 
     # ------------------------------------------------------------------ the desk's preferences (DeskPrefs)
