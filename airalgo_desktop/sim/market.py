@@ -28,6 +28,7 @@ from ..domain.options import DEFAULT_RATE, VolSurface, black76, underlying_token
 from ..instruments.demo import CARRY, atm_vol
 
 DEFAULT_PRICE: Paisa = 100_00
+INDEX_STEP_VOLATILITY = 0.00006  # relative move per step of an index row (0.0004 for everything else)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +106,10 @@ class Market:
         self._ltq[inst.token] = inst.lot_size * self.rng.randint(1, 20)
         self._ltt[inst.token] = ltt
         self._last_trade[inst.token] = 0.0
-        self._sigma_ticks[inst.token] = max(1.0, ref * self.volatility / inst.tick_size)
+        # an index moves like one (≈ 15 % a year shows as ₹1-2 a step on NIFTY), not like the lively demo stocks:
+        # options are priced from it, and a walk many times their implied vol would make every stale LTP's IV jump
+        volatility = INDEX_STEP_VOLATILITY if inst.instrument_type == "INDEX" else self.volatility
+        self._sigma_ticks[inst.token] = max(1.0, ref * volatility / inst.tick_size)
 
     # ------------------------------------------------------------------ derivatives
     def forward(self, spot: str, expiry: date, moment: datetime) -> float:
