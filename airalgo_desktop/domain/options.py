@@ -21,9 +21,11 @@ years of 365 days (theta is therefore per calendar day, as Kite and Sensibull sh
   calls ``PyErr_SetRaisedException`` (3.12+), so ``import opengreeks`` raises ImportError here (0.1.0 too).
 * this module's vectorised solver (numpy; Newton-Raphson on the normalised Black price with a bisection safeguard,
   started from the Manaster-Koehler inflection point or, in the low-price region, from the small-vol asymptote
-  and run on ``ln b``): ~900,000 solves/s on a 10,000-leg batch and ~100,000/s on a single 164-leg chain (numpy's
-  per-call overhead), recovering the input vol to ~1e-11 over NSE-like inputs where vollib's prices agree with ours
-  to 1e-11 (tests/domain/test_options.py). So it is hand-rolled: measured faster, at the accuracy that matters.
+  and run on ``ln b``): ~800,000 solves/s on a 10,000-leg batch and 85,000-135,000/s on a single 164-leg chain
+  (numpy's per-call overhead; about 2.5x that when warm-started from the previous IVs, as the chain does),
+  recovering the input vol to ~1e-11 over NSE-like inputs where vollib's prices agree with ours to 1e-11
+  (tests/domain/test_options.py, benchmarks/options.py). So it is hand-rolled: measured faster, at the accuracy
+  that matters.
 
 The normal CDF is W. J. Cody's rational Chebyshev approximation of erfc (Math. Comp. 23, 1969, 631-638; Netlib
 SPECFUN CALERF), vectorised: numpy has no erf and scipy is not a dependency.
