@@ -59,6 +59,7 @@ from .store.market import MarketStore
 
 log = logging.getLogger("airalgo.desk")
 
+POSITIONS_OWNER = "positions"  # subscription owner: open F&O positions and their underlyings
 WIDE_SAMPLE_S = 5.0  # watchlist and position histories: every 5 s (bounded; 16 bytes a point)
 MTM_SAMPLE_S = 1.0
 
@@ -489,7 +490,26 @@ class TradingDesk:
 
     def _after_fills(self, count: int) -> None:
         self._sample_mtm(self.clock())
+        self._want_fno_positions()
         self.publish(PositionsChanged(count))
+
+    def _want_fno_positions(self) -> None:
+        """Stream open F&O positions with what prices them (underlying, same-expiry future): their greeks and
+        payoff need live prices even with no chain or watchlist row showing them."""
+        options = self.options
+        tokens: list[str] = []
+        for token, position in self.positions.positions.items():
+            inst = options.get(token)
+            if inst is None or inst.expiry is None or not position.net:
+                continue
+            tokens.append(token)
+            spot = options.spot_tokens.get(inst.name)
+            if spot:
+                tokens.append(spot)
+            future = options.futures(inst.name).get(inst.expiry)
+            if future is not None:
+                tokens.append(future.token)
+        self.subscriptions.want(POSITIONS_OWNER, tokens)
 
     # ---------------------------------------------------------------- orders (the ticket's three calls)
     def check(self, request: OrderRequest) -> list[str]:
@@ -612,11 +632,13 @@ class TradingDesk:
 
     def option_greeks(self, now: datetime | None = None) -> dict[str, LegGreeks]:
         """Delta/theta/vega of each open F&O position (see :func:`services.chain.position_greeks`)."""
-        return position_greeks(self.positions, self.options, self.store, now or now_ist())
+        return position_greeks(self.positions, self.options, self.store, now or now_ist(),
+                               live=self.subscriptions.tokens)
 
     def payoff(self, underlying: str, now: datetime | None = None) -> list[PayoffLeg]:
         """The open option and future positions of ``underlying`` as payoff legs."""
-        return payoff_legs(self.positions, self.options, self.store, underlying, now or now_ist())
+        return payoff_legs(self.positions, self.options, self.store, underlying, now or now_ist(),
+                           live=self.subscriptions.tokens)
 
     # ---------------------------------------------------------------- shutdown
     def close(self) -> None:

@@ -11,7 +11,7 @@ the window and everything when the chain closes.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -110,16 +110,19 @@ class OptionCatalog:
         return None
 
     def forward(self, name: str, expiry: date, store: MarketStore, now: datetime,
-                rate: float = DEFAULT_RATE) -> ForwardQuote | None:
+                rate: float = DEFAULT_RATE, strikes: Iterable[Paisa] | None = None) -> ForwardQuote | None:
         """The forward for one expiry from the latest prices: same-expiry future, else parity at the strike
-        nearest the spot, else (positions whose chain is not streamed) the nearest future's or the spot's price."""
+        nearest the spot, else (positions whose chain is not streamed) the nearest future's or the spot's price.
+
+        ``strikes``: the strikes whose prices are live (a chain's window). A strike that left the window keeps its
+        last price in the store, which goes stale: parity there would pin the forward where it was."""
         series = self.series(name, expiry)
         spot_token = self.spot_tokens.get(name)
         spot = store.ltp(spot_token) if spot_token else None
         future = store.ltp(series.future.token) if series and series.future else None
         pairs = []
         if series is not None and future is None:
-            for k in series.strikes:
+            for k in (series.strikes if strikes is None else strikes):
                 c, p = series.calls.get(k), series.puts.get(k)
                 pairs.append((k, store.ltp(c.token) if c else None, store.ltp(p.token) if p else None))
         quote = choose_forward(future, pairs, spot, years_to_expiry(expiry, now), rate)
@@ -282,7 +285,7 @@ class ChainState:
         """Prices, IV and greeks of the window; recentres (and re-subscribes) when ATM moved."""
         series = self.series
         t = years_to_expiry(self.expiry, now)
-        forward = self.catalog.forward(self.underlying, self.expiry, self.store, now, self.rate)
+        forward = self.catalog.forward(self.underlying, self.expiry, self.store, now, self.rate, self.window())
         if forward is not None:
             atm = atm_strike(series.strikes, forward.price)
             if atm != self.atm:
@@ -348,9 +351,10 @@ class LegGreeks:
 
 
 def position_greeks(book: PositionBook, catalog: OptionCatalog, store: MarketStore, now: datetime,
-                    rate: float = DEFAULT_RATE) -> dict[str, LegGreeks]:
+                    rate: float = DEFAULT_RATE, live: Collection[str] | None = None) -> dict[str, LegGreeks]:
     """Delta (in underlying units), theta (₹/day) and vega (₹/vol point) of every open F&O position, net quantity
-    included. A future's delta is its quantity; cash rows are left out."""
+    included. A future's delta is its quantity; cash rows are left out. ``live``: the tokens being streamed; a
+    parity forward is taken only where both legs are live (others keep a last price that may be stale)."""
     out: dict[str, LegGreeks] = {}
     for token, pos in book.positions.items():
         inst = catalog.get(token)
@@ -362,7 +366,8 @@ def position_greeks(book: PositionBook, catalog: OptionCatalog, store: MarketSto
             continue
         if inst.instrument_type not in ("CE", "PE"):
             continue
-        fwd = catalog.forward(inst.name, inst.expiry, store, now, rate)
+        strikes = live_strikes(catalog, inst.name, inst.expiry, live)
+        fwd = catalog.forward(inst.name, inst.expiry, store, now, rate, strikes)
         ltp = store.ltp(token)
         t = years_to_expiry(inst.expiry, now)
         iv = None
@@ -374,6 +379,18 @@ def position_greeks(book: PositionBook, catalog: OptionCatalog, store: MarketSto
         g = greeks(fwd.price / 100.0, inst.strike / 100.0, t, iv, inst.instrument_type == "CE", rate)
         out[token] = LegGreeks(token, inst.name, iv, float(g.delta) * net, float(g.theta) * net, float(g.vega) * net)
     return out
+
+
+def live_strikes(catalog: OptionCatalog, name: str, expiry: date, live: Collection[str] | None) -> list[Paisa] | None:
+    """Strikes of one expiry whose call and put are both streamed (None: every strike counts)."""
+    if live is None:
+        return None
+    series = catalog.series(name, expiry)
+    if series is None:
+        return []
+    return [k for k in series.strikes
+            if (c := series.calls.get(k)) is not None and (p := series.puts.get(k)) is not None
+            and c.token in live and p.token in live]
 
 
 def greek_totals(legs: Iterable[LegGreeks]) -> dict[str, tuple[float | None, float | None, float | None]]:
@@ -389,10 +406,10 @@ def greek_totals(legs: Iterable[LegGreeks]) -> dict[str, tuple[float | None, flo
 
 
 def payoff_legs(book: PositionBook, catalog: OptionCatalog, store: MarketStore, underlying: str, now: datetime,
-                rate: float = DEFAULT_RATE) -> list[PayoffLeg]:
+                rate: float = DEFAULT_RATE, live: Collection[str] | None = None) -> list[PayoffLeg]:
     """The open option and future positions of one underlying as payoff legs (cash = sell − buy value, so the
     P&L at any price is exactly what the positions tab would show), each option with its current IV."""
-    greeks_by_token = position_greeks(book, catalog, store, now, rate)
+    greeks_by_token = position_greeks(book, catalog, store, now, rate, live)
     legs: list[PayoffLeg] = []
     for token, pos in book.positions.items():
         inst = catalog.get(token)

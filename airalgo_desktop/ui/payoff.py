@@ -13,6 +13,7 @@ from ..desk import TradingDesk
 from ..domain.money import format_rupees
 from ..domain.nsetime import now_ist
 from ..domain.options import payoff_at_expiry, payoff_summary, payoff_today, price_grid
+from ..services.chain import live_strikes
 from . import theme
 
 REDRAW_MS = 1000
@@ -88,7 +89,8 @@ class PayoffDialog(QDialog):
             return
         options = self.desk.options
         nearest = min(leg.expiry for leg in legs if leg.expiry is not None)
-        forward = options.forward(self.underlying, nearest, self.desk.store, now)
+        live = live_strikes(options, self.underlying, nearest, self.desk.subscriptions.tokens)
+        forward = options.forward(self.underlying, nearest, self.desk.store, now, strikes=live)
         strikes = [leg.strike for leg in legs if leg.kind in ("CE", "PE")]
         centre = forward.price if forward is not None else (sum(strikes) // len(strikes) if strikes else 0)
         grid = price_grid(centre, strikes)

@@ -25,6 +25,13 @@ def test_chain_subscribes_trades_and_releases(qtbot, qloop, paths) -> None:
             await wait_until(lambda: _joined(app) and app.desk.store.ltp("2885"))
             watch = set(app.window.watchlist.active_tokens())
             await wait_until(lambda: _sim_subscriptions(app) == watch)
+            # a chain opened and closed: the simulator streams exactly the watchlist's tokens again
+            bank = app.commands.open_chain("26009")
+            assert bank.panel.chain.underlying == "BANKNIFTY"
+            await wait_until(lambda: set(bank.panel.chain.tokens) <= _sim_subscriptions(app))
+            assert len(_sim_subscriptions(app)) == len(watch | set(bank.panel.chain.tokens))
+            bank.close()
+            await wait_until(lambda: _sim_subscriptions(app) == watch, timeout=5)
             dock = app.commands.open_chain("26000")  # from the NIFTY 50 index row
             panel = dock.panel
             chain = panel.chain
@@ -35,10 +42,22 @@ def test_chain_subscribes_trades_and_releases(qtbot, qloop, paths) -> None:
             view = panel.refresh()
             atm = panel.model.atm_row()
             assert atm is not None and view.rows[atm].atm
+            # ATM kept in view: shrink the dock, move the index ₹600 up, and the new ATM row is scrolled to
+            dock.resize(dock.width(), 260)
+            app.sim.market.set_ltp("26000", app.sim.market.ltp("26000") + 600_00)
+            await wait_until(lambda: panel.refresh().atm != view.atm, timeout=15)
+            moved = panel.model.atm_row()
+            assert moved is not None
+            rect = panel.table.visualRect(panel.model.index(moved, panel.model.strike_column))
+            assert panel.table.viewport().rect().intersects(rect)
+            view = panel.refresh()
+            atm = panel.model.atm_row()
             assert panel.model.rowCount() == 21 and panel.model.columnCount() == 9  # 4 + strike + 4
             panel.greeks_box.setChecked(True)
             assert panel.model.columnCount() == 15
             assert panel.model.headerData(0, Qt.Orientation.Horizontal) == "Vega"
+            view, atm = panel.chain.view, panel.model.atm_row()  # the toggle refreshed (the ATM may have moved)
+            assert view.rows[atm].atm
             # Enter on the put side of the ATM row buys that put at its lot size; Shift+Enter sells
             sc = panel.model.strike_column
             panel.table.setCurrentIndex(panel.model.index(atm, sc + 1))
@@ -75,7 +94,9 @@ def test_chain_subscribes_trades_and_releases(qtbot, qloop, paths) -> None:
             await wait_until(lambda: set(second.panel.chain.tokens) <= _sim_subscriptions(app))
             dock.close()
             second.close()
-            await wait_until(lambda: _sim_subscriptions(app) == watch, timeout=5)
+            # the open call position stays streamed with its underlying and future (its greeks need live prices)
+            held = {call.token, "26000"} | ({chain.series.future.token} if chain.series.future else set())
+            await wait_until(lambda: _sim_subscriptions(app) == watch | held, timeout=5)
             assert not app.desk.chains
 
     qloop.run_until_complete(scenario())
