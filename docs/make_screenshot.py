@@ -50,7 +50,7 @@ async def main() -> int:
     orders.place(OrderRequest("11536", Side.SELL, OrderKind.LIMIT, 10,
                               price=round_to_tick(int(ltp * 1.01), 5, Rounding.UP), ltp=ltp))
     app.desk.guard_settings.max_value_enabled = False
-    orders.place(OrderRequest("35013", Side.BUY, OrderKind.MARKET, 750))
+    orders.place(OrderRequest("35013", Side.BUY, OrderKind.MARKET, 650))
     await wait(lambda: sum(r.status is not OrderStatus.SENT for r in orders.records.values()) == 4)
     # an alert that fires: RELIANCE crosses above a level the simulator is then pushed through
     from airalgo_desktop.services.alerts import Alert, Direction

@@ -232,7 +232,7 @@ class ChainPanel(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(21)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        header.setMinimumSectionSize(58)  # a narrow dock scrolls sideways instead of eliding prices to "2..."
+        header.setMinimumSectionSize(66)  # a narrow dock scrolls sideways instead of eliding prices to "2..."
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setToolTip("Enter or double-click: buy · Shift+Enter: sell · F1/F2 as everywhere")
 
