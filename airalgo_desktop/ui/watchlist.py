@@ -299,6 +299,11 @@ class WatchlistPanel(QWidget):
         view = self.current_view()
         return view.watchlist().refresh(dirty) if view else 0
 
+    def fading(self) -> bool:
+        """The visible watchlist still has a flash to end (it needs a frame even without new data)."""
+        view = self.current_view()
+        return view is not None and view.watchlist().fading
+
     def _update_completions(self, text: str) -> None:
         results = self.master.search(text, limit=15)
         self._completion_tokens = [i.token for i in results]
