@@ -244,3 +244,12 @@ def test_market_order_without_a_price_still_meets_the_value_limit(ticket) -> Non
     assert not ticket.send_button.isEnabled()
     QTest.keyClick(ticket.qty, Qt.Key.Key_Return)
     assert ticket.pages.currentIndex() == 0 and not ticket.sent_requests
+
+
+def test_a_typed_limit_price_survives_switching_to_sl_and_the_trigger_still_gets_its_default(ticket) -> None:
+    ticket.kind.setCurrentIndex(1)  # Limit (buy), LTP ₹1,240.60
+    type_into(ticket.price, "1241.50")
+    ticket.kind.setCurrentIndex(2)  # SL
+    assert ticket.price.lineEdit().text() == "1241.50"  # typed: kept
+    assert ticket.trigger.value() == 124065  # not typed: one tick above the LTP
+    assert ticket.problems.text() == "" and ticket.send_button.isEnabled()
