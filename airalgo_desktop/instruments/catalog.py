@@ -31,6 +31,7 @@ _KIND_OF = {name: i for i, name in enumerate(KIND_NAMES)}
 _MONTH_WORDS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 _SPLIT = re.compile(r"[^0-9A-Z]+")
 ARRAY_NAMES = ("token", "kind", "expiry", "strike", "tick", "lot", "freeze", "prev", "under", "index", "grp",
+               "grp_start",
                "sym_blob", "sym_off", "name_blob", "name_off", "und_blob", "und_off", "und_start",
                "vocab", "post_off", "post", "tok_sorted", "tok_rows")
 
@@ -119,15 +120,19 @@ class Builder:
     def drop_expired(self, today: date) -> None:
         """Remove contracts that expired before ``today`` (counted as skipped)."""
         cut = day_number(today)
-        keep = [i for i, e in enumerate(self.expiry) if not e or e >= cut]
+        self.keep_rows([i for i, e in enumerate(self.expiry) if not e or e >= cut], "expired contract")
+
+    def keep_rows(self, keep: list[int], reason: str) -> None:
+        """Keep only rows ``keep`` (ascending); the others are counted as skipped for ``reason``."""
         dropped = len(self.token) - len(keep)
         if not dropped:
             return
-        self.skipped["expired contract"] += dropped
+        self.skipped[reason] += dropped
         for field in ("token", "symbol", "name", "under", "kind", "expiry", "strike", "tick", "lot", "prev",
                       "freeze", "index"):
             values = getattr(self, field)
             setattr(self, field, [values[i] for i in keep])
+        self._seen = set(self.token)
 
     def arrays(self) -> dict[str, np.ndarray]:
         """Sort into the pre-ranked order and build the word index."""
@@ -152,6 +157,7 @@ class Builder:
         if n:
             change[1:] = (under[1:] != under[:-1]) | (kclass[1:] != kclass[:-1]) | (expiry[1:] != expiry[:-1])
         a["grp"] = (np.cumsum(change) - 1).astype(np.int32)
+        a["grp_start"] = np.append(np.flatnonzero(change), n).astype(np.int32)  # first row of each group
         olist = order.tolist()
         symbols = [self.symbol[i] for i in olist]
         names = [self.name[i] if self.kind[i] == EQ else "" for i in olist]  # F&O name = underlying
@@ -233,6 +239,7 @@ class Catalog:
         self._a: dict[str, np.ndarray] | None = None
         self._cache: dict[str, Instrument | None] = {}
         self._underlyings: dict[str, int] | None = None
+        self._min_expiry: int | None = None
         self.meta: dict[str, Any] = meta or {}
         self.generation = 0
 
@@ -249,6 +256,7 @@ class Catalog:
         self._objects, self._a, self.meta = other._objects, other._a, other.meta
         self._cache = {}
         self._underlyings = None
+        self._min_expiry = None
         self.generation += 1
 
     @property
@@ -310,6 +318,19 @@ class Catalog:
         a = self.columns
         off = a[blob.replace("blob", "off")]
         return a[blob][off[row]:off[row + 1]].tobytes().decode()
+
+    def has_expired(self, today_n: int) -> bool:
+        """True when some row's expiry (day number) is before ``today_n``."""
+        if self._min_expiry is None:
+            exp = self.columns["expiry"]
+            live = exp[exp > 0]
+            self._min_expiry = int(live.min()) if len(live) else 1 << 30
+        return self._min_expiry < today_n
+
+    def prepare(self) -> None:
+        """Build what the first search would (columns, underlying names); call it off the UI thread."""
+        self.underlying_id("")
+        self.has_expired(0)
 
     def underlying_id(self, name: str) -> int | None:
         """Index of an underlying named exactly ``name`` (upper case), or None."""
@@ -396,31 +417,29 @@ def search(catalog: Catalog, text: str, limit: int = 20, *, today: date | None =
         mask = np.zeros(n, dtype=bool)
         mask[post[lo:hi]] = True
         cand = cand[mask[cand]]
-    exp = a["expiry"][cand]
-    cand = cand[(exp == 0) | (exp >= today_n)]
+    if catalog.has_expired(today_n):  # a master imported today has nothing expired: skip the gather
+        exp = a["expiry"][cand]
+        cand = cand[(exp == 0) | (exp >= today_n)]
     parts: list[np.ndarray] = []
     if token_row is not None and (a["expiry"][token_row] == 0 or a["expiry"][token_row] >= today_n):
         parts.append(np.array([token_row]))
         cand = cand[cand != token_row]
     for word in words:
         u = catalog.underlying_id(word)
-        if u is not None:
-            lo, hi = int(a["und_start"][u]), int(a["und_start"][u + 1])
-            inside = (cand >= lo) & (cand < hi)
-            parts.append(cand[inside])
-            cand = cand[~inside]
+        if u is not None:  # cand is sorted and an underlying's rows are contiguous: a slice, not a mask
+            lo = int(np.searchsorted(cand, a["und_start"][u]))
+            hi = int(np.searchsorted(cand, a["und_start"][u + 1]))
+            parts.append(cand[lo:hi])
+            cand = np.concatenate((cand[:lo], cand[hi:]))
     parts.append(cand)
     target = _typed_strike(words)
+    grp, grp_start = a["grp"], a["grp_start"]
     out: list[int] = []
     for part in parts:
-        if len(out) >= limit:
-            break
-        if not len(part):
-            continue
-        groups = a["grp"][part]
         pos = 0
         while pos < len(part) and len(out) < limit:
-            end = int(np.searchsorted(groups, groups[pos], "right"))
+            g = int(grp[part[pos]])
+            end = int(np.searchsorted(part, grp_start[g + 1]))
             rows = part[pos:end]
             if a["kind"][rows[0]] >= CE and len(rows) > 1:
                 ref = target if target is not None else _underlying_price(catalog, int(rows[0]), today_n, ltp)

@@ -1,0 +1,148 @@
+"""Import a master from a path or URL into the store: read → recognise → parse → index → atomic replace.
+
+Runs in a worker thread (CLI: the main thread) and reports progress through a callback; a :class:`Cancel` stops
+it between chunks. Whatever goes wrong, the previous master stays as it was and the error is one sentence.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+
+from ..store import instruments as store
+from .catalog import Catalog
+from .formats import FORMAT_NAMES, Cancel, MasterError, Progress, parse, read_path
+
+log = logging.getLogger("airalgo.instruments")
+MAX_DOWNLOAD_BYTES = 512 * 2**20  # the largest public masters are ~60 MB uncompressed JSON
+DOWNLOAD_DEADLINE_S = 300.0  # one deadline for the whole download (a read timeout alone never ends a trickle)
+_CHUNK = 256 * 1024
+
+
+@dataclass
+class ImportOutcome:
+    """What an import kept and skipped, and the new catalog."""
+
+    catalog: Catalog
+    source: str
+    fmt: str
+    kept: int
+    skipped: Counter[str] = field(default_factory=Counter)
+    examples: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def lines(self) -> list[str]:
+        """Human-readable summary: kept, then skipped by reason (largest first)."""
+        out = [f"{self.kept:,} instruments kept from {FORMAT_NAMES.get(self.fmt, self.fmt)} ({self.source})"]
+        total = sum(self.skipped.values())
+        if total:
+            out.append(f"{total:,} rows skipped:")
+            for reason, count in self.skipped.most_common():
+                example = self.examples.get(reason)
+                out.append(f"  {count:>9,}  {reason}" + (f"  (e.g. {example})" if example else ""))
+        return out
+
+
+def is_url(source: str) -> bool:
+    """``http(s)://…`` (anything else is a path)."""
+    return urlsplit(source).scheme.lower() in ("http", "https")
+
+
+def download(url: str, *, cancel: Cancel | None = None, progress: Progress | None = None,
+             allow_insecure: bool = False, timeout: float = 30.0) -> bytes:
+    """Stream ``url`` into memory with progress; https required for hosts other than this machine."""
+    from ..api.client import InsecureTransportError, check_transport
+
+    try:
+        check_transport(url, allow_insecure=allow_insecure, kind="Master URL")
+    except InsecureTransportError as exc:
+        raise MasterError(str(exc)) from None
+    started = time.monotonic()
+    chunks: list[bytes] = []
+    got = 0
+    try:
+        with httpx.Client(timeout=timeout, follow_redirects=True) as client, client.stream("GET", url) as resp:
+            if resp.status_code != 200:
+                raise MasterError(f"{url} answered HTTP {resp.status_code}; the previous master is kept.")
+            total = int(resp.headers.get("content-length") or 0)
+            for chunk in resp.iter_raw(_CHUNK):  # raw: a .gz stays compressed, we unpack it ourselves
+                chunks.append(chunk)
+                got += len(chunk)
+                if got > MAX_DOWNLOAD_BYTES:
+                    raise MasterError(f"{url} is larger than {MAX_DOWNLOAD_BYTES // 2**20} MB: not an instrument "
+                                      "master.")
+                if time.monotonic() - started > DOWNLOAD_DEADLINE_S:
+                    raise MasterError(f"downloading {url} took longer than {DOWNLOAD_DEADLINE_S:.0f} s; "
+                                      "try again or download the file and import it from disk.")
+                if cancel:
+                    cancel.check()
+                if progress:
+                    fraction = got / total if total else 0.0
+                    progress(min(fraction, 1.0) * 0.5, f"downloaded {got / 2**20:.1f} MB"
+                             + (f" of {total / 2**20:.1f} MB" if total else ""))
+    except httpx.HTTPError as exc:
+        raise MasterError(f"the download of {url} failed after {got / 2**20:.1f} MB "
+                          f"({type(exc).__name__}: {exc}); the previous master is kept.") from None
+    data = b"".join(chunks)
+    return data
+
+
+def import_master(source: str, data_dir: Path, fmt: str | None = None, *, today: date | None = None,
+                  cancel: Cancel | None = None, progress: Progress | None = None,
+                  allow_insecure: bool = False) -> ImportOutcome:
+    """Import ``source`` (path or URL) and replace the stored master. Raises MasterError / ImportCancelled."""
+    started = time.perf_counter()
+    report = progress or (lambda _f, _t: None)
+    if is_url(source):
+        data = download(source, cancel=cancel, progress=report, allow_insecure=allow_insecure)
+        name = Path(urlsplit(source).path).name or source
+        base = 0.5
+    else:
+        path = Path(source).expanduser()
+        report(0.0, f"reading {path.name}")
+        data = read_path(path)
+        name = path.name
+        base = 0.0
+
+    def parse_progress(fraction: float, text: str) -> None:
+        report(base + fraction * (0.85 - base), text)
+
+    builder, chosen = parse(data, name, fmt, cancel=cancel, progress=parse_progress)
+    del data
+    from ..domain.nsetime import now_ist
+
+    builder.drop_expired(today or now_ist().date())
+    if not len(builder):
+        reasons = ", ".join(f"{count:,} {reason}" for reason, count in builder.skipped.most_common(4)) or "no rows"
+        raise MasterError(f"{name} has no NSE cash or F&O contract to keep ({reasons}); the previous master is "
+                          "kept.")
+    if cancel:
+        cancel.check()
+    report(0.88, f"indexing {len(builder):,} instruments")
+    arrays = builder.arrays()
+    if cancel:
+        cancel.check()
+    report(0.96, "saving")
+    meta = store.meta_now(source, chosen, len(builder), builder.skipped)
+    store.save(data_dir, arrays, meta)
+    report(1.0, "done")
+    outcome = ImportOutcome(Catalog.from_arrays(arrays, meta), source, chosen, len(builder), builder.skipped,
+                            builder.examples, time.perf_counter() - started)
+    log.info("instrument master imported: %s", "; ".join(outcome.lines()))
+    return outcome
+
+
+def load_stored(data_dir: Path) -> Catalog | None:
+    """The stored master as a catalog (None when none was imported). Raises StoreError when unreadable."""
+    loaded = store.load(data_dir)
+    if loaded is None:
+        return None
+    arrays, meta = loaded
+    return Catalog.from_arrays(arrays, meta)
