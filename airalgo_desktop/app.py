@@ -71,8 +71,8 @@ class Paths:
         home = home or os.environ.get("AIRALGO_HOME")
         if home:
             base = Path(home)
-            return cls(base / "config", base / "data", base / "logs", base / "config" / "settings.ini")
-        return cls(app_config.config_dir(), app_config.data_dir(), app_config.log_dir(), None)
+            return cls(base / "config", app_config.home_data_dir(home), base / "logs", base / "config" / "settings.ini")
+        return cls(app_config.config_dir(), app_config.home_data_dir(), app_config.log_dir(), None)
 
     def settings(self) -> QSettings:
         """QSettings in the platform's place (registry, plist, ini) or the ini under ``home``."""

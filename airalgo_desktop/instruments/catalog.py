@@ -367,6 +367,15 @@ class Catalog:
         return search(self, text, limit, today=today, ltp=ltp)
 
 
+def to_json(inst: Instrument) -> dict[str, Any]:
+    """The CLI's JSON object for one instrument (token as a string, money in paisa)."""
+    return {"token": inst.token, "symbol": inst.symbol, "display": inst.display, "name": inst.name,
+            "segment": "NSE" if inst.instrument_type == "EQ" else "NFO", "instrument_type": inst.instrument_type,
+            "expiry": inst.expiry.isoformat() if inst.expiry else None, "strike_paisa": inst.strike,
+            "tick_size_paisa": inst.tick_size, "lot_size": inst.lot_size, "freeze_qty": inst.freeze_qty,
+            "is_index": inst.is_index}
+
+
 def _today() -> date:
     from ..domain.nsetime import now_ist
 

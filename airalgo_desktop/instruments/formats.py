@@ -561,13 +561,13 @@ PARSERS: dict[str, Callable[[str, str, Builder, Cancel | None, Progress | None],
 
 
 def parse(data: bytes, name: str, fmt: str | None = None, *, cancel: Cancel | None = None,
-          progress: Progress | None = None) -> tuple[Builder, str]:
-    """File bytes → (builder with the kept rows and the skip counts, format used)."""
+          progress: Progress | None = None, into: Builder | None = None) -> tuple[Builder, str]:
+    """File bytes → (builder with the kept rows and the skip counts, format used); ``into`` adds to a builder."""
     text = decode(decompress(data, name), name)
     chosen = fmt or sniff(text, name)
     if chosen not in PARSERS:
         raise MasterError(f"unknown format {chosen!r}; use one of {', '.join(FORMATS)}.")
-    builder = Builder()
+    builder = into if into is not None else Builder()
     PARSERS[chosen](text, name, builder, cancel, progress)
     return builder, chosen
 

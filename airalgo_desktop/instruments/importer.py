@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -17,7 +18,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from ..store import instruments as store
-from .catalog import Catalog
+from .catalog import Builder, Catalog
 from .formats import FORMAT_NAMES, Cancel, MasterError, Progress, parse, read_path
 
 log = logging.getLogger("airalgo.instruments")
@@ -40,7 +41,8 @@ class ImportOutcome:
 
     def lines(self) -> list[str]:
         """Human-readable summary: kept, then skipped by reason (largest first)."""
-        out = [f"{self.kept:,} instruments kept from {FORMAT_NAMES.get(self.fmt, self.fmt)} ({self.source})"]
+        kinds = " + ".join(FORMAT_NAMES.get(f, f) for f in self.fmt.split("+"))
+        out = [f"{self.kept:,} instruments kept from {kinds} ({self.source})"]
         total = sum(self.skipped.values())
         if total:
             out.append(f"{total:,} rows skipped:")
@@ -94,28 +96,47 @@ def download(url: str, *, cancel: Cancel | None = None, progress: Progress | Non
     return data
 
 
-def import_master(source: str, data_dir: Path, fmt: str | None = None, *, today: date | None = None,
-                  cancel: Cancel | None = None, progress: Progress | None = None,
+def import_master(source: str | Sequence[str], data_dir: Path, fmt: str | None = None, *,
+                  today: date | None = None, cancel: Cancel | None = None, progress: Progress | None = None,
                   allow_insecure: bool = False) -> ImportOutcome:
-    """Import ``source`` (path or URL) and replace the stored master. Raises MasterError / ImportCancelled."""
+    """Import ``source`` (a path or URL, or several that together make one master — Fyers publishes NSE_CM and
+    NSE_FO separately) and replace the stored master. Raises MasterError / ImportCancelled."""
     started = time.perf_counter()
     report = progress or (lambda _f, _t: None)
-    if is_url(source):
-        data = download(source, cancel=cancel, progress=report, allow_insecure=allow_insecure)
-        name = Path(urlsplit(source).path).name or source
-        base = 0.5
-    else:
-        path = Path(source).expanduser()
-        report(0.0, f"reading {path.name}")
-        data = read_path(path)
-        name = path.name
-        base = 0.0
+    sources = [source] if isinstance(source, str) else list(source)
+    if not sources:
+        raise MasterError("nothing to import.")
+    builder = Builder()
+    formats: list[str] = []
+    names: list[str] = []
+    share = 1.0 / len(sources)
+    for number, one in enumerate(sources):
+        low = number * share
 
-    def parse_progress(fraction: float, text: str) -> None:
-        report(base + fraction * (0.85 - base), text)
+        def scaled(fraction: float, text: str, low: float = low) -> None:
+            report(low + fraction * share * 0.85, text)
 
-    builder, chosen = parse(data, name, fmt, cancel=cancel, progress=parse_progress)
-    del data
+        if is_url(one):
+            data = download(one, cancel=cancel, progress=scaled, allow_insecure=allow_insecure)
+            name = Path(urlsplit(one).path).name or one
+            base = 0.5
+        else:
+            path = Path(one).expanduser()
+            scaled(0.0, f"reading {path.name}")
+            data = read_path(path)
+            name = path.name
+            base = 0.0
+
+        def parse_progress(fraction: float, text: str, base: float = base, scaled=scaled) -> None:  # type: ignore[no-untyped-def]
+            scaled(base + fraction * (1.0 - base), text)
+
+        _, chosen = parse(data, name, fmt, cancel=cancel, progress=parse_progress, into=builder)
+        del data
+        formats.append(chosen)
+        names.append(name)
+    chosen = "+".join(dict.fromkeys(formats))
+    name = " + ".join(names)
+    source = " + ".join(sources)
     from ..domain.nsetime import now_ist
 
     builder.drop_expired(today or now_ist().date())
