@@ -48,6 +48,7 @@ class WatchlistPanel(QWidget):
     tradeRequested = Signal(str, str)
     currentTokenChanged = Signal(str)
     alertRequested = Signal(str)  # token: "Set price alert…" from the context menu
+    tokensAdded = Signal(list)  # tokens the trader just put on a watchlist (their meaning is remembered)
 
     def __init__(self, master: InstrumentMaster, store: MarketStore, prefs: Prefs,
                  parent: QWidget | None = None, *, actions: ActionRegistry | None = None) -> None:
@@ -55,6 +56,8 @@ class WatchlistPanel(QWidget):
         self.master = master
         self.store = store
         self.book = WatchlistBook(prefs, master)
+        self.marks: dict[str, str] = {}  # set by the presenter to the desk's (shared) marks and labels
+        self.labels: dict[str, str] = {}
         self.actions = actions  # the source of key labels (search, new tab, Buy/Sell, Remove)
         self.search = QLineEdit(self)
         self.search.setObjectName("watchlist_search")
@@ -113,6 +116,9 @@ class WatchlistPanel(QWidget):
 
     def _add_tab(self, name: str, tokens: list[str]) -> WatchlistView:
         model = WatchlistModel(name, self.master, self.store, tokens)
+        model.marks, model.labels = self.marks, self.labels
+        if self.marks or self.labels:
+            model.refresh_all()
         view = WatchlistView(model, self.tabs)
         view.doubleClicked.connect(lambda index: self.instrumentActivated.emit(model.data(index, TOKEN_ROLE)))
         view.customContextMenuRequested.connect(lambda pos, v=view: self._context_menu(v, pos))
@@ -136,7 +142,20 @@ class WatchlistPanel(QWidget):
             view.watchlist().refresh_all()
         self.save()
 
+    def set_meanings(self, marks: dict[str, str], labels: dict[str, str]) -> None:
+        """Share the desk's row marks and remembered labels with every tab, then redraw the symbols."""
+        self.marks, self.labels = marks, labels
+        for model in self.models:
+            model.marks, model.labels = marks, labels
+            model.refresh_all()
+
+    def all_tokens(self) -> set[str]:
+        """Every token on any tab."""
+        return {t for model in self.models for t in model.tokens}
+
     def _on_tokens_changed(self, model: WatchlistModel, added: list[str], removed: list[str]) -> None:
+        if added:
+            self.tokensAdded.emit(added)
         view = self.current_view()
         if view is not None and view.watchlist() is model:
             self.activeTokensChanged.emit(self.active_tokens())
@@ -198,10 +217,11 @@ class WatchlistPanel(QWidget):
         return view.watchlist().refresh(dirty) if view else 0
 
     def _update_completions(self, text: str) -> None:
-        results = self.master.search(text, limit=15)
+        results = self.master.search(text, limit=15, ltp=self.store.ltp)
         self._completion_tokens = [i.token for i in results]
         self._completion_model.setStringList(
-            [f"{i.display}  ·  {i.name}  ·  {i.exchange} ({i.token})" for i in results])
+            [f"{i.display}  ·  {'NSE' if i.instrument_type == 'EQ' else 'NFO'}  ·  {i.name} ({i.token})"
+             for i in results])
 
     def _completion_chosen(self, text: str) -> None:
         token = text.rsplit("(", 1)[-1].rstrip(")") if "(" in text else None
@@ -210,7 +230,7 @@ class WatchlistPanel(QWidget):
             self.search.clear()
 
     def _search_enter(self) -> None:
-        results = self.master.search(self.search.text(), limit=1)
+        results = self.master.search(self.search.text(), limit=1, ltp=self.store.ltp)
         if results:
             self.add_token(results[0].token)
             self.search.clear()
