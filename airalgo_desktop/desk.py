@@ -515,7 +515,8 @@ class TradingDesk:
     async def load_master(self, tokens: Iterable[str] = ()) -> None:
         """Read the stored master off the loop (live mode) and swap it in; without one, ask for one."""
         if self.demo or self.data_dir is None:
-            self.recheck(tokens)
+            marks = self.recheck(tokens)
+            self.publish(InstrumentsChanged(f"Demo universe: {len(self.master):,} instruments", [], marks))
             return
         from .instruments.importer import load_stored
         from .store.instruments import StoreError

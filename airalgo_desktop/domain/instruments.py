@@ -9,7 +9,6 @@ Units in the CSV: prices (``tick_size``, ``strike``, ``prev_close``) are rupees 
 
 from __future__ import annotations
 
-import bisect
 import csv
 import io
 from collections.abc import Iterable, Iterator
@@ -141,22 +140,13 @@ class LoadReport:
 
 
 class InstrumentMaster:
-    """All known instruments: O(1) lookup by token and ranked prefix search by symbol or name."""
+    """All known instruments by token (the simulator's universe; the app's is
+    :class:`airalgo_desktop.instruments.Catalog`, which also holds the one search)."""
 
     def __init__(self, instruments: Iterable[Instrument] = ()) -> None:
         self._by_token: dict[str, Instrument] = {}
         for inst in instruments:
             self._by_token.setdefault(inst.token, inst)
-        self._reindex()
-
-    def _reindex(self) -> None:
-        # sorted (key, token) lists make prefix search O(log n + k) even for a 50k-row broker master
-        self._symbols = sorted((i.symbol.upper(), i.token) for i in self._by_token.values())
-        words: list[tuple[str, str]] = []
-        for inst in self._by_token.values():
-            for word in set(inst.name.upper().split()) | set(inst.symbol.upper().replace("-", " ").split()):
-                words.append((word, inst.token))
-        self._words = sorted(words)
 
     def __len__(self) -> int:
         return len(self._by_token)
@@ -181,43 +171,7 @@ class InstrumentMaster:
             if self._by_token.get(inst.token) != inst:
                 self._by_token[inst.token] = inst
                 changed += 1
-        self._reindex()
         return changed
-
-    @staticmethod
-    def _prefix(index: list[tuple[str, str]], prefix: str) -> Iterator[tuple[str, str]]:
-        start = bisect.bisect_left(index, (prefix, ""))
-        for pos in range(start, len(index)):
-            key = index[pos]
-            if not key[0].startswith(prefix):
-                break
-            yield key
-
-    def search(self, text: str, limit: int = 20) -> list[Instrument]:
-        """Ranked search: exact symbol, symbol prefix, name-word prefix, then token; cash before F&O."""
-        query = text.strip().upper()
-        if not query:
-            return []
-        scored: dict[str, tuple[int, int, int, str]] = {}
-
-        def offer(token: str, rank: int) -> None:
-            inst = self._by_token[token]
-            key = (rank, 0 if inst.instrument_type == "EQ" else 1, len(inst.symbol), inst.symbol)
-            if token not in scored or key < scored[token]:
-                scored[token] = key
-
-        for symbol, token in self._prefix(self._symbols, query):
-            offer(token, 0 if symbol == query else 1)
-        first_word = query.split()[0]
-        for _word, token in self._prefix(self._words, first_word):
-            inst = self._by_token[token]
-            haystack = f"{inst.symbol} {inst.name}".upper()
-            if all(part in haystack for part in query.split()):
-                offer(token, 2)
-        if query in self._by_token:
-            offer(query, 0)
-        ranked = sorted(scored, key=scored.__getitem__)
-        return [self._by_token[t] for t in ranked[:limit]]
 
 
 def _parse_paisa_cell(row: dict[str, str], name: str, default: Paisa) -> Paisa:

@@ -400,9 +400,9 @@ def search(catalog: Catalog, text: str, limit: int = 20, *, today: date | None =
 
     Query words match word prefixes in any order (``nifty 23500 ce`` = ``23500 ce nifty``); a number also
     matches a token exactly. Contracts that expired before ``today`` (IST) are never offered. Order: exact
-    token, then rows of an underlying named exactly, then the rest; within an underlying cash, futures by
-    expiry, options by nearest expiry with strikes closest to the number typed or else to ``ltp`` of the
-    underlying.
+    token, then rows of an underlying named exactly, then the other matches' cash rows, then their F&O; within an
+    underlying cash, futures by expiry, options by nearest expiry with strikes closest to the number typed or
+    else to ``ltp`` of the underlying.
     """
     words = [w for w in _SPLIT.split(text.upper()) if w]
     if not words or limit <= 0:
@@ -452,7 +452,9 @@ def search(catalog: Catalog, text: str, limit: int = 20, *, today: date | None =
             hi = int(np.searchsorted(cand, a["und_start"][u + 1]))
             parts.append(cand[lo:hi])
             cand = np.concatenate((cand[:lo], cand[hi:]))
-    parts.append(cand)
+    if len(cand):  # other underlyings matched by prefix: their cash rows first ("sbi" → SBIN, SBICARD, SBILIFE)
+        cash = a["kind"][cand] == EQ
+        parts.extend((cand[cash], cand[~cash]))
     target = _typed_strike(words)
     grp, grp_start = a["grp"], a["grp_start"]
     out: list[int] = []

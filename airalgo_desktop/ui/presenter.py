@@ -187,8 +187,15 @@ class Presenter(QObject):
         w.show_message(notice.summary)
 
     def on_master_needed(self, notice: MasterNeeded) -> None:
-        """A real account without an imported master: explain and offer the import."""
+        """A real account without an imported master: explain and offer the import. A more urgent banner (a
+        refused key) is not covered: the request waits until that one is dealt with."""
         w = self.window
+        if len(self.desk.master):
+            return  # imported meanwhile
+        w.show_message("No instrument master: File → Import instrument master…", 0)
+        if w.banner.isVisible():
+            QTimer.singleShot(2000, lambda: self.on_master_needed(notice))
+            return
         action = (lambda: self.import_master(notice.reason)) if self.import_master else w.banner.hide
         w.banner.show_message(notice.reason, "Import instrument master…", action)
 
