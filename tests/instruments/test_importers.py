@@ -161,3 +161,13 @@ def test_junk_rows_never_become_instruments(tmp_path: Path) -> None:
     outcome = import_master(str(tmp_path / "junk.csv"), tmp_path / "d", today=TODAY)
     assert outcome.kept == 1 and outcome.skipped["token not a number"] == 2001
     assert [i.symbol for i in outcome.catalog] == ["ACC"]
+
+
+def test_the_old_csv_loader_reports_a_huge_field_in_one_sentence(tmp_path: Path) -> None:
+    """Issue 19 item 14: a CSV with one 50 MB field gets a clear message (it used to fail with none)."""
+    from airalgo_desktop.domain.instruments import load_csv
+
+    path = tmp_path / "huge.csv"
+    path.write_bytes(b"token,symbol\n1,\"" + b"x" * (50 * 2**20) + b"\"\n")
+    with pytest.raises(ValueError, match=r"huge.csv: not a readable CSV at line \d+ \(field larger than field limit"):
+        load_csv(path)
