@@ -223,6 +223,7 @@ def add_instrument_commands(sub: argparse._SubParsersAction) -> None:  # type: i
 
     p_inst = sub.add_parser("instruments", help="import, search and show the instrument master")
     p_inst.add_argument("--home", help="all files under this folder (same as AIRALGO_HOME)")
+    p_inst.add_argument("--data-dir", help=argparse.SUPPRESS)  # the app's import child: exactly this data dir
     isub = p_inst.add_subparsers(dest="instruments_command", required=True)
     p_imp = isub.add_parser("import", help="import a broker master (path or URL); replaces the stored one")
     p_imp.add_argument("source", nargs="+", metavar="SOURCE",
@@ -230,6 +231,7 @@ def add_instrument_commands(sub: argparse._SubParsersAction) -> None:  # type: i
                             "(e.g. Fyers NSE_CM.csv NSE_FO.csv)")
     p_imp.add_argument("--format", choices=FORMATS, help="skip recognising the layout from the content")
     p_imp.add_argument("--allow-insecure", action="store_true", help="allow plain http:// to other hosts")
+    p_imp.add_argument("--machine", action="store_true", help=argparse.SUPPRESS)  # progress/result for the app
     p_search = isub.add_parser("search", help="search the master the way the app does")
     p_search.add_argument("query", nargs="+", metavar="QUERY")
     p_search.add_argument("--limit", type=int, default=20)
@@ -276,7 +278,7 @@ def instruments_command(args: argparse.Namespace, out=None, err=None) -> int:  #
     from .instruments.catalog import to_json
     from .instruments.formats import ImportCancelled, MasterError
 
-    data_dir = home_data_dir(getattr(args, "home", None))
+    data_dir = Path(args.data_dir) if getattr(args, "data_dir", None) else home_data_dir(getattr(args, "home", None))
     cmd = args.instruments_command
     if cmd == "import":
         from .instruments.importer import import_master
@@ -285,6 +287,9 @@ def instruments_command(args: argparse.Namespace, out=None, err=None) -> int:  #
         last = [-1]
 
         def progress(fraction: float, text: str) -> None:
+            if args.machine:
+                print(f"progress {fraction:.4f} {text}", file=err, flush=True)
+                return
             step = int(fraction * 10)
             if step != last[0]:
                 last[0] = step
@@ -300,6 +305,11 @@ def instruments_command(args: argparse.Namespace, out=None, err=None) -> int:  #
             if "previous master is kept" not in reason:
                 print(f"Nothing was changed: {kept}.", file=err)
             return 130 if isinstance(exc, KeyboardInterrupt) else EXIT_FAIL
+        if args.machine:
+            out.write(orjson.dumps({"source": outcome.source, "format": outcome.fmt, "kept": outcome.kept,
+                                    "skipped": dict(outcome.skipped), "examples": outcome.examples,
+                                    "seconds": outcome.seconds}).decode() + "\n")
+            return EXIT_OK
         for line in outcome.lines():
             print(line, file=out)
         print(f"stored in {store.path_in(Path(data_dir))} ({outcome.seconds:.1f} s)", file=out)

@@ -545,13 +545,14 @@ class TradingDesk:
     async def import_master(self, sources: str | list[str], tokens: Iterable[str] = (), fmt: str | None = None, *,
                             cancel: Any = None, progress: Callable[[float, str], None] | None = None,
                             allow_insecure: bool = False) -> InstrumentsChanged:
-        """Import a master off the loop into the store and swap it in (replaces, never merges). Raises
-        ``MasterError``/``ImportCancelled`` with nothing changed."""
-        from .instruments.importer import import_master
+        """Import a master into the store — in a child process, so the parse's memory is never the app's — and swap
+        it in (replaces, never merges). Raises ``MasterError``/``ImportCancelled`` with nothing changed."""
+        from .instruments.importer import import_in_child
 
         if self.data_dir is None:
             raise RuntimeError("the desk has no data dir")
-        outcome = await asyncio.to_thread(import_master, sources, self.data_dir, fmt, cancel=cancel,
+        sources = [sources] if isinstance(sources, str) else list(sources)
+        outcome = await asyncio.to_thread(import_in_child, sources, self.data_dir, fmt, cancel=cancel,
                                           progress=progress, allow_insecure=allow_insecure)
         await asyncio.to_thread(outcome.catalog.prepare)
         self.demo = False

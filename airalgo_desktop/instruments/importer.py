@@ -6,7 +6,13 @@ it between chunks. Whatever goes wrong, the previous master stays as it was and 
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
+import os
+import subprocess
+import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -19,7 +25,7 @@ import httpx
 
 from ..store import instruments as store
 from .catalog import Builder, Catalog
-from .formats import FORMAT_NAMES, Cancel, MasterError, Progress, parse, read_path
+from .formats import FORMAT_NAMES, Cancel, ImportCancelled, MasterError, Progress, parse, read_path
 
 log = logging.getLogger("airalgo.instruments")
 MAX_DOWNLOAD_BYTES = 512 * 2**20  # the largest public masters are ~60 MB uncompressed JSON
@@ -167,3 +173,64 @@ def load_stored(data_dir: Path) -> Catalog | None:
         return None
     arrays, meta = loaded
     return Catalog.from_arrays(arrays, meta)
+
+
+def child_command() -> list[str]:
+    """How to start this program again (source checkout, installed package or the frozen app)."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable]
+    return [sys.executable, "-m", "airalgo_desktop"]
+
+
+def import_in_child(sources: Sequence[str], data_dir: Path, fmt: str | None = None, *, cancel: Cancel | None = None,
+                    progress: Progress | None = None, allow_insecure: bool = False) -> ImportOutcome:
+    """:func:`import_master` in a separate process (``instruments import --machine``), then load the new store.
+
+    Why: parsing 250,000 rows needs ~120 MB of short-lived Python objects that the allocator does not hand back
+    to the OS; in a child process that memory goes away with it, and the app keeps only the ~30 MB catalog.
+    Cancel terminates the child (the store is only ever replaced by a complete, renamed file)."""
+    cmd = [*child_command(), "instruments", "--data-dir", str(data_dir), "import", *sources, "--machine"]
+    if fmt:
+        cmd += ["--format", fmt]
+    if allow_insecure:
+        cmd.append("--allow-insecure")
+    package_root = str(Path(__file__).resolve().parents[2])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)}
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            encoding="utf-8", errors="replace")
+    cancelled = threading.Event()
+
+    def watch() -> None:
+        while proc.poll() is None:
+            if cancel is not None and cancel.event.wait(0.1):
+                cancelled.set()
+                proc.terminate()
+                return
+            if cancel is None:
+                time.sleep(0.1)
+
+    watcher = threading.Thread(target=watch, name="import-cancel", daemon=True)
+    watcher.start()
+    errors: list[str] = []
+    assert proc.stderr is not None and proc.stdout is not None
+    for line in proc.stderr:
+        if line.startswith("progress ") and progress:
+            _, fraction, text = [*line.rstrip("\n").split(" ", 2), ""][:3]
+            with contextlib.suppress(ValueError):
+                progress(float(fraction), text)
+        elif line.startswith("error: "):
+            errors.append(line[7:].strip())
+    out = proc.stdout.read()
+    proc.wait()
+    watcher.join(1)
+    if cancelled.is_set():
+        raise ImportCancelled("import cancelled")
+    if proc.returncode != 0:
+        raise MasterError(errors[-1] if errors else f"the import stopped (exit {proc.returncode}); the previous "
+                                                    "master is kept.")
+    result = json.loads(out.strip().splitlines()[-1])
+    catalog = load_stored(data_dir)
+    if catalog is None:  # pragma: no cover - the child said it saved
+        raise MasterError("the import finished but no master was stored.")
+    return ImportOutcome(catalog, result["source"], result["format"], result["kept"], Counter(result["skipped"]),
+                         result["examples"], result["seconds"])
