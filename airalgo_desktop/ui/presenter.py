@@ -174,11 +174,11 @@ class Presenter(QObject):
             parts.append("; ".join(line.strip() for line in notice.details[:1]))
             skipped = [line.strip() for line in notice.details[2:5]]
             if skipped:
-                parts.append("Skipped: " + "; ".join(skipped) + (" …" if len(notice.details) > 5 else "") + ".")
+                parts.append("Skipped: " + "; ".join(skipped) + ("; …" if len(notice.details) > 5 else "") + ".")
         vanished = [m for m in notice.marks.values() if "not in the instrument master" in m or "now means" in m]
         if vanished:
             parts.append(f"{len(vanished)} watchlist/position row{'s' if len(vanished) != 1 else ''} marked ⚠: "
-                         f"{vanished[0]}" + (" …" if len(vanished) > 1 else ""))
+                         f"{vanished[0]}" + (" (all listed on the rows' tooltips)" if len(vanished) > 1 else ""))
         if notice.stale:
             parts.append(notice.stale)
         log.info("instruments: %s", notice.summary)

@@ -47,7 +47,7 @@ _NO_MARKS: dict[str, str] = {}
 
 def row_label(inst: Instrument, this_year: int) -> str:
     """The symbol cell: compact enough that strike and CE/PE show at the default width, with the segment
-    (``RELIANCE · NSE``, ``NIFTY 27 FEB 23500 CE · NFO``, ``NIFTY FEB FUT · NFO``); the year only when it is not
+    (``RELIANCE · NSE``, ``NIFTY 23500 CE 27 FEB · NFO``, ``NIFTY FEB FUT · NFO``); the year only when it is not
     this year. The tooltip has the full label."""
     segment = "NSE" if inst.instrument_type == "EQ" else "NFO"
     if inst.expiry is None or not inst.name or inst.instrument_type not in ("FUT", "CE", "PE"):
@@ -57,7 +57,8 @@ def row_label(inst: Instrument, this_year: int) -> str:
     if inst.instrument_type == "FUT":
         return f"{inst.name} {month}{year} FUT · {segment}"
     strike = inst.strike // 100 if inst.strike % 100 == 0 else inst.strike / 100
-    return f"{inst.name} {inst.expiry.day} {month}{year} {strike} {inst.instrument_type} · {segment}"
+    # strike and CE/PE right after the name: what tells two contracts apart survives a narrow column
+    return f"{inst.name} {strike} {inst.instrument_type} {inst.expiry.day} {month}{year} · {segment}"
 
 
 @dataclass(frozen=True, slots=True)

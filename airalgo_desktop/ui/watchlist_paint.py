@@ -154,7 +154,7 @@ class WatchlistView(QTableView):
         self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # uniform rows: y = top + n·h
         header = self.horizontalHeader()
         header.setSectionResizeMode(SYMBOL, QHeaderView.ResizeMode.Stretch)
-        for col, width in ((LTP, 96), (CHANGE, 80), (PCT, 72), (LTQ, 56), (LTT, 68)):
+        for col, width in ((LTP, 90), (CHANGE, 74), (PCT, 66), (LTQ, 50), (LTT, 64)):  # Symbol keeps the rest
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
             header.resizeSection(col, width)
         header.setHighlightSections(False)
