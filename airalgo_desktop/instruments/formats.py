@@ -208,28 +208,50 @@ class _Rows:
             if self.progress:
                 self.progress(min(0.95, self.count / max(self.total, 1)), f"{self.count:,} rows read")
 
+    def objects(self, items: list[Any]) -> Iterable[dict[str, Any]]:
+        """The JSON objects of a list (anything else is counted as unreadable), with progress and cancel."""
+        for item in items:
+            self.tick()
+            if isinstance(item, dict):
+                yield item
+            else:
+                self.b.skip("unreadable row", "not an object")
+
     def bad(self, exc: Exception, what: str) -> None:
         self.b.skip("unreadable row", f"{what}: {exc}")
+
+
+def _header(rows: Iterable[list[str]], name: str, layout: str, needed: tuple[str, ...], *,
+            upper: bool) -> tuple[dict[str, int], list[int], int]:
+    """Read a header row: (column index by name, indexes of ``needed`` in order, width); one sentence if short."""
+    header = [h.strip().upper() if upper else h.strip().lower() for h in next(iter(rows), [])]
+    col = {h: i for i, h in enumerate(header)}
+    missing = [n for n in needed if n not in col]
+    if missing:
+        raise MasterError(f"{name}: the {layout} layout needs a {missing[0]} column.")
+    return col, [col[n] for n in needed], len(header)
+
+
+def _short(row: list[str], width: int, b: Builder) -> bool:
+    """True for a row with fewer cells than ``width`` (counted as unreadable unless it is blank)."""
+    if len(row) >= width:
+        return False
+    if any(c.strip() for c in row):
+        b.skip("unreadable row", f"{len(row)} of {width} columns")
+    return True
 
 
 # ====================================================================== importers
 def parse_kite(text: str, name: str, b: Builder, cancel: Cancel | None, progress: Progress | None) -> None:
     """Kite CSV (and Upstox's CSV, which shares its columns with NSE_EQ/NSE_FO exchanges)."""
     rows = iter(_csv_rows(text, name, cancel, progress, text.count("\n")))
-    header = [h.strip().lower() for h in next(rows, [])]
-    col = {h: i for i, h in enumerate(header)}
-    try:
-        i_tok, i_sym, i_name = col["exchange_token"], col["tradingsymbol"], col["name"]
-        i_exp, i_strike, i_tick = col["expiry"], col["strike"], col["tick_size"]
-        i_lot, i_type, i_exch = col["lot_size"], col["instrument_type"], col["exchange"]
-    except KeyError as exc:
-        raise MasterError(f"{name}: the Kite/Upstox layout needs a {exc.args[0]} column.") from None
+    col, needed, width = _header(rows, name, "Kite/Upstox", (
+        "exchange_token", "tradingsymbol", "name", "expiry", "strike", "tick_size", "lot_size", "instrument_type",
+        "exchange"), upper=False)
+    i_tok, i_sym, i_name, i_exp, i_strike, i_tick, i_lot, i_type, i_exch = needed
     i_seg, i_last, i_opt = col.get("segment"), col.get("last_price"), col.get("option_type")
-    width = len(header)
     for row in rows:
-        if len(row) < width:
-            if any(c.strip() for c in row):
-                b.skip("unreadable row", f"{len(row)} of {width} columns")
+        if _short(row, width, b):
             continue
         exch = row[i_exch].strip().upper()
         seg = row[i_seg].strip().upper() if i_seg is not None else ""
@@ -308,11 +330,7 @@ def parse_upstox(text: str, name: str, b: Builder, cancel: Cancel | None, progre
     rows = _Rows(b, cancel, progress, len(items))
     start = len(b)
     raw_ticks: list[str] = []
-    for item in items:
-        rows.tick()
-        if not isinstance(item, dict):
-            b.skip("unreadable row", "not an object")
-            continue
+    for item in rows.objects(items):
         seg = str(item.get("segment", "")).upper()
         itype = str(item.get("instrument_type", "")).upper()
         if seg == "NSE_INDEX" or itype == "INDEX":
@@ -354,11 +372,7 @@ def parse_angel(text: str, name: str, b: Builder, cancel: Cancel | None, progres
     """Angel One ``OpenAPIScripMaster.json`` (strike and tick in paise)."""
     items = _json_rows(text, name)
     rows = _Rows(b, cancel, progress, len(items))
-    for item in items:
-        rows.tick()
-        if not isinstance(item, dict):
-            b.skip("unreadable row", "not an object")
-            continue
+    for item in rows.objects(items):
         seg = str(item.get("exch_seg", "")).upper()
         itype = str(item.get("instrumenttype", "")).upper()
         symbol = str(item.get("symbol", "")).strip()
@@ -403,23 +417,15 @@ def parse_angel(text: str, name: str, b: Builder, cancel: Cancel | None, progres
 def parse_dhan(text: str, name: str, b: Builder, cancel: Cancel | None, progress: Progress | None) -> None:
     """Dhan ``api-scrip-master.csv``."""
     rows = iter(_csv_rows(text, name, cancel, progress, text.count("\n")))
-    header = [h.strip().upper() for h in next(rows, [])]
-    col = {h: i for i, h in enumerate(header)}
-    try:
-        i_exch, i_seg, i_tok = col["SEM_EXM_EXCH_ID"], col["SEM_SEGMENT"], col["SEM_SMST_SECURITY_ID"]
-        i_inst, i_sym, i_lot = col["SEM_INSTRUMENT_NAME"], col["SEM_TRADING_SYMBOL"], col["SEM_LOT_UNITS"]
-        i_exp, i_strike, i_tick = col["SEM_EXPIRY_DATE"], col["SEM_STRIKE_PRICE"], col["SEM_TICK_SIZE"]
-        i_opt = col["SEM_OPTION_TYPE"]
-    except KeyError as exc:
-        raise MasterError(f"{name}: the Dhan layout needs a {exc.args[0]} column.") from None
+    col, needed, width = _header(rows, name, "Dhan", (
+        "SEM_EXM_EXCH_ID", "SEM_SEGMENT", "SEM_SMST_SECURITY_ID", "SEM_INSTRUMENT_NAME", "SEM_TRADING_SYMBOL",
+        "SEM_LOT_UNITS", "SEM_EXPIRY_DATE", "SEM_STRIKE_PRICE", "SEM_TICK_SIZE", "SEM_OPTION_TYPE"), upper=True)
+    i_exch, i_seg, i_tok, i_inst, i_sym, i_lot, i_exp, i_strike, i_tick, i_opt = needed
     i_cname = col.get("SM_SYMBOL_NAME", col.get("SEM_CUSTOM_SYMBOL"))
-    width = len(header)
     start = len(b)
     raw_ticks: list[str] = []
     for row in rows:
-        if len(row) < width:
-            if any(c.strip() for c in row):
-                b.skip("unreadable row", f"{len(row)} of {width} columns")
+        if _short(row, width, b):
             continue
         exch, seg, inst = row[i_exch].strip().upper(), row[i_seg].strip().upper(), row[i_inst].strip().upper()
         if seg == "I" or inst == "INDEX":
@@ -461,9 +467,7 @@ def parse_dhan(text: str, name: str, b: Builder, cancel: Cancel | None, progress
 def parse_fyers(text: str, name: str, b: Builder, cancel: Cancel | None, progress: Progress | None) -> None:
     """Fyers ``NSE_CM.csv`` / ``NSE_FO.csv`` (no header)."""
     for row in _csv_rows(text, name, cancel, progress, text.count("\n")):
-        if len(row) < 17:
-            if any(c.strip() for c in row):
-                b.skip("unreadable row", f"{len(row)} of 21 columns")
+        if _short(row, 17, b):
             continue
         exchange, segment, ticker = row[10].strip(), row[11].strip(), row[9].strip()
         if exchange != "10":
