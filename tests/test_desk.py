@@ -343,3 +343,18 @@ def test_a_new_master_marks_rows_never_relabels_them(tmp_path) -> None:
     assert desk.labels["3045"] == "SBICARD" and "3045" not in desk.marks
     old = {"master_date": (date.today() - timedelta(days=10)).isoformat()}
     assert "from 10 days ago" in staleness(old, date.today())
+
+
+def test_a_remembered_csv_is_never_read_at_start(tmp_path) -> None:
+    """Issue 19 item 15: the old "instruments/csv" setting (a 250k-row junk CSV re-parsed on the UI thread at every
+    start) is ignored; live starts read only the stored master, after the window, off the loop."""
+    junk = tmp_path / "junk.csv"
+    junk.write_text("token,symbol\n" + "".join(f"²{i},JUNK{i}\n" for i in range(5000)))
+    store = MemoryStore()
+    store.setValue("instruments/csv", str(junk))
+    live = TradingDesk.open(tmp_path / "data", Prefs(store), demo=False)
+    assert len(live.master) == 0 and live.master.meta.get("loading")
+    demo = TradingDesk.open(tmp_path / "data2", Prefs(store), demo=True)
+    assert "2885" in demo.master and not any(i.symbol.startswith("JUNK") for i in demo.master)
+    live.close()
+    demo.close()
