@@ -11,6 +11,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QCompleter, QInputDialog, QLineEdit, QMenu, QTabWidget, QToolButton, QVBoxLayout, QWidget
 
 from ..domain.instruments import InstrumentMaster
+from ..instruments import Catalog
 from ..services.watchlists import DEFAULT_TOKENS, WatchlistBook, WatchlistEntry
 from ..store.market import MarketStore
 from .actions import ActionRegistry, default_key, key_label
@@ -53,9 +54,9 @@ class WatchlistPanel(QWidget):
     def __init__(self, master: InstrumentMaster, store: MarketStore, prefs: Prefs,
                  parent: QWidget | None = None, *, actions: ActionRegistry | None = None) -> None:
         super().__init__(parent)
-        self.master = master
+        self.master = master if isinstance(master, Catalog) else Catalog(master)  # the one search lives there
         self.store = store
-        self.book = WatchlistBook(prefs, master)
+        self.book = WatchlistBook(prefs, self.master)
         self.marks: dict[str, str] = {}  # set by the presenter to the desk's (shared) marks and labels
         self.labels: dict[str, str] = {}
         self.actions = actions  # the source of key labels (search, new tab, Buy/Sell, Remove)
