@@ -19,7 +19,8 @@ TODAY = date(2025, 2, 10)  # the fixtures' FEB 2025 contracts are live; JAN 2025
 
 
 @pytest.mark.parametrize(("files", "fmt"), [
-    (["kite.csv"], "kite"), (["upstox.json"], "upstox"), (["angel.json"], "angel"), (["dhan.csv"], "dhan"),
+    (["kite.csv"], "kite"), (["upstox.json"], "upstox"), (["upstox.csv"], "upstox-csv"), (["angel.json"], "angel"),
+    (["dhan.csv"], "dhan"),
     (["fyers_cm.csv", "fyers_fo.csv"], "fyers"),
 ])
 def test_reliance_is_2885_in_every_layout(tmp_path: Path, files: list[str], fmt: str) -> None:
