@@ -477,7 +477,8 @@ class MainWindow(QMainWindow):
         """A transient message in the status bar."""
         self.message_label.setText(text)
         if timeout_ms:
-            QTimer.singleShot(timeout_ms, lambda: self.message_label.text() == text and self.message_label.clear())
+            label = self.message_label  # the label as context: the timer dies with the window (tests, quit)
+            QTimer.singleShot(timeout_ms, label, lambda: label.text() == text and label.clear())
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_layout()
