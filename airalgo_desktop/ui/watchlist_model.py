@@ -46,19 +46,21 @@ _NO_MARKS: dict[str, str] = {}
 
 
 def row_label(inst: Instrument, this_year: int) -> str:
-    """The symbol cell: compact enough that strike and CE/PE show at the default width, with the segment
-    (``RELIANCE · NSE``, ``NIFTY 23500 CE 27 FEB · NFO``, ``NIFTY FEB FUT · NFO``); the year only when it is not
-    this year. The tooltip has the full label."""
+    """The symbol cell: compact enough that strike and CE/PE show at the default width, with the segment last as
+    Kite shows it (``RELIANCE NSE``, ``NIFTY 27 FEB 23500 CE NFO``, ``NIFTY FEB FUT NFO``); the year only when it
+    is not this year (measured: "BANKNIFTY 26 NOV 49500 PE NFO" fits the 1280×800 default column, with a "·"
+    separator it did not). The tooltip has the full label."""
     segment = "NSE" if inst.instrument_type == "EQ" else "NFO"
     if inst.expiry is None or not inst.name or inst.instrument_type not in ("FUT", "CE", "PE"):
-        return f"{inst.symbol} · {segment}"
+        return f"{inst.symbol} {segment}"
     month = inst.expiry.strftime("%b").upper()
     year = "" if inst.expiry.year == this_year else f" {inst.expiry.year}"
     if inst.instrument_type == "FUT":
-        return f"{inst.name} {month}{year} FUT · {segment}"
+        return f"{inst.name} {month}{year} FUT {segment}"
     strike = inst.strike // 100 if inst.strike % 100 == 0 else inst.strike / 100
-    # strike and CE/PE right after the name: what tells two contracts apart survives a narrow column
-    return f"{inst.name} {strike} {inst.instrument_type} {inst.expiry.day} {month}{year} · {segment}"
+    # name first, strike and CE/PE last: the column elides in the middle, so both ends — what tells two contracts
+    # apart — stay visible
+    return f"{inst.name} {inst.expiry.day} {month}{year} {strike} {inst.instrument_type} {segment}"
 
 
 @dataclass(frozen=True, slots=True)
