@@ -211,7 +211,7 @@ class Presenter(QObject):
             return  # imported meanwhile
         w.show_message("No instrument master: File → Import instrument master…", 0)
         if w.banner.isVisible():
-            QTimer.singleShot(2000, lambda: self.on_master_needed(notice))
+            QTimer.singleShot(2000, self, lambda: self.on_master_needed(notice))  # dies with the presenter
             return
         action = (lambda: self.import_master(notice.reason)) if self.import_master else w.banner.hide
         w.banner.show_message(notice.reason, "Import instrument master…", action)
