@@ -23,8 +23,8 @@ from PySide6.QtWidgets import QApplication
 
 from . import APP_NAME, __version__
 from . import config as app_config
-from .api.client import AirAlgoClient, ClientConfig, InsecureTransportError
-from .desk import TradingDesk
+from .api.client import AirAlgoClient, ClientConfig, UrlError
+from .desk import Problem, TradingDesk
 from .harness import Harness
 from .keystore import KeyStore
 from .logs import setup_file_logging
@@ -148,6 +148,9 @@ class Application(QObject):
         self.config = cfg
         for line in cfg.describe():
             log.info("config: %s", line)
+        if cfg.warnings:  # a .env problem must not silently send the app to the production URLs
+            self.desk.publish(Problem("Settings: " + "; ".join(cfg.warnings[:4])
+                                      + (" …" if len(cfg.warnings) > 4 else ""), persistent=True))
         if cfg.api_key:
             await self.connect(self._client_config(cfg.api_key))
         else:
@@ -166,7 +169,7 @@ class Application(QObject):
         await self.disconnect()
         try:
             client = AirAlgoClient(client_config)
-        except InsecureTransportError as exc:
+        except UrlError as exc:  # malformed or unencrypted: refused once, with the reason
             self.window.banner.show_message(str(exc), "Settings…", self.commands.ask_for_key)
             return
         self.desk.attach(client)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import logging
 import signal
 import sys
 import time
@@ -14,11 +15,21 @@ from dataclasses import dataclass
 import httpx
 import orjson
 
-from .api.client import AirAlgoClient, ClientConfig, InsecureTransportError, check_transport
+from .api.client import (
+    HTTP_SCHEMES,
+    WS_SCHEMES,
+    AirAlgoClient,
+    ClientConfig,
+    InsecureTransportError,
+    UrlError,
+    check_transport,
+)
 from .api.events import ChannelError, Event, FeedStale, State, StateChanged, Ticks
-from .api.token import TokenError, fetch_token
+from .api.token import TOKEN_DEADLINE, TokenError, fetch_token
 from .config import Config, load_config
+from .domain.instruments import parse_token
 from .domain.nsetime import IST, parse_ltt
+from .logs import RateLimitFilter
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_AUTH = 0, 1, 2, 3
 DEMO_KEY = "demo"
@@ -117,12 +128,17 @@ async def doctor(args: argparse.Namespace, out: Callable[[str], None] = print) -
             report.ok("keyring backend", name)
         else:
             report.info("keyring backend", f"{name} — the app will keep a key for the session only")
-        for url, kind in ((cfg.ws_url, "WEBSOCKET_SERVER_URL"), (cfg.token_url, "TOKEN_SERVER_URL")):
+        for warning in cfg.warnings:
+            report.info("configuration", warning)
+        for url, kind, schemes in ((cfg.ws_url, "WEBSOCKET_SERVER_URL", WS_SCHEMES),
+                                   (cfg.token_url, "TOKEN_SERVER_URL", HTTP_SCHEMES)):
             try:
-                check_transport(url, allow_insecure=conn.allow_insecure, kind=kind)
+                check_transport(url, allow_insecure=conn.allow_insecure, kind=kind, schemes=schemes)
                 report.ok(kind, "transport allowed")
             except InsecureTransportError as exc:
                 report.fail(kind, str(exc), "use wss:// / https://, or pass --allow-insecure for a test server")
+            except UrlError as exc:
+                report.fail(kind, str(exc), f"correct {kind} (flag, environment or .env)")
         if not cfg.api_key:
             report.fail("API key", "not set", "enter it in the app (Account → API key…), or set API_KEY in .env")
         if report.failed:
@@ -131,7 +147,7 @@ async def doctor(args: argparse.Namespace, out: Callable[[str], None] = print) -
         started = time.perf_counter()
         async with httpx.AsyncClient(timeout=10) as http:
             try:
-                await fetch_token(http, cfg.token_url, cfg.api_key)
+                await fetch_token(http, cfg.token_url, cfg.api_key, deadline=TOKEN_DEADLINE)
             except TokenError as exc:
                 report.fail("token endpoint", exc.message, exc.action)
                 return EXIT_AUTH if exc.kind.is_auth else EXIT_FAIL
@@ -184,15 +200,23 @@ async def stream(args: argparse.Namespace, out=sys.stdout, err=sys.stderr) -> in
         if not conn.config.api_key:
             print("error: no API key. Set API_KEY (environment or .env) or store it from the app.", file=err)
             return EXIT_USAGE
+        bad = [t for t in args.tokens if parse_token(t) is None]
+        if bad:
+            print(f"error: not a token number (ASCII digits only): {', '.join(repr(t[:20]) for t in bad)}", file=err)
+            return EXIT_USAGE
+        for warning in conn.config.warnings:
+            print(f"warning: {warning}", file=err)
         try:
             client = AirAlgoClient(client_config(conn, **overrides))
-        except InsecureTransportError as exc:
+        except UrlError as exc:
             print(f"error: {exc}", file=err)
             return EXIT_USAGE
         done = asyncio.Event()
         result = {"code": EXIT_OK}
         dumps = orjson.dumps
         rupees = bool(getattr(args, "rupees", False))
+
+        server_errors = RateLimitFilter(burst=5, period=10.0)
 
         def on_event(event: Event) -> None:
             if isinstance(event, Ticks):
@@ -210,8 +234,11 @@ async def stream(args: argparse.Namespace, out=sys.stdout, err=sys.stderr) -> in
             elif isinstance(event, FeedStale):
                 print(f"feed stale: no ticks for {event.seconds:.0f} s; reconnecting with a fresh token",
                       file=err, flush=True)
-            elif isinstance(event, ChannelError):
-                print(f"server error on {event.event}: {event.reason}", file=err, flush=True)
+            elif isinstance(event, ChannelError):  # server-driven: rate limited like the log (5 per 10 s)
+                record = logging.LogRecord("stream", logging.WARNING, "server-error", 0,
+                                           f"server error on {event.event}: {event.reason}", None, None)
+                if server_errors.filter(record):
+                    print(record.getMessage(), file=err, flush=True)
 
         client.add_listener(on_event)
         loop = asyncio.get_running_loop()

@@ -45,7 +45,7 @@ from .services.mtm import MtmCurve
 from .services.orders import OrderClient, OrderService
 from .services.positions import Fill, PositionBook
 from .services.subscriptions import Subscriptions
-from .store.journal import Journal
+from .store.journal import Journal, UnavailableJournal, open_journal
 from .store.market import MarketStore
 
 log = logging.getLogger("airalgo.desk")
@@ -225,7 +225,8 @@ def staleness(meta: dict[str, Any], today: date) -> str | None:
 class TradingDesk:
     """The day's trading state; one per app run, across any number of connections. No Qt."""
 
-    def __init__(self, master: Catalog, journal: Journal | None, prefs: DeskPrefs, *,
+    def __init__(self, master: Catalog, journal: Journal | UnavailableJournal | None,
+                 prefs: DeskPrefs, *,
                  store: MarketStore | None = None, clock: Callable[[], float] = time.time,
                  data_dir: Path | None = None, demo: bool = True) -> None:
         self.master = master if isinstance(master, Catalog) else Catalog(master)
@@ -265,9 +266,11 @@ class TradingDesk:
     def open(cls, data_dir: Path, prefs: DeskPrefs, *, demo: bool = True) -> TradingDesk:
         """The desk of an app run and the journal under ``data_dir``. The master: the bundled demo universe in
         demo mode; otherwise empty until :meth:`load_master` reads the stored one (after the window is shown —
-        nothing master-sized happens before it)."""
+        nothing master-sized happens before it). A journal that cannot be used (read-only folder, full disk) is an
+        :class:`UnavailableJournal`: the app starts, its reason is a persistent :class:`Problem` at :meth:`restore`,
+        and no order is sent."""
         master = bundled_universe(now_ist().date()) if demo else Catalog(meta={"loading": True})
-        return cls(master, Journal.open(data_dir), prefs, data_dir=data_dir, demo=demo)
+        return cls(master, open_journal(data_dir), prefs, data_dir=data_dir, demo=demo)
 
     # ---------------------------------------------------------------- listeners and extension points
     def add_listener(self, listener: Callable[[Any], None]) -> None:

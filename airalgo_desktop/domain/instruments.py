@@ -39,6 +39,35 @@ _PAISA_VARIANTS = ("tick_size", "strike", "prev_close")
 
 DEFAULT_TICK: Paisa = 5
 
+MAX_TOKEN_DIGITS = 15
+"""Longest token accepted (NSE exchange tokens have up to 7 digits; broker ids up to 10)."""
+
+
+def is_token(text: str) -> bool:
+    """True when ``text`` is already a clean token: 1–15 ASCII digits, nothing else (cheap; for hot paths)."""
+    return 0 < len(text) <= MAX_TOKEN_DIGITS and text.isascii() and text.isdigit()
+
+
+def parse_token(value: object) -> str | None:
+    """A token number as it enters the app — CSV cell, ``order_response.token_number``, a feed key, a watchlist
+    setting, a command-line argument — as clean text, or None when it is not one.
+
+    Tokens are ASCII digits only: ``str.isdigit()`` alone also accepts "²" or "٣", which ``int()`` then refuses
+    (or reads as another number). Accepts an int, an integral float (``22.0``, JSON's way) and text with
+    surrounding blanks or a spreadsheet's trailing ``.0``; leading zeros are kept (the text is the token).
+    """
+    if type(value) is int:
+        text = str(value) if value >= 0 else ""
+    elif type(value) is float:
+        text = str(int(value)) if value.is_integer() and 0 <= value < 10**MAX_TOKEN_DIGITS else ""
+    elif isinstance(value, str):
+        text = value.strip()
+        if text.endswith(".0"):
+            text = text[:-2]
+    else:
+        return None
+    return text if is_token(text) else None
+
 
 @dataclass(frozen=True, slots=True)
 class Instrument:
@@ -268,11 +297,10 @@ def _read_row(raw_row: dict[str, str], line: int, mapping: dict[str, str], instr
     if not any(v.strip() for v in raw_row.values() if isinstance(v, str)):
         return  # blank line: not a problem worth reporting
     try:
-        token = row.get("token", "").strip()
-        if token.endswith(".0"):
-            token = token[:-2]
-        if not (token.isascii() and token.isdigit()):  # "²".isdigit() is True: tokens are ASCII digits
-            raise ValueError(f"token '{token}' is not a number" if token else "token is empty")
+        cell = row.get("token", "").strip()
+        token = parse_token(cell) or ""
+        if not token:
+            raise ValueError(f"token '{cell[:40]}' is not a number (ASCII digits)" if cell else "token is empty")
         symbol = row.get("symbol", "").strip()
         if not symbol:
             raise ValueError("symbol is empty")

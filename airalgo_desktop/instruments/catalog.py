@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from typing import Any
 
-from ..domain.instruments import Instrument
+from ..domain.instruments import Instrument, is_token
 from .units import day_number, from_day_number
 
 
@@ -277,7 +277,7 @@ class Catalog:
         if self._a is None:
             builder = Builder()
             for inst in (self._objects or {}).values():
-                if inst.token.isascii() and inst.token.isdigit():
+                if is_token(inst.token):
                     builder.add_instrument(inst)
             self._a = builder.arrays()
         return self._a
@@ -317,7 +317,7 @@ class Catalog:
 
     def row_of(self, token: str) -> int | None:
         """Row number of ``token`` in the columns, or None."""
-        if not (isinstance(token, str) and token.isascii() and token.isdigit() and len(token) < 19):
+        if not (isinstance(token, str) and is_token(token)):
             return None
         a = self.columns
         value = int(token)

@@ -37,7 +37,7 @@ from typing import Any
 
 import orjson
 
-from ..domain.instruments import _INDEX_NAMES, _canonical_headers
+from ..domain.instruments import _INDEX_NAMES, _canonical_headers, parse_token
 from .catalog import CE, EQ, FUT, PE, Builder
 from .units import (
     UnitError,
@@ -178,12 +178,9 @@ def _json_rows(text: str, name: str) -> list[dict[str, Any]]:
 
 
 def _token(raw: object) -> int | None:
-    text = str(raw).strip()
-    if text.endswith(".0"):  # pandas-style masters write 2885.0
-        text = text[:-2]
-    if text.isascii() and text.isdigit() and 0 < len(text) < 19:
-        return int(text)
-    return None
+    """The NSE token of a cell (ASCII digits; pandas' ``2885.0`` accepted), via the app's one token rule."""
+    text = parse_token(raw)
+    return int(text) if text is not None else None
 
 
 def _exchange_reason(exchange: str) -> str:

@@ -477,7 +477,8 @@ class MainWindow(QMainWindow):
         """A transient message in the status bar."""
         self.message_label.setText(text)
         if timeout_ms:
-            label = self.message_label  # the label as context: the timer dies with the window (tests, quit)
+            # the label is the timer's context: a window deleted meanwhile drops the call instead of raising
+            label = self.message_label
             QTimer.singleShot(timeout_ms, label, lambda: label.text() == text and label.clear())
 
     def closeEvent(self, event: QCloseEvent) -> None:

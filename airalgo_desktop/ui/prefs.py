@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import fields
 from typing import Any, Protocol
 
+from ..domain.instruments import parse_token
 from ..services.alerts import AlertBook
 from ..services.guards import GuardSettings
 from ..services.watchlists import WatchlistEntry
@@ -215,7 +216,11 @@ class Prefs:
             if not isinstance(tokens, list):
                 _bad(f"watchlists/lists tokens of {item.get('name')!r}", tokens, [])
                 tokens = []
-            good = list(dict.fromkeys(str(t) for t in tokens if isinstance(t, str | int) and not isinstance(t, bool)))
+            parsed = [parse_token(t) for t in tokens]  # ASCII digits only (issue 19 item 13)
+            good = list(dict.fromkeys(t for t in parsed if t is not None))
+            if None in parsed:
+                _bad(f"watchlists/lists tokens of {item.get('name')!r}", f"{parsed.count(None)} not token numbers",
+                     "dropped")
             selected = item.get("selected")
             selected = str(selected) if isinstance(selected, str | int) and str(selected) in good else None
             out.append(WatchlistEntry(str(item.get("name") or "Watchlist"), good, selected))
