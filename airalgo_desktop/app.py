@@ -2,7 +2,8 @@
 the presenter, the commands and the harness, and owns the connection's life cycle and the clean shutdown.
 
 Every client event enters the desk (:meth:`TradingDesk.on_event`); ticks go to the market store only, and the
-presenter's ~30 Hz timer hands the dirty tokens to the views.
+presenter's frame clock (at most 30 times a second, in the wake-up that brought the data) hands the dirty tokens to the
+views.
 """
 
 from __future__ import annotations

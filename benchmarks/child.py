@@ -333,6 +333,8 @@ def app_run(ws_url: str, token_url: str, key: str, seconds: float, orders: int, 
         probe.recording = stamps.recording = True
         rss_start = rss_mb()
         cpu0, t0, n0 = cpu_seconds(), time.perf_counter(), desk.store.updates
+        clock = getattr(getattr(app, "presenter", None), "frames", None)  # the frame clock, where there is one
+        frames0 = clock.frames if clock is not None else 0
         latencies: list[float] = []
         loop = asyncio.get_running_loop()
         if orders:
@@ -354,6 +356,8 @@ def app_run(ws_url: str, token_url: str, key: str, seconds: float, orders: int, 
             await asyncio.sleep(seconds * 0.75)
             out["rss_growth_mb"] = rss_mb() - rss_quarter
         cpu, wall = cpu_seconds() - cpu0, time.perf_counter() - t0
+        if clock is not None:
+            out["frames_per_s"] = (clock.frames - frames0) / wall
         out.update(cpu_pct=100 * cpu / wall, updates_per_s=(desk.store.updates - n0) / wall,
                    lag_p99_ms=percentile(probe.lags, 99), lag_max_ms=max(probe.lags, default=0.0),
                    tick_to_screen_p99_ms=percentile(stamps.latencies, 99),

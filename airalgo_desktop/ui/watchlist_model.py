@@ -1,10 +1,11 @@
 """The watchlist's table model: rows are tokens, cells are cached strings rebuilt only for rows that changed.
 
-Nothing per tick touches a widget: ticks land in the :class:`MarketStore`; about 30 times a second
-:meth:`WatchlistModel.refresh` is handed the dirty tokens, rebuilds the cached strings of those rows that are on
-screen and emits one ``dataChanged`` for the frame, with :attr:`WatchlistModel.frame` naming the exact rows. Rows off
-screen cost nothing per frame: a row whose quote changed since it was last built is rebuilt when it is read or
-scrolled into view. Painting lives in :mod:`.watchlist_paint`, the dock in :mod:`.watchlist`.
+Nothing per tick touches a widget: ticks land in the :class:`MarketStore`; at most 30 times a second (the
+presenter's frame clock, only when data came) :meth:`WatchlistModel.refresh` is handed the dirty tokens, rebuilds the
+cached strings of those rows that are on screen and emits one ``dataChanged`` for the frame, with
+:attr:`WatchlistModel.frame` naming the exact rows. Rows off screen cost nothing per frame: a row whose quote changed
+since it was last built is rebuilt when it is read or scrolled into view. Painting lives in
+:mod:`.watchlist_paint`, the dock in :mod:`.watchlist`.
 """
 
 from __future__ import annotations
