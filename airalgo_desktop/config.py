@@ -41,6 +41,12 @@ def data_dir() -> Path:
     return platformdirs.user_data_path(APP_ID, appauthor=False)
 
 
+def home_data_dir(home: str | None = None) -> Path:
+    """The data folder the app uses: ``<home>/data`` with ``--home``/``AIRALGO_HOME``, else :func:`data_dir`."""
+    home = home or os.environ.get("AIRALGO_HOME")
+    return Path(home) / "data" if home else data_dir()
+
+
 def log_dir() -> Path:
     """Per-user log folder."""
     return platformdirs.user_log_path(APP_ID, appauthor=False)

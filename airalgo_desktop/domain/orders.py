@@ -15,8 +15,12 @@ from typing import Any
 
 from .instruments import Instrument, parse_token
 from .money import Paisa, format_rupees, is_on_tick, parse_price, wire_number
-from .nsetime import from_nse_seconds, parse_order_timestamp
+from .nsetime import from_nse_seconds, now_ist, parse_order_timestamp
 
+
+def trading_today() -> date:
+    """Today in IST: the day expiry is judged against (one place, so tests can pin it)."""
+    return now_ist().date()
 
 class Side(enum.StrEnum):
     """Buy or sell; values are the wire's ``order_type``."""
@@ -142,11 +146,17 @@ class OrderRequest:
         reference = self.price or self.trigger_price or self.ltp
         return self.quantity * reference
 
-    def validate(self, instrument: Instrument | None) -> list[str]:
-        """Every problem with this ticket, as sentences a trader understands. Empty means sendable."""
+    def validate(self, instrument: Instrument | None, today: date | None = None) -> list[str]:
+        """Every problem with this ticket, as sentences a trader understands. Empty means sendable.
+
+        ``today`` (IST; default: now) decides expiry: a contract past its expiry day is never sent."""
         problems: list[str] = []
         if instrument is None:
-            problems.append(f"Unknown instrument (token {self.token}): import the instrument CSV that lists it.")
+            problems.append(f"Unknown instrument (token {self.token}): import the instrument master that lists it.")
+        else:
+            expired = instrument.expired_message(today or trading_today())
+            if expired:
+                problems.append(f"{expired}: it can no longer be traded.")
         if not isinstance(self.quantity, int) or self.quantity <= 0:
             problems.append("Quantity must be a whole number above zero.")
         elif instrument is not None and self.quantity % instrument.lot_size:

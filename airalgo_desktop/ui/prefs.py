@@ -273,11 +273,21 @@ class Prefs:
         for key, value in settings.to_dict().items():
             self.store.setValue(f"guards/{key}", value)
 
-    def instruments_csv(self) -> str | None:
-        """``instruments/csv``: the instrument CSV merged at start, if any."""
-        raw = self._raw("instruments/csv")
-        return str(raw) if raw else None
+    def instrument_labels(self) -> dict[str, str]:
+        """``instruments/labels``: what each token on screen meant when the trader added it (JSON object)."""
+        raw = self._raw("instruments/labels")
+        if not raw:
+            return {}
+        try:
+            data = json.loads(str(raw))
+        except ValueError:
+            _bad("instruments/labels", str(raw)[:80], {})
+            return {}
+        if not isinstance(data, dict):
+            _bad("instruments/labels", str(raw)[:80], {})
+            return {}
+        return {str(k): str(v) for k, v in data.items() if isinstance(k, str) and k.isascii() and k.isdigit()}
 
-    def set_instruments_csv(self, path: str) -> None:
-        """Remember the CSV to merge at the next start."""
-        self.store.setValue("instruments/csv", path)
+    def save_instrument_labels(self, labels: dict[str, str]) -> None:
+        """Remember the labels (see :meth:`instrument_labels`)."""
+        self.store.setValue("instruments/labels", json.dumps(labels, separators=(",", ":")))
