@@ -14,6 +14,7 @@ import math
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 import numpy as np
 
@@ -54,58 +55,104 @@ class ExpirySeries:
 
 
 class OptionCatalog:
-    """Option and future contracts of a master, by underlying and expiry (built once per master)."""
+    """Option and future contracts of a master, by underlying and expiry.
+
+    An underlying's contracts become objects only when it is first asked about: a 250,000-row imported master
+    (a columnar ``instruments.Catalog``) is grouped by its columns in one numpy pass, and a chain of NIFTY builds
+    NIFTY's few thousand rows, not the whole master.
+    """
 
     def __init__(self, master: InstrumentMaster | Iterable[Instrument]) -> None:
-        rows = list(master)
-        self.spot_tokens = underlying_tokens(rows)
+        self._master = master
         self._series: dict[str, dict[date, ExpirySeries]] = {}
-        futures: dict[str, dict[date, Instrument]] = {}
-        for inst in rows:
-            if inst.expiry is None or not inst.name:
+        self._futures: dict[str, dict[date, Instrument]] = {}
+        self._pending: dict[str, Callable[[], list[Instrument]]] = {}  # underlying → its F&O rows, made on demand
+        self._by_token: dict[str, Instrument] | None = None
+        columns = getattr(master, "columns", None) if hasattr(master, "row") else None
+        if columns is not None:
+            spots = self._group_columns(master, columns)
+        else:
+            rows = list(master)
+            self._by_token = {inst.token: inst for inst in rows}
+            groups: dict[str, list[Instrument]] = {}
+            for inst in rows:
+                if inst.expiry is not None and inst.name and inst.instrument_type in ("FUT", "CE", "PE"):
+                    groups.setdefault(inst.name, []).append(inst)
+            self._option_names = {n for n, g in groups.items() if any(i.instrument_type != "FUT" for i in g)}
+            self._pending = {name: (lambda g=group: g) for name, group in groups.items()}
+            spots = rows
+        self.spot_tokens = underlying_tokens(spots)
+
+    def _group_columns(self, master: Any, a: dict[str, np.ndarray]) -> list[Instrument]:
+        from ..instruments.catalog import CE, EQ, FUT, PE
+
+        kind, under = a["kind"], a["under"]
+        fno = np.flatnonzero((kind == FUT) | (kind == CE) | (kind == PE))
+        order = fno[np.argsort(under[fno], kind="stable")]
+        ids, starts = np.unique(under[order], return_index=True)
+        self._option_names = set()
+        for n, _uid in enumerate(ids):
+            rows = order[starts[n]: starts[n + 1] if n + 1 < len(starts) else len(order)]
+            name = master.underlying(int(rows[0]))
+            if ((kind[rows] == CE) | (kind[rows] == PE)).any():
+                self._option_names.add(name)
+            self._pending[name] = lambda rows=rows: [master.row(int(i)) for i in rows]
+        # price rows: cash (and index rows where the master has them), a few thousand at most
+        return [master.row(int(i)) for i in np.flatnonzero(kind == EQ)]
+
+    def _load(self, name: str) -> None:
+        make = self._pending.pop(name, None)
+        if make is None:
+            return
+        by_expiry = self._series.setdefault(name, {})
+        futures = self._futures.setdefault(name, {})
+        for inst in make():
+            if inst.expiry is None:
                 continue
             if inst.instrument_type == "FUT":
-                futures.setdefault(inst.name, {})[inst.expiry] = inst
+                futures[inst.expiry] = inst
             elif inst.instrument_type in ("CE", "PE"):
-                series = self._series.setdefault(inst.name, {}).setdefault(inst.expiry, ExpirySeries(inst.expiry))
+                series = by_expiry.setdefault(inst.expiry, ExpirySeries(inst.expiry))
                 (series.calls if inst.instrument_type == "CE" else series.puts)[inst.strike] = inst
-        self._futures = futures
-        for name, by_expiry in self._series.items():
-            for expiry, series in by_expiry.items():
-                series.future = futures.get(name, {}).get(expiry)
-        self._by_token = {inst.token: inst for inst in rows}
+        for expiry, series in by_expiry.items():
+            series.future = futures.get(expiry)
 
     def get(self, token: str) -> Instrument | None:
         """The contract (or price row) with ``token``."""
-        return self._by_token.get(token)
+        if self._by_token is not None:
+            return self._by_token.get(token)
+        return self._master.get(token)  # type: ignore[union-attr]
 
     def underlyings(self) -> list[str]:
         """Names with options: the big indices first, then alphabetical."""
-        names = sorted(self._series)
-        return [n for n in _PREFERRED if n in names] + [n for n in names if n not in _PREFERRED]
+        names = sorted(self._option_names)
+        return [n for n in _PREFERRED if n in self._option_names] + [n for n in names if n not in _PREFERRED]
 
     def expiries(self, name: str, today: date | None = None) -> list[date]:
         """Option expiries of ``name`` not before ``today``, nearest first."""
+        self._load(name)
         return sorted(e for e in self._series.get(name, {}) if today is None or e >= today)
 
     def series(self, name: str, expiry: date) -> ExpirySeries | None:
         """The contracts of one expiry."""
+        self._load(name)
         return self._series.get(name, {}).get(expiry)
 
     def futures(self, name: str) -> dict[date, Instrument]:
         """Futures of ``name`` by expiry."""
+        self._load(name)
         return self._futures.get(name, {})
 
     def underlying_of(self, token: str) -> str | None:
         """The underlying a watchlist row belongs to (a stock, an index, or any of its contracts), if it has
         options."""
-        inst = self._by_token.get(token)
+        inst = self.get(token)
         if inst is None:
             return None
-        if inst.expiry is not None and inst.name in self._series:
+        if inst.expiry is not None and inst.name in self._option_names:
             return inst.name
         for name, spot in self.spot_tokens.items():
-            if spot == token and name in self._series:
+            if spot == token and name in self._option_names:
                 return name
         return None
 
