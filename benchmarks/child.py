@@ -272,14 +272,24 @@ def uipath(impl: str, rates: list[int], step_s: float, floor_s: float, search: b
 
 
 # ---------------------------------------------------------------------------- the whole app over a socket
-def prepare_home(tokens: list[str]) -> Path:
-    """An AIRALGO_HOME with the synthetic instruments as its imported master and one 1,000-row watchlist of them."""
+def prepare_home(tokens: list[str], fno: bool = False) -> Path:
+    """An AIRALGO_HOME with the synthetic instruments as its imported master and one 1,000-row watchlist of them;
+    ``fno``: the master also lists the simulator's futures and options (the demo universe's), for the chains."""
     from PySide6.QtCore import QSettings
 
     home = Path(tempfile.mkdtemp(prefix="airalgo-bench-"))
     csv_path = home / "synthetic.csv"
-    rows = ["token,symbol,name,tick_size_paisa,lot_size,prev_close_paisa"]
-    rows += [f"{i.token},{i.symbol},{i.name},{i.tick_size},1,{i.prev_close}" for i in _synthetic_instruments(1000)]
+    rows = ["token,symbol,name,exchange,segment,instrument_type,expiry,strike_paisa,tick_size_paisa,lot_size,"
+            "prev_close_paisa"]
+    rows += [f"{i.token},{i.symbol},{i.name},NSE,NSE,EQ,,0,{i.tick_size},1,{i.prev_close}"
+             for i in _synthetic_instruments(1000)]
+    if fno:
+        from airalgo_desktop.domain.nsetime import now_ist
+        from airalgo_desktop.instruments.demo import demo_universe
+
+        rows += [f"{i.token},{i.symbol},{i.name},NFO,{i.segment},{i.instrument_type},{i.expiry.isoformat()},"
+                 f"{i.strike},{i.tick_size},{i.lot_size},{i.prev_close}"
+                 for i in demo_universe(now_ist().date()) if i.expiry is not None]
     csv_path.write_text("\n".join(rows) + "\n")
     from airalgo_desktop.instruments.importer import import_master
 
@@ -303,7 +313,7 @@ def app_run(ws_url: str, token_url: str, key: str, seconds: float, orders: int, 
     from airalgo_desktop.domain.orders import Side
 
     tokens = synthetic_tokens(1000)
-    home = prepare_home(tokens)
+    home = prepare_home(tokens, fno=chain)
     qt = QApplication.instance() or QApplication(sys.argv[:1])
     qt.setQuitOnLastWindowClosed(False)
     out: dict = {}

@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 import qasync
+from make_screenshot import wait  # this folder is on sys.path when the script runs
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
@@ -22,15 +23,6 @@ from airalgo_desktop.app import Application, Paths
 from airalgo_desktop.domain.orders import OrderStatus, Side
 
 HERE = Path(__file__).parent
-
-
-async def wait(predicate, timeout: float = 20.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        if loop.time() > deadline:
-            raise TimeoutError
-        await asyncio.sleep(0.05)
 
 
 async def main() -> int:
