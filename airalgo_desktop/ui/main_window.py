@@ -139,9 +139,13 @@ class InstrumentPanel(QWidget):
         self.token = token
         inst = self.master.get(token) if token else None
         if inst is None:  # nothing selected (an empty watchlist): no stale price either
-            self.title.setText("Select an instrument")
             for label in (self.subtitle, self.details, self.ltp, self.change):
                 label.setText("")
+            # a selected row whose token the master does not know (none imported yet, or gone from a new one):
+            # say which token it is and why it cannot be traded, never "Select an instrument" under a selected row
+            self.title.setText(f"Token {token}" if token else "Select an instrument")
+            if token:
+                self.subtitle.setText("not in the instrument master — File → Import instrument master…")
             return
         self.title.setText(inst.display)
         self.subtitle.setText(f"{inst.name} · {inst.exchange} · token {inst.token}")
@@ -162,9 +166,13 @@ class InstrumentPanel(QWidget):
             return
         inst = self.master.get(self.token)
         ltp = self.store.ltp(self.token)
-        if inst is None or ltp is None:
+        if ltp is None:
             self.ltp.setText("—")
             self.change.setText("waiting for a tick")
+            return
+        if inst is None:  # ticking, but no contract to compare with: the price only
+            self.ltp.setText(format_rupees(ltp))
+            self.change.setText("")
             return
         ref = inst.prev_close or self.store.first.get(self.token, 0)
         self.ltp.setText(format_rupees(ltp))

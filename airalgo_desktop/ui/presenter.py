@@ -185,6 +185,8 @@ class Presenter(QObject):
         redraw the watchlists' symbols (marked rows keep what they meant, greyed with ⚠)."""
         w = self.window
         w.watchlist.set_meanings(self.desk.marks, self.desk.labels)
+        # the selected row did not change, its meaning may have: the panel reads the new master (name, lot, tick)
+        w.instrument_panel.show_token(w.instrument_panel.token)
         self.ticket.revalidate()
         parts = []
         if notice.imported:
