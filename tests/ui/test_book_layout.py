@@ -1,0 +1,36 @@
+"""At 1280×800 (the default layout) the order book shows each order's status and the positions table each
+position's symbol and P&L without scrolling sideways: they were cut to "Pendin", "RELIA…" and "-1"."""
+
+from __future__ import annotations
+
+from PySide6.QtTest import QTest
+
+from airalgo_desktop.domain.instruments import load_sample
+from airalgo_desktop.store.market import MarketStore
+from airalgo_desktop.ui.main_window import MainWindow
+from airalgo_desktop.ui.orderbook import STATUS
+from airalgo_desktop.ui.prefs import Prefs
+
+
+def shown_whole(view, column: int) -> bool:
+    header = view.horizontalHeader()
+    left = header.sectionViewportPosition(column)
+    return left >= 0 and left + header.sectionSize(column) <= view.viewport().width()
+
+
+def window_at_1280x800(qtbot, settings) -> MainWindow:
+    window = MainWindow(load_sample(), MarketStore(), Prefs(settings))
+    qtbot.addWidget(window)
+    window.resize(1280, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    QTest.qWait(20)  # the first-show dock proportions are applied
+    return window
+
+
+def test_order_status_is_on_screen_in_the_default_layout(qtbot, settings) -> None:
+    window = window_at_1280x800(qtbot, settings)
+    view = window.order_book.view
+    qtbot.waitUntil(lambda: view.viewport().width() > 100)
+    assert shown_whole(view, STATUS), (view.viewport().width(), view.horizontalHeader().sectionViewportPosition(STATUS))
+
