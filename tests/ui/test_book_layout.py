@@ -34,3 +34,15 @@ def test_order_status_is_on_screen_in_the_default_layout(qtbot, settings) -> Non
     qtbot.waitUntil(lambda: view.viewport().width() > 100)
     assert shown_whole(view, STATUS), (view.viewport().width(), view.horizontalHeader().sectionViewportPosition(STATUS))
 
+
+def test_position_symbol_and_pnl_are_on_screen_in_the_default_layout(qtbot, settings) -> None:
+    from airalgo_desktop.ui.positions import COLUMNS
+
+    window = window_at_1280x800(qtbot, settings)
+    window.actions_["positions"].trigger()  # F5: Positions in front
+    view = window.positions_panel.view
+    qtbot.waitUntil(lambda: view.isVisible() and view.viewport().width() > 100)
+    for name in ("Symbol", "Net qty", "LTP", "P&L"):
+        assert shown_whole(view, COLUMNS.index(name)), (name, view.viewport().width())
+    option = "NIFTY 27 FEB 2025 23500 CE"  # an option's name is not cut to "NIFT…"
+    assert view.columnWidth(0) >= view.fontMetrics().horizontalAdvance(option) + 8
