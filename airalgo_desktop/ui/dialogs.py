@@ -172,6 +172,9 @@ class GuardsDialog(QDialog):
         except ValueError as exc:
             self.error.setText(str(exc))
             return
+        if limit <= 0:  # a limit of 0 or below would block every order ("above your limit -₹5.00")
+            self.error.setText("The order value limit must be above ₹0 (untick the box to switch the check off).")
+            return
         self.saved.emit(self._cls(
             duplicate_enabled=self.dup.isChecked(), duplicate_window_s=self.dup_s.value(),
             price_band_enabled=self.band.isChecked(), price_band_pct=self.band_pct.value(),
