@@ -236,7 +236,7 @@ class Commands:
     # ---------------------------------------------------------------- help
     def show_shortcuts(self) -> None:
         """Help → Keyboard shortcuts."""
-        ShortcutsDialog(self.window.actions_.table(), self.window).open()
+        ShortcutsDialog(self.window.actions_.table(), self.window, registry=self.window.actions_).open()
 
     def open_logs(self) -> None:
         """Help → Open log folder."""
