@@ -315,6 +315,7 @@ class MainWindow(QMainWindow):
         self.relabel()
         self.actions_.remapped.connect(self.relabel)
         self.watchlist.currentTokenChanged.connect(self.instrument_panel.show_token)
+        self.watchlist.message.connect(self.show_message)
         self.watchlist.instrumentActivated.connect(self.buyRequested)
         self.watchlist.tradeRequested.connect(self._trade)
         self.instrument_panel.trade.connect(self._trade)

@@ -61,6 +61,7 @@ class WatchlistPanel(QWidget):
     currentTokenChanged = Signal(str)
     alertRequested = Signal(str)  # token: "Set price alert…" from the context menu
     tokensAdded = Signal(list)  # tokens the trader just put on a watchlist (their meaning is remembered)
+    message = Signal(str)  # for the status bar (a search that found nothing)
 
     def __init__(self, master: InstrumentMaster, store: MarketStore, prefs: Prefs,
                  parent: QWidget | None = None, *, actions: ActionRegistry | None = None) -> None:
@@ -353,6 +354,8 @@ class WatchlistPanel(QWidget):
         if results:
             self.add_token(results[0].token)
             self.search.clear()
+        elif self.search.text().strip():  # say so; the text stays to be corrected
+            self.message.emit(f"No instrument matches “{self.search.text().strip()}”.")
 
     def _context_menu(self, view: WatchlistView, pos) -> None:  # type: ignore[no-untyped-def]
         index = view.indexAt(pos)
