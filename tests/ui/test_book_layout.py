@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from PySide6.QtTest import QTest
 
-from airalgo_desktop.domain.instruments import load_sample
-from airalgo_desktop.store.market import MarketStore
 from airalgo_desktop.ui.main_window import MainWindow
 from airalgo_desktop.ui.orderbook import STATUS
-from airalgo_desktop.ui.prefs import Prefs
+from tests.ui.test_watchlist_tabs import make_window
 
 
 def shown_whole(view, column: int) -> bool:
@@ -19,11 +17,7 @@ def shown_whole(view, column: int) -> bool:
 
 
 def window_at_1280x800(qtbot, settings) -> MainWindow:
-    window = MainWindow(load_sample(), MarketStore(), Prefs(settings))
-    qtbot.addWidget(window)
-    window.resize(1280, 800)
-    window.show()
-    qtbot.waitExposed(window)
+    window = make_window(qtbot, settings)
     QTest.qWait(20)  # the first-show dock proportions are applied
     return window
 
