@@ -21,6 +21,7 @@ from typing import Any
 
 from ..domain.nsetime import IST
 from ..domain.orders import OrderKind, OrderRequest, OrderStatus, OrderUpdate, Side, Validity
+from .sqlitefile import move_aside, stamp
 
 log = logging.getLogger("airalgo.store.journal")
 
@@ -158,19 +159,14 @@ class Journal:
             log.info("journal migrated to schema %d", number + 1)
 
     def _recover(self, exc: Exception) -> None:
-        stamp = time.strftime("%Y%m%d-%H%M%S")
         locked = isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc).lower()
         if locked:
             # another instance is using it: leave it alone and journal this session to its own file
-            fresh = self.path.with_name(f"journal-{stamp}.db")
+            fresh = self.path.with_name(f"journal-{stamp()}.db")
             self.notice = (f"The order journal {self.path.name} is in use by another AirAlgo Desktop window. "
                            f"This session journals to {fresh.name}; both files are kept.")
         else:
-            aside = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
-            for suffix in ("", "-wal", "-shm"):
-                src = Path(str(self.path) + suffix)
-                if src.exists():
-                    src.rename(Path(str(aside) + suffix))
+            aside = move_aside(self.path)
             fresh = self.path
             self.notice = (f"The order journal could not be read ({exc}). It was kept as {aside.name}; "
                            "a fresh journal was started.")
