@@ -436,7 +436,7 @@ class BarBuilder:
 
     # ------------------------------------------------------------------ sealing
     def _seal_due(self) -> None:
-        if self.day is None:
+        if self.day is None or self.feed_sec < 0:  # no feed clock yet: the local clock alone never seals
             return
         upto = int((self.feed_now() - self.grace - day_start(self.day)) // 60)  # minutes wholly past + grace
         if upto > self.sealed_upto:

@@ -66,12 +66,12 @@ def _pack_minute(item: SealedMinute) -> bytes:
 
 def _unpack_columns(data: bytes, n: int, layout: tuple[str, ...]) -> list[np.ndarray]:
     out, offset = [], 0
+    if len(data) != sum(np.dtype(d).itemsize for d in layout) * n:
+        raise sqlite3.DatabaseError(f"bar blob of {len(data)} bytes does not hold {n} bars")
     for dtype in layout:
         width = np.dtype(dtype).itemsize * n
         out.append(np.frombuffer(data, dtype, n, offset))
         offset += width
-    if offset != len(data):
-        raise sqlite3.DatabaseError(f"bar blob of {len(data)} bytes does not hold {n} bars")
     return out
 
 
