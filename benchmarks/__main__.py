@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import orjson
 
+from .bars import bars_cpu_pct, bars_restore_s
 from .common import ROOT, percentile, run_child, simulator
 from .ingest import ingest, socket_ingest
 
@@ -72,6 +73,8 @@ def run(quick: bool) -> list[Figure]:
     add("ingest_updates_per_s", result["ingest_updates_per_s"], "updates/s", 1_000_000, True)
     add("ingest_vs_raw_decode_ratio", result["ingest_vs_raw_decode_ratio"], "ratio", 0.3, True)
     add("socket_ingest_updates_per_s", socket_ingest(quick), "updates/s", 300_000, True)
+    add("bars_cpu_pct_50k", bars_cpu_pct(60 if quick else 180), "% of core", 3, False)
+    add("bars_restore_s", bars_restore_s(3 if quick else 7), "s", 0.3, False)
 
     # the whole app receiving 50k updates/s over a real socket (1,000-row watchlist, 1280×800 window)
     with simulator(rate=50, synthetic=1000, stamp=True) as (ws, http, key):
