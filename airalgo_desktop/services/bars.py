@@ -254,6 +254,7 @@ class BarBuilder:
         self.last_p = np.zeros(capacity, np.int64)
         self.last_q = np.zeros(capacity, np.int64)
         self._pending: list[dict[str, dict[str, Any]]] = []
+        self.auto_flush = True  # off while another thread restores the day (the owner flushes afterwards)
         self._pending_n = 0
         self._sealed: list[SealedMinute] = []
         self._seconds = _SecondCache()
@@ -267,7 +268,7 @@ class BarBuilder:
         """One validated ``ltp`` payload (kept by reference until the next :meth:`flush`)."""
         self._pending.append(quotes)
         self._pending_n += len(quotes)
-        if self._pending_n >= FLUSH_AT:
+        if self._pending_n >= FLUSH_AT and self.auto_flush:
             self.flush()
 
     # ------------------------------------------------------------------ clock
