@@ -33,9 +33,10 @@ from .keystore import KeyStore
 from .logs import register_secret, setup_file_logging
 from .resources import resource_path
 from .services.alerts import Alert, AlertBook
+from .services.barbook import BarBook, day_pnl_curve
+from .services.bars import day_start
 from .services.guards import GuardSettings, Verdict
 from .services.guards import evaluate as evaluate_guards
-from .services.history import HistoryBook
 from .services.mtm import MtmCurve
 from .services.orders import OrderRecord, OrderService
 from .services.positions import Fill, PositionBook
@@ -128,7 +129,9 @@ class Application(QObject):
                                   guards=self._guards)
         self.positions = PositionBook()
         self._filled: set[str] = set()
-        self.histories = HistoryBook()
+        # one-minute bars of every ticking token, kept on disk (bars.db) so a restart keeps the day's chart
+        self.barbook = BarBook(paths.data, keep_days=int(self.settings.value("charts/keep_days", 30) or 30))
+        self.chart_windows: list = []  # ChartWindow instances (F7 / watchlist → Open chart window)
         self.mtm = MtmCurve()
         self.alerts = AlertBook.from_json(self.settings.value("alerts/json"))
         self._alert_tokens = self.alerts.tokens
@@ -222,6 +225,8 @@ class Application(QObject):
         a.connect("guards", self.edit_guards)
         a.connect("alerts", self.edit_alerts)
         w.watchlist.alertRequested.connect(self.set_alert)
+        w.watchlist.chartRequested.connect(self.open_chart_window)
+        a.connect("chart_window", self.open_chart_window)
         w.watchlist.currentTokenChanged.connect(lambda token: self.chart and self.chart.show_token(token))
         self.positions_panel.squareOffRequested.connect(self.square_off)
         a.connect("about", lambda: AboutDialog(self.keystore.backend_name(), str(self.paths.logs), w).open())
@@ -238,6 +243,7 @@ class Application(QObject):
             print(f"startup-mark {time.time()}", flush=True)
         self._build_chart()
         self._show_journal()
+        self._spawn(self._restore_bars())
         self.refresh_timer.start()
         self.status_timer.start()
         if self.args.quit_after:
@@ -329,7 +335,10 @@ class Application(QObject):
             await self.sim.stop()
             self.sim = None
         self.ticket.close()
+        for window in list(self.chart_windows):
+            window.close()
         self.window.hide()
+        await asyncio.to_thread(self.barbook.close)
         self.journal.close()
         log.info("shut down cleanly")
 
@@ -337,6 +346,7 @@ class Application(QObject):
     def _on_event(self, event: Event) -> None:
         if isinstance(event, Ticks):
             self.store.apply(event.quotes)
+            self.barbook.on_ticks(event.quotes)
             if self._alert_tokens:
                 for token in self._alert_tokens & event.quotes.keys():
                     for alert in self.alerts.on_tick(token, event.quotes[token]["ltp"], time.time()):
@@ -368,6 +378,9 @@ class Application(QObject):
 
     def _on_order(self, record: OrderRecord) -> None:
         self.window.order_model.upsert(record)
+        records = self.window.order_model.records
+        for view in ([self.chart.view] if self.chart is not None else []) + [w.view for w in self.chart_windows]:
+            view.set_orders(records)
         self.ticket.follow(record)
         if record.status is OrderStatus.EXECUTED and record.local_id not in self._filled:
             self._add_fill(record, time.time())
@@ -419,10 +432,47 @@ class Application(QObject):
     def _build_chart(self) -> None:
         from .ui.chart import ChartPanel  # pyqtgraph + numpy: imported once the window is up
 
-        self.chart = ChartPanel(self.master, self.histories, self.mtm, self.window)
+        self.chart = ChartPanel(self.master, self.barbook, self.mtm, self.window, settings=self.settings)
         self.window.chart_host.addWidget(self.chart)
         self.chart.set_fills(self.positions.fills)
         self.chart.show_token(self.window.instrument_panel.token)
+
+    async def _restore_bars(self) -> None:
+        """Read today's bars back in a worker thread (off the window's critical path), then rebuild the Day P&L
+        curve from the journal's fills marked to each bar's close."""
+        minutes = await asyncio.to_thread(self.barbook.restore)
+        if self.barbook.notice:
+            self.window.banner.show_message(self.barbook.notice, "OK", self.window.banner.hide)
+        log.info("bars: %d stored minutes of today restored", minutes)
+        self.barbook.poll()
+        self._rebuild_mtm()
+        if self.chart is not None:
+            self.chart.view.redraw(force=True)
+
+    def _rebuild_mtm(self) -> None:
+        """The Day P&L curve from today's fills and bars; samples taken since start-up are kept after it."""
+        fills = self.positions.fills
+        if not fills:
+            return
+        since = day_start(self.barbook.today)
+        points = day_pnl_curve(fills, self.barbook.bars, since=since)
+        live = [p for p in self.mtm.points if not points or p[0] > points[-1][0]]
+        self.mtm.replace(points + live)  # in place: the chart holds this object
+
+    def open_chart_window(self, token: str | None = None) -> None:
+        """A chart of ``token`` (or the selected instrument) in its own window."""
+        from .ui.chart import ChartWindow
+
+        token = token or self.window.instrument_panel.token
+        if not token:
+            self.window.show_message("Select an instrument to chart.")
+            return
+        window = ChartWindow(token, self.master, self.barbook, self.settings)
+        window.view.set_fills(self.positions.fills)
+        window.view.set_orders(self.window.order_model.records)
+        window.closed.connect(lambda w: self.chart_windows.remove(w) if w in self.chart_windows else None)
+        self.chart_windows.append(window)
+        window.show()
 
     def _notification_menu(self) -> None:
         """View → Notifications: a switch for each kind and for the sound (saved in the settings)."""
@@ -447,6 +497,8 @@ class Application(QObject):
         self.positions_model.rebuild()
         if self.chart is not None:
             self.chart.set_fills(self.positions.fills)
+        for window in self.chart_windows:
+            window.view.set_fills(self.positions.fills)
         self._sample_mtm()
 
     def _update_latency(self) -> None:
@@ -464,20 +516,8 @@ class Application(QObject):
             ltps = {t: q["ltp"] for t in self.positions.positions if (q := self.store.quotes.get(t))}
             self.mtm.add(time.time(), self.positions.total(ltps))
 
-    def _sample_history(self) -> None:
-        """Price history for the chart: the charted instrument four times a second, the active watchlist and
-        positions every five seconds (so a newly chosen instrument already has a line; bounded per instrument, 16
-        bytes a point), the MTM curve once a second. Never per tick."""
-        now = time.time()
-        quotes = self.store.quotes
-        charted = self.chart.token if self.chart is not None else None
-        if charted and charted in quotes:
-            self.histories.add(charted, now, quotes[charted]["ltp"])
-        if self._status_ticks % 20 == 0:
-            view = self.window.watchlist.current_view()
-            tokens = set(view.watchlist().tokens if view else ()) | set(self.positions.positions)
-            for token in tokens & quotes.keys():
-                self.histories.add(token, now, quotes[token]["ltp"])
+    def _sample_mtm_every_second(self) -> None:
+        """The MTM curve once a second (the chart's bars come from the bar book, not from sampling)."""
         if self._status_ticks % 4 == 0:
             self._sample_mtm()
 
@@ -509,12 +549,15 @@ class Application(QObject):
 
     def _update_status(self) -> None:
         self._status_ticks += 1
-        self._sample_history()
+        self.barbook.poll()
+        self._sample_mtm_every_second()
         if self.session is not None:
             client = self.session.client
             self.window.connection.update_figures(client.metrics, client.now())
         if self.chart is not None:
             self.chart.redraw()
+        for window in self.chart_windows:
+            window.view.redraw()
 
     def take_screenshot(self) -> None:
         """Save a grab of the main window to ``--screenshot``."""

@@ -20,7 +20,6 @@ import numpy as np
 from ..domain.money import Paisa
 from ..store.bars import BarStore
 from .bars import BarBuilder, Bars, Frame, day_number
-from .mtm import MtmCurve
 from .positions import Fill, PositionBook
 
 log = logging.getLogger("airalgo.services.barbook")
@@ -165,10 +164,3 @@ def day_pnl_curve(fills: Iterable[Fill], bars_of: Callable[[str], Bars], since: 
         if book.positions:
             out.append((float(end), book.total(marks)))
     return out
-
-
-def rebuild_mtm(curve: MtmCurve, points: Iterable[tuple[float, Paisa]]) -> MtmCurve:
-    """Feed rebuilt points into ``curve`` (its max/min/drawdown follow) and return it."""
-    for at, value in points:
-        curve.add(at, value)
-    return curve

@@ -309,7 +309,7 @@ class MainWindow(QMainWindow):
         view.addAction(self.watch_dock.toggleViewAction())
         view.addAction(self.book_dock.toggleViewAction())
         view.addAction(self.positions_dock.toggleViewAction())
-        view.addActions([a["watchlist"], a["order_book"], a["positions"]])
+        view.addActions([a["watchlist"], a["order_book"], a["positions"], a["chart_window"]])
         theme_menu = view.addMenu("&Theme")
         group = QActionGroup(self)
         current = ThemeChoice(str(self.settings.value("ui/theme", ThemeChoice.SYSTEM.value)))

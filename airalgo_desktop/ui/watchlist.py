@@ -626,6 +626,7 @@ class WatchlistPanel(QWidget):
     tradeRequested = Signal(str, str)
     currentTokenChanged = Signal(str)
     alertRequested = Signal(str)  # token: "Set price alert…" from the context menu
+    chartRequested = Signal(str)  # token: "Open chart window" from the context menu
 
     def __init__(self, master: InstrumentMaster, store: MarketStore, settings: QSettings,
                  parent: QWidget | None = None) -> None:
@@ -826,7 +827,9 @@ class WatchlistPanel(QWidget):
             sell.triggered.connect(lambda: self.tradeRequested.emit(token, "S"))
             alert = QAction("Set price alert…", menu)
             alert.triggered.connect(lambda: self.alertRequested.emit(token))
-            menu.addActions([buy, sell, alert])
+            chart = QAction("Open chart window (F7)", menu)
+            chart.triggered.connect(lambda: self.chartRequested.emit(token))
+            menu.addActions([buy, sell, alert, chart])
             menu.addSeparator()
         remove = QAction("Remove", menu)
         remove.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))

@@ -10,7 +10,7 @@ import numpy as np
 
 from airalgo_desktop.domain.nsetime import format_ltt
 from airalgo_desktop.domain.orders import Side
-from airalgo_desktop.services.barbook import BarBook, day_pnl_curve, rebuild_mtm
+from airalgo_desktop.services.barbook import BarBook, day_pnl_curve
 from airalgo_desktop.services.bars import Bars, Frame
 from airalgo_desktop.services.mtm import MtmCurve
 from airalgo_desktop.services.positions import Fill
@@ -74,7 +74,8 @@ def test_day_pnl_curve_marks_fills_to_each_bar_close() -> None:
     # 09:15 close 101: +10 × 1 = ₹10 · 09:16: sold 4 at 104 (+16) and 6 open at 103 (+18) = ₹34
     # 09:17: 16 + 6 × (99 − 100) = ₹10 · 09:18: 16 − 12 = ₹4
     assert curve == [(T0 + 60, 10_00), (T0 + 120, 34_00), (T0 + 180, 10_00), (T0 + 240, 4_00)]
-    mtm = rebuild_mtm(MtmCurve(), curve)
+    mtm = MtmCurve()
+    mtm.replace(curve)
     assert mtm.high.value == 34_00 and mtm.low.value == 4_00 and mtm.drawdown == 30_00
 
 
