@@ -25,7 +25,7 @@ from typing import Any, Protocol
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QLineF, QPointF, QRectF, QSettings, Qt, Signal
-from PySide6.QtGui import QColor, QKeySequence, QPainter, QPen, QShortcut
+from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPen
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from ..domain.instruments import InstrumentMaster
@@ -218,9 +218,6 @@ class ChartView(QWidget):
             button.setObjectName(f"frame_{frame.label}")
             self.frame_buttons.addButton(button, number)
             bar.addWidget(button)
-            shortcut = QShortcut(QKeySequence(str(number)), self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(lambda f=frame: self.set_frame(f))
         self.frame_buttons.idClicked.connect(lambda number: self.set_frame(list(Frame)[number - 1]))
         self.line_button = QToolButton(self)
         self.line_button.setText("Line")
@@ -235,10 +232,6 @@ class ChartView(QWidget):
         self.follow_button.clicked.connect(lambda _on=False: self.follow())
         bar.addWidget(self.line_button)
         bar.addWidget(self.follow_button)
-        for key, slot in (("L", lambda: self.line_button.toggle()), ("F", self.follow)):
-            shortcut = QShortcut(QKeySequence(key), self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(slot)
         self.readout = QLabel("", self)
         self.readout.setObjectName("chart_readout")
         self.readout.setTextFormat(Qt.TextFormat.RichText)
@@ -305,6 +298,20 @@ class ChartView(QWidget):
         layout.addWidget(self.readout)
         layout.addWidget(self.canvas, 1)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """1–7 pick the frame, L toggles the line, F follows (keys the plot leaves unhandled arrive here)."""
+        key = event.key()
+        if event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
+            super().keyPressEvent(event)
+        elif Qt.Key.Key_1 <= key <= Qt.Key.Key_7:
+            self.set_frame(list(Frame)[key - Qt.Key.Key_1])
+        elif key == Qt.Key.Key_L:
+            self.line_button.toggle()
+        elif key == Qt.Key.Key_F:
+            self.follow()
+        else:
+            super().keyPressEvent(event)
 
     # ------------------------------------------------------------------ commands
     def set_token(self, token: str | None) -> None:
