@@ -455,7 +455,7 @@ class Application(QObject):
         if not fills:
             return
         since = day_start(self.barbook.today)
-        points = day_pnl_curve(fills, self.barbook.bars, since=since)
+        points = day_pnl_curve(fills, self.barbook.bars, since=since, now=time.time())
         live = [p for p in self.mtm.points if not points or p[0] > points[-1][0]]
         self.mtm.replace(points + live)  # in place: the chart holds this object
 

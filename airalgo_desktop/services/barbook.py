@@ -133,10 +133,11 @@ class BarBook:
 
 
 def day_pnl_curve(fills: Iterable[Fill], bars_of: Callable[[str], Bars], since: float | None = None,
-                  ) -> list[tuple[float, Paisa]]:
+                  now: float | None = None) -> list[tuple[float, Paisa]]:
     """The day's P&L at each minute's close: every fill up to the end of that minute, marked to the close of each
     traded instrument's latest bar (at cost before its first bar). Used to rebuild the Day P&L curve after a
-    restart; ``since`` drops bars before that time (the start of the IST day)."""
+    restart; ``since`` drops bars before that time (the start of the IST day); the point of a minute still running
+    is stamped ``now`` rather than its future end, so live samples can follow in time order."""
     fills = sorted(fills, key=lambda f: f.at)
     if not fills:
         return []
@@ -162,5 +163,5 @@ def day_pnl_curve(fills: Iterable[Fill], bars_of: Callable[[str], Bars], since: 
                 k += 1
             cursor[token] = k
         if book.positions:
-            out.append((float(end), book.total(marks)))
+            out.append((float(end if now is None else min(end, now)), book.total(marks)))
     return out

@@ -482,7 +482,11 @@ class BarBuilder:
 
     # ------------------------------------------------------------------ restore
     def restore(self, minutes: Iterable[SealedMinute]) -> None:
-        """Put a day's stored minutes back (on start). They are sealed: ticks for them count as late."""
+        """Put a day's stored minutes back (on start). They are sealed — ticks for them count as late — except the
+        last one, which stays open: after a quick restart its minute is still running, and ticks arriving in it
+        extend the stored bar (close and volume move on) instead of being dropped. If that minute is long gone, the
+        first tick's feed clock seals it at once."""
+        last = -1
         for item in minutes:
             if self.day is None:
                 self.day = item.day
@@ -495,8 +499,12 @@ class BarBuilder:
                 block = self.blocks[hour] = _Block(self.capacity)
             block.o[row, slots], block.h[row, slots], block.l[row, slots] = item.open, item.high, item.low
             block.c[row, slots], block.v[row, slots], block.pv[row, slots] = item.close, item.volume, item.pv
-            block.cs[row, slots] = 59
+            block.os[row, slots] = 0  # a later tick cannot become the open of a restored bar …
+            block.cs[row, slots] = 0  # … but any tick after the restart is later than its close
+            last = max(last, item.minute)
             self.sealed_upto = max(self.sealed_upto, item.minute + 1)
+        if last >= 0 and self.sealed_upto == last + 1:
+            self.sealed_upto = last
 
     # ------------------------------------------------------------------ reading
     def bars(self, token: str, frame: Frame = Frame.M1) -> Bars:

@@ -268,7 +268,7 @@ class ChartView(QWidget):
         self.vwap = pg.PlotDataItem(pen=pg.mkPen(VWAP_COLOR, width=1.5), antialias=True, name="VWAP")
         self.prev_close = pg.InfiniteLine(angle=0, movable=False,
                                           pen=pg.mkPen(PREV_CLOSE_COLOR, style=Qt.PenStyle.DashLine),
-                                          label="", labelOpts={"position": 0.02, "color": PREV_CLOSE_COLOR,
+                                          label="", labelOpts={"position": 0.75, "color": PREV_CLOSE_COLOR,
                                                                "anchors": [(0, 1), (0, 1)]})
         self.prev_close.setVisible(False)
         self.buys = pg.ScatterPlotItem(symbol="t1", size=14, brush=pg.mkBrush(theme.UP), pen=pg.mkPen("w"))

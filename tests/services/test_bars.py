@@ -247,17 +247,24 @@ def test_frame_parse_and_labels() -> None:
     assert Frame.parse("15m") is Frame.M15 and Frame.parse("junk") is Frame.M1
 
 
-def test_restore_marks_minutes_sealed() -> None:
+def test_restore_seals_all_but_the_last_minute() -> None:
     b, _ = builder()
     b.on_ticks({"22": tick(100_00, 1, ltt(0, 1))})
     b.on_ticks({"22": tick(101_00, 1, ltt(2, 1))})
-    b.flush()
+    b.seal_all()  # as at shutdown: 09:15 and the running 09:17
     sealed = b.take_sealed()
     fresh, _ = builder()
     fresh.restore(sealed)
-    assert fresh.bars("22").close.tolist() == [100_00]
+    assert fresh.bars("22").close.tolist() == [100_00, 101_00]
     fresh.on_ticks({"22": tick(1, 1, ltt(0, 30))})  # a tick for a restored (sealed) minute
-    assert fresh.bars("22").close.tolist() == [100_00] and fresh.late_dropped == 1
+    assert fresh.bars("22").close.tolist() == [100_00, 101_00] and fresh.late_dropped == 1
+    # the last restored minute stays open: a tick in it after a quick restart extends the stored bar
+    fresh.on_ticks({"22": tick(99_00, 2, ltt(2, 0))})
+    bars = fresh.bars("22")
+    assert (bars.open[-1], bars.low[-1], bars.close[-1], bars.volume[-1]) == (101_00, 99_00, 99_00, 3)
+    fresh.on_ticks({"22": tick(98_00, 1, ltt(3, 30))})  # the next minute seals it (feed clock past grace)
+    fresh.flush()
+    assert [s.minute - 555 for s in fresh.take_sealed()] == [2]
 
 
 def test_feed_clock_starts_at_wall_clock() -> None:
