@@ -14,7 +14,7 @@ NAMES = {
     "ingest_updates_per_s", "ingest_vs_raw_decode_ratio", "socket_ingest_updates_per_s", "ui_cpu_pct_50k",
     "ui_loop_lag_p99_ms", "ui_vs_baseline_cpu_ratio", "ui_cpu_pct_5k", "tick_to_screen_p99_ms",
     "order_to_wire_p99_ms", "cold_start_s", "rss_mb_after_1m_ticks", "rss_growth_mb_soak", "bars_cpu_pct_50k",
-    "bars_restore_s",
+    "bars_restore_s", "chart_cpu_pct_5k",
 }
 
 

@@ -190,6 +190,8 @@ class ChartView(QWidget):
         self.following = True
         self.span = DEFAULT_SPAN
         self.bars = Bars.empty()
+        self.vwap_values = np.zeros(0)  # the bars' VWAP, computed once per change
+        self._prev: Paisa | None = None
         self.fills: list[Fill] = []
         self._orders: list[OrderLine] = []
         self._order_items: list[pg.InfiniteLine] = []
@@ -394,6 +396,7 @@ class ChartView(QWidget):
             return
         self._bars_key = key
         self.bars = bars
+        self.vwap_values = bars.vwap
         n = len(bars)
         bar_minutes = self.frame.value
         self.axis.set_times(bars.time, bar_minutes)
@@ -402,14 +405,17 @@ class ChartView(QWidget):
         self.volumes.set_bars(bars)
         x = np.arange(n, dtype=np.float64)
         self.line.setData(x, bars.close / 100)
-        self.vwap.setData(x, bars.vwap / 100, connect="finite")
+        self.vwap.setData(x, self.vwap_values / 100, connect="finite")
         prev = self.source.previous_close(self.token) if self.token else None
-        self.prev_close.setVisible(prev is not None)
-        if prev is not None:
-            self.prev_close.setPos(prev / 100)
-            self.prev_close.label.setFormat(f"prev close {format_rupees(prev)}")
-        for plot in (self.price_plot, self.volume_plot):
-            plot.getViewBox().setLimits(xMin=-max(n, 10), xMax=n + max(n, 10), minXRange=5)
+        if prev != self._prev:
+            self._prev = prev
+            self.prev_close.setVisible(prev is not None)
+            if prev is not None:
+                self.prev_close.setPos(prev / 100)
+                self.prev_close.label.setFormat(f"prev close {format_rupees(prev)}")
+        if self.price_plot.getViewBox().state["limits"]["xLimits"][1] != n + max(n, 10):
+            for plot in (self.price_plot, self.volume_plot):
+                plot.getViewBox().setLimits(xMin=-max(n, 10), xMax=n + max(n, 10), minXRange=5)
         self._draw_fills()
         if self.following:
             self._place_x()
@@ -443,7 +449,7 @@ class ChartView(QWidget):
             else:
                 return
         lo, hi = float(bars.low[i0:i1].min()) / 100, float(bars.high[i0:i1].max()) / 100
-        vwap = bars.vwap[i0:i1] / 100
+        vwap = self.vwap_values[i0:i1] / 100
         if np.isfinite(vwap).any():
             lo, hi = min(lo, float(np.nanmin(vwap))), max(hi, float(np.nanmax(vwap)))
         pad = max((hi - lo) * 0.08, hi * 0.0005, 0.05)
@@ -496,7 +502,7 @@ class ChartView(QWidget):
         bars = self.bars
         if not 0 <= index < len(bars):
             return "No bars yet: they build from the ticks as they arrive." if self.token else ""
-        vwap = bars.vwap[index]
+        vwap = self.vwap_values[index]
         change = int(bars.close[index]) - int(bars.open[index])
         color = theme.UP.name() if change >= 0 else theme.DOWN.name()
         parts = [f"<b>{_bar_label(int(bars.time[index]), self.frame)}</b>",

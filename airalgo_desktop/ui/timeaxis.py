@@ -110,7 +110,13 @@ class BarTimeAxis(pg.AxisItem):
         self._labels: dict[int, str] = {}
 
     def set_times(self, times: np.ndarray, bar_minutes: int) -> None:
-        """The bars' start times (the index → time map)."""
+        """The bars' start times (the index → time map). The axis is re-laid out only when the map changed: a
+        live bar changing its price leaves the labels as they are."""
+        old = self.times
+        if bar_minutes == self.bar_minutes and len(old) == len(times) and (
+                not len(times) or (old[0] == times[0] and old[-1] == times[-1])):
+            self.times = times
+            return
         self.times, self.bar_minutes = times, bar_minutes
         self.picture = None
         self.update()
