@@ -223,34 +223,34 @@ def app_run(ws_url: str, token_url: str, key: str, seconds: float, orders: int, 
         args = build_parser().parse_args(["--ws-url", ws_url, "--token-url", token_url, "--api-key", key])
         app = Application(args, Paths.resolve(str(home)))
         task = asyncio.ensure_future(app.run())
-        while not (app.session and app.session.client.state.joined and app.store.updates > 1000):
+        while not (app.desk.client and app.desk.client.state.joined and app.desk.store.updates > 1000):
             await asyncio.sleep(0.05)
         app.window.resize(*WINDOW)
-        app.guard_settings.stale_enabled = False
+        app.desk.guard_settings.stale_enabled = False
         if chart == "on":
             from airalgo_desktop.services.bars import Frame
 
-            app.chart.view.set_frame(Frame.M1)
-            app.chart.show_token(tokens[0])
+            app.window.chart.view.set_frame(Frame.M1)
+            app.presenter.focus(tokens[0])
         elif chart == "off":
-            app.chart.show_token(None)
-            app.chart.hide()
+            app.presenter.focus(None)
+            app.window.chart.hide()
         probe = LagProbe()
-        stamps = PaintStamps(app.window.watchlist.current_view(), app.store)
+        stamps = PaintStamps(app.window.watchlist.current_view(), app.desk.store)
         await asyncio.sleep(2.0)  # warm-up
         if until_ticks:
-            while app.store.updates < until_ticks:
+            while app.desk.store.updates < until_ticks:
                 await asyncio.sleep(0.1)
             out["rss_mb_after_ticks"] = rss_mb()
-            out["ticks"] = app.store.updates
+            out["ticks"] = app.desk.store.updates
         probe.recording = stamps.recording = True
         rss_start = rss_mb()
-        cpu0, t0, n0 = cpu_seconds(), time.perf_counter(), app.store.updates
+        cpu0, t0, n0 = cpu_seconds(), time.perf_counter(), app.desk.store.updates
         latencies: list[float] = []
         loop = asyncio.get_running_loop()
         if orders:
             for i in range(orders):
-                app.open_ticket(tokens[i % 50], Side.BUY)
+                app.commands.open_ticket(tokens[i % 50], Side.BUY)
                 app.ticket.qty.setValue(i + 1)  # distinct, so the duplicate guard stays quiet
                 before = loop.time()
                 app.ticket.send()
@@ -267,12 +267,12 @@ def app_run(ws_url: str, token_url: str, key: str, seconds: float, orders: int, 
             await asyncio.sleep(seconds * 0.75)
             out["rss_growth_mb"] = rss_mb() - rss_quarter
         cpu, wall = cpu_seconds() - cpu0, time.perf_counter() - t0
-        out.update(cpu_pct=100 * cpu / wall, updates_per_s=(app.store.updates - n0) / wall,
+        out.update(cpu_pct=100 * cpu / wall, updates_per_s=(app.desk.store.updates - n0) / wall,
                    lag_p99_ms=percentile(probe.lags, 99), lag_max_ms=max(probe.lags, default=0.0),
                    tick_to_screen_p99_ms=percentile(stamps.latencies, 99),
                    tick_to_screen_p50_ms=percentile(stamps.latencies, 50), rss_mb=rss_mb(), rss_start_mb=rss_start)
         if chart == "on":
-            out["chart_bars"] = len(app.chart.view.bars)
+            out["chart_bars"] = len(app.window.chart.view.bars)
         if latencies:
             out.update(order_to_wire_p99_ms=percentile(latencies, 99), order_to_wire_p50_ms=percentile(latencies, 50),
                        orders=len(latencies))

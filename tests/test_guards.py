@@ -50,8 +50,13 @@ def test_stale_feed_market_orders_only() -> None:
 
 
 def test_settings_roundtrip_from_qsettings_strings() -> None:
-    settings = GuardSettings.from_mapping({"duplicate_enabled": "false", "price_band_pct": "2.5",
-                                           "max_order_value": "5000000", "stale_after_s": "junk"})
+    from airalgo_desktop.ui.prefs import MemoryStore, Prefs
+
+    stored = {"duplicate_enabled": "false", "price_band_pct": "2.5", "max_order_value": "5000000",
+              "stale_after_s": "junk"}
+    settings = Prefs(MemoryStore({f"guards/{k}": v for k, v in stored.items()})).load_guards()
     assert settings.duplicate_enabled is False and settings.price_band_pct == 2.5
     assert settings.max_order_value == 5_000_000 and settings.stale_after_s == 10.0
-    assert GuardSettings.from_mapping(settings.to_dict()) == settings
+    store = MemoryStore()
+    Prefs(store).save_guards(settings)
+    assert Prefs(store).load_guards() == settings

@@ -224,6 +224,11 @@ class AirAlgoClient:
         self._pump()
         return local_id
 
+    def track_order(self, local_id: str, request: OrderRequest, *, order_number: str | None = None) -> None:
+        """Follow an order sent earlier (a previous connection or run) so that late answers are correlated to it.
+        Nothing is sent."""
+        self.machine.track_order(local_id, request, order_number=order_number)
+
     async def ping(self, timeout: float | None = None) -> float:
         """Send a heartbeat now and return its round trip in seconds (TimeoutError if none)."""
         if self._ws is None:

@@ -324,3 +324,56 @@ class OrderUpdate:
             and self.quantity == request.quantity
             and self.kind is request.kind
         )
+
+
+@dataclass
+class JournalRow:
+    """What a journal remembers of an order (``store.journal.JournaledOrder`` adds its event count)."""
+
+    local_id: str
+    request: OrderRequest
+    symbol: str
+    created: datetime
+    status: OrderStatus
+    message: str
+    order_number: str | None
+    executed_price: int
+
+
+@dataclass
+class OrderRecord:
+    """One order through its life, as the journal stores it, the order service updates it and the order book,
+    ticket and positions show it. Times ``*_at`` are on the client's clock (latency); ``created`` is IST."""
+
+    local_id: str
+    request: OrderRequest
+    symbol: str
+    created: datetime
+    status: OrderStatus = OrderStatus.SENT
+    message: str = ""
+    order_number: str | None = None
+    executed_price: Paisa = 0
+    exchange_time: datetime | None = None
+    sent_at: float | None = None
+    written_at: float | None = None
+    pending_at: float | None = None
+    final_at: float | None = None
+    history: list[str] = field(default_factory=list)
+
+    @property
+    def is_open(self) -> bool:
+        """Sent, Pending or Unknown."""
+        return self.status.is_open
+
+    @classmethod
+    def from_journal(cls, j: JournalRow) -> OrderRecord:
+        """A record from a journal row (``store.journal.JournaledOrder``); one without a final answer is *Unknown —
+        not confirmed* until an answer arrives."""
+        record = cls(j.local_id, j.request, j.symbol, j.created, status=j.status, message=j.message,
+                     order_number=j.order_number, executed_price=j.executed_price)
+        record.history.append(j.status.value)
+        if j.status.is_open:
+            record.status = OrderStatus.UNKNOWN
+            record.message = "Not confirmed since the app restarted; waiting for an answer. Not resent."
+            record.history.append("Unknown")
+        return record

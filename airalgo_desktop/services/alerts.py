@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import enum
 import json
+import logging
+import math
 import uuid
 from dataclasses import asdict, dataclass, field
 
 from ..domain.money import Paisa, format_rupees
+
+log = logging.getLogger("airalgo.services.alerts")
 
 
 class Direction(enum.StrEnum):
@@ -86,17 +90,26 @@ class AlertBook:
 
     @classmethod
     def from_json(cls, text: str | None) -> AlertBook:
-        """From QSettings; unreadable entries are skipped."""
+        """From the settings; an unreadable entry (bad JSON, a price of ``1e999``…) is skipped with a log line."""
         alerts = []
         try:
             items = json.loads(text) if text else []
         except ValueError:
+            log.warning("saved alerts are not readable JSON; starting without alerts")
             items = []
         for item in items if isinstance(items, list) else []:
             try:
+                price = item["price"]
+                if isinstance(price, bool) or not math.isfinite(float(price)) or int(price) <= 0:
+                    raise ValueError(f"price {price!r}")
+                fired = item.get("fired_at")
+                fired_at = float(fired) if fired is not None else None
+                if fired_at is not None and not math.isfinite(fired_at):
+                    fired_at = 0.0  # fired, time unknown: it must not fire again
                 alerts.append(Alert(token=str(item["token"]), direction=Direction(item["direction"]),
-                                    price=int(item["price"]), note=str(item.get("note", "")),
-                                    id=str(item.get("id") or uuid.uuid4().hex[:8]), fired_at=item.get("fired_at")))
-            except (KeyError, ValueError, TypeError):
+                                    price=int(price), note=str(item.get("note", "")),
+                                    id=str(item.get("id") or uuid.uuid4().hex[:8]), fired_at=fired_at))
+            except (KeyError, ValueError, TypeError, OverflowError, AttributeError) as exc:
+                log.warning("saved alert %r skipped: %s", item, exc)
                 continue
         return cls(alerts)

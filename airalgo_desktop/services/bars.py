@@ -74,9 +74,10 @@ class Frame(enum.Enum):
 
     @classmethod
     def parse(cls, text: str) -> Frame:
-        """``"5m"`` / ``"M5"`` / ``"5"`` → Frame.M5 (unknown text → M1)."""
+        """``"5m"`` / ``"M5"`` / ``"5"`` → Frame.M5, ``"1d"`` → Frame.DAY (any case; unknown text → M1)."""
+        text = text.strip().lower()
         for frame in cls:
-            if text in (frame.label, frame.name, str(frame.value)):
+            if text in (frame.label.lower(), frame.name.lower(), str(frame.value)):
                 return frame
         return cls.M1
 

@@ -36,7 +36,8 @@ class Verdict:
 
 @dataclass
 class GuardSettings:
-    """Thresholds; each guard can be switched off. Stored in QSettings under ``guards/``."""
+    """Thresholds; each guard can be switched off. Stored under ``guards/`` (read by ``ui.prefs.Prefs.load_guards``,
+    which keeps the default for any unreadable value)."""
 
     duplicate_enabled: bool = True
     duplicate_window_s: float = 5.0
@@ -49,28 +50,8 @@ class GuardSettings:
     stale_after_s: float = 10.0
 
     def to_dict(self) -> dict[str, object]:
-        """For QSettings."""
+        """For the settings."""
         return {f.name: getattr(self, f.name) for f in fields(self)}
-
-    @classmethod
-    def from_mapping(cls, data: dict[str, object]) -> GuardSettings:
-        """From QSettings values (which come back as strings); unknown or bad values keep the default."""
-        out = cls()
-        for f in fields(cls):
-            if f.name not in data or data[f.name] is None:
-                continue
-            raw = data[f.name]
-            try:
-                if f.type in ("bool", bool):
-                    value: object = raw if isinstance(raw, bool) else str(raw).lower() in ("1", "true", "yes")
-                elif f.type in ("float", float):
-                    value = float(raw)  # type: ignore[arg-type]
-                else:
-                    value = int(float(raw))  # type: ignore[arg-type]
-            except (TypeError, ValueError):
-                continue
-            setattr(out, f.name, value)
-        return out
 
 
 @dataclass(frozen=True)

@@ -1,25 +1,37 @@
-"""Orders from ticket to answer: validate → journal → send once → correlate → journal → tell the views.
+r"""Orders from ticket to answer: validate → journal → send once → correlate → journal → tell the views.
 
-The service owns the list of this session's orders (the order book's rows). Listeners are called with the
-:class:`OrderRecord` after every change, *after* the journal has it (when a journal is attached).
+The service keeps :class:`~airalgo_desktop.domain.orders.OrderRecord`\ s up to date (the order book's rows; the desk
+shares its app-lifetime dict with it). Listeners are called with the record after every change, *after* the journal
+has it (when a journal is attached).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, Protocol
 
-from ..api.client import AirAlgoClient, NotConnectedError, OrderValidationError
-from ..api.events import Event, OrderEvent, OrderUnknown, OrderWritten
-from ..domain.instruments import InstrumentMaster
-from ..domain.money import Paisa
+from ..api.client import NotConnectedError, OrderValidationError
+from ..api.events import ConnectionState, Event, OrderEvent, OrderUnknown, OrderWritten
+from ..domain.instruments import Instrument, InstrumentMaster
 from ..domain.nsetime import now_ist
-from ..domain.orders import OrderRequest, OrderStatus, OrderUpdate
+from ..domain.orders import OrderRecord, OrderRequest, OrderStatus, OrderUpdate
 
 log = logging.getLogger("airalgo.services.orders")
+
+
+class OrderClient(Protocol):
+    """What the service needs from a connection (``AirAlgoClient`` has it; tests use a fake)."""
+
+    @property
+    def state(self) -> ConnectionState: ...
+    def now(self) -> float: ...
+    def add_listener(self, listener: Callable[[Event], None]) -> None: ...
+    def remove_listener(self, listener: Callable[[Event], None]) -> None: ...
+    def new_local_id(self) -> str: ...
+    def place_order(self, request: OrderRequest, instrument: Instrument | None, *,
+                    local_id: str | None = None) -> str: ...
+    def track_order(self, local_id: str, request: OrderRequest, *, order_number: str | None = None) -> None: ...
 
 
 class Journal(Protocol):
@@ -29,57 +41,33 @@ class Journal(Protocol):
     def record_update(self, record: OrderRecord, update: OrderUpdate | None, raw: dict[str, Any] | None) -> None: ...
 
 
-@dataclass
-class OrderRecord:
-    """One order as the order book shows it."""
-
-    local_id: str
-    request: OrderRequest
-    symbol: str
-    created: datetime
-    status: OrderStatus = OrderStatus.SENT
-    message: str = ""
-    order_number: str | None = None
-    executed_price: Paisa = 0
-    exchange_time: datetime | None = None
-    sent_at: float | None = None
-    written_at: float | None = None
-    pending_at: float | None = None
-    final_at: float | None = None
-    history: list[str] = field(default_factory=list)
-
-    @property
-    def is_open(self) -> bool:
-        """Sent, Pending or Unknown."""
-        return self.status.is_open
-
-    @classmethod
-    def from_journal(cls, j: Any) -> OrderRecord:
-        """A record from a journal row (``JournaledOrder``); one without a final answer is *Unknown — not
-        confirmed* until an answer arrives."""
-        record = cls(j.local_id, j.request, j.symbol, j.created, status=j.status, message=j.message,
-                     order_number=j.order_number, executed_price=j.executed_price)
-        record.history.append(j.status.value)
-        if j.status.is_open:
-            record.status = OrderStatus.UNKNOWN
-            record.message = "Not confirmed since the app restarted; waiting for an answer. Not resent."
-            record.history.append("Unknown")
-        return record
-
-
 class OrderService:
-    """Places orders through the client and keeps their records up to date."""
+    """Places orders through one connection and keeps their records up to date. ``records`` may be shared with an
+    owner that outlives the connection (the desk): a new service then follows the open ones (:meth:`follow_open`)."""
 
-    def __init__(self, client: AirAlgoClient, master: InstrumentMaster, journal: Journal | None = None,
-                 clock: Callable[[], float] | None = None) -> None:
+    def __init__(self, client: OrderClient, master: InstrumentMaster, journal: Journal | None = None,
+                 clock: Callable[[], float] | None = None, records: dict[str, OrderRecord] | None = None) -> None:
         self.client = client
         self.master = master
         self.journal = journal
         self.clock = clock or client.now
-        self.records: dict[str, OrderRecord] = {}
-        self._by_number: dict[str, str] = {}
+        self.records: dict[str, OrderRecord] = {} if records is None else records
+        self._by_number: dict[str, str] = {r.order_number: r.local_id for r in self.records.values()
+                                           if r.order_number}
         self._listeners: list[Callable[[OrderRecord], None]] = []
         client.add_listener(self._on_client_event)
+
+    def close(self) -> None:
+        """Stop listening to the client (the connection is being replaced); the records stay with their owner."""
+        self.client.remove_listener(self._on_client_event)
+
+    def follow_open(self) -> int:
+        """Ask the client to correlate late answers to every open record (Sent, Pending, Unknown). Nothing is sent,
+        nothing is resent. Returns how many."""
+        open_records = [r for r in self.records.values() if r.status.is_open]
+        for record in open_records:
+            self.client.track_order(record.local_id, record.request, order_number=record.order_number)
+        return len(open_records)
 
     def add_listener(self, listener: Callable[[OrderRecord], None]) -> None:
         """Call ``listener(record)`` whenever a record is added or changes."""
@@ -140,7 +128,7 @@ class OrderService:
         if record.order_number:
             self._by_number[record.order_number] = record.local_id
         if record.status.is_open:
-            self.client.machine.track_order(record.local_id, record.request, order_number=record.order_number)
+            self.client.track_order(record.local_id, record.request, order_number=record.order_number)
         self._notify(record)
 
     def _on_client_event(self, event: Event) -> None:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..domain.nsetime import IST
-from ..domain.orders import OrderKind, OrderRequest, OrderStatus, OrderUpdate, Side, Validity
+from ..domain.orders import JournalRow, OrderKind, OrderRecord, OrderRequest, OrderStatus, OrderUpdate, Side, Validity
 from .sqlitefile import move_aside, stamp
 
 log = logging.getLogger("airalgo.store.journal")
@@ -70,7 +70,7 @@ V2 = """
 MIGRATIONS: list[str] = [V1, V2]  # MIGRATIONS[n] takes a journal from schema n to n + 1
 
 
-def _order_row(record: Any, status: str, message: str, order_number: str | None, executed_price: int,
+def _order_row(record: OrderRecord, status: str, message: str, order_number: str | None, executed_price: int,
                now: str) -> tuple[str, tuple[Any, ...]]:
     """The INSERT of one ``orders`` row (the ticket's fields plus the given state)."""
     req = record.request
@@ -90,18 +90,10 @@ class JournalError(RuntimeError):
 
 
 @dataclass
-class JournaledOrder:
-    """One order as the journal remembers it (for restart recovery)."""
+class JournaledOrder(JournalRow):
+    """One order as the journal remembers it (for restart recovery), with how many events it has."""
 
-    local_id: str
-    request: OrderRequest
-    symbol: str
-    created: datetime
-    status: OrderStatus
-    message: str
-    order_number: str | None
-    executed_price: int
-    events: int
+    events: int = 0
 
 
 class Journal:
@@ -200,9 +192,9 @@ class Journal:
             if len(self.write_seconds) > 10_000:
                 del self.write_seconds[:5_000]
 
-    def record_sent(self, record: Any) -> None:
+    def record_sent(self, record: OrderRecord) -> None:
         """A ticket about to be sent (state Sent). Raises on failure: then the order must not be sent."""
-        req: OrderRequest = record.request
+        req = record.request
         now = datetime.now(IST).isoformat()
         self._write([
             _order_row(record, OrderStatus.SENT.value, "", None, 0, now),
@@ -210,7 +202,7 @@ class Journal:
              (record.local_id, now, "sent", OrderStatus.SENT.value, None, json.dumps(req.to_payload()))),
         ])
 
-    def record_update(self, record: Any, update: OrderUpdate | None, raw: dict[str, Any] | None) -> None:
+    def record_update(self, record: OrderRecord, update: OrderUpdate | None, raw: dict[str, Any] | None) -> None:
         """An ``order_response`` (raw and parsed), or a local state change (Unknown) when ``update`` is None."""
         now = datetime.now(IST).isoformat()
         pending_ms = (record.pending_at - record.sent_at) * 1000 if record.pending_at and record.sent_at else None

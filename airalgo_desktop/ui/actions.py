@@ -1,15 +1,20 @@
-"""Every user action declared once, with its default shortcut; shortcuts can be remapped (saved in QSettings).
+"""Every user action declared once, with its default shortcut; shortcuts can be remapped.
 
-Like Frescobaldi's action collection: menus, toolbars, context menus and the shortcuts dialog all read from here.
+Like Frescobaldi's action collection: menus, toolbars, context menus, button labels, tooltips and the shortcuts
+dialog all read the key from here, so a remap changes every label. Only shortcuts the user changed are saved.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QSettings, Qt
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
+
+if TYPE_CHECKING:
+    from .prefs import Prefs
 
 
 @dataclass(frozen=True)
@@ -21,6 +26,7 @@ class ActionSpec:
     shortcut: str = ""
     tip: str = ""
     context: Qt.ShortcutContext = Qt.ShortcutContext.WindowShortcut
+    checkable: bool = False
 
 
 SPECS = [
@@ -50,31 +56,64 @@ SPECS = [
     ActionSpec("shortcuts", "&Keyboard shortcuts", "F12", "List every shortcut"),
     ActionSpec("open_logs", "Open &log folder", "", "Open the folder with the app's log files"),
     ActionSpec("about", "&About AirAlgo Desktop", "", "Version and environment"),
+    ActionSpec("notify_fills", "On &fills", "", "Notify when an order is executed", checkable=True),
+    ActionSpec("notify_rejections", "On &rejections", "", "Notify when an order is rejected", checkable=True),
+    ActionSpec("notify_alerts", "On price &alerts", "", "Notify when a price alert fires", checkable=True),
+    ActionSpec("notify_sound", "With &sound", "", "Play a sound with each notification", checkable=True),
 ]
+
+# View → Notifications: action name → the preference it switches (``Prefs.notify(kind)``)
+NOTIFY_ACTIONS = {"notify_fills": "fills", "notify_rejections": "rejections", "notify_alerts": "alerts",
+                  "notify_sound": "sound"}
+
+
+def default_key(name: str) -> str:
+    """The declared default shortcut of an action (for widgets built without a registry, e.g. in tests)."""
+    return next((spec.shortcut for spec in SPECS if spec.name == name), "")
+
+
+def key_label(registry: ActionRegistry | None, name: str, text: str) -> str:
+    """``Buy (F1)``: ``text`` with the action's current key (its default key without a registry)."""
+    if registry is not None:
+        return registry.label(name, text)
+    key = default_key(name)
+    return f"{text} ({key})" if key else text
 
 
 class ActionRegistry(QObject):
-    """Creates the QActions once; ``registry["buy"]`` returns one."""
+    """Creates the QActions once; ``registry["buy"]`` returns one. ``remapped(name)`` after a shortcut changed."""
 
-    def __init__(self, parent: QObject, settings: QSettings | None = None) -> None:
+    remapped = Signal(str)
+
+    def __init__(self, parent: QObject, prefs: Prefs | None = None) -> None:
         super().__init__(parent)
-        self.settings = settings
+        self.prefs = prefs
         self.specs = {spec.name: spec for spec in SPECS}
         self.actions: dict[str, QAction] = {}
         for spec in SPECS:
             action = QAction(spec.text, parent)
             action.setObjectName(f"action_{spec.name}")
-            action.setToolTip(spec.tip)
             action.setStatusTip(spec.tip)
             action.setShortcutContext(spec.context)
-            action.setShortcut(QKeySequence(self._saved(spec.name) or spec.shortcut))
+            action.setCheckable(spec.checkable)
+            action.setShortcut(QKeySequence((prefs.shortcut(spec.name) if prefs else None) or spec.shortcut))
             self.actions[spec.name] = action
+            self._update_tooltip(spec.name)
 
-    def _saved(self, name: str) -> str | None:
-        if self.settings is None:
-            return None
-        value = self.settings.value(f"shortcuts/{name}")
-        return str(value) if value else None
+    def key(self, name: str) -> str:
+        """The action's current shortcut as the OS writes it (``F1``, ``Ctrl+F``), or ``""``."""
+        return self.actions[name].shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+
+    def label(self, name: str, text: str) -> str:
+        """``text`` with the action's current key: ``label("buy", "Buy")`` → ``"Buy (F1)"`` (just ``text`` when the
+        action has no key). Buttons and menus use it so a remap changes every label."""
+        key = self.key(name)
+        return f"{text} ({key})" if key else text
+
+    def _update_tooltip(self, name: str) -> None:
+        spec, action = self.specs[name], self.actions[name]
+        key = self.key(name)
+        action.setToolTip(f"{spec.tip} ({key})" if key and spec.tip else spec.tip)
 
     def __getitem__(self, name: str) -> QAction:
         return self.actions[name]
@@ -84,10 +123,13 @@ class ActionRegistry(QObject):
         self.actions[name].triggered.connect(lambda _checked=False: slot())
 
     def remap(self, name: str, shortcut: str) -> None:
-        """Change a shortcut and remember it."""
+        """Change a shortcut; remember it only when it differs from the default (a remap back forgets it)."""
         self.actions[name].setShortcut(QKeySequence(shortcut))
-        if self.settings is not None:
-            self.settings.setValue(f"shortcuts/{name}", shortcut)
+        self._update_tooltip(name)
+        if self.prefs is not None:
+            default = QKeySequence(self.specs[name].shortcut)
+            self.prefs.set_shortcut(name, None if QKeySequence(shortcut) == default else shortcut)
+        self.remapped.emit(name)
 
     def table(self) -> list[tuple[str, str]]:
         """(action text, shortcut) for the shortcuts dialog."""

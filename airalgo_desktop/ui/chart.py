@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QLineF, QPointF, QRectF, QSettings, Qt, Signal
+from PySide6.QtCore import QByteArray, QLineF, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPen
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
@@ -36,6 +36,7 @@ from ..services.bars import Bars, Frame
 from ..services.mtm import MtmCurve
 from ..services.positions import Fill
 from . import theme
+from .prefs import Prefs
 from .timeaxis import BarTimeAxis, ClockAxis, RupeeAxis
 
 pg.setConfigOptions(antialias=False)  # crisp candle edges; curves set their own antialiasing
@@ -533,11 +534,11 @@ class ChartPanel(QWidget):
     """The docked chart: the watchlist's selected instrument, above the day's P&L curve."""
 
     def __init__(self, master: InstrumentMaster, source: BarSource, mtm: MtmCurve, parent: QWidget | None = None,
-                 settings: QSettings | None = None) -> None:
+                 prefs: Prefs | None = None) -> None:
         super().__init__(parent)
         self.master, self.source, self.mtm = master, source, mtm
-        self.settings = settings
-        frame = Frame.parse(str(settings.value("charts/main_frame", "1m"))) if settings is not None else Frame.M1
+        self.prefs = prefs
+        frame = Frame.parse(prefs.chart_frame("main")) if prefs is not None else Frame.M1
         self.view = ChartView(source, master, self, frame)
         self.view.frameChanged.connect(self._remember_frame)
         self._mtm_drawn: tuple = ()
@@ -576,8 +577,8 @@ class ChartPanel(QWidget):
         return self.view.sells
 
     def _remember_frame(self, frame: Frame) -> None:
-        if self.settings is not None:
-            self.settings.setValue("charts/main_frame", frame.label)
+        if self.prefs is not None:
+            self.prefs.set_chart_frame("main", frame.label)
 
     def show_token(self, token: str | None) -> None:
         """Follow the selection."""
@@ -634,18 +635,17 @@ def _clock(at: float) -> str:
 
 class ChartWindow(QWidget):
     """A chart of one instrument in its own window (watchlist → Open chart window, F7). It remembers its
-    timeframe per instrument (``charts/frame/<token>``) and its size."""
+    timeframe per instrument (``charts/frame/<token>``) and the size of the last one closed."""
 
     closed = Signal(object)  # self
 
-    def __init__(self, token: str, master: InstrumentMaster, source: BarSource, settings: QSettings | None = None,
+    def __init__(self, token: str, master: InstrumentMaster, source: BarSource, prefs: Prefs | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.settings = settings
+        self.prefs = prefs
         self.token = token
-        frame = Frame.parse(str(settings.value(f"charts/frame/{token}", "1m"))) if settings is not None \
-            else Frame.M1
+        frame = Frame.parse(prefs.chart_frame(token)) if prefs is not None else Frame.M1
         self.view = ChartView(source, master, self, frame)
         self.view.set_token(token)
         self.view.frameChanged.connect(self._remember)
@@ -654,18 +654,16 @@ class ChartWindow(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view)
-        geometry = settings.value("charts/window_geometry") if settings is not None else None
-        if geometry is not None:
-            self.restoreGeometry(geometry)  # type: ignore[arg-type]
-        else:
+        geometry = prefs.chart_window_geometry() if prefs is not None else None
+        if not isinstance(geometry, QByteArray) or not self.restoreGeometry(geometry):
             self.resize(960, 600)
 
     def _remember(self, frame: Frame) -> None:
-        if self.settings is not None:
-            self.settings.setValue(f"charts/frame/{self.token}", frame.label)
+        if self.prefs is not None:
+            self.prefs.set_chart_frame(self.token, frame.label)
 
     def closeEvent(self, event: Any) -> None:
-        if self.settings is not None:
-            self.settings.setValue("charts/window_geometry", self.saveGeometry())
+        if self.prefs is not None:
+            self.prefs.save_chart_window_geometry(self.saveGeometry())
         self.closed.emit(self)
         super().closeEvent(event)

@@ -1,12 +1,16 @@
 """The main window: watchlist dock (left), order book dock (bottom), instrument panel in the middle, a status
 bar with the connection's health, and a banner for problems that need the trader (auth failure, session-only key).
 
-The window is a view: the :class:`~airalgo_desktop.app.Application` wires it to the client and the services.
+The window is a view: it builds every dock, menu and status-bar widget itself; the presenter
+(:mod:`~airalgo_desktop.ui.presenter`) feeds it the desk's notices and the commands
+(:mod:`~airalgo_desktop.ui.commands`) act on its intents.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QFont, QGuiApplication, QIcon
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -25,12 +29,19 @@ from ..api.events import ConnectionState, Metrics, State
 from ..domain.instruments import InstrumentMaster
 from ..domain.money import format_rupees, percent_change_bp
 from ..domain.orders import Side
+from ..services.mtm import MtmCurve
+from ..services.positions import PositionBook
 from ..store.market import MarketStore
 from . import theme
-from .actions import ActionRegistry
+from .actions import NOTIFY_ACTIONS, ActionRegistry
 from .orderbook import OrderBookModel, OrderBookPanel
+from .positions import PositionsModel, PositionsPanel
+from .prefs import Prefs
 from .theme import ThemeChoice
 from .watchlist import WatchlistPanel
+
+if TYPE_CHECKING:  # chart.py pulls pyqtgraph and numpy in: imported only once the window is up
+    from .chart import BarSource, ChartView, ChartWindow
 
 STATE_COLORS = {
     State.JOINED: "#1a9a4b",
@@ -104,8 +115,8 @@ class InstrumentPanel(QWidget):
         self.change = QLabel("", self)
         self.details = QLabel("", self)
         self.details.setTextFormat(Qt.TextFormat.RichText)
-        self.buy = QPushButton("Buy  F1", self)
-        self.sell = QPushButton("Sell  F2", self)
+        self.buy = QPushButton("Buy", self)  # the keys are added by MainWindow.relabel (from the action registry)
+        self.sell = QPushButton("Sell", self)
         for button, color, side in ((self.buy, theme.BUY, "B"), (self.sell, theme.SELL, "S")):
             button.setMinimumHeight(34)
             button.setStyleSheet(f"background: {color.name()}; color: white; font-weight: bold; padding: 4px 18px;")
@@ -229,19 +240,19 @@ class MainWindow(QMainWindow):
     sellRequested = Signal(str)
     closing = Signal()
 
-    def __init__(self, master: InstrumentMaster, store: MarketStore, settings: QSettings, *, demo: bool = False,
-                 icon: QIcon | None = None) -> None:
+    def __init__(self, master: InstrumentMaster, store: MarketStore, prefs: Prefs, *,
+                 positions: PositionBook | None = None, demo: bool = False, icon: QIcon | None = None) -> None:
         super().__init__()
         self.setObjectName("main_window")
         self.master = master
         self.store = store
-        self.settings = settings
+        self.prefs = prefs
         self.demo = demo
         self.setWindowTitle(f"{APP_NAME} — DEMO (simulated market)" if demo else APP_NAME)
         if icon is not None:
             self.setWindowIcon(icon)
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks)
-        self.actions_ = ActionRegistry(self, settings)
+        self.actions_ = ActionRegistry(self, prefs)
 
         self.banner = Banner(self)
         self.instrument_panel = InstrumentPanel(master, store, self)
@@ -254,7 +265,7 @@ class MainWindow(QMainWindow):
         central_layout.addLayout(self.chart_host, 1)
         self.setCentralWidget(central)
 
-        self.watchlist = WatchlistPanel(master, store, settings, self)
+        self.watchlist = WatchlistPanel(master, store, prefs, self, actions=self.actions_)
         self.watch_dock = QDockWidget("Watchlist", self)
         self.watch_dock.setObjectName("dock_watchlist")
         self.watch_dock.setWidget(self.watchlist)
@@ -266,8 +277,11 @@ class MainWindow(QMainWindow):
         self.book_dock.setObjectName("dock_order_book")
         self.book_dock.setWidget(self.order_book)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.book_dock)
+        self.positions_model = PositionsModel(positions if positions is not None else PositionBook(), master, store)
+        self.positions_panel = PositionsPanel(self.positions_model, self)
         self.positions_dock = QDockWidget("Positions", self)
         self.positions_dock.setObjectName("dock_positions")
+        self.positions_dock.setWidget(self.positions_panel)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.positions_dock)
         self.tabifyDockWidget(self.book_dock, self.positions_dock)
         self.book_dock.raise_()
@@ -283,8 +297,16 @@ class MainWindow(QMainWindow):
             self.statusBar().addWidget(badge)
         self.message_label = QLabel(self)
         self.statusBar().addWidget(self.message_label, 1)
+        self.latency_label = QLabel(self)
+        self.latency_label.setObjectName("status_order_latency")
+        self.statusBar().addPermanentWidget(self.latency_label)
+        self.chart = None  # built by build_chart() once the window is shown (pyqtgraph stays out of the cold start)
+        self.bar_source: BarSource | None = None
+        self.chart_windows: list[ChartWindow] = []  # F7 / watchlist → Open chart window
 
         self._build_menus()
+        self.relabel()
+        self.actions_.remapped.connect(self.relabel)
         self.watchlist.currentTokenChanged.connect(self.instrument_panel.show_token)
         self.watchlist.instrumentActivated.connect(self.buyRequested)
         self.watchlist.tradeRequested.connect(self._trade)
@@ -312,7 +334,7 @@ class MainWindow(QMainWindow):
         view.addActions([a["watchlist"], a["order_book"], a["positions"], a["chart_window"]])
         theme_menu = view.addMenu("&Theme")
         group = QActionGroup(self)
-        current = ThemeChoice(str(self.settings.value("ui/theme", ThemeChoice.SYSTEM.value)))
+        current = ThemeChoice(self.prefs.theme)
         for choice in ThemeChoice:
             action = QAction(choice.value.capitalize() + (" (follow the OS)" if choice is ThemeChoice.SYSTEM else ""),
                              self)
@@ -321,6 +343,12 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _=False, c=choice: self.set_theme(c))
             group.addAction(action)
             theme_menu.addAction(action)
+        notify_menu = view.addMenu("&Notifications")
+        for name, kind in NOTIFY_ACTIONS.items():
+            action = a[name]
+            action.setChecked(self.prefs.notify(kind))
+            action.toggled.connect(lambda on, k=kind: self.prefs.set_notify(k, on))
+            notify_menu.addAction(action)
         view.addSeparator()
         view.addAction(a["reset_layout"])
         account = self.menuBar().addMenu("&Account")
@@ -344,6 +372,14 @@ class MainWindow(QMainWindow):
         a.connect("positions", lambda: (self.positions_dock.show(), self.positions_dock.raise_()))
         a.connect("quit", self.close)
 
+    def relabel(self, *_args: object) -> None:
+        """Key labels of the window's own buttons, from the action registry (again after a remap)."""
+        for button, name, text in ((self.instrument_panel.buy, "buy", "Buy"),
+                                   (self.instrument_panel.sell, "sell", "Sell")):
+            key = self.actions_.key(name)
+            button.setText(f"{text}  {key}" if key else text)
+        self.watchlist.relabel()
+
     def _trade(self, token: str, side: str) -> None:
         (self.buyRequested if side == "B" else self.sellRequested).emit(token)
 
@@ -363,15 +399,15 @@ class MainWindow(QMainWindow):
         """Apply and remember the theme."""
         from PySide6.QtWidgets import QApplication
 
-        self.settings.setValue("ui/theme", choice.value)
+        self.prefs.theme = choice.value
         app = QApplication.instance()
         if isinstance(app, QApplication):
             theme.apply_theme(app, choice)
 
     # ---------------------------------------------------------------- geometry
     def _restore_geometry(self) -> None:
-        geometry = self.settings.value("window/geometry")
-        state = self.settings.value("window/state")
+        geometry = self.prefs.window_geometry()
+        state = self.prefs.window_state()
         if isinstance(geometry, QByteArray) and self.restoreGeometry(geometry):
             if isinstance(state, QByteArray):
                 self.restoreState(state)
@@ -398,10 +434,38 @@ class MainWindow(QMainWindow):
 
     def save_layout(self) -> None:
         """Geometry, dock state and watchlists to QSettings."""
-        self.settings.setValue("window/geometry", self.saveGeometry())
-        self.settings.setValue("window/state", self.saveState())
+        self.prefs.save_window(self.saveGeometry(), self.saveState())
         self.watchlist.save()
-        self.settings.sync()
+        self.prefs.sync()
+
+    def build_chart(self, source: BarSource, mtm: MtmCurve) -> None:
+        """The live chart under the instrument panel (pyqtgraph and numpy are imported here, after the window is
+        shown, to keep them out of the cold start). ``source`` gives the bars (the desk's bar book)."""
+        from .chart import ChartPanel
+
+        self.bar_source = source
+        self.chart = ChartPanel(self.master, source, mtm, self, prefs=self.prefs)
+        self.chart_host.addWidget(self.chart)
+        self.chart.set_fills(self.positions_model.book.fills)
+        self.chart.show_token(self.instrument_panel.token)
+
+    def open_chart_window(self, token: str) -> ChartWindow | None:
+        """A chart of ``token`` in its own window (more than one can be open); None before the chart exists."""
+        from .chart import ChartWindow
+
+        if self.bar_source is None:
+            return None
+        window = ChartWindow(token, self.master, self.bar_source, self.prefs)
+        window.view.set_fills(self.positions_model.book.fills)
+        window.closed.connect(lambda w: self.chart_windows.remove(w) if w in self.chart_windows else None)
+        self.chart_windows.append(window)
+        window.show()
+        return window
+
+    def chart_views(self) -> list[ChartView]:
+        """Every chart on screen: the docked one and each chart window."""
+        views = [self.chart.view] if self.chart is not None else []
+        return views + [w.view for w in self.chart_windows]
 
     # ---------------------------------------------------------------- status
     def show_message(self, text: str, timeout_ms: int = 8000) -> None:

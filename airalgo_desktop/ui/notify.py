@@ -1,14 +1,16 @@
 """Notifications on fills, rejections and alerts: a system-tray message where a tray exists, an in-app toast
 otherwise, and a short sound (``QApplication.beep()`` — no Qt Multimedia needed, which PySide6-Essentials lacks).
-Each kind and the sound can be turned off (QSettings ``notify/…``)."""
+Each kind and the sound can be turned off (``Prefs.notify``: View → Notifications)."""
 
 from __future__ import annotations
 
 import enum
 import logging
 
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QLabel, QSystemTrayIcon, QWidget
+
+from .prefs import Prefs
 
 log = logging.getLogger("airalgo.ui.notify")
 
@@ -52,8 +54,8 @@ class Toast(QLabel):
 class Notifier:
     """Routes a notification to the tray or the toast, plays the sound; honours the user's switches."""
 
-    def __init__(self, window: QWidget, settings: QSettings, icon=None, *, tray: bool | None = None) -> None:  # type: ignore[no-untyped-def]
-        self.settings = settings
+    def __init__(self, window: QWidget, prefs: Prefs, icon=None, *, tray: bool | None = None) -> None:  # type: ignore[no-untyped-def]
+        self.prefs = prefs
         self.toast = Toast(window)
         use_tray = QSystemTrayIcon.isSystemTrayAvailable() if tray is None else tray
         self.tray: QSystemTrayIcon | None = None
@@ -65,11 +67,11 @@ class Notifier:
 
     def enabled(self, kind: Kind) -> bool:
         """Whether notifications of ``kind`` are on (default on)."""
-        return str(self.settings.value(f"notify/{kind.value}", "true")).lower() != "false"
+        return self.prefs.notify(kind.value)
 
     def sound_enabled(self) -> bool:
         """Whether the sound is on (default on)."""
-        return str(self.settings.value("notify/sound", "true")).lower() != "false"
+        return self.prefs.notify("sound")
 
     def notify(self, kind: Kind, title: str, text: str) -> str | None:
         """Show one notification; returns the route taken ("tray", "toast") or None when switched off."""

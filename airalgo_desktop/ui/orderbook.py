@@ -24,8 +24,7 @@ from PySide6.QtWidgets import (
 
 from ..domain.money import format_plain, format_rupees
 from ..domain.nsetime import IST
-from ..domain.orders import OrderStatus, Side
-from ..services.orders import OrderRecord
+from ..domain.orders import OrderRecord, OrderStatus, Side
 from . import theme
 
 COLUMNS = ("Time", "Symbol", "Side", "Type", "Qty", "Price", "Trigger", "Exec. price", "Status", "Message",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -25,11 +25,12 @@ from PySide6.QtWidgets import (
 
 from ..domain.instruments import Instrument, InstrumentMaster
 from ..domain.money import Rounding, format_rupees, round_to_tick
-from ..domain.orders import OrderKind, OrderRequest, OrderStatus, Side
+from ..domain.orders import OrderKind, OrderRecord, OrderRequest, OrderStatus, Side
 from ..services.guards import Level, Verdict
-from ..services.orders import OrderRecord
 from ..store.market import MarketStore
 from . import theme
+from .actions import ActionRegistry, default_key, key_label
+from .prefs import Prefs
 from .widgets import PriceSpin
 
 KIND_ORDER = (OrderKind.MARKET, OrderKind.LIMIT, OrderKind.SL, OrderKind.SLM)
@@ -40,20 +41,22 @@ class OrderTicket(QDialog):
 
     sent = Signal(object)  # OrderRecord
 
-    def __init__(self, master: InstrumentMaster, store: MarketStore, settings: QSettings,
+    def __init__(self, master: InstrumentMaster, store: MarketStore, prefs: Prefs,
                  submit: Callable[[OrderRequest], OrderRecord], check: Callable[[OrderRequest], list[str]],
                  parent: QWidget | None = None,
-                 guards: Callable[[OrderRequest], list[Verdict]] | None = None) -> None:
+                 guards: Callable[[OrderRequest], list[Verdict]] | None = None,
+                 actions: ActionRegistry | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("order_ticket")
         self.setModal(False)
         self.setWindowFlag(Qt.WindowType.Tool, True)
         self.master = master
         self.store = store
-        self.settings = settings
+        self.prefs = prefs
         self._submit = submit
         self._check = check
         self._guards = guards or (lambda _req: [])
+        self.actions = actions  # the source of the Buy/Sell keys (labels follow a remap)
         self.instrument: Instrument | None = None
         self.side = Side.BUY
         self.record: OrderRecord | None = None
@@ -67,8 +70,8 @@ class OrderTicket(QDialog):
         self.header.setMinimumHeight(34)
         self.ltp_label = QLabel("LTP —", self)
         self.ltp_label.setObjectName("ticket_ltp")
-        self.buy_button = QPushButton("Buy (F1)", self)
-        self.sell_button = QPushButton("Sell (F2)", self)
+        self.buy_button = QPushButton(self)
+        self.sell_button = QPushButton(self)
         for b in (self.buy_button, self.sell_button):
             b.setCheckable(True)
             b.setAutoDefault(False)
@@ -103,8 +106,8 @@ class OrderTicket(QDialog):
         self.problems.setWordWrap(True)
         self.problems.setStyleSheet(f"color: {theme.SELL.name()};")
         self.confirm_box = QCheckBox("Confirm before sending", self)
-        self.confirm_box.setChecked(str(self.settings.value("ticket/confirm", "true")).lower() != "false")
-        self.confirm_box.toggled.connect(lambda on: self.settings.setValue("ticket/confirm", "true" if on else "false"))
+        self.confirm_box.setChecked(self.prefs.ticket_confirm)
+        self.confirm_box.toggled.connect(lambda on: setattr(self.prefs, "ticket_confirm", on))
         self.send_button = QPushButton("Send", self)
         self.send_button.setObjectName("ticket_send")
         self.send_button.setDefault(True)
@@ -197,9 +200,20 @@ class OrderTicket(QDialog):
         line.setFrameShape(QFrame.Shape.HLine)
         layout.addWidget(line)
         layout.addWidget(self.pages)
-        QShortcut(QKeySequence("F1"), self).activated.connect(lambda: self.set_side(Side.BUY))
-        QShortcut(QKeySequence("F2"), self).activated.connect(lambda: self.set_side(Side.SELL))
+        self.side_keys = {side: QShortcut(self) for side in (Side.BUY, Side.SELL)}
+        self.side_keys[Side.BUY].activated.connect(lambda: self.set_side(Side.BUY))
+        self.side_keys[Side.SELL].activated.connect(lambda: self.set_side(Side.SELL))
+        self.relabel()
+        if self.actions is not None:
+            self.actions.remapped.connect(self.relabel)
         self.setMinimumWidth(340)
+
+    def relabel(self, *_args: object) -> None:
+        """Buy/Sell keys and labels from the action registry (again after a remap)."""
+        for side, button, name in ((Side.BUY, self.buy_button, "buy"), (Side.SELL, self.sell_button, "sell")):
+            button.setText(key_label(self.actions, name, side.label))
+            key = self.actions.key(name) if self.actions is not None else default_key(name)
+            self.side_keys[side].setKey(QKeySequence(key))
 
     # ---------------------------------------------------------------- state
     def open_for(self, token: str, side: Side) -> bool:

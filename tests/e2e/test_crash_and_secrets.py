@@ -60,7 +60,7 @@ def test_sigkill_mid_flow_then_restart_shows_every_order(qtbot, qloop, tmp_path,
                 # before any answer: shown as Unknown — not confirmed (or already resolved if the fills came)
                 await wait_until(lambda: all(r.status is OrderStatus.EXECUTED for r in model.records), 15)
                 assert len(sim.stats.orders_received) == 4  # nothing was resent
-                journaled = app.journal.orders_for(model.records[0].created.date())
+                journaled = app.desk.journal.orders_for(model.records[0].created.date())
                 assert sorted(j.local_id for j in journaled) == sorted(placed)
                 assert all(j.status is OrderStatus.EXECUTED and j.order_number for j in journaled)
                 with capsys.disabled():
@@ -92,27 +92,28 @@ def test_secrets_audit_full_session(qtbot, qloop, tmp_path, capfd) -> None:
                 dialog = app.window.findChild(ApiKeyDialog)
                 dialog.edit.setText(key)  # login
                 dialog.ok.click()
-                await wait_until(lambda: app.session and app.session.client.state.joined and app.store.ltp("2885"))
+                await wait_until(lambda: app.desk.client and app.desk.client.state.joined
+                                 and app.desk.store.ltp("2885"))
                 ticket = app.ticket
                 for token, qty in (("2885", 3), ("35013", 750)):  # an executed and a rejected (margin) order
-                    app.guard_settings.max_value_enabled = False
-                    app.open_ticket(token, Side.BUY)
+                    app.desk.guard_settings.max_value_enabled = False
+                    app.commands.open_ticket(token, Side.BUY)
                     ticket.confirm_box.setChecked(False)
                     ticket.qty.setValue(qty)
                     ticket.send()
                     await wait_until(lambda: ticket.record and not ticket.record.status.is_open)
                 sim.send_malformed("not_json")
                 sim.drop_all()  # reconnect
-                await wait_until(lambda: app.session.client.metrics.reconnects >= 1 and app.session.client.state.joined)
+                await wait_until(lambda: app.desk.client.metrics.reconnects >= 1 and app.desk.client.state.joined)
                 sim.expire_tokens()
                 sim.crash_channels()  # token refresh on rejoin
-                await wait_until(lambda: app.session.client.state.joined and sim.stats.joins_failed >= 1)
-                app.take_screenshot()
-                app.ask_for_key("test")  # a wrong key: auth failure banner
+                await wait_until(lambda: app.desk.client.state.joined and sim.stats.joins_failed >= 1)
+                app.harness.take_screenshot()
+                app.commands.ask_for_key("test")  # a wrong key: auth failure banner
                 dialog = [d for d in app.window.findChildren(ApiKeyDialog) if d.isVisible()][-1]
                 dialog.edit.setText(wrong)
                 dialog.ok.click()
-                await wait_until(lambda: app.session and app.session.client.state.state is State.AUTH_FAILED)
+                await wait_until(lambda: app.desk.client and app.desk.client.state.state is State.AUTH_FAILED)
                 await asyncio.sleep(0.2)
             return list(sim._tokens)
         finally:

@@ -6,8 +6,7 @@ import sqlite3
 from pathlib import Path
 
 from airalgo_desktop.domain.nsetime import now_ist
-from airalgo_desktop.domain.orders import OrderKind, OrderRequest, OrderStatus, OrderUpdate, Side
-from airalgo_desktop.services.orders import OrderRecord
+from airalgo_desktop.domain.orders import OrderKind, OrderRecord, OrderRequest, OrderStatus, OrderUpdate, Side
 from airalgo_desktop.store.journal import FILE_NAME, MIGRATIONS, SCHEMA_VERSION, Journal
 
 RAW = {"token_number": "2885", "status": "Executed", "order_number": 1300000000111170.0, "buy_sell": "1",

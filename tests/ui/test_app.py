@@ -52,15 +52,15 @@ async def running_sim():
 
 
 def joined(app) -> bool:
-    return app.session is not None and app.session.client.state.state is State.JOINED
+    return app.desk.client is not None and app.desk.client.state.state is State.JOINED
 
 
 def test_market_order_from_ticket_reaches_executed(qtbot, qloop, paths) -> None:
     async def scenario() -> None:
         async with running_app(app_args("--demo"), paths) as app:
-            await wait_until(lambda: joined(app) and app.store.ltp("2885"))
+            await wait_until(lambda: joined(app) and app.desk.store.ltp("2885"))
             ticket = app.ticket
-            app.open_ticket("2885", Side.BUY)
+            app.commands.open_ticket("2885", Side.BUY)
             assert ticket.isVisible() and ticket.qty.value() == 1
             ticket.confirm_box.setChecked(False)
             ticket.qty.setValue(10)
@@ -89,10 +89,10 @@ def test_market_order_from_ticket_reaches_executed(qtbot, qloop, paths) -> None:
 def test_rejected_order_shows_reason(qtbot, qloop, paths) -> None:
     async def scenario() -> None:
         async with running_app(app_args("--demo"), paths) as app:
-            await wait_until(lambda: joined(app) and app.store.ltp("35013"))
+            await wait_until(lambda: joined(app) and app.desk.store.ltp("35013"))
             ticket = app.ticket
-            app.guard_settings.max_value_enabled = False  # ₹1.7 crore would be blocked by the value guard first
-            app.open_ticket("35013", Side.BUY)  # NIFTY FEB 2025 FUT, lot 75
+            app.desk.guard_settings.max_value_enabled = False  # ₹1.7 crore would be blocked by the value guard first
+            app.commands.open_ticket("35013", Side.BUY)  # NIFTY FEB 2025 FUT, lot 75
             ticket.confirm_box.setChecked(False)
             ticket.qty.setValue(750)  # ₹2 lakh+ margin > demo account's ₹50,000
             ticket.send()
@@ -107,10 +107,10 @@ def test_rejected_order_shows_reason(qtbot, qloop, paths) -> None:
 def test_ticket_validation_inline_and_send_disabled(qtbot, qloop, paths) -> None:
     async def scenario() -> None:
         async with running_app(app_args("--demo"), paths) as app:
-            await wait_until(lambda: joined(app) and app.store.ltp("2885"))
+            await wait_until(lambda: joined(app) and app.desk.store.ltp("2885"))
             ticket = app.ticket
-            app.guard_settings.max_value_enabled = False  # one NIFTY lot (₹17 lakh) is above the default limit
-            app.open_ticket("35013", Side.SELL)
+            app.desk.guard_settings.max_value_enabled = False  # one NIFTY lot (₹17 lakh) is above the default limit
+            app.commands.open_ticket("35013", Side.SELL)
             ticket.qty.setValue(80)  # not a multiple of 75
             assert not ticket.send_button.isEnabled()
             assert "lot size 75" in ticket.problems.text()
@@ -125,7 +125,7 @@ def test_ticket_validation_inline_and_send_disabled(qtbot, qloop, paths) -> None
             assert req.kind is OrderKind.SL and req.trigger_price < req.ltp and req.price <= req.trigger_price
             assert ticket.send_button.isEnabled(), ticket.problems.text()
             # not joined → Send disabled with the reason
-            await app.session.client.close()
+            await app.desk.client.close()
             ticket.revalidate()
             assert not ticket.send_button.isEnabled() and "Not connected" in ticket.problems.text()
 
@@ -136,7 +136,7 @@ def test_keyboard_only_order_entry(qtbot, qloop, paths) -> None:
     async def scenario() -> None:
         async with running_app(app_args("--demo"), paths) as app:
             window = app.window
-            await wait_until(lambda: joined(app) and app.store.ltp("1333"))
+            await wait_until(lambda: joined(app) and app.desk.store.ltp("1333"))
             window.activateWindow()
             view = window.watchlist.current_view()
             view.setFocus()
@@ -207,8 +207,8 @@ def test_key_entry_stored_restart_read_back_forget(qtbot, qloop, paths) -> None:
         # restart: the key comes from the keyring, no dialog
         async with running_app(args, paths, KeyStore(backend=ring)) as app:
             await wait_until(lambda: joined(app))
-            app.forget_key()
-            await wait_until(lambda: app.session is None)
+            app.commands.forget_key()
+            await wait_until(lambda: app.desk.client is None)
             assert ring.store == {}
 
     qloop.run_until_complete(scenario())
@@ -217,21 +217,21 @@ def test_key_entry_stored_restart_read_back_forget(qtbot, qloop, paths) -> None:
 def test_guards_block_and_force_confirmation(qtbot, qloop, paths) -> None:
     async def scenario() -> None:
         async with running_app(app_args("--demo"), paths) as app:
-            await wait_until(lambda: joined(app) and app.store.ltp("2885"))
+            await wait_until(lambda: joined(app) and app.desk.store.ltp("2885"))
             ticket = app.ticket
-            app.open_ticket("35013", Side.BUY)
+            app.commands.open_ticket("35013", Side.BUY)
             ticket.qty.setValue(750)
             assert not ticket.send_button.isEnabled() and "above your limit" in ticket.problems.text()
-            app.open_ticket("2885", Side.BUY)
+            app.commands.open_ticket("2885", Side.BUY)
             ticket.confirm_box.setChecked(False)  # even with confirmation off …
             ticket.send()
             await wait_until(lambda: ticket.record and ticket.record.status is OrderStatus.EXECUTED)
-            app.open_ticket("2885", Side.BUY)
+            app.commands.open_ticket("2885", Side.BUY)
             ticket.send()  # … the same order again within 5 s asks first
             assert ticket.pages.currentIndex() == 1 and "Same order" in ticket.confirm_text.text()
             ticket.reject()
             ticket.kind.setCurrentIndex(1)
-            ticket.price.setValue(app.store.ltp("2885") * 2 // 5 * 5)
+            ticket.price.setValue(app.desk.store.ltp("2885") * 2 // 5 * 5)
             ticket.send()
             assert "from the LTP" in ticket.confirm_text.text()
 

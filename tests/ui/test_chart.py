@@ -18,6 +18,7 @@ from airalgo_desktop.services.bars import Bars, Frame
 from airalgo_desktop.services.orders import OrderRecord
 from airalgo_desktop.services.positions import Fill
 from airalgo_desktop.ui.chart import ChartView, ChartWindow, order_lines
+from airalgo_desktop.ui.prefs import MemoryStore, Prefs
 from airalgo_desktop.ui.timeaxis import BarTimeAxis, ClockAxis, RupeeAxis, bar_ticks, clock_ticks
 from tests.ui.conftest import app_args, running_app, wait_until
 
@@ -186,17 +187,22 @@ def test_fills_orders_and_crosshair_readout(qtbot) -> None:
     assert view.prev_close.isVisible() and view.prev_close.value() == 995.0
 
 
-def test_chart_windows_remember_their_frame(qtbot, settings) -> None:
+def test_chart_windows_remember_their_frame(qtbot) -> None:
+    prefs = Prefs(MemoryStore())
     source = FakeSource({"2885": week_of_bars(), "22": week_of_bars(seed=3)})
-    first = ChartWindow("2885", load_sample(), source, settings)
+    first = ChartWindow("2885", load_sample(), source, prefs)
     qtbot.addWidget(first)
     first.view.set_frame(Frame.M15)
-    second = ChartWindow("22", load_sample(), source, settings)
+    second = ChartWindow("22", load_sample(), source, prefs)
     qtbot.addWidget(second)
     assert second.view.frame is Frame.M1 and first.view.frame is Frame.M15
-    again = ChartWindow("2885", load_sample(), source, settings)
+    again = ChartWindow("2885", load_sample(), source, prefs)
     qtbot.addWidget(again)
     assert again.view.frame is Frame.M15 and "RELIANCE" in again.windowTitle()
+    prefs.store.setValue("charts/frame/22", "1D")
+    assert ChartWindow("22", load_sample(), source, prefs).view.frame is Frame.DAY
+    prefs.store.setValue("charts/frame/22", "junk")
+    assert ChartWindow("22", load_sample(), source, prefs).view.frame is Frame.M1
 
 
 def test_restart_keeps_the_bars_and_the_day_pnl_curve(qtbot, qloop, paths) -> None:
@@ -204,30 +210,36 @@ def test_restart_keeps_the_bars_and_the_day_pnl_curve(qtbot, qloop, paths) -> No
 
     async def first_run() -> None:
         async with running_app(app_args("--demo"), paths) as app:
-            await wait_until(lambda: app.session and app.session.client.state.joined and app.store.ltp("2885"))
-            app.chart.show_token("2885")
-            app.session.orders.place(OrderRequest("2885", Side.BUY, OrderKind.MARKET, 10))
-            await wait_until(lambda: app.positions.fills)
-            await wait_until(lambda: len(app.barbook.bars("2885")) >= 1)
-            app._update_status()
-            app.open_chart_window("2885")
-            assert len(app.chart_windows) == 1 and app.chart_windows[0].view.token == "2885"
-            app.chart_windows[0].view.set_frame(Frame.M5)
-            state["bars"] = app.barbook.bars("2885")
+            desk = app.desk
+            await wait_until(lambda: desk.client and desk.client.state.joined and desk.store.ltp("2885"))
+            await wait_until(lambda: desk.bars.restored.is_set())
+            app.presenter.focus("2885")
+            desk.place(OrderRequest("2885", Side.BUY, OrderKind.MARKET, 10))
+            await wait_until(lambda: desk.positions.fills)
+            await wait_until(lambda: len(desk.bars.bars("2885")) >= 1)
+            app.presenter.update_status()
+            app.window.actions_["chart_window"].trigger()  # F7: the selected instrument in its own window
+            (window,) = app.window.chart_windows
+            assert window.view.token == app.window.instrument_panel.token
+            app.commands.open_chart("2885")
+            assert len(app.window.chart_windows) == 2 and app.window.chart_windows[1].view.token == "2885"
+            app.window.chart_windows[1].view.set_frame(Frame.M5)
+            state["bars"] = desk.bars.bars("2885")
 
     async def second_run() -> None:
         async with running_app(app_args("--demo"), paths) as app:
-            await wait_until(lambda: app.barbook.restored.is_set())
-            await wait_until(lambda: app.mtm.points)  # rebuilt from the journal's fill and the stored bars
-            restored = app.barbook.bars("2885")
+            desk = app.desk
+            await wait_until(lambda: desk.bars.restored.is_set())
+            await wait_until(lambda: desk.mtm.points)  # rebuilt from the journal's fill and the stored bars
+            restored = desk.bars.bars("2885")
             before = state["bars"]
             assert restored.time[:len(before)].tolist() == before.time.tolist()
             assert restored.close[:len(before) - 1].tolist() == before.close[:-1].tolist()
-            assert app.positions.fills and app.mtm.high is not None
-            app.chart.show_token("2885")
-            app.chart.redraw()
-            assert len(app.chart.view.bars) >= len(before)
-            assert str(app.settings.value("charts/frame/2885")) == "5m"
+            assert desk.positions.fills and desk.mtm.high is not None
+            app.presenter.focus("2885")
+            app.presenter.update_status()
+            assert len(app.window.chart.view.bars) >= len(before)
+            assert app.prefs.chart_frame("2885") == "5m"
 
     qloop.run_until_complete(first_run())
     qloop.run_until_complete(second_run())

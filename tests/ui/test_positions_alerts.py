@@ -5,6 +5,7 @@ from __future__ import annotations
 from airalgo_desktop.domain.orders import OrderKind, OrderRequest, OrderStatus, Side
 from airalgo_desktop.services.alerts import Alert, Direction
 from airalgo_desktop.ui.notify import Kind, Notifier
+from airalgo_desktop.ui.prefs import Prefs
 from tests.ui.conftest import app_args, running_app, wait_until
 
 
@@ -13,13 +14,14 @@ def test_notification_routing_and_switches(qtbot, settings) -> None:
 
     window = QWidget()
     qtbot.addWidget(window)
-    toast_only = Notifier(window, settings, tray=False)
+    prefs = Prefs(settings)
+    toast_only = Notifier(window, prefs, tray=False)
     assert toast_only.notify(Kind.FILL, "Executed", "Buy 1 ACC") == "toast"
     assert toast_only.toast.isVisibleTo(window) and "Buy 1 ACC" in toast_only.toast.text()
     settings.setValue("notify/fills", "false")
     assert toast_only.notify(Kind.FILL, "Executed", "again") is None  # switched off
     assert toast_only.notify(Kind.REJECTION, "Rejected", "why") == "toast"  # the others stay on
-    with_tray = Notifier(window, settings, tray=True)
+    with_tray = Notifier(window, prefs, tray=True)
     assert with_tray.notify(Kind.ALERT, "Price alert", "ACC crossed above ₹2,210.00") == "tray"
     assert [route for route, *_ in toast_only.sent + with_tray.sent] == ["toast", "toast", "tray"]
 
@@ -27,46 +29,43 @@ def test_notification_routing_and_switches(qtbot, settings) -> None:
 def test_positions_square_off_alerts_and_latency(qtbot, qloop, paths) -> None:
     async def scenario() -> None:
         async with running_app(app_args("--demo"), paths) as app:
-            await wait_until(lambda: app.session and app.session.client.state.joined and app.store.ltp("2885"))
+            await wait_until(lambda: app.desk.client and app.desk.client.state.joined and app.desk.store.ltp("2885"))
             app.sim.set_reply_delay(0.15)  # every answer 150 ms late: latency must show it
-            orders = app.session.orders
+            orders = app.desk.service
             orders.place(OrderRequest("2885", Side.BUY, OrderKind.MARKET, 10))
             orders.place(OrderRequest("2885", Side.SELL, OrderKind.MARKET, 4))
             await wait_until(lambda: sum(r.status is OrderStatus.EXECUTED for r in orders.records.values()) == 2)
-            position = app.positions.positions["2885"]
-            assert position.net == 6 and len(app.positions.fills) == 2
-            model = app.positions_model
+            position = app.desk.positions.positions["2885"]
+            assert position.net == 6 and len(app.desk.positions.fills) == 2
+            model = app.window.positions_model
             assert model.rowCount() == 2 and model.data(model.index(0, 1)) == "+6"
             assert model.data(model.index(1, 0)) == "Total"
             # latency: Send → Pending at least the injected delay, figures in the status bar
             record = next(iter(orders.records.values()))
             assert (record.pending_at - record.sent_at) >= 0.14  # Qt timers may fire a millisecond early
-            assert "median" in app.latency_label.text() and "worst" in app.latency_label.text()
+            assert "median" in app.window.latency_label.text() and "worst" in app.window.latency_label.text()
             latency_cell = app.window.order_model.data(app.window.order_model.index(0, 11))
             assert latency_cell.endswith(" ms") and "/" in latency_cell
             # square off from the positions dock: opposite side, net quantity
-            app.square_off("2885", "S", 6)
+            app.commands.square_off("2885", "S", 6)
             assert app.ticket.side is Side.SELL and app.ticket.qty.value() == 6
             app.ticket.close()
             # chart and MTM follow
-            app.chart.show_token("2885")
-            app._update_status()
-            assert app.mtm.points and app.chart.buys.data.size == 1 and app.chart.sells.data.size == 1
+            app.presenter.focus("2885")
+            app.presenter.update_status()
+            chart = app.window.chart
+            assert app.desk.mtm.points and chart.buys.data.size == 1 and chart.sells.data.size == 1
             # an alert that fires once, through the notifier, and is saved
             app.notifier.tray = None
-            level = app.store.ltp("2885") + 500
-            app.alerts.add(Alert("2885", Direction.ABOVE, level))
-            app._save_alerts()
-            await wait_until(lambda: app.alerts.alerts[0].last is not None)  # reference tick
+            level = app.desk.store.ltp("2885") + 500
+            app.desk.add_alert(Alert("2885", Direction.ABOVE, level))
+            await wait_until(lambda: app.desk.alerts.alerts[0].last is not None)  # reference tick
             app.sim.market.set_ltp("2885", level + 100)
-            await wait_until(lambda: app.alerts.alerts[0].fired_at is not None)
+            await wait_until(lambda: app.desk.alerts.alerts[0].fired_at is not None)
             assert any(title == "Price alert" for _route, title, _text in app.notifier.sent)
-            assert "fired_at" in str(app.settings.value("alerts/json")) and app._alert_tokens == set()
-            # View → Notifications switches
-            view = next(a.menu() for a in app.window.menuBar().actions() if a.text() == "&View")
-            notifications = next(a.menu() for a in view.actions() if a.text() == "&Notifications")
-            fills = next(a for a in notifications.actions() if a.text() == "On &fills")
-            fills.setChecked(False)
-            assert str(app.settings.value("notify/fills")) == "false" and not app.notifier.enabled(Kind.FILL)
+            assert app.prefs.load_alerts().alerts[0].fired_at is not None and app.desk.alerts.tokens == set()
+            # View → Notifications switches (declared actions)
+            app.window.actions_["notify_fills"].setChecked(False)
+            assert not app.prefs.notify("fills") and not app.notifier.enabled(Kind.FILL)
 
     qloop.run_until_complete(scenario())

@@ -6,7 +6,9 @@ from PySide6.QtCore import QModelIndex, QPoint, QRect, QSettings, Qt
 from PySide6.QtWidgets import QApplication
 
 from airalgo_desktop.domain.instruments import load_sample
+from airalgo_desktop.services.subscriptions import Subscriptions
 from airalgo_desktop.store.market import MarketStore
+from airalgo_desktop.ui.prefs import Prefs
 from airalgo_desktop.ui.watchlist import (
     CHANGE,
     DEFAULT_TOKENS,
@@ -192,12 +194,15 @@ def test_drag_and_drop_moves_rows(qtbot) -> None:
 
 
 def test_panel_persists_and_subscribes_active_tab(qtbot, settings: QSettings) -> None:
-    panel = WatchlistPanel(MASTER, MarketStore(), settings)
+    panel = WatchlistPanel(MASTER, MarketStore(), Prefs(settings))
     qtbot.addWidget(panel)
     assert [m.name for m in panel.models] == ["NIFTY 50", "Watchlist 2"]  # first-run default
     assert panel.models[0].tokens[-1] == "35013" and len(panel.models[0].tokens) == 51
     sub = FakeSubscriber()
-    panel.set_subscriber(sub)
+    subscriptions = Subscriptions()
+    subscriptions.attach(sub)
+    panel.activeTokensChanged.connect(lambda tokens: subscriptions.want("watchlist", tokens))
+    subscriptions.want("watchlist", panel.active_tokens())
     assert sub.active == set(panel.models[0].tokens)
     panel.tabs.setCurrentIndex(1)
     assert sub.active == set()
@@ -209,7 +214,7 @@ def test_panel_persists_and_subscribes_active_tab(qtbot, settings: QSettings) ->
     panel.new_watchlist("Banks")
     panel.add_token("1333")
     panel.save()
-    again = WatchlistPanel(MASTER, MarketStore(), settings)
+    again = WatchlistPanel(MASTER, MarketStore(), Prefs(settings))
     qtbot.addWidget(again)
     assert [m.name for m in again.models] == ["NIFTY 50", "Watchlist 2", "Banks"]
     assert again.models[1].tokens == ["2885"] and again.models[2].tokens == ["1333"]
@@ -217,7 +222,7 @@ def test_panel_persists_and_subscribes_active_tab(qtbot, settings: QSettings) ->
 
 
 def test_search_completer_adds_ranked_result(qtbot, settings: QSettings) -> None:
-    panel = WatchlistPanel(MASTER, MarketStore(), settings)
+    panel = WatchlistPanel(MASTER, MarketStore(), Prefs(settings))
     qtbot.addWidget(panel)
     panel.tabs.setCurrentIndex(1)
     panel._update_completions("sbi")

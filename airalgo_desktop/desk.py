@@ -1,0 +1,541 @@
+"""The trading desk: the day's state across connections, with no Qt.
+
+:class:`TradingDesk` owns the market store, the instrument master, the order journal, the app-lifetime order
+records (keyed by local id), positions, the one-minute bars of every ticking token (:class:`BarBook`, kept on disk),
+the MTM curve, price alerts, guard settings and the token subscriptions. A connection is *attached*
+(:meth:`TradingDesk.attach`) and *detached*; every client event enters through :meth:`TradingDesk.on_event`. The
+desk tells the outside world what happened through typed *notices* (dataclasses below) delivered to listeners — the
+Qt shell (``ui/presenter.py``) turns them into widget updates; tests read them directly.
+
+Extension points, so new trading state lands here and not in the Qt shell:
+
+* :meth:`TradingDesk.add_feed` — a callable given every client event after the desk's own handling (an option
+  chain watching ``OrderEvent``\\ s …);
+* :meth:`TradingDesk.publish` — emit your own notice type (e.g. an instrument-store swap); listeners that do not
+  know a type ignore it;
+* :attr:`TradingDesk.subscriptions` — ``want(owner, tokens)``: the client streams the union of every owner's tokens;
+* :meth:`TradingDesk.add_part` — attach/detach hooks for parts that need the connection itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from statistics import median
+from typing import Any, Protocol
+
+from .api.client import NotConnectedError
+from .api.events import ChannelError, ConnectionState, Event, FeedStale, Metrics, State, StateChanged, Ticks
+from .domain.instruments import InstrumentMaster, LoadReport, load_csv, load_sample
+from .domain.money import format_rupees
+from .domain.nsetime import now_ist
+from .domain.orders import OrderRecord, OrderRequest, OrderStatus
+from .services.alerts import Alert, AlertBook
+from .services.barbook import BarBook, day_pnl_curve
+from .services.bars import day_start
+from .services.guards import GuardSettings, Verdict
+from .services.guards import evaluate as evaluate_guards
+from .services.mtm import MtmCurve
+from .services.orders import OrderClient, OrderService
+from .services.positions import Fill, PositionBook
+from .services.subscriptions import Subscriptions
+from .store.journal import Journal
+from .store.market import MarketStore
+
+log = logging.getLogger("airalgo.desk")
+
+MTM_SAMPLE_S = 1.0
+
+
+# ---------------------------------------------------------------- what the desk needs from outside
+class DeskPrefs(Protocol):
+    """The preferences the desk reads and writes (``ui.prefs.Prefs`` over QSettings; a fake in tests)."""
+
+    def load_alerts(self) -> AlertBook: ...
+    def save_alerts(self, book: AlertBook) -> None: ...
+    def load_guards(self) -> GuardSettings: ...
+    def save_guards(self, settings: GuardSettings) -> None: ...
+    def instruments_csv(self) -> str | None: ...
+    @property
+    def bar_keep_days(self) -> int: ...
+    def set_instruments_csv(self, path: str) -> None: ...
+
+
+class DeskClient(OrderClient, Protocol):
+    """What the desk needs from a connection (``AirAlgoClient`` has it; tests use a fake emitting ``api.events``)."""
+
+    @property
+    def metrics(self) -> Metrics: ...
+    def subscribe(self, tokens: Iterable[str]) -> None: ...
+    def unsubscribe(self, tokens: Iterable[str]) -> None: ...
+    def reconnect(self) -> None: ...
+    async def ping(self, timeout: float | None = None) -> float: ...
+    async def close(self) -> None: ...
+
+
+class DeskPart(Protocol):
+    """A piece of trading state that needs the connection itself (see :meth:`TradingDesk.add_part`)."""
+
+    def attached(self, client: DeskClient) -> None: ...
+    def detached(self) -> None: ...
+
+
+# ---------------------------------------------------------------- notices
+@dataclass(frozen=True, slots=True)
+class OrderChanged:
+    """An order record was added or changed (after the journal has it)."""
+
+    record: OrderRecord
+
+
+@dataclass(frozen=True, slots=True)
+class OrderFilled:
+    """A live order reached Executed; its fill is in the positions (sent after :class:`OrderChanged`)."""
+
+    record: OrderRecord
+    fill: Fill
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRejected:
+    """A live order was rejected (``record.message`` says why)."""
+
+    record: OrderRecord
+
+
+@dataclass(frozen=True, slots=True)
+class OrderNotConfirmed:
+    """The connection dropped before an order's answer: shown as Unknown, never resent."""
+
+    record: OrderRecord
+
+
+@dataclass(frozen=True, slots=True)
+class PositionsChanged:
+    """Fills were added (live or from the journal): positions, chart markers and P&L need a rebuild."""
+
+    fills: int
+
+
+@dataclass(frozen=True, slots=True)
+class AlertFired:
+    """A price alert crossed its price (it never fires again; already saved)."""
+
+    alert: Alert
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionChanged:
+    """The connection moved to a new state (``at`` on the client's clock)."""
+
+    state: ConnectionState
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something the trader should read. ``persistent``: keep it on screen until dismissed (journal recovery)."""
+
+    message: str
+    persistent: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class KeyNeeded:
+    """There is no usable API key (forgotten, or refused): the trader should enter one."""
+
+    message: str
+    error: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class FirstTick:
+    """The first tick of the app's life arrived (``at``: ``time.monotonic()``)."""
+
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class GuardsChanged:
+    """The guard settings were changed and saved."""
+
+    settings: GuardSettings
+
+
+@dataclass(frozen=True, slots=True)
+class BarsRestored:
+    """Today's stored bars are back (``minutes`` read) and the Day P&L curve was rebuilt: charts redraw."""
+
+    minutes: int
+
+
+@dataclass(frozen=True, slots=True)
+class InstrumentsChanged:
+    """An instrument CSV was merged into the master (``problems``: skipped rows, already logged)."""
+
+    path: Path
+    summary: str
+    changed: int
+    problems: list[str] = field(default_factory=list)
+
+
+Notice = (OrderChanged | OrderFilled | OrderRejected | OrderNotConfirmed | PositionsChanged | AlertFired
+          | ConnectionChanged | Problem | KeyNeeded | FirstTick | GuardsChanged | InstrumentsChanged)
+
+
+@dataclass(frozen=True, slots=True)
+class Latency:
+    """Send → Executed/Rejected of this run's orders."""
+
+    median_ms: float
+    worst_ms: float
+    count: int
+
+
+def load_master(prefs: DeskPrefs) -> InstrumentMaster:
+    """The sample master plus the instrument CSV remembered in the preferences (when it still exists)."""
+    master = load_sample()
+    extra = prefs.instruments_csv()
+    if extra and Path(extra).is_file():
+        try:
+            report = load_csv(extra)
+            master.merge(report.master)
+            log.info("instrument CSV %s: %s", extra, report.summary())
+        except (OSError, ValueError) as exc:
+            log.warning("could not load instrument CSV %s: %s", extra, exc)
+    return master
+
+
+class TradingDesk:
+    """The day's trading state; one per app run, across any number of connections. No Qt."""
+
+    def __init__(self, master: InstrumentMaster, journal: Journal | None, prefs: DeskPrefs, *,
+                 store: MarketStore | None = None, bars: BarBook | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.master = master
+        self.journal = journal
+        self.prefs = prefs
+        self.clock = clock  # wall clock (epoch seconds): fills, alerts, samples
+        self.store = store or MarketStore()
+        self.orders: dict[str, OrderRecord] = {}  # app-lifetime, by local id
+        self.positions = PositionBook()
+        self.bars = bars or BarBook(None, clock=clock)  # without a folder: in memory only (tests, tools)
+        self.mtm = MtmCurve()
+        self.alerts = prefs.load_alerts()
+        self.guard_settings = prefs.load_guards()
+        self.subscriptions = Subscriptions()
+        self.client: DeskClient | None = None
+        self.service: OrderService | None = None
+        self.focus: str | None = None  # the instrument on screen (charted)
+        self.first_tick_at: float | None = None
+        self._filled: set[str] = set()
+        self._alert_tokens = self.alerts.tokens
+        self._listeners: list[Callable[[Any], None]] = []
+        self._feeds: list[Callable[[Event], None]] = []
+        self._parts: list[DeskPart] = []
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._last_mtm = -math.inf
+
+    @classmethod
+    def open(cls, data_dir: Path, prefs: DeskPrefs) -> TradingDesk:
+        """The desk of an app run: the master (sample + remembered CSV), the journal and the bar store under
+        ``data_dir`` (the bars are read back by :meth:`restore_bars`)."""
+        return cls(load_master(prefs), Journal.open(data_dir), prefs,
+                   bars=BarBook(data_dir, keep_days=prefs.bar_keep_days))
+
+    # ---------------------------------------------------------------- listeners and extension points
+    def add_listener(self, listener: Callable[[Any], None]) -> None:
+        """Call ``listener(notice)`` for every notice (any type: ignore the ones you do not know)."""
+        self._listeners.append(listener)
+
+    def remove_listener(self, listener: Callable[[Any], None]) -> None:
+        """Stop calling ``listener``."""
+        with contextlib.suppress(ValueError):
+            self._listeners.remove(listener)
+
+    def publish(self, notice: object) -> None:
+        """Deliver ``notice`` to every listener; a failing listener is logged and the others still run."""
+        for listener in list(self._listeners):
+            try:
+                listener(notice)
+            except Exception:
+                log.exception("notice listener failed on %s", type(notice).__name__)
+
+    def add_feed(self, feed: Callable[[Event], None]) -> None:
+        """Give ``feed`` every client event after the desk has taken it (ticks are already in the store)."""
+        self._feeds.append(feed)
+
+    def add_part(self, part: DeskPart) -> None:
+        """A part told about every connection (``attached(client)``) and its end (``detached()``)."""
+        self._parts.append(part)
+        if self.client is not None:
+            part.attached(self.client)
+
+    # ---------------------------------------------------------------- start-up and connections
+    def restore(self, day: date | None = None) -> list[OrderRecord]:
+        """Read the journal once: today's orders become records (those without a final answer *Unknown — not
+        confirmed*), executed ones become fills. Publishes an :class:`OrderChanged` per record."""
+        if self.journal is None:
+            return []
+        if self.journal.notice:
+            self.publish(Problem(self.journal.notice, persistent=True))
+        journaled = self.journal.orders_for(day or now_ist().date())
+        records = []
+        fills = 0
+        for j in journaled:
+            record = OrderRecord.from_journal(j)
+            self.orders[record.local_id] = record
+            records.append(record)
+            if record.status is OrderStatus.EXECUTED and self._add_fill(record, j.created.timestamp()):
+                fills += 1
+            self.publish(OrderChanged(record))
+        if fills:
+            self._after_fills(fills)
+        if journaled:
+            log.info("journal: %d orders today, %d without a final answer", len(journaled),
+                     sum(1 for j in journaled if j.status.is_open))
+        return records
+
+    def attach(self, client: DeskClient) -> OrderService:
+        """Use ``client`` from now on: its events come here, its order service follows every open record (a late
+        answer still resolves it; nothing is resent), it streams the wanted tokens."""
+        if self.client is not None:
+            self.detach()
+        self.client = client
+        client.add_listener(self.on_event)
+        service = OrderService(client, self.master, journal=self.journal, records=self.orders)
+        service.add_listener(self._on_record)
+        followed = service.follow_open()
+        if followed:
+            log.info("following %d open orders on the new connection", followed)
+        self.service = service
+        self.subscriptions.attach(client)
+        for part in self._parts:
+            part.attached(client)
+        return service
+
+    async def disconnect(self) -> None:
+        """Close the current connection, then detach it: events of the close (orders in flight becoming
+        *Unknown*, the Closed state) still reach the desk and the journal."""
+        client = self.client
+        if client is not None:
+            await client.close()
+            self.detach()
+
+    def detach(self) -> DeskClient | None:
+        """Stop using the current client (returned, for the caller to close); the records stay."""
+        client, self.client = self.client, None
+        if client is None:
+            return None
+        client.remove_listener(self.on_event)
+        if self.service is not None:
+            self.service.close()
+            self.service = None
+        self.subscriptions.detach()
+        for part in self._parts:
+            part.detached()
+        self.publish(ConnectionChanged(ConnectionState(State.DISCONNECTED), client.now()))
+        return client
+
+    # ---------------------------------------------------------------- events (the single ingress)
+    def on_event(self, event: Event) -> None:
+        """One client event. Ticks go to the store (and alert tokens); nothing per tick is published."""
+        if isinstance(event, Ticks):
+            quotes = event.quotes
+            self.store.apply(quotes)
+            self.bars.on_ticks(quotes)  # an append: the bars are built on the 4 Hz sample()
+            if self._alert_tokens:
+                for token in self._alert_tokens & quotes.keys():
+                    for alert in self.alerts.on_tick(token, quotes[token]["ltp"], self.clock()):
+                        self._alert_fired(alert)
+            if self.first_tick_at is None:
+                self.first_tick_at = time.monotonic()
+                self.publish(FirstTick(self.first_tick_at))
+        elif isinstance(event, StateChanged):
+            client = self.client
+            self.publish(ConnectionChanged(event.state, client.now() if client else 0.0))
+            if event.state.state is State.AUTH_FAILED:
+                self.publish(KeyNeeded(event.state.reason))
+            elif event.state.state is State.JOINED and client is not None:
+                self._measure_heartbeat(client)
+        elif isinstance(event, FeedStale):
+            self.publish(Problem(f"No ticks for {event.seconds:.0f} s: reconnecting with a fresh token."))
+        elif isinstance(event, ChannelError):
+            self.publish(Problem(f"Server said: {event.reason} ({event.event})"))
+        for feed in self._feeds:
+            try:
+                feed(event)
+            except Exception:
+                log.exception("desk feed failed on %s", type(event).__name__)
+
+    def _measure_heartbeat(self, client: DeskClient) -> None:
+        """One heartbeat right after joining, so the status bar has a latency before the 30 s beat."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return  # no loop (a test driving the desk by hand): nothing to measure
+
+        async def ping() -> None:
+            with contextlib.suppress(TimeoutError, ConnectionError, RuntimeError):
+                await client.ping()
+
+        task = loop.create_task(ping())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _on_record(self, record: OrderRecord) -> None:
+        self.publish(OrderChanged(record))
+        if record.status is OrderStatus.EXECUTED and record.local_id not in self._filled:
+            if self._add_fill(record, self.clock()):
+                self._after_fills(1)
+                if record.final_at is not None:
+                    self.publish(OrderFilled(record, self.positions.fills[-1]))
+        elif record.status is OrderStatus.REJECTED and record.final_at is not None:
+            self.publish(OrderRejected(record))
+        elif record.status is OrderStatus.UNKNOWN:
+            self.publish(OrderNotConfirmed(record))
+        if record.status.is_final and record.final_at is not None and record.sent_at is not None:
+            log.info("order %s latency: pending %s ms, final %.0f ms", record.local_id,
+                     f"{(record.pending_at - record.sent_at) * 1000:.0f}" if record.pending_at else "—",
+                     (record.final_at - record.sent_at) * 1000)
+
+    def _add_fill(self, record: OrderRecord, at: float) -> bool:
+        """An executed order enters the positions once (restore and live never count it twice)."""
+        self._filled.add(record.local_id)
+        req = record.request
+        if req.quantity <= 0 or record.executed_price <= 0:
+            return False
+        self.positions.add(Fill(req.token, req.side, req.quantity, record.executed_price, at))
+        return True
+
+    def _after_fills(self, count: int) -> None:
+        self._sample_mtm(self.clock())
+        self.publish(PositionsChanged(count))
+
+    # ---------------------------------------------------------------- orders (the ticket's three calls)
+    def check(self, request: OrderRequest) -> list[str]:
+        """Every reason ``request`` cannot be sent now (validation, connection)."""
+        if self.service is None:
+            return [*request.validate(self.master.get(request.token)), "Not connected."]
+        return self.service.check(request)
+
+    def guards(self, request: OrderRequest) -> list[Verdict]:
+        """The trading guards' verdicts on ``request`` (duplicates are looked for across connections)."""
+        client = self.client
+        now = client.now() if client is not None else 0.0
+        recent = self.service.recent_orders(self.guard_settings.duplicate_window_s) if self.service else []
+        return evaluate_guards(
+            request, self.master.get(request.token), ltp=self.store.ltp(request.token),
+            tick_age=client.metrics.last_tick_age(now) if client is not None else None,
+            recent=recent, now=now, settings=self.guard_settings)
+
+    def place(self, request: OrderRequest) -> OrderRecord:
+        """Validate, journal, send once. Raises (nothing sent) when invalid or not connected."""
+        if self.service is None:
+            raise NotConnectedError("not connected: the order was not sent")
+        return self.service.place(request)
+
+    def set_guards(self, settings: GuardSettings) -> None:
+        """New guard settings, saved."""
+        self.guard_settings = settings
+        self.prefs.save_guards(settings)
+        self.publish(GuardsChanged(settings))
+
+    def latency(self) -> Latency | None:
+        """Median and worst Send → final over the orders sent in this run (None before the first answer)."""
+        finals = sorted((r.final_at - r.sent_at) * 1000 for r in self.orders.values()
+                        if r.final_at is not None and r.sent_at is not None)
+        if not finals:
+            return None
+        return Latency(median(finals), finals[-1], len(finals))
+
+    # ---------------------------------------------------------------- alerts
+    def add_alert(self, alert: Alert) -> Alert:
+        """Add and save an alert (its reference is the next tick)."""
+        self.alerts.add(alert)
+        self.alerts_changed()
+        return alert
+
+    def alerts_changed(self) -> None:
+        """The alert book was edited (added, changed, deleted): save it and watch the right tokens."""
+        self.prefs.save_alerts(self.alerts)
+        self._alert_tokens = self.alerts.tokens
+
+    def _alert_fired(self, alert: Alert) -> None:
+        inst = self.master.get(alert.token)
+        self.alerts_changed()  # saved before anyone is told: a restart never fires it again
+        self.publish(AlertFired(alert, alert.describe(inst.display if inst else alert.token)))
+
+    # ---------------------------------------------------------------- sampling
+    def sample(self, now: float) -> None:
+        """Called a few times a second (never per tick): the ticks since the last call become bars (closed
+        minutes go to the bar store's writer thread), and the MTM curve gets a point once a second."""
+        self.bars.poll()
+        if now - self._last_mtm >= MTM_SAMPLE_S:
+            self._sample_mtm(now)
+
+    def _sample_mtm(self, now: float) -> None:
+        self._last_mtm = now
+        if self.positions.positions:
+            ltps = {t: q["ltp"] for t in self.positions.positions if (q := self.store.quotes.get(t))}
+            self.mtm.add(now, self.positions.total(ltps))
+
+    # ---------------------------------------------------------------- bars
+    async def restore_bars(self) -> int:
+        """Read today's stored bars back in a worker thread (off the window's critical path; ticks wait meanwhile),
+        then rebuild the Day P&L curve from today's fills marked to each bar's close. Publishes
+        :class:`BarsRestored`, and a :class:`Problem` when the bar store had to be set aside."""
+        minutes = await asyncio.to_thread(self.bars.restore)
+        if self.bars.notice:
+            self.publish(Problem(self.bars.notice, persistent=True))
+        log.info("bars: %d stored minutes of today restored", minutes)
+        self.bars.poll()
+        self.rebuild_mtm()
+        self.publish(BarsRestored(minutes))
+        return minutes
+
+    def rebuild_mtm(self) -> None:
+        """The Day P&L curve from today's fills and bars (after a restart it does not start again at zero);
+        samples taken since start-up follow it."""
+        fills = self.positions.fills
+        if not fills:
+            return
+        now = self.clock()
+        points = day_pnl_curve(fills, self.bars.bars, since=day_start(self.bars.today), now=now)
+        live = [p for p in self.mtm.points if not points or p[0] > points[-1][0]]
+        self.mtm.replace(points + live)
+
+    # ---------------------------------------------------------------- instruments
+    async def import_instruments(self, path: Path) -> InstrumentsChanged:
+        """Parse an instrument CSV off the loop, merge it, remember it. Raises OSError/ValueError when unreadable
+        (nothing changed)."""
+        report: LoadReport = await asyncio.to_thread(load_csv, path)
+        changed = self.master.merge(report.master)
+        self.prefs.set_instruments_csv(str(path))
+        for problem in report.problems[:200]:
+            log.warning("%s: %s", path.name, problem)
+        notice = InstrumentsChanged(path, report.summary(), changed, [str(p) for p in report.problems])
+        self.publish(notice)
+        return notice
+
+    # ---------------------------------------------------------------- shutdown
+    def close(self) -> None:
+        """Flush and close the journal (after the last connection is detached)."""
+        for task in list(self._tasks):
+            task.cancel()
+        self.bars.close()  # the running minute too: a restart finds the day up to now
+        if self.journal is not None:
+            self.journal.close()
+
+
+def describe_fill(record: OrderRecord) -> str:
+    """``Buy 5 at ₹2,208.00`` for notifications and the status bar."""
+    return f"{record.request.side.label} {record.request.quantity} at {format_rupees(record.executed_price)}"

@@ -1,0 +1,106 @@
+"""The app's test harness, for installers, CI, benchmarks and screenshots — kept out of the composition root.
+
+* ``--smoke-test``: the window opens on the embedded simulator; exit 0 at the first tick, 2 after 20 s without;
+* ``--screenshot PATH``: a grab of the main window 1.5 s after the first tick (or at ``--quit-after``), then quit;
+* ``--quit-after S``: quit cleanly after S seconds;
+* ``AIRALGO_STARTUP_MARK``: print ``startup-mark <epoch>`` when the window is shown (cold-start benchmark).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Protocol
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QWidget
+
+from .desk import FirstTick, TradingDesk
+
+log = logging.getLogger("airalgo.harness")
+SMOKE_TIMEOUT_MS = 20_000
+SCREENSHOT_AFTER_TICK_MS = 1_500
+
+
+class HarnessHost(Protocol):
+    """What the harness needs from the application."""
+
+    desk: TradingDesk
+    window: QWidget
+
+    def request_quit(self) -> None: ...
+
+
+class Harness:
+    """Smoke test, screenshot, quit-after and start-up marks, driven by the command line."""
+
+    def __init__(self, host: HarnessHost, *, smoke: bool = False, screenshot: str | None = None,
+                 quit_after: float | None = None) -> None:
+        self.host = host
+        self.smoke = smoke
+        self.screenshot = Path(screenshot) if screenshot else None
+        self.quit_after = quit_after
+        self.exit_code = 0
+        self.screenshot_done = False
+        self.started = time.monotonic()
+        self.finished = False  # the app is quitting: timers that fire late do nothing
+        host.desk.add_listener(self._on_notice)
+
+    def window_shown(self) -> None:
+        """Call right after the window is shown: start-up mark and the timers."""
+        if os.environ.get("AIRALGO_STARTUP_MARK"):  # benchmarks: cold start ends when the window is shown
+            QApplication.processEvents()
+            print(f"startup-mark {time.time()}", flush=True)
+        if self.quit_after:
+            QTimer.singleShot(int(self.quit_after * 1000), self._quit_after)
+        if self.smoke:
+            QTimer.singleShot(SMOKE_TIMEOUT_MS, self._smoke_timeout)
+
+    def _on_notice(self, notice: object) -> None:
+        if not isinstance(notice, FirstTick):
+            return
+        if self.smoke:
+            print(f"smoke test ok: window shown, simulator up, first tick after "
+                  f"{time.monotonic() - self.started:.2f} s", flush=True)
+            self._quit()
+        elif self.screenshot is not None:
+            QTimer.singleShot(SCREENSHOT_AFTER_TICK_MS, self._screenshot_after_tick)
+
+    def _screenshot_after_tick(self) -> None:
+        if self.finished or self.screenshot_done:
+            return
+        self.take_screenshot()
+        if not self.quit_after:
+            self._quit()
+
+    def take_screenshot(self) -> None:
+        """Save a grab of the main window to ``--screenshot`` (exit code 1 when it cannot be written)."""
+        if self.screenshot is None:
+            return
+        self.screenshot_done = True
+        self.screenshot.parent.mkdir(parents=True, exist_ok=True)
+        ok = self.host.window.grab().save(str(self.screenshot))
+        log.info("screenshot %s: %s", self.screenshot, "saved" if ok else "FAILED")
+        if not ok:
+            self.exit_code = 1
+
+    def _smoke_timeout(self) -> None:
+        if self.finished:
+            return
+        client = self.host.desk.client
+        state = client.state.describe() if client is not None else "no connection"
+        print(f"smoke test FAILED: no tick within {SMOKE_TIMEOUT_MS // 1000} s ({state})", file=sys.stderr, flush=True)
+        self.exit_code = 2
+        self._quit()
+
+    def _quit_after(self) -> None:
+        if self.screenshot is not None and not self.screenshot_done and not self.finished:
+            self.take_screenshot()
+        self._quit()
+
+    def _quit(self) -> None:
+        self.finished = True
+        self.host.request_quit()

@@ -1,0 +1,217 @@
+"""What the trader can do: one small method per user action, and one way to run a coroutine from a slot and
+report its failure (Anki's ``CollectionOp`` idea: success and failure are handled in one place, not per caller).
+
+Commands act on the desk (orders, alerts, guards, instruments) or on the shell (connect, disconnect); dialogs are
+opened with ``open()`` and signals, never ``exec()`` (the app runs on an asyncio loop).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import Any, Protocol
+
+from PySide6.QtCore import QStandardPaths, QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QFileDialog
+
+from ..desk import KeyNeeded, TradingDesk
+from ..domain.orders import Side
+from ..keystore import KeyStore
+from ..logs import register_secret
+from ..services.guards import GuardSettings
+from .alerts import AlertDialog, AlertsDialog
+from .dialogs import AboutDialog, ApiKeyDialog, GuardsDialog, ShortcutsDialog
+from .main_window import MainWindow
+from .ticket import OrderTicket
+
+log = logging.getLogger("airalgo.ui.commands")
+
+
+class Shell(Protocol):
+    """What the commands need from the application: the connection life cycle."""
+
+    demo: bool
+
+    async def connect_with_key(self, key: str) -> None: ...
+    async def disconnect(self) -> None: ...
+
+
+class Commands:
+    """Every user action, bound to the window's actions and signals by :meth:`bind`."""
+
+    def __init__(self, shell: Shell, desk: TradingDesk, window: MainWindow, ticket: OrderTicket,
+                 keystore: KeyStore, log_dir: Path) -> None:
+        self.shell = shell
+        self.desk = desk
+        self.window = window
+        self.ticket = ticket
+        self.keystore = keystore
+        self.log_dir = log_dir
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    def bind(self) -> None:
+        """Connect the window's actions and intents to the commands."""
+        w, a = self.window, self.window.actions_
+        w.buyRequested.connect(lambda token: self.open_ticket(token, Side.BUY))
+        w.sellRequested.connect(lambda token: self.open_ticket(token, Side.SELL))
+        w.watchlist.alertRequested.connect(self.set_alert)
+        w.watchlist.chartRequested.connect(self.open_chart)
+        w.positions_panel.squareOffRequested.connect(self.square_off)
+        for name, command in (("api_key", self.ask_for_key), ("forget_key", self.forget_key),
+                              ("reconnect", self.reconnect), ("import_csv", self.import_csv),
+                              ("export_orders", self.export_orders), ("shortcuts", self.show_shortcuts),
+                              ("open_logs", self.open_logs), ("guards", self.edit_guards),
+                              ("alerts", self.edit_alerts), ("about", self.about),
+                              ("chart_window", self.open_chart)):
+            a.connect(name, command)
+
+    # ---------------------------------------------------------------- the one way to run work
+    def run(self, coro: Coroutine[Any, Any, Any], what: str) -> asyncio.Task[Any]:
+        """Run ``coro`` from a slot; keep a reference; on failure log it and tell the trader ``what`` failed."""
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+
+        def done(t: asyncio.Task[Any]) -> None:
+            self._tasks.discard(t)
+            if t.cancelled() or t.exception() is None:
+                return
+            exc = t.exception()
+            log.error("%s failed", what, exc_info=exc)
+            self.window.banner.show_message(f"{what} failed: {exc}", "OK", self.window.banner.hide)
+
+        task.add_done_callback(done)
+        return task
+
+    # ---------------------------------------------------------------- trading
+    def open_ticket(self, token: str, side: Side) -> None:
+        """F1/F2/double-click/context menu."""
+        if not self.ticket.open_for(token, side):
+            self.window.show_message(f"Token {token} is not in the instrument master.")
+            return
+        self.ticket.refresh_ltp()
+
+    def square_off(self, token: str, side: str, quantity: int) -> None:
+        """Positions → Square off: a ticket prefilled with the opposite side and the net quantity."""
+        self.open_ticket(token, Side(side))
+        self.ticket.qty.setValue(quantity)
+
+    def open_chart(self, token: str | None = None) -> None:
+        """F7 / watchlist → Open chart window: ``token`` (or the selected instrument) in its own chart window."""
+        token = token or self.window.instrument_panel.token
+        if not token:
+            self.window.show_message("Select an instrument to chart.")
+            return
+        window = self.window.open_chart_window(token)
+        if window is not None:
+            window.view.set_orders(self.desk.orders.values())
+
+    def set_alert(self, token: str) -> None:
+        """Watchlist → Set price alert…"""
+        dialog = AlertDialog(self.desk.master, token, self.desk.store.ltp(token), self.window)
+        dialog.saved.connect(self.desk.add_alert)
+        dialog.open()
+
+    def edit_alerts(self) -> None:
+        """Trade → Price alerts…"""
+        dialog = AlertsDialog(self.desk.alerts, self.desk.master, self.desk.store.ltp, self.window)
+        dialog.changed.connect(self.desk.alerts_changed)
+        dialog.open()
+
+    def edit_guards(self) -> None:
+        """Trade → Guards…"""
+        dialog = GuardsDialog(self.desk.guard_settings, self.window)
+
+        def save(values: GuardSettings) -> None:
+            self.desk.set_guards(values)
+
+        dialog.saved.connect(save)
+        dialog.open()
+
+    # ---------------------------------------------------------------- account
+    def ask_for_key(self, message: str = "") -> None:
+        """Account → API key… (non-blocking dialog)."""
+        if self.shell.demo:
+            self.window.show_message("Demo mode uses the simulator's key; restart without --demo to use yours.")
+            return
+        dialog = ApiKeyDialog(self.window, secure_keyring=self.keystore.secure, message=message)
+        dialog.keyEntered.connect(lambda key: self.run(self.key_entered(key), "Connecting with the new key"))
+        dialog.open()
+
+    async def key_entered(self, key: str) -> None:
+        """Save the key in the OS keyring (saying where it went) and connect with it."""
+        register_secret(key)
+        result = await asyncio.to_thread(self.keystore.save, key)
+        if not result.persisted:
+            self.window.banner.show_message(result.message, "OK", self.window.banner.hide, error=False)
+        else:
+            self.window.show_message(result.message)
+        await self.shell.connect_with_key(key)
+
+    def forget_key(self) -> None:
+        """Account → Forget API key: delete it from the keyring and disconnect."""
+        async def forget() -> None:
+            await asyncio.to_thread(self.keystore.forget)
+            await self.shell.disconnect()
+            self.desk.publish(KeyNeeded("API key forgotten. Enter a key to connect again.", error=False))
+
+        self.run(forget(), "Forgetting the API key")
+
+    def reconnect(self) -> None:
+        """Account → Reconnect (with a fresh token); without a connection, ask for a key."""
+        if self.desk.client is not None:
+            self.desk.client.reconnect()
+        else:
+            self.ask_for_key()
+
+    # ---------------------------------------------------------------- files
+    def import_csv(self) -> None:
+        """File → Import instruments CSV (parsed off the UI thread)."""
+        dialog = QFileDialog(self.window, "Import instrument CSV")
+        dialog.setNameFilter("CSV files (*.csv);;All files (*)")
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.fileSelected.connect(lambda path: self.run(self.load_instruments(Path(path)), "Instrument import"))
+        dialog.open()
+
+    async def load_instruments(self, path: Path) -> None:
+        """Merge an instrument CSV into the master (the presenter reports the result and any junk rows)."""
+        try:
+            await self.desk.import_instruments(path)
+        except (OSError, ValueError, UnicodeDecodeError) as exc:
+            self.window.banner.show_message(f"Could not import {path.name}: {exc}", "OK", self.window.banner.hide)
+
+    def export_orders(self) -> None:
+        """File → Export order book CSV."""
+        dialog = QFileDialog(self.window, "Export order book")
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setNameFilter("CSV files (*.csv)")
+        dialog.setDefaultSuffix("csv")
+        docs = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+        dialog.selectFile(str(Path(docs) / f"orders-{time.strftime('%Y%m%d')}.csv"))
+
+        def save(path: str) -> None:
+            try:
+                rows = self.window.order_book.export_csv(Path(path))
+                self.window.show_message(f"Exported {rows} orders to {path}.")
+            except OSError as exc:
+                self.window.banner.show_message(f"Could not write {path}: {exc.strerror}", "OK",
+                                                self.window.banner.hide)
+
+        dialog.fileSelected.connect(save)
+        dialog.open()
+
+    # ---------------------------------------------------------------- help
+    def show_shortcuts(self) -> None:
+        """Help → Keyboard shortcuts."""
+        ShortcutsDialog(self.window.actions_.table(), self.window).open()
+
+    def open_logs(self) -> None:
+        """Help → Open log folder."""
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.log_dir)))
+
+    def about(self) -> None:
+        """Help → About."""
+        AboutDialog(self.keystore.backend_name(), str(self.log_dir), self.window).open()

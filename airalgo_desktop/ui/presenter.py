@@ -1,0 +1,237 @@
+"""The presenter: the desk's notices become widget updates, one named handler per notice (Electrum's
+``QtEventListener`` idea), and the two timers that repaint the views live here.
+
+* the refresh timer (≈ 30 Hz) hands the market store's dirty tokens to the visible views — nothing per tick
+  touches a widget;
+* the status timer (4 Hz) lets the desk build bars and sample MTM, updates the connection figures and redraws the
+  charts whose data changed.
+
+To show a new kind of notice, register a handler: ``presenter.handle(MyNotice, self.on_my_notice)``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer
+
+from ..api.events import State
+from ..desk import (
+    AlertFired,
+    BarsRestored,
+    ConnectionChanged,
+    GuardsChanged,
+    InstrumentsChanged,
+    KeyNeeded,
+    OrderChanged,
+    OrderFilled,
+    OrderNotConfirmed,
+    OrderRejected,
+    PositionsChanged,
+    Problem,
+    TradingDesk,
+    describe_fill,
+)
+from ..domain.money import format_rupees
+from .main_window import MainWindow
+from .notify import Kind, Notifier
+from .ticket import OrderTicket
+
+log = logging.getLogger("airalgo.ui.presenter")
+REFRESH_MS = 33  # ≈ 30 Hz coalesced repaint
+STATUS_MS = 250
+WATCHLIST_OWNER = "watchlist"  # the subscription owner name of the active watchlist
+
+
+class Presenter(QObject):
+    """Shows what the desk says; owns the refresh and status timers."""
+
+    def __init__(self, desk: TradingDesk, window: MainWindow, ticket: OrderTicket, notifier: Notifier,
+                 ask_for_key: Callable[[str], None]) -> None:
+        super().__init__(window)
+        self.desk = desk
+        self.window = window
+        self.ticket = ticket
+        self.notifier = notifier
+        self.ask_for_key = ask_for_key
+        self.auth_banner = False  # the banner is showing the "Enter API key…" problem (hidden once joined)
+        self._handlers: dict[type, Callable[[Any], None]] = {
+            OrderChanged: self.on_order_changed,
+            OrderFilled: self.on_order_filled,
+            OrderRejected: self.on_order_rejected,
+            OrderNotConfirmed: self.on_order_not_confirmed,
+            PositionsChanged: self.on_positions_changed,
+            AlertFired: self.on_alert_fired,
+            ConnectionChanged: self.on_connection_changed,
+            Problem: self.on_problem,
+            GuardsChanged: self.on_guards_changed,
+            InstrumentsChanged: self.on_instruments_changed,
+            KeyNeeded: self.on_key_needed,
+            BarsRestored: self.on_bars_restored,
+        }
+        desk.add_listener(self.on_notice)
+        watchlist = window.watchlist
+        watchlist.activeTokensChanged.connect(lambda tokens: desk.subscriptions.want(WATCHLIST_OWNER, tokens))
+        desk.subscriptions.want(WATCHLIST_OWNER, watchlist.active_tokens())
+        watchlist.currentTokenChanged.connect(self.focus)
+        desk.focus = window.instrument_panel.token
+        self.refresh_timer = QTimer(self)
+        self.refresh_timer.setInterval(REFRESH_MS)
+        self.refresh_timer.timeout.connect(self.refresh)
+        self.status_timer = QTimer(self)
+        self.status_timer.setInterval(STATUS_MS)
+        self.status_timer.timeout.connect(self.update_status)
+
+    def handle(self, notice_type: type, handler: Callable[[Any], None]) -> None:
+        """Show notices of ``notice_type`` with ``handler`` (replacing any earlier one)."""
+        self._handlers[notice_type] = handler
+
+    def on_notice(self, notice: object) -> None:
+        """The desk's listener: one handler per notice type; types nobody shows are ignored."""
+        handler = self._handlers.get(type(notice))
+        if handler is not None:
+            handler(notice)
+
+    def start(self) -> None:
+        """Start the timers (once the window is shown)."""
+        self.refresh_timer.start()
+        self.status_timer.start()
+
+    def stop(self) -> None:
+        """Stop the timers (shutdown)."""
+        self.refresh_timer.stop()
+        self.status_timer.stop()
+
+    def focus(self, token: str | None) -> None:
+        """The trader picked an instrument: chart it (with its open orders)."""
+        self.desk.focus = token
+        if self.window.chart is not None:
+            self.window.chart.show_token(token)
+            self.window.chart.set_orders(self.desk.orders.values())
+
+    # ---------------------------------------------------------------- orders
+    def on_order_changed(self, notice: OrderChanged) -> None:
+        """Order book row, the ticket following it, the latency summary once it is final."""
+        record = notice.record
+        self.window.order_model.upsert(record)
+        self.ticket.follow(record)
+        for view in self.window.chart_views():  # open orders as lines on the charts
+            view.set_orders(self.desk.orders.values())
+        if record.final_at is not None and record.sent_at is not None:
+            self.show_latency()
+
+    def on_order_filled(self, notice: OrderFilled) -> None:
+        """Notification and status line for a live fill."""
+        record = notice.record
+        self.notifier.notify(Kind.FILL, f"Executed: {record.symbol}", describe_fill(record))
+        self.window.show_message(f"Executed: {record.request.side.label} {record.request.quantity} "
+                                 f"{record.symbol} at {format_rupees(record.executed_price)}")
+
+    def on_order_rejected(self, notice: OrderRejected) -> None:
+        """Notification and status line for a rejection."""
+        record = notice.record
+        self.notifier.notify(Kind.REJECTION, f"Rejected: {record.symbol}", record.message)
+        self.window.show_message(f"Rejected: {record.symbol}: {record.message}")
+
+    def on_order_not_confirmed(self, notice: OrderNotConfirmed) -> None:
+        """An order lost its connection before the answer: say it was not resent."""
+        self.window.show_message(f"{notice.record.symbol}: order not confirmed (connection lost). It was not resent.")
+
+    def on_positions_changed(self, _notice: PositionsChanged) -> None:
+        """Positions table and the charts' fill markers."""
+        self.window.positions_model.rebuild()
+        for view in self.window.chart_views():
+            view.set_fills(self.desk.positions.fills)
+
+    def on_bars_restored(self, _notice: BarsRestored) -> None:
+        """Today's bars are back from disk: redraw the charts (and the rebuilt Day P&L curve)."""
+        for view in self.window.chart_views():
+            view.redraw(force=True)
+        if self.window.chart is not None:
+            self.window.chart.redraw()
+
+    def show_latency(self) -> None:
+        """Median and worst Send → final of this run's orders, in the status bar (figures from the desk)."""
+        figures = self.desk.latency()
+        if figures is not None:
+            label = self.window.latency_label
+            label.setText(f"orders: median {figures.median_ms:.0f} ms, worst {figures.worst_ms:.0f} ms")
+            label.setToolTip(f"Send → Executed/Rejected over {figures.count} orders this session")
+
+    # ---------------------------------------------------------------- alerts, guards, instruments
+    def on_alert_fired(self, notice: AlertFired) -> None:
+        """A price alert fired."""
+        self.notifier.notify(Kind.ALERT, "Price alert", notice.text)
+
+    def on_guards_changed(self, _notice: GuardsChanged) -> None:
+        """New guard settings: the open ticket checks again."""
+        self.ticket.revalidate()
+
+    def on_instruments_changed(self, notice: InstrumentsChanged) -> None:
+        """An instrument CSV was merged: report skipped rows, rebuild the watchlists' symbols."""
+        w = self.window
+        text = f"{notice.path.name}: {notice.summary} ({notice.changed} new or changed)."
+        if notice.problems:
+            first = "; ".join(notice.problems[:3])
+            more = " …" if len(notice.problems) > 3 else ""
+            w.banner.show_message(f"{text} Skipped rows — {first}{more} (all listed in the log).", "OK",
+                                  w.banner.hide, error=False)
+        else:
+            w.show_message(text)
+        for model in w.watchlist.models:
+            model.refresh_all()
+
+    # ---------------------------------------------------------------- connection and problems
+    def on_connection_changed(self, notice: ConnectionChanged) -> None:
+        """Status bar, the auth banner, the ticket's Send button."""
+        state = notice.state
+        w = self.window
+        w.connection.set_state(state, notice.at)
+        if state.state is State.JOINED and self.auth_banner:
+            w.banner.hide()
+            self.auth_banner = False
+        if self.ticket.isVisible():
+            self.ticket.revalidate()
+
+    def on_key_needed(self, notice: KeyNeeded) -> None:
+        """The banner asking for an API key (hidden by itself once a connection joins)."""
+        self.auth_banner = True
+        self.window.banner.show_message(notice.message, "Enter API key…", lambda: self.ask_for_key(notice.message),
+                                        error=notice.error)
+
+    def on_problem(self, notice: Problem) -> None:
+        """A transient problem in the status bar; a persistent one in the banner."""
+        if notice.persistent:
+            self.auth_banner = False
+            self.window.banner.show_message(notice.message, "OK", self.window.banner.hide)
+        else:
+            self.window.show_message(notice.message)
+
+    # ---------------------------------------------------------------- timers
+    def refresh(self) -> None:
+        """The coalesced repaint: hand the dirty tokens to the visible views."""
+        w = self.window
+        dirty = self.desk.store.take_dirty()
+        w.watchlist.refresh(dirty)  # with nothing dirty it still lets finished flashes fade
+        if not dirty:
+            return
+        if self.desk.positions.positions:
+            w.positions_model.refresh(dirty)
+        if w.instrument_panel.token in dirty:
+            w.instrument_panel.refresh()
+        if self.ticket.instrument is not None and self.ticket.instrument.token in dirty:
+            self.ticket.refresh_ltp()
+
+    def update_status(self) -> None:
+        """Four times a second: bars and MTM on the desk, connection figures, the charts."""
+        desk = self.desk
+        desk.sample(time.time())
+        if desk.client is not None:
+            self.window.connection.update_figures(desk.client.metrics, desk.client.now())
+        if self.window.chart is not None:
+            self.window.chart.redraw()
+        for window in self.window.chart_windows:
+            window.view.redraw()

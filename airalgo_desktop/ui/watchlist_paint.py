@@ -1,0 +1,281 @@
+"""Painting the watchlist: a bounded cache of laid-out texts, a delegate that paints cells straight from the
+model's cached strings, and a view whose fast path repaints only the cells a refresh changed, in one Python call
+per frame. The painter reads the model through its public accessors (``cell_texts``, ``directions``,
+``flash_color``, ``ensure_fresh``, ``frame``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from itertools import islice
+from math import ceil
+
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QRegion, QStaticText, QTransform
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QWidget,
+)
+
+from .watchlist_model import (
+    CHANGE,
+    COLUMN_COUNT,
+    LEFT,
+    LTP,
+    LTQ,
+    LTT,
+    PCT,
+    RIGHT,
+    SYMBOL,
+    TOKEN_ROLE,
+    WatchlistModel,
+    cell_color,
+)
+
+_STATE_SELECTED = QStyle.StateFlag.State_Selected
+_ALTERNATE = QStyleOptionViewItem.ViewItemFeature.Alternate
+
+
+def contiguous_ranges(rows: Iterable[int]) -> list[tuple[int, int]]:
+    """``{1, 2, 3, 7, 9, 10}`` → ``[(1, 3), (7, 7), (9, 10)]``."""
+    ranges: list[tuple[int, int]] = []
+    for row in sorted(rows):
+        if ranges and row == ranges[-1][1] + 1:
+            ranges[-1] = (ranges[-1][0], row)
+        else:
+            ranges.append((row, row))
+    return ranges
+
+
+class TextCache:
+    """Laid-out text per distinct string (``QStaticText`` plus its size). Prices, quantities and times repeat, so a
+    ticking cell is drawn without laying its text out again: about 2.4 µs a cell instead of 5.2 µs for
+    ``drawText`` on the benchmark machine (a miss costs about 12.6 µs). Bounded: about 1.4 KB an entry, so 4,096
+    entries ≈ 6 MB; when full, the older half goes; everything goes when the font changes."""
+
+    def __init__(self, limit: int = 4096) -> None:
+        self.limit = limit
+        self._items: dict[str, tuple[QStaticText, int, int]] = {}
+        self._font: QFont | None = None
+
+    def use_font(self, font: QFont) -> None:
+        """Forget everything laid out in another font."""
+        if font != self._font:
+            self._font = QFont(font)
+            self._items.clear()
+
+    def get(self, text: str) -> tuple[QStaticText, int, int]:
+        """(static text, width, height) of ``text`` in the current font."""
+        item = self._items.get(text)
+        if item is None:
+            if len(self._items) >= self.limit:  # forget the older half (insertion order): recent prices stay
+                for old in list(islice(self._items, self.limit // 2)):
+                    del self._items[old]
+            static = QStaticText(text)
+            static.setTextFormat(Qt.TextFormat.PlainText)
+            static.prepare(QTransform(), self._font or QFont())
+            size = static.size()
+            item = self._items[text] = (static, ceil(size.width()), ceil(size.height()))
+        return item
+
+
+def draw_cell_text(painter: QPainter, cache: TextCache, x: int, y: int, w: int, h: int, col: int, text: str) -> None:
+    """Draw one cell's text, left-aligned for the symbol and right-aligned for numbers, 4 px in from each side;
+    text wider than the cell is clipped by ``drawText`` as the default delegate would."""
+    if not text:
+        return
+    static, width, height = cache.get(text)
+    room = w - 8
+    if width > room:
+        painter.drawText(x + 4, y, room, h, LEFT if col == SYMBOL else RIGHT, text)
+        return
+    painter.drawStaticText(x + 4 if col == SYMBOL else x + 4 + room - width, y + (h - height) // 2, static)
+
+
+class CachedRowDelegate(QStyledItemDelegate):
+    """Paints watchlist cells straight from the model's cached strings: one Python call per painted cell instead
+    of ``data()`` for every role Qt's default delegate asks (about seven per cell)."""
+
+    def __init__(self, model: WatchlistModel, cache: TextCache, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.cache = cache
+
+    def paint(self, painter, option, index) -> None:  # type: ignore[no-untyped-def]
+        model, row, col, rect = self.model, index.row(), index.column(), option.rect
+        model.ensure_fresh(row)
+        palette = option.palette
+        selected = bool(option.state & _STATE_SELECTED)
+        if selected:
+            painter.fillRect(rect, palette.highlight())
+        else:
+            painter.fillRect(rect, palette.alternateBase() if option.features & _ALTERNATE else palette.base())
+            if col == LTP and (flash := model.flash_color(row, time.monotonic())) is not None:
+                painter.fillRect(rect, flash)
+        text = model.cell_texts[row][col]
+        color = palette.highlightedText().color() if selected else cell_color(col, model.directions[row], text)
+        painter.setPen(color if color is not None else palette.text().color())
+        self.cache.use_font(option.font)
+        painter.setFont(option.font)
+        draw_cell_text(painter, self.cache, rect.x(), rect.y(), rect.width(), rect.height(), col, text)
+
+
+class WatchlistView(QTableView):
+    """A compact, keyboard-friendly table for one watchlist."""
+
+    def __init__(self, model: WatchlistModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setModel(model)
+        self.text_cache = TextCache()
+        self.setItemDelegate(CachedRowDelegate(model, self.text_cache, self))
+        self._tick_region = QRegion()
+        self._tick_rows: dict[int, bool] = {}  # row → every tick column (True) or only the LTP cell (False)
+        self.setObjectName(f"watchlist_view_{model.name}")
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setAlternatingRowColors(True)
+        self.setShowGrid(False)
+        self.setWordWrap(False)
+        self.setSortingEnabled(False)  # row order is the trader's; never re-sort per tick
+        self.setDragEnabled(True)
+        self.setAcceptDrops(True)
+        self.setDropIndicatorShown(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
+        self.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.verticalHeader().setVisible(False)
+        self.verticalHeader().setDefaultSectionSize(22)
+        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # uniform rows: y = top + n·h
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(SYMBOL, QHeaderView.ResizeMode.Stretch)
+        for col, width in ((LTP, 96), (CHANGE, 80), (PCT, 72), (LTQ, 56), (LTT, 68)):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(col, width)
+        header.setHighlightSections(False)
+        self.verticalScrollBar().valueChanged.connect(self._report_visible)
+        model.rowsInserted.connect(self._report_visible)
+        model.rowsRemoved.connect(self._report_visible)
+        model.rowsMoved.connect(self._report_visible)
+
+    def dataChanged(self, top_left, bottom_right, roles=()) -> None:  # type: ignore[no-untyped-def]
+        """Repaint exactly the cells a refresh changed (the model's :attr:`~WatchlistModel.frame`). Qt's own
+        handler would repaint the whole span of the signal and the rows around it."""
+        frame = self.watchlist().frame
+        if frame is None or not self.isVisible():
+            super().dataChanged(top_left, bottom_right, roles)
+            return
+        height = self.viewport().height()
+        row_height = self.rowHeight(0)
+        tick_rows = self._tick_rows
+        for rows, full in ((frame.changed, True), (frame.faded, False)):
+            if not rows:
+                continue
+            left = self.columnViewportPosition(LTP)
+            right = self.columnViewportPosition(LTT) + self.columnWidth(LTT) if full else \
+                left + self.columnWidth(LTP)
+            for start, end in contiguous_ranges(rows):
+                top = self.rowViewportPosition(start)
+                bottom = top + (end - start + 1) * row_height
+                if bottom < 0 or top > height:
+                    continue  # off screen
+                self._tick_region += QRect(left, top, right - left, bottom - top)
+                for row in range(start, end + 1):
+                    tick_rows[row] = full or tick_rows.get(row, False)
+        self.viewport().update(self._tick_region)
+
+    def paintEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        """Fast path: a repaint made only of tick updates is painted here, straight from the cache, with one
+        Python call per frame. Anything else (scrolling, selection, drag, focus) goes through Qt."""
+        region = event.region()
+        ticks, self._tick_region = self._tick_region, QRegion()
+        rows, self._tick_rows = self._tick_rows, {}
+        if ticks.isEmpty() or not region.subtracted(ticks).isEmpty() or self.state() != self.State.NoState:
+            super().paintEvent(event)
+            return
+        self._paint_ticks(rows)
+
+    def _paint_ticks(self, rows: dict[int, bool]) -> None:
+        """Paint the tick cells of ``rows`` with as few calls into Qt as possible: a background fill per row, the
+        flash, then the texts grouped by colour (one pen change per colour) from the laid-out text cache."""
+        model = self.watchlist()
+        painter = QPainter(self.viewport())
+        palette = self.palette()
+        base, alternate, highlight = palette.base(), palette.alternateBase(), palette.highlight()
+        text_color, highlighted_text = palette.text().color(), palette.highlightedText().color()
+        font = self.font()
+        cache = self.text_cache
+        cache.use_font(font)
+        painter.setFont(font)
+        columns = [(self.columnViewportPosition(c), self.columnWidth(c)) for c in range(COLUMN_COUNT)]
+        x_ltp, w_ltp = columns[LTP]
+        x_end = columns[LTT][0] + columns[LTT][1]
+        selected = {index.row() for index in self.selectionModel().selectedRows()}
+        count = model.rowCount()
+        cells, direction, flash_color = model.cell_texts, model.directions, model.flash_color
+        now = time.monotonic()
+        h = self.rowHeight(0)
+        height = self.viewport().height()
+        first_row = self.rowAt(0)
+        y_first = self.rowViewportPosition(first_row) if first_row >= 0 else 0
+        by_color: dict[int, tuple[QColor, list[tuple[int, int, int, str]]]] = {}  # id(colour) → (colour, cells)
+        for row, full in rows.items():
+            if row >= count:
+                continue
+            y = y_first + (row - first_row) * h
+            if y + h < 0 or y > height:
+                continue
+            is_selected = row in selected
+            background = highlight if is_selected else alternate if row % 2 else base
+            painter.fillRect(x_ltp, y, (x_end if full else x_ltp + w_ltp) - x_ltp, h, background)
+            if not is_selected and (flash := flash_color(row, now)) is not None:
+                painter.fillRect(x_ltp, y, w_ltp, h, flash)
+            d = direction[row]
+            texts = cells[row]
+            for col in range(LTP, LTT + 1 if full else LTP + 1):
+                text = texts[col]
+                color = highlighted_text if is_selected else cell_color(col, d, text) or text_color
+                by_color.setdefault(id(color), (color, []))[1].append((col, y, columns[col][0], text))
+        for color, items in by_color.values():
+            painter.setPen(color)
+            for col, y, x, text in items:
+                draw_cell_text(painter, cache, x, y, columns[col][1], h, col, text)
+        painter.end()
+
+    def _report_visible(self, *_args: object) -> None:
+        model = self.watchlist()
+        count = model.rowCount()
+        if count == 0:
+            return
+        height = self.viewport().height()
+        first = max(self.rowAt(0), 0)
+        last = self.rowAt(height - 1)
+        if last < 0:  # below the last row, or not laid out yet: estimate from the row height
+            last = min(count - 1, first + height // max(1, self.verticalHeader().defaultSectionSize()) + 1)
+        model.set_visible_rows(first, last)
+
+    def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        super().resizeEvent(event)
+        self._report_visible()
+
+    def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        super().showEvent(event)
+        self._report_visible()
+
+    def watchlist(self) -> WatchlistModel:
+        """The model shown."""
+        return self.model()  # type: ignore[return-value]
+
+    def selected_rows(self) -> list[int]:
+        """Selected row numbers, ascending."""
+        return sorted({i.row() for i in self.selectionModel().selectedRows()})
+
+    def current_token(self) -> str | None:
+        """Token of the current row (keyboard focus), else None."""
+        index = self.currentIndex()
+        return self.model().data(index, TOKEN_ROLE) if index.isValid() else None
