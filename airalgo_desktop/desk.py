@@ -500,6 +500,7 @@ class TradingDesk:
         self.bars.poll()
         self.rebuild_mtm()
         self.publish(BarsRestored(minutes))
+        await asyncio.to_thread(self.bars.maintain)
         return minutes
 
     def rebuild_mtm(self) -> None:

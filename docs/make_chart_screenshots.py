@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import qasync
+from make_screenshot import wait  # docs/ is the script's folder, so on sys.path
 from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QApplication
 
@@ -51,15 +52,6 @@ def seed(folder: Path) -> None:
                                  np.array([volume[i]]), np.array([close[i] * volume[i] * 1.0]))
                     for i, m in enumerate(minutes)])
     store.close()
-
-
-async def wait(predicate, timeout: float = 20.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        if loop.time() > deadline:
-            raise TimeoutError
-        await asyncio.sleep(0.05)
 
 
 async def run(home: str, out: Path, first: bool) -> None:

@@ -44,8 +44,9 @@ class BarBook:
 
     # ------------------------------------------------------------------ life cycle
     def restore(self) -> int:
-        """Open the store, housekeep, and put today's stored minutes back (run in a worker thread: it does disk
-        I/O). Ticks that arrive meanwhile wait in the builder's pending list. Returns minutes restored."""
+        """Open the store and put today's stored minutes back (run in a worker thread: it does disk I/O). Ticks
+        that arrive meanwhile wait in the builder's pending list. Returns minutes restored. Housekeeping (pruning,
+        compacting earlier days) is :meth:`maintain`, run afterwards so the chart does not wait for it."""
         if self.folder is None:
             self.builder.auto_flush = True
             self.restored.set()
@@ -58,8 +59,6 @@ class BarBook:
                 self.builder.restore(minutes)
             self.store = store
             self.notice = store.notice
-            store.prune(today)
-            store.compact(today)
             return len(minutes)
         except Exception:  # the chart must never take the app down: bars then live in memory only
             log.exception("bar store: restore failed; bars are kept in memory only this session")
@@ -68,6 +67,17 @@ class BarBook:
         finally:
             self.builder.auto_flush = True
             self.restored.set()
+
+    def maintain(self) -> None:
+        """Prune days older than ``keep_days`` and compact earlier days per token (worker thread, after
+        :meth:`restore`)."""
+        store = self.store
+        if store is None:
+            return
+        try:
+            store.maintain(day_number(self.clock()))
+        except Exception:  # housekeeping failing must not cost the session its bars
+            log.exception("bar store: housekeeping failed")
 
     def close(self) -> None:
         """Seal every minute (the open one too), write, close the store."""

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from ..services.bars import Bars, SealedMinute, day_start, number_of
-from .sqlitefile import move_aside, stamp
+from .sqlitefile import is_locked, move_aside, parallel_path
 
 log = logging.getLogger("airalgo.store.bars")
 
@@ -124,9 +124,8 @@ class BarStore:
         self.db = db
 
     def _recover(self, exc: Exception) -> None:
-        locked = isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc).lower()
-        if locked:
-            fresh = self.path.with_name(f"bars-{stamp()}.db")
+        if is_locked(exc):
+            fresh = parallel_path(self.path)
             self.notice = (f"The bar store {self.path.name} is in use by another AirAlgo Desktop window. This "
                            f"session keeps its bars in {fresh.name}.")
             self.path = fresh
@@ -143,7 +142,7 @@ class BarStore:
             try:
                 return fn(*args)
             except sqlite3.DatabaseError as exc:
-                if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc).lower():
+                if is_locked(exc):
                     raise
                 log.error("bar store: %s failed: %s", what, exc)
                 if self.db is not None:

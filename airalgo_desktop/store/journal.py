@@ -21,7 +21,7 @@ from typing import Any
 
 from ..domain.nsetime import IST
 from ..domain.orders import JournalRow, OrderKind, OrderRecord, OrderRequest, OrderStatus, OrderUpdate, Side, Validity
-from .sqlitefile import move_aside, stamp
+from .sqlitefile import is_locked, move_aside, parallel_path
 
 log = logging.getLogger("airalgo.store.journal")
 
@@ -151,10 +151,9 @@ class Journal:
             log.info("journal migrated to schema %d", number + 1)
 
     def _recover(self, exc: Exception) -> None:
-        locked = isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc).lower()
-        if locked:
+        if is_locked(exc):
             # another instance is using it: leave it alone and journal this session to its own file
-            fresh = self.path.with_name(f"journal-{stamp()}.db")
+            fresh = parallel_path(self.path)
             self.notice = (f"The order journal {self.path.name} is in use by another AirAlgo Desktop window. "
                            f"This session journals to {fresh.name}; both files are kept.")
         else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from pathlib import Path
 
@@ -9,6 +10,16 @@ from pathlib import Path
 def stamp() -> str:
     """A timestamp for the names of set-aside or parallel files."""
     return time.strftime("%Y%m%d-%H%M%S")
+
+
+def is_locked(exc: BaseException) -> bool:
+    """SQLite's "database is locked": another running instance holds the file (not damage)."""
+    return isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc).lower()
+
+
+def parallel_path(path: Path) -> Path:
+    """``journal.db`` → ``journal-<stamp>.db``: this session's own file while another instance holds the usual."""
+    return path.with_name(f"{path.stem}-{stamp()}{path.suffix}")
 
 
 def move_aside(path: Path) -> Path:

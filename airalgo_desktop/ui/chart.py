@@ -17,7 +17,7 @@ Keys while the chart has focus: 1–7 pick the frame (1m 3m 5m 15m 30m 1h 1D), L
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -25,7 +25,7 @@ from typing import Any, Protocol
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QByteArray, QLineF, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPen
+from PySide6.QtGui import QBrush, QColor, QKeyEvent, QPainter, QPen
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from ..domain.instruments import InstrumentMaster
@@ -119,13 +119,20 @@ class _BarsItem(pg.GraphicsObject):
     def boundingRect(self) -> QRectF:
         return self._rect
 
-    def visible(self) -> tuple[int, int]:
+    def visible_groups(self) -> Iterator[tuple[np.ndarray, QPen, QBrush]]:
+        """(indexes of the bars in view, pen, brush) for the up bars, then the down bars (two pen changes a paint)."""
         vb = self.getViewBox()
         n = len(self.o)
-        if vb is None:
-            return 0, n
-        lo, hi = vb.viewRange()[0]
-        return max(0, int(lo) - 1), min(n, int(hi) + 2)
+        lo, hi = vb.viewRange()[0] if vb is not None else (0, n)
+        i0, i1 = max(0, int(lo) - 1), min(n, int(hi) + 2)
+        if i1 <= i0:
+            return
+        idx = np.arange(i0, i1)
+        up = self.c[i0:i1] >= self.o[i0:i1]
+        for group, pen, brush in ((up, self.pens[0], self.brushes[0]), (~up, self.pens[1], self.brushes[1])):
+            sel = idx[group]
+            if len(sel):
+                yield sel, pen, brush
 
 
 class CandleItem(_BarsItem):
@@ -138,15 +145,7 @@ class CandleItem(_BarsItem):
         return QRectF(-1, lo, len(self.o) + 2, max(hi - lo, 0.01))
 
     def paint(self, p: QPainter, *_args: object) -> None:
-        i0, i1 = self.visible()
-        if i1 <= i0:
-            return
-        idx = np.arange(i0, i1)
-        up = self.c[i0:i1] >= self.o[i0:i1]
-        for group, pen, brush in ((up, self.pens[0], self.brushes[0]), (~up, self.pens[1], self.brushes[1])):
-            sel = idx[group]
-            if not len(sel):
-                continue
+        for sel, pen, brush in self.visible_groups():
             p.setPen(pen)
             p.setBrush(brush)
             h, lo, o, c = self.h[sel], self.l[sel], self.o[sel], self.c[sel]
@@ -162,18 +161,10 @@ class VolumeItem(_BarsItem):
         return QRectF(-1, 0, len(self.v) + 2, float(self.v.max()) if len(self.v) else 1.0)
 
     def paint(self, p: QPainter, *_args: object) -> None:
-        i0, i1 = self.visible()
-        if i1 <= i0:
-            return
-        idx = np.arange(i0, i1)
-        up = self.c[i0:i1] >= self.o[i0:i1]
-        for group, pen, brush in ((up, self.pens[0], self.brushes[0]), (~up, self.pens[1], self.brushes[1])):
-            sel = idx[group]
-            if len(sel):
-                p.setPen(pen)
-                p.setBrush(brush)
-                p.drawRects([QRectF(i - 0.35, 0, 0.7, v) for i, v in zip(sel.tolist(), self.v[sel].tolist(),
-                                                                           strict=True)])
+        for sel, pen, brush in self.visible_groups():
+            p.setPen(pen)
+            p.setBrush(brush)
+            p.drawRects([QRectF(i - 0.35, 0, 0.7, v) for i, v in zip(sel.tolist(), self.v[sel].tolist(), strict=True)])
 
 
 class ChartView(QWidget):

@@ -46,6 +46,9 @@ def test_restart_restores_today_and_shows_earlier_days_first(tmp_path: Path) -> 
     assert after.close.tolist() == before.close.tolist()
     assert second.previous_close("22") == 90_00
     assert len(second.bars("22", Frame.DAY)) == 2
+    second.maintain()  # yesterday compacted to a row per token: reads the same
+    assert second.store.db.execute("SELECT COUNT(*) FROM days").fetchone()[0] == 1
+    assert second.store.history("22", second.today).close.tolist() == [90_00]
     second.close()
 
 
