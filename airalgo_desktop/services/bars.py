@@ -374,6 +374,13 @@ class BarBuilder:
         # sort by (minute, slot) then ltt; lexsort is stable, so equal ltt keep arrival order
         order = np.lexsort((secs, key))
         key, price, qty, secs = key[order], price[order], qty[order], secs[order]
+        # the same quote twice within this batch (a snapshot re-sent right after the tick it repeats)
+        again = (key[1:] == key[:-1]) & (secs[1:] == secs[:-1]) & (price[1:] == price[:-1]) & (qty[1:] == qty[:-1])
+        if again.any():
+            keep = np.r_[True, ~again]
+            self.repeats += int(again.sum())
+            self.ticks -= int(again.sum())
+            key, price, qty, secs = key[keep], price[keep], qty[keep], secs[keep]
         starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
         ends = np.r_[starts[1:], len(key)] - 1
         g_key = key[starts]

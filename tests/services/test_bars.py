@@ -116,6 +116,9 @@ def test_a_resent_snapshot_is_not_counted_twice() -> None:
     b.on_ticks({"22": tick(100_00, 10, ltt(0, 11))})  # a new trade at the same price
     assert b.bars("22").volume.tolist() == [20]
     assert b.repeats == 1
+    b.on_ticks({"22": tick(101_00, 5, ltt(0, 12))})  # a trade and its re-send in the same flush
+    b.on_ticks({"22": tick(101_00, 5, ltt(0, 12))})
+    assert b.bars("22").volume.tolist() == [25] and b.repeats == 2
 
 
 def test_junk_ltt_is_stamped_with_the_feed_clock_and_bad_prices_are_dropped() -> None:
