@@ -21,10 +21,11 @@ The AirAlgo feed sends ticks only (``ltp``, ``ltq``, ``ltt``) and no history, so
   the next one.
 * Ticks with a price ≤ 0 or above ₹2.1 crore (prices are kept as int32 paisa) are dropped and counted.
 
-**Cost.** :meth:`BarBuilder.on_ticks` only appends the push's dict to a pending list (the channel builds a fresh
-dict per push and nothing mutates it afterwards). :meth:`flush` — called by the desk's timer a few times a second,
-by any reader, or when 20,000 ticks are pending — turns the pending ticks into numpy arrays once and applies them with
-a handful of vectorised operations, whatever the mix of tokens and minutes (``bars_cpu_pct_50k`` in benchmarks).
+**Cost.** :meth:`BarBuilder.on_ticks` extends four flat lists (token, price, quantity, ``ltt``) from the push, at C
+speed; it keeps no reference to the feed's dicts (holding them got them promoted by the cyclic GC, whose full
+collections then paused the loop). :meth:`flush` — called by the desk's timer a few times a second, by any reader, or
+when 5,000 ticks are pending — turns the pending ticks into numpy arrays once and applies them with a handful of
+vectorised operations, whatever the mix of tokens and minutes (``bars_cpu_pct_50k`` in benchmarks).
 
 **Memory.** No per-bar objects: the day is a grid of one-hour blocks (60 minutes × token capacity) of column arrays
 (open/high/low/close int32 paisa, volume int64, Σ price×qty float64, open/close second uint8 = 34 bytes a cell),
@@ -38,7 +39,6 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from itertools import chain
 from operator import itemgetter
 from typing import Any
 
@@ -50,7 +50,7 @@ IST_OFFSET = 19_800  # seconds east of UTC
 DAY = 86_400
 SESSION_START_MINUTE = 9 * 60 + 15  # 09:15 IST: frames of 3…60 minutes are aligned to the session's open
 MAX_PRICE = 2**31 - 1
-FLUSH_AT = 20_000  # pending ticks that force a flush even if nobody called one
+FLUSH_AT = 5_000  # pending ticks that force a flush: at 50,000 updates/s a ~1 ms step every 100 ms, not 4 ms ones
 _GET_LTP, _GET_LTQ, _GET_LTT = itemgetter("ltp"), itemgetter("ltq"), itemgetter("ltt")
 
 
@@ -254,9 +254,13 @@ class BarBuilder:
         self.last_sec = np.full(capacity, -1, np.int64)  # the token's latest tick, to spot a re-sent one
         self.last_p = np.zeros(capacity, np.int64)
         self.last_q = np.zeros(capacity, np.int64)
-        self._pending: list[dict[str, dict[str, Any]]] = []
+        # pending ticks as flat lists of str/int: the cyclic GC does not track those, while holding the feed's
+        # quote dicts for a quarter second got them promoted and made full collections pause the loop (~20 ms)
+        self._tokens: list[str] = []
+        self._prices: list[int] = []
+        self._qtys: list[int] = []
+        self._ltts: list[str] = []
         self.auto_flush = True  # off while another thread restores the day (the owner flushes afterwards)
-        self._pending_n = 0
         self._sealed: list[SealedMinute] = []
         self._seconds = _SecondCache()
         self.ticks = 0  # ticks applied
@@ -267,9 +271,12 @@ class BarBuilder:
     # ------------------------------------------------------------------ hot path
     def on_ticks(self, quotes: dict[str, dict[str, Any]]) -> None:
         """One validated ``ltp`` payload (kept by reference until the next :meth:`flush`)."""
-        self._pending.append(quotes)
-        self._pending_n += len(quotes)
-        if self._pending_n >= FLUSH_AT and self.auto_flush:
+        self._tokens.extend(quotes)
+        values = quotes.values()
+        self._prices.extend(map(_GET_LTP, values))
+        self._qtys.extend(map(_GET_LTQ, values))
+        self._ltts.extend(map(_GET_LTT, values))
+        if len(self._tokens) >= FLUSH_AT and self.auto_flush:
             self.flush()
 
     # ------------------------------------------------------------------ clock
@@ -282,9 +289,10 @@ class BarBuilder:
     # ------------------------------------------------------------------ applying ticks
     def flush(self) -> None:
         """Apply the pending ticks and seal the minutes the feed clock has passed."""
-        if self._pending:
-            pending, self._pending, self._pending_n = self._pending, [], 0
-            self._apply_batch(pending)
+        if self._tokens:
+            batch = self._tokens, self._prices, self._qtys, self._ltts
+            self._tokens, self._prices, self._qtys, self._ltts = [], [], [], []
+            self._apply_batch(*batch)
         self._seal_due()
 
     def _slots_of(self, tokens: list[str]) -> np.ndarray:
@@ -315,14 +323,12 @@ class BarBuilder:
             setattr(self, name, new)
         self.capacity = capacity
 
-    def _apply_batch(self, pending: list[dict[str, dict[str, Any]]]) -> None:
-        tokens = list(chain.from_iterable(pending))
-        values = list(chain.from_iterable(q.values() for q in pending))
+    def _apply_batch(self, tokens: list[str], prices: list[int], qtys: list[int], ltts: list[str]) -> None:
         n = len(tokens)
         slots = self._slots_of(tokens)
-        price = np.fromiter(map(_GET_LTP, values), np.int64, n)
-        qty = np.fromiter(map(_GET_LTQ, values), np.int64, n)
-        secs = np.fromiter(map(self._seconds.__getitem__, map(_GET_LTT, values)), np.int64, n)
+        price = np.fromiter(prices, np.int64, n)
+        qty = np.fromiter(qtys, np.int64, n)
+        secs = np.fromiter(map(self._seconds.__getitem__, ltts), np.int64, n)
         now = self.clock()
         wild = (secs < 0) | (secs > now + 300)
         if wild.any():
