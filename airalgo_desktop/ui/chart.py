@@ -25,8 +25,8 @@ from typing import Any, Protocol
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QByteArray, QLineF, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QKeyEvent, QPainter, QPen
-from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtGui import QBrush, QColor, QKeyEvent, QPainter, QPen, QResizeEvent
+from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QSplitter, QToolButton, QVBoxLayout, QWidget
 
 from ..domain.instruments import InstrumentMaster
 from ..domain.money import Paisa, format_rupees
@@ -251,7 +251,7 @@ class ChartView(QWidget):
             plot.enableAutoRange(x=False, y=False)
         self.volume_plot.setXLink(self.price_plot)
         self.price_plot.getAxis("bottom").setStyle(showValues=False)
-        self.volume_plot.setMaximumHeight(110)
+        self.canvas.setMinimumHeight(150)
         vol_axis = self.volume_plot.getAxis("right")
         vol_axis.tickStrings = lambda values, _scale, _spacing: [_compact(v) for v in values]  # type: ignore
         vol_axis.tickValues = lambda lo, hi, _size: [(max(hi, 1) / 2, [0.0, hi * 0.45, hi * 0.9])]  # type: ignore
@@ -292,6 +292,11 @@ class ChartView(QWidget):
         layout.addWidget(self.readout)
         layout.addWidget(self.canvas, 1)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """The volume pane keeps about a fifth of the height, whatever the chart's size."""
+        super().resizeEvent(event)
+        self.volume_plot.setMaximumHeight(max(36, int(self.canvas.height() * 0.2)))
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         """1–7 pick the frame, L toggles the line, F follows (keys the plot leaves unhandled arrive here)."""
@@ -543,14 +548,24 @@ class ChartPanel(QWidget):
         self.mtm_plot.getViewBox().setLimits(minXRange=120)
         self.mtm_plot.addLine(y=0, pen=pg.mkPen((128, 128, 128), style=Qt.PenStyle.DashLine))
         self.mtm_curve = self.mtm_plot.plot(pen=pg.mkPen(theme.UP, width=2), antialias=True)
+        self.mtm_plot.setMinimumHeight(60)
         self.mtm_label = QLabel("Day P&L: no fills yet", self)
         self.mtm_label.setObjectName("mtm_stats")
+        pnl = QWidget(self)
+        pnl_layout = QVBoxLayout(pnl)
+        pnl_layout.setContentsMargins(4, 0, 4, 0)
+        pnl_layout.setSpacing(2)
+        pnl_layout.addWidget(self.mtm_label)
+        pnl_layout.addWidget(self.mtm_plot, 1)
+        self.splitter = QSplitter(Qt.Orientation.Vertical, self)  # the trader decides how much P&L to see
+        self.splitter.addWidget(self.view)
+        self.splitter.addWidget(pnl)
+        self.splitter.setStretchFactor(0, 4)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        layout.addWidget(self.view, 3)
-        layout.addWidget(self.mtm_label)
-        layout.addWidget(self.mtm_plot, 1)
+        layout.addWidget(self.splitter)
 
     @property
     def token(self) -> str | None:

@@ -150,7 +150,7 @@ class ClockAxis(pg.AxisItem):
         return [self._labels.get(v, "") for v in values]
 
 
-def rupee_step(span: float, pixels: float, min_px: float = 28.0) -> float:
+def rupee_step(span: float, pixels: float, min_px: float = 22.0) -> float:
     """A 1-2-5 step in rupees (at least ₹0.05) that keeps labels ``min_px`` apart."""
     if span <= 0 or pixels <= 0:
         return 1.0
