@@ -187,6 +187,18 @@ def test_fills_orders_and_crosshair_readout(qtbot) -> None:
     assert view.prev_close.isVisible() and view.prev_close.value() == 995.0
 
 
+def test_empty_chart_says_bars_are_coming_and_day_bars_read_as_dates(qtbot) -> None:
+    view = ChartView(FakeSource({"2885": week_of_bars()}), load_sample())
+    qtbot.addWidget(view)
+    view.set_token("1333")  # no bars for it
+    assert "No bars yet" in view.readout.text() and len(view.bars) == 0
+    view.set_token("2885")
+    view.set_frame(Frame.DAY)
+    assert view.readout.text().startswith("<b>10 Jan 2025</b>")
+    assert [label for _, label in view.axis.ticks_for(-0.5, 4.5, 800)] == ["06 Jan", "07 Jan", "08 Jan", "09 Jan",
+                                                                         "10 Jan"]
+
+
 def test_chart_windows_remember_their_frame(qtbot) -> None:
     prefs = Prefs(MemoryStore())
     source = FakeSource({"2885": week_of_bars(), "22": week_of_bars(seed=3)})
@@ -221,9 +233,17 @@ def test_restart_keeps_the_bars_and_the_day_pnl_curve(qtbot, qloop, paths) -> No
             app.window.actions_["chart_window"].trigger()  # F7: the selected instrument in its own window
             (window,) = app.window.chart_windows
             assert window.view.token == app.window.instrument_panel.token
-            app.commands.open_chart("2885")
+            app.window.watchlist.chartRequested.emit("2885")  # watchlist → Open chart window
             assert len(app.window.chart_windows) == 2 and app.window.chart_windows[1].view.token == "2885"
             app.window.chart_windows[1].view.set_frame(Frame.M5)
+            # a resting limit order appears as a line on every chart of its instrument, and goes when it fills
+            ltp = desk.store.ltp("2885")
+            desk.place(OrderRequest("2885", Side.BUY, OrderKind.LIMIT, 7, price=ltp - 500, ltp=ltp))
+            await wait_until(lambda: app.window.chart_windows[1].view._order_items)
+            assert app.window.chart.view._order_items[0].label.format.startswith("BUY 7 LIMIT")
+            app.sim.market.set_ltp("2885", ltp - 600)
+            await wait_until(lambda: not app.window.chart_windows[1].view._order_items)
+            assert len(app.window.chart_views()) == 3
             state["bars"] = desk.bars.bars("2885")
 
     async def second_run() -> None:
