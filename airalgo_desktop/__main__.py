@@ -17,8 +17,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
     p_doc = sub.add_parser("doctor", help="check configuration, keyring, token endpoint, join and heartbeat")
     add_connection_flags(p_doc)
-    p_stream = sub.add_parser("stream", help="print one JSON line per token update")
+    p_stream = sub.add_parser("stream", help="print one JSON line per token update: token, ltp_paisa (or "
+                                             "ltp_rupees), ltq, ltt (exchange time, IST with offset)")
     add_connection_flags(p_stream)
+    p_stream.add_argument("--rupees", action="store_true", help="print the price in rupees (ltp_rupees) instead "
+                                                                "of integer paisa (ltp_paisa)")
+    for tool in (p_doc, p_stream):
+        tool.add_argument("-v", "--verbose", action="count", default=0,
+                          help="also print library and connection logs on stderr (-vv: debug)")
     p_stream.add_argument("tokens", nargs="+", metavar="TOKEN")
     p_stream.add_argument("--seconds", type=float, default=None, help="exit 0 after this many seconds")
     p_stream.add_argument("--stall-timeout", type=float, default=None, metavar="S",
@@ -43,7 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     from .logs import setup_console_logging
 
     if args.command in ("doctor", "stream"):
-        setup_console_logging("WARNING")
+        # the checklist and the JSON lines are the output; library INFO lines (websockets' "connection open"…)
+        # only with -v
+        setup_console_logging(("WARNING", "INFO", "DEBUG")[min(args.verbose, 2)])
         try:
             return asyncio.run(doctor(args) if args.command == "doctor" else stream(args))
         except KeyboardInterrupt:

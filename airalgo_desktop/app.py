@@ -134,6 +134,8 @@ class Application(QObject):
 
             self.sim = SimServer(SimConfig(api_keys=(DEMO_KEY,)))
             await self.sim.start()
+            engine = self.sim.engine
+            self.presenter.margin_source = lambda: (engine.margin_used(DEMO_KEY), engine.margin_limit)
             await self.connect(ClientConfig(self.sim.ws_url, self.sim.base_http, DEMO_KEY))
             self.window.show_message("Demo mode: an embedded simulator plays the market. No real orders.", 0)
             return

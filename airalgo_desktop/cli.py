@@ -18,6 +18,7 @@ from .api.client import AirAlgoClient, ClientConfig, InsecureTransportError, che
 from .api.events import ChannelError, Event, FeedStale, State, StateChanged, Ticks
 from .api.token import TokenError, fetch_token
 from .config import Config, load_config
+from .domain.nsetime import IST, parse_ltt
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_AUTH = 0, 1, 2, 3
 DEMO_KEY = "demo"
@@ -160,6 +161,18 @@ async def doctor(args: argparse.Namespace, out: Callable[[str], None] = print) -
 
 
 # ====================================================================== stream
+def tick_record(token: str, quote: dict[str, object], *, rupees: bool = False) -> dict[str, object]:
+    """One ``stream`` line: the price with its unit in the key (``ltp_paisa``, or ``ltp_rupees`` with ``--rupees``)
+    and the last trade time on the exchange clock with its offset (``2026-11-25T12:16:00+05:30``). A time the feed
+    sent in a shape we cannot read is passed on as sent rather than dropped."""
+    ltp = quote.get("ltp")
+    price: dict[str, object] = {"ltp_rupees": ltp / 100} if rupees and isinstance(ltp, int) else {"ltp_paisa": ltp}
+    raw_ltt = quote.get("ltt")
+    moment = parse_ltt(raw_ltt) if isinstance(raw_ltt, str) else None
+    ltt = moment.astimezone(IST).isoformat(timespec="seconds") if moment is not None else raw_ltt
+    return {"token": token, **price, "ltq": quote.get("ltq"), "ltt": ltt}
+
+
 async def stream(args: argparse.Namespace, out=sys.stdout, err=sys.stderr) -> int:  # type: ignore[no-untyped-def]
     """Print one JSON line per token update until ``--seconds`` pass; non-zero on AuthFailed."""
     overrides: dict[str, object] = {}
@@ -179,11 +192,11 @@ async def stream(args: argparse.Namespace, out=sys.stdout, err=sys.stderr) -> in
         done = asyncio.Event()
         result = {"code": EXIT_OK}
         dumps = orjson.dumps
+        rupees = bool(getattr(args, "rupees", False))
 
         def on_event(event: Event) -> None:
             if isinstance(event, Ticks):
-                lines = [dumps({"token": token, "ltp": q["ltp"], "ltq": q["ltq"], "ltt": q["ltt"]})
-                         for token, q in event.quotes.items()]
+                lines = [dumps(tick_record(token, q, rupees=rupees)) for token, q in event.quotes.items()]
                 try:
                     out.write(b"\n".join(lines).decode() + "\n")
                     out.flush()

@@ -126,9 +126,13 @@ FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 
 
 def setup_console_logging(level: str | int = "INFO") -> None:
-    """Console logging for command-line tools (simulator, doctor, stream)."""
+    """Console logging for command-line tools (simulator, doctor, stream). The frame-dumping libraries follow
+    ``level`` too (so WARNING keeps their INFO chatter out of a tool's output), but never go below INFO."""
     install_redaction()
     logging.basicConfig(level=level, format=FORMAT)
+    floor = max(logging.INFO, logging.getLevelName(level) if isinstance(level, str) else level)
+    for name in _FRAME_DUMPERS:
+        logging.getLogger(name).setLevel(floor)
 
 
 def setup_file_logging(log_dir: Path, level: str | int = "INFO", *, console: bool = False) -> Path:

@@ -52,7 +52,8 @@ def synthetic_tokens(count: int) -> list[str]:
     return [str(SYNTHETIC_BASE + i) for i in range(count)]
 
 
-def ltp_frames(count: int, per_frame: int = 50, universe: int = 1000, seed: int = 1) -> list[str]:
+def ltp_frames(count: int, per_frame: int = 50, universe: int = 1000, seed: int = 1,
+               topic: str = "api:bench") -> list[str]:
     """Pre-encoded V1 ``ltp`` frames with ``per_frame`` tokens each, as the feed sends them."""
     rng = random.Random(seed)
     tokens = synthetic_tokens(universe)
@@ -60,24 +61,8 @@ def ltp_frames(count: int, per_frame: int = 50, universe: int = 1000, seed: int 
     for _ in range(count):
         payload = {t: {"ltp": 100_000 + rng.randint(0, 5000) * 5, "ltq": rng.randint(1, 500),
                        "ltt": "2025-01-09T12:53:00Z"} for t in rng.sample(tokens, per_frame)}
-        frames.append(orjson.dumps({"topic": "api:bench", "event": "ltp", "payload": payload, "ref": None}).decode())
+        frames.append(orjson.dumps({"topic": topic, "event": "ltp", "payload": payload, "ref": None}).decode())
     return frames
-
-
-def decoded_batches(rate: int, tick_ms: int, seconds: float, universe: int = 1000, seed: int = 2) -> list[dict]:
-    """Pre-decoded updates for a real-time feed: one dict per ``tick_ms`` slot, ``rate`` updates a second."""
-    rng = random.Random(seed)
-    tokens = synthetic_tokens(universe)
-    per_batch = max(1, rate * tick_ms // 1000)
-    batches = []
-    prices = {t: 100_000 + rng.randint(0, 5000) * 5 for t in tokens}
-    for _ in range(int(seconds * 1000 / tick_ms)):
-        batch = {}
-        for t in rng.sample(tokens, min(per_batch, universe)):
-            prices[t] = max(5, prices[t] + rng.choice((-10, -5, 5, 10)))
-            batch[t] = {"ltp": prices[t], "ltq": rng.randint(1, 500), "ltt": "2025-01-09T12:53:00Z"}
-        batches.append(batch)
-    return batches
 
 
 def free_port() -> int:
@@ -91,13 +76,21 @@ def free_port() -> int:
 def simulator(*, rate: float, synthetic: int = 1000, activity: float = 1.0, stamp: bool = False,
               api_key: str = "bench") -> Iterator[tuple[str, str, str]]:
     """A simulator in its own process on 127.0.0.1; yields (ws_url, token_url, api_key)."""
-    port = free_port()
-    cmd = [sys.executable, "-m", "airalgo_desktop.sim", "--port", str(port), "--api-key", api_key,
-           "--synthetic", str(synthetic), "--rate", str(rate), "--activity", str(activity), "--log-level", "WARNING",
-           "--margin-limit", "100000000", "--seed", "3"]
+    cmd = ["-m", "airalgo_desktop.sim", "--api-key", api_key, "--synthetic", str(synthetic), "--rate", str(rate),
+           "--activity", str(activity), "--log-level", "WARNING", "--margin-limit", "100000000", "--seed", "3"]
     if stamp:
         cmd.append("--stamp")
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT)
+    with server_process(cmd, api_key) as (ws_url, token_url, _proc):
+        yield ws_url, token_url, api_key
+
+
+@contextlib.contextmanager
+def server_process(args: list[str], api_key: str) -> Iterator[tuple[str, str, subprocess.Popen]]:
+    """``python ARGS --port P`` (the simulator or benchmarks.sender) until it prints ``API_KEY=``; yields
+    (ws_url, token_url, process) and terminates it afterwards."""
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, *args, "--port", str(port)], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True, cwd=ROOT)
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -105,8 +98,8 @@ def simulator(*, rate: float, synthetic: int = 1000, activity: float = 1.0, stam
             if line.startswith("API_KEY="):
                 break
             if proc.poll() is not None:
-                raise RuntimeError("simulator exited early")
-        yield f"ws://127.0.0.1:{port}/socket/websocket", f"http://127.0.0.1:{port}", api_key
+                raise RuntimeError(f"{' '.join(args[:2])} exited early")
+        yield f"ws://127.0.0.1:{port}/socket/websocket", f"http://127.0.0.1:{port}", proc
     finally:
         proc.terminate()
         try:
@@ -124,3 +117,49 @@ def run_child(mode: str, *args: str, timeout: float = 900) -> dict:
         if line.startswith("{"):
             return orjson.loads(line)
     raise RuntimeError(f"benchmark child {mode} failed: {proc.stderr[-2000:]}")
+
+
+def process_cpu_seconds(pid: int) -> float | None:
+    """CPU time (user + system) another process has used so far, or None where it cannot be read.
+
+    Linux reads ``/proc/PID/stat``; elsewhere psutil is used when it happens to be installed."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, AttributeError):
+        pass
+    try:
+        import psutil  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    try:
+        times = psutil.Process(pid).cpu_times()
+    except psutil.Error:
+        return None
+    return times.user + times.system
+
+
+def quote_pool(batches: int = 120, universe: int = 1000, seed: int = 2) -> list[dict]:
+    """Pre-decoded ``ltp`` payloads of ``universe`` tokens each (tokens in a random order per batch, prices a random
+    walk on a 5-paisa grid). A feed of ``k`` updates per batch takes the first ``k`` of each: a random subset."""
+    rng = random.Random(seed)
+    tokens = synthetic_tokens(universe)
+    prices = {t: 100_000 + rng.randint(0, 5000) * 5 for t in tokens}
+    pool = []
+    for _ in range(batches):
+        batch = {}
+        for t in rng.sample(tokens, universe):
+            prices[t] = max(5, prices[t] + rng.choice((-10, -5, 5, 10)))
+            batch[t] = {"ltp": prices[t], "ltq": rng.randint(1, 500), "ltt": "2025-01-09T12:53:00Z"}
+        pool.append(batch)
+    return pool
+
+
+def median(values: list[float]) -> float:
+    """The middle value (the mean of the middle two for an even count; nan for none)."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2

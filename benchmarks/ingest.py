@@ -12,7 +12,7 @@ from airalgo_desktop.api.client import AirAlgoClient, ClientConfig
 from airalgo_desktop.api.events import ConnectionState, State, Ticks
 from airalgo_desktop.store.market import MarketStore
 
-from .common import ltp_frames, simulator, synthetic_tokens
+from .common import cpu_seconds, ltp_frames, process_cpu_seconds, server_process, synthetic_tokens
 
 
 def raw_decode_rate(frames: list[str], rounds: int) -> float:
@@ -53,22 +53,36 @@ def ingest(quick: bool) -> dict[str, float]:
     return {"ingest_updates_per_s": ours, "raw_decode_updates_per_s": raw, "ingest_vs_raw_decode_ratio": ours / raw}
 
 
-def socket_ingest(quick: bool) -> float:
-    """Updates/s received through a real websocket from a simulator process pushing as fast as it can."""
+def socket_ingest(quick: bool, source: str = "sender") -> dict[str, float]:
+    """Updates received through a real websocket, with what each side spent on them.
+
+    ``source`` is ``sender`` (benchmarks.sender: pre-encoded frames back to back, so the client sets the pace) or
+    ``simulator`` (the embedded simulator ticking 1,000 tokens at 600 Hz). Returns the rate, the client's CPU
+    seconds per million updates (this process's CPU time: robust on a busy machine, where the rate is not) and the
+    server process's CPU as % of one core over the same window."""
     seconds = 4.0 if quick else 10.0
-    with simulator(rate=600, synthetic=1000) as (ws_url, token_url, key):
-        async def run() -> float:
-            client = AirAlgoClient(ClientConfig(ws_url, token_url, key, stall_timeout=None))
+    if source == "sender":
+        args = ["-m", "benchmarks.sender", "--api-key", "bench"]
+    else:
+        args = ["-m", "airalgo_desktop.sim", "--api-key", "bench", "--synthetic", "1000", "--rate", "600",
+                "--activity", "1.0", "--log-level", "WARNING", "--seed", "3"]
+    with server_process(args, "bench") as (ws_url, token_url, proc):
+        async def run() -> dict[str, float]:
+            client = AirAlgoClient(ClientConfig(ws_url, token_url, "bench", stall_timeout=None))
             store = MarketStore()
             client.add_listener(lambda e: store.apply(e.quotes) if type(e) is Ticks else None)
             client.subscribe(synthetic_tokens(1000))
             await client.start()
             await client.wait_for(lambda s: s.joined, 15)
             await asyncio.sleep(1.0)  # warm-up
-            start_updates, start = store.updates, time.perf_counter()
+            n0, t0, cpu0, server0 = store.updates, time.perf_counter(), cpu_seconds(), process_cpu_seconds(proc.pid)
             await asyncio.sleep(seconds)
-            rate = (store.updates - start_updates) / (time.perf_counter() - start)
+            updates, wall = store.updates - n0, time.perf_counter() - t0
+            cpu, server1 = cpu_seconds() - cpu0, process_cpu_seconds(proc.pid)
             await client.close()
-            return rate
+            return {"updates_per_s": updates / wall, "client_cpu_s_per_m": cpu * 1e6 / max(updates, 1),
+                    "client_cpu_pct": 100 * cpu / wall,
+                    "server_cpu_pct": 100 * (server1 - server0) / wall if server0 is not None and server1 is not None
+                    else float("nan")}
 
         return asyncio.run(run())

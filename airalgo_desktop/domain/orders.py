@@ -152,8 +152,6 @@ class OrderRequest:
                 f"Quantity must be a multiple of the lot size {instrument.lot_size} "
                 f"(e.g. {max(instrument.lot_size, self.quantity // instrument.lot_size * instrument.lot_size)})."
             )
-        if instrument is not None and instrument.freeze_qty and self.quantity > instrument.freeze_qty:
-            problems.append(f"Quantity is above the exchange freeze quantity {instrument.freeze_qty}.")
         tick = instrument.tick_size if instrument is not None else 0
         kind = self.kind
         if kind.needs_price:

@@ -89,7 +89,7 @@ def evaluate(request: OrderRequest, instrument: Instrument | None, *, ltp: Paisa
     if settings.max_value_enabled and value > settings.max_order_value:
         out.append(Verdict("max_value", Level.BLOCK,
                            f"Order value {format_rupees(value)} is above your limit "
-                           f"{format_rupees(settings.max_order_value)} (Settings → Guards)."))
+                           f"{format_rupees(settings.max_order_value)} (Trade → Guards…)."))
     if settings.freeze_enabled and instrument is not None and instrument.freeze_qty and \
             request.quantity > instrument.freeze_qty:
         out.append(Verdict("freeze", Level.BLOCK, f"Quantity {request.quantity} is above the exchange freeze "

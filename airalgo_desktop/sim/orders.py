@@ -5,6 +5,13 @@ Life of an order: market → Pending, then Executed at the market after ``fill_d
 Executed when the market crosses the price; sl/slm → Pending until the trigger, then as limit/market.
 Rejections come as a single ``Rejected`` response (as in the doc's NIFTY example) with the reason in
 ``error``: "Invalid Symbol", "Margin limit exceeded", or the field that was wrong.
+
+Margin is an account budget (``margin_limit``, ₹50,000 by default), per API key. An order needs the margin its
+quantity adds to the account's exposure — a fraction of its value (:data:`MARGIN_RATE`: 20 % for intraday equity,
+11.24 % for index futures as in the API doc's NIFTY example, 18 % for stock futures, the premium for an option
+buy, 150 % for option writing); an order that reduces a position needs none. Margin in use is that of the
+account's open positions (at the current price) plus its pending orders; an order that would take it above the
+limit is rejected with "Margin limit exceeded".
 """
 
 from __future__ import annotations
@@ -95,6 +102,7 @@ class OrderEngine:
         self._numbers = itertools.count(FIRST_ORDER_NUMBER, 10)
         self._transactions = itertools.count(11)
         self._fill_handles: set[asyncio.TimerHandle] = set()
+        self.net: dict[str, dict[str, int]] = {}  # api key → token → net executed quantity (the margin book)
 
     # ------------------------------------------------------------------ intake
     def submit(self, api_key: str, payload: dict[str, Any]) -> SimOrder:
@@ -121,7 +129,7 @@ class OrderEngine:
         error = self._field_error(order, side, payload)
         if error is None:
             order.required_margin = self._margin(order)
-            if order.required_margin > self.margin_limit:
+            if self.margin_used(api_key) + order.required_margin > self.margin_limit:
                 error = ERR_MARGIN
         if error is None:
             error = self._exchange_rule_error(order)
@@ -178,14 +186,35 @@ class OrderEngine:
                 return "Trigger price must not be below the limit price for a sell stop loss"
         return None
 
+    @staticmethod
+    def _position_margin(inst: Instrument, net: int, reference: Paisa) -> float:
+        """Margin a net position of ``net`` (negative: short) blocks at ``reference`` paisa."""
+        rate = MARGIN_RATE.get(inst.api_instrument, 1.0)
+        if inst.api_instrument.startswith("OPT") and net < 0:
+            rate = 1.5  # option writing: notional plus a premium cushion
+        return abs(net) * reference * rate
+
     def _margin(self, order: SimOrder) -> float:
+        """The margin ``order`` adds: its position after the fill minus the position now (0 when it reduces one)."""
         inst = order.instrument
         assert inst is not None
         reference = order.price or order.trigger or self.market.ltp(inst.token) or inst.prev_close
-        rate = MARGIN_RATE.get(inst.api_instrument, 1.0)
-        if inst.api_instrument.startswith("OPT") and not order.buy:
-            rate = 1.5  # option writing: notional plus a premium cushion
-        return order.quantity * reference * rate
+        net = self.net.get(order.api_key, {}).get(inst.token, 0)
+        after = net + (order.quantity if order.buy else -order.quantity)
+        return max(0.0, self._position_margin(inst, after, reference) - self._position_margin(inst, net, reference))
+
+    def margin_used(self, api_key: str) -> float:
+        """Paisa of the account's margin in use: open positions at the current price plus pending orders."""
+        used = sum(o.required_margin for o in self.open_orders.values() if o.api_key == api_key)
+        for token, net in self.net.get(api_key, {}).items():
+            inst = self.master.get(token)
+            if inst is not None and net:
+                used += self._position_margin(inst, net, self.market.ltp(token) or inst.prev_close)
+        return used
+
+    def margin_available(self, api_key: str) -> float:
+        """Paisa of margin left for new orders (never below zero)."""
+        return max(0.0, self.margin_limit - self.margin_used(api_key))
 
     # ------------------------------------------------------------------ matching
     def _schedule_fill(self, order: SimOrder) -> None:
@@ -238,6 +267,10 @@ class OrderEngine:
         self.open_orders.pop(order.order_number, None)
         order.status = "Executed"
         order.executed_price = price
+        if order.instrument is not None:
+            book = self.net.setdefault(order.api_key, {})
+            book[order.instrument.token] = book.get(order.instrument.token, 0) + (
+                order.quantity if order.buy else -order.quantity)
         self._emit(order, "Executed", MSG_EXECUTED, executed_price=price)
 
     def cancel_timers(self) -> None:

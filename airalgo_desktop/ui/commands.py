@@ -9,23 +9,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any, Protocol
 
-from PySide6.QtCore import QStandardPaths, QUrl
+from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFileDialog
 
 from ..desk import KeyNeeded, TradingDesk
 from ..domain.orders import Side
+from ..domain.wording import plural
 from ..keystore import KeyStore
 from ..logs import register_secret
 from ..services.guards import GuardSettings
 from .alerts import AlertDialog, AlertsDialog
 from .dialogs import AboutDialog, ApiKeyDialog, GuardsDialog, ShortcutsDialog
 from .main_window import MainWindow
+from .orderbook import default_export_path
 from .ticket import OrderTicket
 
 log = logging.getLogger("airalgo.ui.commands")
@@ -189,13 +190,14 @@ class Commands:
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.setNameFilter("CSV files (*.csv)")
         dialog.setDefaultSuffix("csv")
-        docs = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-        dialog.selectFile(str(Path(docs) / f"orders-{time.strftime('%Y%m%d')}.csv"))
+        default = default_export_path()
+        dialog.setDirectory(str(default.parent))
+        dialog.selectFile(str(default))
 
         def save(path: str) -> None:
             try:
                 rows = self.window.order_book.export_csv(Path(path))
-                self.window.show_message(f"Exported {rows} orders to {path}.")
+                self.window.show_message(f"Exported {plural(rows, 'order')} to {path}.")
             except OSError as exc:
                 self.window.banner.show_message(f"Could not write {path}: {exc.strerror}", "OK",
                                                 self.window.banner.hide)

@@ -300,6 +300,10 @@ class MainWindow(QMainWindow):
         self.latency_label = QLabel(self)
         self.latency_label.setObjectName("status_order_latency")
         self.statusBar().addPermanentWidget(self.latency_label)
+        self.margin_label = QLabel(self)  # the demo account's margin (a real account's is not in the API)
+        self.margin_label.setObjectName("status_margin")
+        self.margin_label.setVisible(False)
+        self.statusBar().addPermanentWidget(self.margin_label)
         self.chart = None  # built by build_chart() once the window is shown (pyqtgraph stays out of the cold start)
         self.bar_source: BarSource | None = None
         self.chart_windows: list[ChartWindow] = []  # F7 / watchlist → Open chart window
@@ -365,7 +369,8 @@ class MainWindow(QMainWindow):
         a.connect("move_up", lambda: self.watchlist.move_selected(-1))
         a.connect("move_down", lambda: self.watchlist.move_selected(1))
         a.connect("new_watchlist", self.watchlist.new_watchlist)
-        a.connect("order_book", lambda: (self.book_dock.show(), self.order_book.view.setFocus()))
+        a.connect("order_book", lambda: (self.book_dock.show(), self.book_dock.raise_(),  # in front of Positions
+                                         self.order_book.view.setFocus()))
         a.connect("watchlist", lambda: (self.watch_dock.show(), self.watchlist.current_view()
                                         and self.watchlist.current_view().setFocus()))
         a.connect("reset_layout", self.reset_layout)

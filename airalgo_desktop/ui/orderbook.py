@@ -6,9 +6,17 @@ from __future__ import annotations
 import csv
 import enum
 import io
+from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    QStandardPaths,
+    Qt,
+)
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -23,8 +31,9 @@ from PySide6.QtWidgets import (
 )
 
 from ..domain.money import format_plain, format_rupees
-from ..domain.nsetime import IST
+from ..domain.nsetime import IST, now_ist
 from ..domain.orders import OrderRecord, OrderStatus, Side
+from ..domain.wording import plural
 from . import theme
 
 COLUMNS = ("Time", "Symbol", "Side", "Type", "Qty", "Price", "Trigger", "Exec. price", "Status", "Message",
@@ -165,11 +174,23 @@ class OrderBookModel(QAbstractTableModel):
         for r in records if records is not None else self._records:
             req = r.request
             created = r.created.astimezone(IST)
+            # blank, not 0.00, where there is no such price: a market order has no price of its own, and a
+            # pending or rejected order has no execution (a spreadsheet would otherwise sum zeros as prices)
+            price = format_plain(req.price) if req.kind.needs_price and req.price else ""
+            trigger = format_plain(req.trigger_price) if req.kind.needs_trigger and req.trigger_price else ""
+            executed = format_plain(r.executed_price) if r.status is OrderStatus.EXECUTED and r.executed_price else ""
             writer.writerow([created.date().isoformat(), created.strftime("%H:%M:%S"), r.symbol, req.token,
-                             req.side.label, req.kind.label, req.quantity, format_plain(req.price),
-                             format_plain(req.trigger_price), format_plain(r.executed_price), r.status.value,
+                             req.side.label, req.kind.label, req.quantity, price, trigger, executed, r.status.value,
                              r.message, r.order_number or "", r.local_id])
         return out.getvalue()
+
+
+def default_export_path(today: date | None = None) -> Path:
+    """Where File → Export order book proposes to save: ``orders-YYYYMMDD.csv`` in the Documents folder when it
+    exists, else in the home folder. Nothing is created: a folder the trader never made is not made for them."""
+    docs = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    folder = Path(docs) if docs and Path(docs).is_dir() else Path.home()
+    return folder / f"orders-{(today or now_ist().date()):%Y%m%d}.csv"
 
 
 class OrderFilterProxy(QSortFilterProxyModel):
@@ -248,7 +269,7 @@ class OrderBookPanel(QWidget):
     def _update_summary(self, *_args: object) -> None:
         records = self.model.records
         open_count = sum(1 for r in records if r.is_open)
-        self.summary.setText(f"{len(records)} orders · {open_count} open")
+        self.summary.setText(f"{plural(len(records), 'order')} · {open_count} open")
 
     def copy_selection(self) -> str:
         """Copy the selected rows (visible columns) to the clipboard as TSV; returns the text."""

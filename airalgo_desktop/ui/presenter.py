@@ -36,6 +36,7 @@ from ..desk import (
     describe_fill,
 )
 from ..domain.money import format_rupees
+from ..domain.wording import plural
 from .main_window import MainWindow
 from .notify import Kind, Notifier
 from .ticket import OrderTicket
@@ -58,6 +59,8 @@ class Presenter(QObject):
         self.notifier = notifier
         self.ask_for_key = ask_for_key
         self.auth_banner = False  # the banner is showing the "Enter API key…" problem (hidden once joined)
+        # (margin used, account margin) in paisa, where the account's margin is known: the embedded simulator's
+        self.margin_source: Callable[[], tuple[float, int]] | None = None
         self._handlers: dict[type, Callable[[Any], None]] = {
             OrderChanged: self.on_order_changed,
             OrderFilled: self.on_order_filled,
@@ -159,7 +162,20 @@ class Presenter(QObject):
         if figures is not None:
             label = self.window.latency_label
             label.setText(f"orders: median {figures.median_ms:.0f} ms, worst {figures.worst_ms:.0f} ms")
-            label.setToolTip(f"Send → Executed/Rejected over {figures.count} orders this session")
+            label.setToolTip(f"Send → Executed/Rejected over {plural(figures.count, 'order')} this session")
+
+    def show_margin(self) -> None:
+        """The account's margin used and available, when the app knows it (the demo simulator's account)."""
+        label = self.window.margin_label
+        if self.margin_source is None:
+            label.setVisible(False)
+            return
+        used, limit = self.margin_source()
+        used = round(used)
+        label.setText(f"Margin used {format_rupees(used)} · available {format_rupees(max(0, limit - used))}")
+        label.setToolTip(f"Demo account margin {format_rupees(limit)}: open positions at the current price plus "
+                         "pending orders (intraday equity 20 % of value, index futures 11.24 %)")
+        label.setVisible(True)
 
     # ---------------------------------------------------------------- alerts, guards, instruments
     def on_alert_fired(self, notice: AlertFired) -> None:
@@ -235,3 +251,4 @@ class Presenter(QObject):
             self.window.chart.redraw()
         for window in self.window.chart_windows:
             window.view.redraw()
+        self.show_margin()

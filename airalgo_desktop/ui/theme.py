@@ -32,6 +32,14 @@ STATUS_COLORS = {
 }
 
 
+def disabled_button_colors() -> tuple[str, str, str]:
+    """Background, text and border of a disabled coloured button (Send) for the current theme: clearly not the
+    side colour, readable, and distinct from an enabled grey button."""
+    app = QApplication.instance()
+    dark = bool(app.property("airalgo_dark")) if app is not None else False
+    return ("#3a3d43", "#8a8f97", "#6a6f77") if dark else ("#e1e3e6", "#8d9199", "#a9adb3")
+
+
 def system_is_dark() -> bool:
     """The OS colour scheme (Qt 6.5+), falling back to the palette's window lightness."""
     hints = QGuiApplication.styleHints()

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QSignalBlocker, Qt, Signal
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QSpinBox,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -31,7 +30,7 @@ from ..store.market import MarketStore
 from . import theme
 from .actions import ActionRegistry, default_key, key_label
 from .prefs import Prefs
-from .widgets import PriceSpin
+from .widgets import NumberField, PriceSpin, QuantitySpin
 
 KIND_ORDER = (OrderKind.MARKET, OrderKind.LIMIT, OrderKind.SL, OrderKind.SLM)
 
@@ -86,14 +85,11 @@ class OrderTicket(QDialog):
         for kind in KIND_ORDER:
             self.kind.addItem(kind.label, kind)
         self.kind.currentIndexChanged.connect(self._kind_changed)
-        self.qty = QSpinBox(self)
+        self.qty = QuantitySpin(self)
         self.qty.setObjectName("ticket_qty")
-        self.qty.setRange(0, 10_000_000)
-        self.qty.setGroupSeparatorShown(True)
-        self.qty.setAccelerated(True)
-        self.price = PriceSpin(self)
+        self.price = PriceSpin(self, label="Price")
         self.price.setObjectName("ticket_price")
-        self.trigger = PriceSpin(self)
+        self.trigger = PriceSpin(self, label="Trigger price")
         self.trigger.setObjectName("ticket_trigger")
         self.validity = QComboBox(self)
         self.validity.addItem("Day")
@@ -116,7 +112,11 @@ class OrderTicket(QDialog):
         cancel.setAutoDefault(False)
         cancel.clicked.connect(self.close)
         for widget in (self.qty, self.price, self.trigger):
-            widget.valueChanged.connect(self.revalidate)
+            widget.edited.connect(self.revalidate)  # every keystroke and paste, valid or not
+        for widget in (self.price, self.trigger):
+            widget.lineEdit().textEdited.connect(self._user_edited_stop)  # typed (not set by us): keep it
+        self._parked: dict[NumberField, str] = {}
+        self._stops_are_defaults = True
 
         form = QFormLayout()
         form.addRow("Type", self.kind)
@@ -200,20 +200,15 @@ class OrderTicket(QDialog):
         line.setFrameShape(QFrame.Shape.HLine)
         layout.addWidget(line)
         layout.addWidget(self.pages)
-        self.side_keys = {side: QShortcut(self) for side in (Side.BUY, Side.SELL)}
-        self.side_keys[Side.BUY].activated.connect(lambda: self.set_side(Side.BUY))
-        self.side_keys[Side.SELL].activated.connect(lambda: self.set_side(Side.SELL))
         self.relabel()
         if self.actions is not None:
             self.actions.remapped.connect(self.relabel)
         self.setMinimumWidth(340)
 
     def relabel(self, *_args: object) -> None:
-        """Buy/Sell keys and labels from the action registry (again after a remap)."""
+        """Buy/Sell labels from the action registry (again after a remap); the keys follow in :meth:`side_key`."""
         for side, button, name in ((Side.BUY, self.buy_button, "buy"), (Side.SELL, self.sell_button, "sell")):
             button.setText(key_label(self.actions, name, side.label))
-            key = self.actions.key(name) if self.actions is not None else default_key(name)
-            self.side_keys[side].setKey(QKeySequence(key))
 
     # ---------------------------------------------------------------- state
     def open_for(self, token: str, side: Side) -> bool:
@@ -224,16 +219,17 @@ class OrderTicket(QDialog):
         self.instrument = inst
         self.record = None
         self.side = side
-        ltp = self.store.ltp(token) or inst.prev_close
-        self.kind.setCurrentIndex(0)
-        self.qty.setSingleStep(inst.lot_size)
-        self.qty.setMinimum(0)
+        self.qty.setStep(inst.lot_size)
         self.qty.setValue(inst.lot_size)
         for spin in (self.price, self.trigger):
             spin.setTick(inst.tick_size)
-        self.price.setValue(round_to_tick(ltp, inst.tick_size) if ltp else 0)
-        self.trigger.setValue(0)
+            spin.setEnabled(True)
+            spin.clear()
+        self._parked = {self.price: "", self.trigger: ""}
+        self._stops_are_defaults = True
         self.pages.setCurrentIndex(0)
+        with QSignalBlocker(self.kind):
+            self.kind.setCurrentIndex(0)
         self.set_side(side)
         self._kind_changed()
         self.setWindowTitle(f"{side.label} {inst.display}")
@@ -254,10 +250,25 @@ class OrderTicket(QDialog):
         self.header.setText(f"{side.label.upper()}  {name}  ·  {exch}")
         self.header.setStyleSheet(f"background: {color.name()}; color: white; font-weight: bold; border-radius: 3px;")
         self.send_button.setText(f"{side.label} (Enter)")
-        self.send_button.setStyleSheet(f"background: {color.name()}; color: white; font-weight: bold;")
+        self._style_send()
         self.setWindowTitle(f"{side.label} {name}")
         self._suggest_stop_prices()
         self.revalidate()
+
+    def _style_send(self) -> None:
+        """The side's colour when Send is possible; a flat grey with dim text when it is not — in both themes, so a
+        disabled Send never looks like one that will send."""
+        color = (theme.BUY if self.side is Side.BUY else theme.SELL).name()
+        bg, fg, border = theme.disabled_button_colors()
+        self.send_button.setStyleSheet(
+            f"QPushButton {{ background: {color}; color: white; font-weight: bold; }}"
+            f"QPushButton:disabled {{ background: {bg}; color: {fg}; font-weight: normal;"
+            f" border: 1px dashed {border}; }}")
+
+    def changeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self._style_send()  # View → Theme while the ticket exists
+        super().changeEvent(event)
 
     def current_kind(self) -> OrderKind:
         """Selected order type (Qt hands StrEnum item data back as plain str)."""
@@ -265,30 +276,58 @@ class OrderTicket(QDialog):
 
     def _kind_changed(self, *_args: object) -> None:
         kind = self.current_kind()
-        self.price.setEnabled(kind.needs_price)
-        self.trigger.setEnabled(kind.needs_trigger)
+        self._use_field(self.price, kind.needs_price,
+                        "at market" if kind is OrderKind.MARKET else "at market once triggered")
+        self._use_field(self.trigger, kind.needs_trigger, "no trigger")
+        if kind is OrderKind.LIMIT and not self.price.lineEdit().text() and self.instrument is not None:
+            ltp = self.store.ltp(self.instrument.token) or self.instrument.prev_close
+            if ltp:
+                self.price.setValue(round_to_tick(ltp, self.instrument.tick_size))
         self._suggest_stop_prices()
         self.revalidate()
 
+    def _use_field(self, field: NumberField, used: bool, placeholder: str) -> None:
+        """A field the order type does not read is emptied and greyed (a stale price there reads like a price the
+        order will use); what was typed in it is parked and comes back when the type needs it again."""
+        if not used:
+            field.lineEdit().setPlaceholderText(placeholder)
+        if used == field.isEnabled():
+            return
+        if used:
+            field.setEnabled(True)
+            field.lineEdit().setPlaceholderText("")
+            field.lineEdit().setText(self._parked.get(field, ""))
+        else:
+            self._parked[field] = field.lineEdit().text()
+            field.clear()
+            field.setEnabled(False)
+
+    def _user_edited_stop(self, *_args: object) -> None:
+        self._stops_are_defaults = False
+
     def _suggest_stop_prices(self) -> None:
-        """Sensible stop defaults on switching to SL/SL-M: trigger 10 ticks away on the right side of LTP."""
+        """Stop defaults for SL/SL-M: the trigger one tick on the valid side of the live LTP (buy above, sell below);
+        SL's limit two ticks beyond it. They follow the LTP until the trader edits either field, so the ticket never
+        opens (or sits) with its own default flagged as wrong. No LTP yet: no guess (the previous close may be far
+        from where the market is)."""
         inst = self.instrument
         kind = self.current_kind()
-        if inst is None or not kind.needs_trigger:
+        if inst is None or not kind.needs_trigger or not self._stops_are_defaults:
             return
-        ltp = self.store.ltp(inst.token) or inst.prev_close
+        ltp = self.store.ltp(inst.token)
         tick = inst.tick_size
         if not ltp:
+            self.trigger.clear()
             return
-        away = 10 * tick
         if self.side is Side.BUY:
-            trigger = round_to_tick(ltp, tick, Rounding.UP) + away
+            trigger = round_to_tick(ltp + 1, tick, Rounding.UP)  # strictly above the LTP
             price = trigger + 2 * tick
         else:
-            trigger = max(tick, round_to_tick(ltp, tick, Rounding.DOWN) - away)
+            trigger = max(tick, round_to_tick(ltp - 1, tick, Rounding.DOWN))  # strictly below
             price = max(tick, trigger - 2 * tick)
-        self.trigger.setValue(trigger)
-        if kind.needs_price:
+        if self.trigger.value() != trigger:
+            self.trigger.setValue(trigger)
+        if kind.needs_price and self.price.value() != price:
             self.price.setValue(price)
 
     def request(self) -> OrderRequest | None:
@@ -307,18 +346,35 @@ class OrderTicket(QDialog):
             ltp=self.store.ltp(inst.token) or 0,
         )
 
+    def _active_fields(self) -> list[NumberField]:
+        """The fields the current order type reads (a market order ignores the greyed price)."""
+        kind = self.current_kind()
+        return [self.qty, *([self.price] if kind.needs_price else []), *([self.trigger] if kind.needs_trigger else [])]
+
+    def field_problems(self) -> list[str]:
+        """What is wrong with the text in the fields themselves ("1.5", "-756"): it stays as typed, and until it
+        reads as a number the order is not evaluated further."""
+        return [p for field in self._active_fields() if (p := field.problem())]
+
     def revalidate(self, *_args: object) -> list[str]:
         """Show every problem now; Send is enabled only when there is none."""
         req = self.request()
         if req is None:
             return ["No instrument"]
-        problems = self._check(req) + [v.message for v in self._guards(req) if v.level is Level.BLOCK]
+        problems = self.field_problems()
+        if not problems:
+            problems = self._check(req) + [v.message for v in self._guards(req) if v.level is Level.BLOCK]
         self.problems.setText("\n".join(f"• {p}" for p in problems))
         self.problems.setVisible(bool(problems))
         self.send_button.setEnabled(not problems)
         ltp = self.store.ltp(req.token)
         reference = req.price or req.trigger_price or ltp or 0
-        self.value_label.setText(format_rupees(req.quantity * reference) + ("" if req.price else " (approx.)"))
+        if self.field_problems():
+            self.value_label.setText("—")
+        elif not reference:
+            self.value_label.setText("unknown (no price yet)")
+        else:
+            self.value_label.setText(format_rupees(req.quantity * reference) + ("" if req.price else " (approx.)"))
         return problems
 
     def refresh_ltp(self) -> None:
@@ -328,6 +384,7 @@ class OrderTicket(QDialog):
         ltp = self.store.ltp(self.instrument.token)
         self.ltp_label.setText(f"LTP {format_rupees(ltp)}" if ltp else "LTP — (waiting for a tick)")
         if self.pages.currentIndex() == 0:
+            self._suggest_stop_prices()  # untouched stop defaults stay on the valid side as the LTP moves
             self.revalidate()
 
     # ---------------------------------------------------------------- sending
@@ -343,6 +400,9 @@ class OrderTicket(QDialog):
         req = self.request()
         if req is None:
             return
+        if self.field_problems():
+            self.revalidate()  # show why
+            return
         verdicts = self._guards(req)
         if self._check(req) or any(v.level is Level.BLOCK for v in verdicts):
             self.revalidate()  # show why
@@ -350,10 +410,14 @@ class OrderTicket(QDialog):
         warnings = [v.message for v in verdicts if v.level is Level.CONFIRM]
         if self.confirm_box.isChecked() or warnings:  # a guard asks even when confirmation is switched off
             assert self.instrument is not None
-            limit = format_rupees(req.price or req.trigger_price)
-            price = "order at the market price" if req.kind is OrderKind.MARKET else f"at {limit}"
-            if req.kind.needs_trigger:
-                price += f", trigger {format_rupees(req.trigger_price)}"
+            if req.kind is OrderKind.MARKET:
+                price = "order at the market price"
+            elif req.kind is OrderKind.SLM:  # SL-M has no price of its own: it becomes a market order when triggered
+                price = f"trigger {format_rupees(req.trigger_price)}, then at the market price"
+            else:
+                price = f"at {format_rupees(req.price)}"
+                if req.kind.needs_trigger:
+                    price += f", trigger {format_rupees(req.trigger_price)}"
             notes = "".join(f"<br><span style='color:#c98a00'>⚠ {w}</span>" for w in warnings)
             self.revalidate()  # refreshes the value label shown below
             self.confirm_text.setText(
@@ -404,7 +468,37 @@ class OrderTicket(QDialog):
             return
         super().reject()
 
+    def side_key(self, side: Side) -> QKeySequence:
+        """The key that means Buy / Sell: the main window's buy/sell actions' (F1 / F2 unless remapped)."""
+        name = "buy" if side is Side.BUY else "sell"
+        return self.actions[name].shortcut() if self.actions is not None else QKeySequence(default_key(name))
+
+    def _side_of_key(self, event) -> Side | None:  # type: ignore[no-untyped-def]
+        combo = QKeySequence(event.keyCombination())
+        return next((side for side in (Side.BUY, Side.SELL) if self.side_key(side) == combo), None)
+
+    def event(self, event) -> bool:  # type: ignore[no-untyped-def]
+        """Inside the ticket the Buy/Sell keys are the ticket's (switch side, as the buttons' labels say). The
+        ticket is a tool window of the main window, whose F1/F2 actions would also match: claiming the key here
+        (ShortcutOverride) makes it one key, one action, instead of Qt's "ambiguous shortcut" that did nothing."""
+        if event.type() == QEvent.Type.ShortcutOverride and self._side_of_key(event) is not None:
+            event.accept()
+            return True
+        return super().event(event)
+
+    def _side_key_pressed(self, side: Side) -> None:
+        page = self.pages.currentIndex()
+        if page == 0:
+            self.set_side(side)
+        elif page == 2 and self.instrument is not None:  # after sending: a new order of that side
+            self.open_for(self.instrument.token, side)
+        # on the confirmation page nothing changes: the trader is confirming exactly what is shown
+
     def keyPressEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        side = self._side_of_key(event)
+        if side is not None:
+            self._side_key_pressed(side)
+            return
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             if self.pages.currentIndex() == 2:
                 self.close()

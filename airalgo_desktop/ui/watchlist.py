@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QStringListModel, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QStringListModel, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QCompleter, QInputDialog, QLineEdit, QMenu, QTabWidget, QToolButton, QVBoxLayout, QWidget
 
@@ -69,6 +69,7 @@ class WatchlistPanel(QWidget):
         self.search.textEdited.connect(self._update_completions)
         self.completer.activated[str].connect(self._completion_chosen)
         self.search.returnPressed.connect(self._search_enter)
+        self.search.installEventFilter(self)
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("watchlist_tabs")
         self.tabs.setDocumentMode(True)
@@ -208,7 +209,18 @@ class WatchlistPanel(QWidget):
         token = text.rsplit("(", 1)[-1].rstrip(")") if "(" in text else None
         if token and token in self.master:
             self.add_token(token)
+        # QLineEdit writes the chosen completion into itself after this slot: clear once that is done, so the
+        # box is empty and ready for the next search
+        QTimer.singleShot(0, self.search.clear)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Esc in the search box clears it (a second Esc, on an empty box, goes on to the window as before)."""
+        if watched is self.search and event.type() == QEvent.Type.KeyPress and \
+                event.key() == Qt.Key.Key_Escape and self.search.text():  # type: ignore[attr-defined]
             self.search.clear()
+            self.completer.popup().hide()
+            return True
+        return super().eventFilter(watched, event)
 
     def _search_enter(self) -> None:
         results = self.master.search(self.search.text(), limit=1)

@@ -1,4 +1,10 @@
-"""Small widgets: an exact rupee spin box stepping by tick size (paisa inside, never float)."""
+"""Small widgets: exact number fields for the ticket and the alert dialog (paisa and whole quantities inside,
+never float).
+
+A field never turns what was typed into a different number. Text that is not a valid value stays visible
+exactly as typed (or pasted) and the field reports *why* (:meth:`NumberField.problem`); the owner shows that
+and keeps Send disabled. The arrows and PgUp/PgDn step by the tick size or the lot size from a valid value.
+"""
 
 from __future__ import annotations
 
@@ -8,80 +14,159 @@ from PySide6.QtWidgets import QAbstractSpinBox, QWidget
 
 from ..domain.money import MoneyError, Rounding, format_rupees, parse_rupees, round_to_tick
 
+MAX_QUANTITY = 10_000_000
+"""The largest quantity the ticket accepts as a number (far above any freeze quantity; keeps the wire's int sane)."""
 
-class PriceSpin(QAbstractSpinBox):
-    """Edits a price in rupees, holds it in paisa; arrows/PgUp step by the tick size. 0 means "no price"."""
+
+class NumberField(QAbstractSpinBox):
+    """A spin box whose text is the truth: ``value()`` is the parsed number (0 when empty or invalid) and
+    ``problem()`` says what is wrong with the text, if anything. Subclasses implement :meth:`parse` and
+    :meth:`render`."""
 
     valueChanged = Signal(int)
+    """The parsed value changed (also emitted with 0 when the text became invalid)."""
+    edited = Signal()
+    """The text changed in any way (typing, paste, setValue): the owner re-validates."""
 
-    def __init__(self, parent: QWidget | None = None, tick: int = 5) -> None:
+    def __init__(self, parent: QWidget | None = None, step: int = 1, label: str = "Value") -> None:
         super().__init__(parent)
         self._value = 0
-        self._tick = tick
+        self._problem: str | None = None
+        self._step = max(1, step)
+        self.label = label
         self.setAccelerated(True)
+        # nothing is ever "corrected": validate() accepts every text, so focus-out and Enter leave it alone
         self.setCorrectionMode(QAbstractSpinBox.CorrectionMode.CorrectToPreviousValue)
         self.setButtonSymbols(QAbstractSpinBox.ButtonSymbols.UpDownArrows)
-        self.lineEdit().textEdited.connect(self._on_edited)
-        self._show()
+        self.lineEdit().textChanged.connect(self._on_text)
+        self.lineEdit().setText("")
 
-    def tick(self) -> int:
-        """Step in paisa."""
-        return self._tick
+    # ------------------------------------------------------------ subclass hooks
+    def parse(self, text: str) -> int:
+        """Text → value; raise ValueError with a sentence for the trader."""
+        raise NotImplementedError
 
-    def setTick(self, tick: int) -> None:
-        """Set the step (the instrument's tick size, paisa)."""
-        self._tick = max(1, tick)
+    def render(self, value: int) -> str:
+        """Value → the text shown for it."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------ public API
+    def step(self) -> int:
+        """What one arrow press adds (tick size in paisa, or lot size)."""
+        return self._step
+
+    def setStep(self, step: int) -> None:
+        """Set the arrow step."""
+        self._step = max(1, step)
 
     def value(self) -> int:
-        """Price in paisa (0 when empty)."""
+        """The number the text says; 0 when the text is empty or not a valid value."""
         return self._value
 
-    def setValue(self, paisa: int) -> None:
-        """Set the price in paisa."""
-        paisa = max(0, int(paisa))
-        changed = paisa != self._value
-        self._value = paisa
-        self._show()
-        if changed:
-            self.valueChanged.emit(paisa)
+    def problem(self) -> str | None:
+        """Why the text is not a valid value, or None when it is (empty counts as valid 0)."""
+        return self._problem
 
-    def _show(self) -> None:
-        self.lineEdit().setText(format_rupees(self._value, symbol=False) if self._value else "")
+    def setValue(self, value: int) -> None:
+        """Show ``value`` (0 shows an empty field)."""
+        self.lineEdit().setText(self.render(value) if value else "")
 
-    def _on_edited(self, text: str) -> None:
+    # ------------------------------------------------------------ internals
+    def _on_text(self, text: str) -> None:
         try:
-            value = parse_rupees(text) if text.strip() else 0
-        except MoneyError:
-            return  # keep the last good value; validate() marks the text as intermediate
-        if value >= 0 and value != self._value:
-            self._value = value
+            value, problem = (self.parse(text) if text.strip() else 0), None
+        except ValueError as exc:
+            value, problem = 0, str(exc)
+        changed = value != self._value
+        self._value, self._problem = value, problem
+        self.setToolTip(problem or "")
+        if (problem is None) != (self.property("invalid") is not True):
+            self.setProperty("invalid", problem is not None)
+            self.setStyleSheet("QAbstractSpinBox { border: 1px solid #d83a3a; }" if problem else "")
+        if changed:
             self.valueChanged.emit(value)
+        self.edited.emit()
 
     def validate(self, text: str, pos: int) -> object:  # type: ignore[override]
-        if not text.strip():
-            return QValidator.State.Acceptable
-        try:
-            return QValidator.State.Acceptable if parse_rupees(text) >= 0 else QValidator.State.Invalid
-        except MoneyError:
-            cleaned = text.replace(",", "").replace("₹", "").strip()
-            ok = cleaned.replace(".", "", 1).isdigit() or cleaned in (".", "")
-            return QValidator.State.Intermediate if ok else QValidator.State.Invalid
+        return QValidator.State.Acceptable  # keep every keystroke and paste as typed; problem() reports
 
     def fixup(self, text: str) -> str:  # type: ignore[override]
-        return format_rupees(self._value, symbol=False) if self._value else ""
+        return text
 
     def stepBy(self, steps: int) -> None:
-        tick, value = self._tick, self._value
-        if value % tick == 0:
-            new = value + steps * tick
-        elif steps > 0:  # off the grid: the first step lands on the next tick
-            new = round_to_tick(value, tick, Rounding.UP) + (steps - 1) * tick
+        if self._problem is not None:
+            return  # no guessing what an invalid text meant
+        step, value = self._step, self._value
+        if value % step == 0:
+            new = value + steps * step
+        elif steps > 0:  # off the grid: the first step lands on the next grid point
+            new = round_to_tick(value, step, Rounding.UP) + (steps - 1) * step
         else:
-            new = round_to_tick(value, tick, Rounding.DOWN) + (steps + 1) * tick
+            new = round_to_tick(value, step, Rounding.DOWN) + (steps + 1) * step
         self.setValue(max(0, new))
+        self.lineEdit().selectAll()
 
     def stepEnabled(self) -> QAbstractSpinBox.StepEnabledFlag:
+        if self._problem is not None:
+            return QAbstractSpinBox.StepEnabledFlag.StepNone
         flags = QAbstractSpinBox.StepEnabledFlag.StepUpEnabled
         if self._value > 0:
             flags |= QAbstractSpinBox.StepEnabledFlag.StepDownEnabled
         return flags
+
+
+class PriceSpin(NumberField):
+    """Edits a price in rupees, holds it in paisa; arrows/PgUp step by the tick size. 0 means "no price"."""
+
+    def __init__(self, parent: QWidget | None = None, tick: int = 5, label: str = "Price") -> None:
+        super().__init__(parent, tick, label)
+
+    def tick(self) -> int:
+        """Step in paisa."""
+        return self.step()
+
+    def setTick(self, tick: int) -> None:
+        """Set the step (the instrument's tick size, paisa)."""
+        self.setStep(tick)
+
+    def parse(self, text: str) -> int:
+        try:
+            paisa = parse_rupees(text)
+        except MoneyError as exc:
+            detail = str(exc)
+            if "decimals" in detail:
+                raise ValueError(f"{self.label} has more than two decimals: '{text.strip()}'.") from exc
+            raise ValueError(f"{self.label} '{text.strip()}' is not an amount in rupees.") from exc
+        if paisa < 0:
+            raise ValueError(f"{self.label} cannot be negative.")
+        return paisa
+
+    def render(self, value: int) -> str:
+        return format_rupees(value, symbol=False)
+
+
+class QuantitySpin(NumberField):
+    """Edits a whole quantity; arrows step by the lot size. "1.5", "-5" or "abc" stay visible with a reason."""
+
+    def __init__(self, parent: QWidget | None = None, lot: int = 1, label: str = "Quantity") -> None:
+        super().__init__(parent, lot, label)
+
+    def parse(self, text: str) -> int:
+        body = text.strip().replace(",", "").replace(" ", "")
+        if body.startswith("-") and body[1:].replace(".", "", 1).isdigit():
+            raise ValueError(f"{self.label} cannot be negative.")
+        if body.replace(".", "", 1).isdigit():
+            whole, _, frac = body.partition(".")
+            if frac.strip("0"):
+                raise ValueError(f"{self.label} must be a whole number of lots, not {text.strip()}.")
+            body = whole or "0"
+        if not body.isdigit():
+            raise ValueError(f"{self.label} '{text.strip()}' is not a number.")
+        quantity = int(body)
+        if quantity > MAX_QUANTITY:
+            raise ValueError(f"{self.label} {quantity:,} is above the largest order this ticket takes "
+                             f"({MAX_QUANTITY:,}).")
+        return quantity
+
+    def render(self, value: int) -> str:
+        return str(value)

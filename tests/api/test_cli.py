@@ -59,7 +59,7 @@ async def test_stream_prints_json_lines_and_exits_zero(sim) -> None:
     assert code == 0, err
     lines = [json.loads(line) for line in out.splitlines()]
     assert lines and {line["token"] for line in lines} == {"22", "2885"}
-    assert set(lines[0]) == {"token", "ltp", "ltq", "ltt"} and isinstance(lines[0]["ltp"], int)
+    assert set(lines[0]) == {"token", "ltp_paisa", "ltq", "ltt"} and isinstance(lines[0]["ltp_paisa"], int)
     assert "state: Joined" in err and "stream ended" in err
 
 
@@ -79,3 +79,38 @@ async def test_stream_survives_drops(sim) -> None:
     await task
     assert code == 0
     assert err.count("Reconnecting") >= 3 and len(out.splitlines()) > 10
+
+
+# ------------------------------------------------------------------ issue 17 item 11
+
+
+async def test_doctor_demo_output_is_the_checklist_only_unless_verbose() -> None:
+    code, out, err = await run("doctor", "--demo")
+    assert code == 0, out + err
+    assert "websockets" not in out + err and " INFO " not in out + err  # no library log lines interleaved
+    assert out.splitlines()[0] == "AirAlgo Desktop doctor" and out.splitlines()[-1] == "All checks passed."
+    code, out, err = await run("doctor", "--demo", "-v")
+    assert code == 0 and "websockets.server" in err  # asked for: on stderr, the checklist stays on stdout
+    assert "websockets" not in out
+
+
+async def test_stream_names_the_unit_and_prints_ist_with_offset(sim) -> None:
+    code, out, err = await run("stream", "2885", "--seconds", "1.5", env=env_for(sim))
+    assert code == 0, err
+    line = json.loads(out.splitlines()[0])
+    assert set(line) == {"token", "ltp_paisa", "ltq", "ltt"} and isinstance(line["ltp_paisa"], int)
+    assert line["ltt"].endswith("+05:30")
+    code, out, err = await run("stream", "2885", "--rupees", "--seconds", "1.5", env=env_for(sim))
+    assert code == 0, err
+    line = json.loads(out.splitlines()[0])
+    assert set(line) == {"token", "ltp_rupees", "ltq", "ltt"} and 100 < line["ltp_rupees"] < 10_000
+    assert round(line["ltp_rupees"], 2) == line["ltp_rupees"]  # whole paisa
+
+
+def test_tick_record_keeps_an_unreadable_time_as_sent() -> None:
+    from airalgo_desktop.cli import tick_record
+
+    assert tick_record("22", {"ltp": 124060, "ltq": 1, "ltt": "2025-01-09T07:23:00Z"}) == {
+        "token": "22", "ltp_paisa": 124060, "ltq": 1, "ltt": "2025-01-09T12:53:00+05:30"}
+    assert tick_record("22", {"ltp": 124060, "ltq": 1, "ltt": "junk"}, rupees=True) == {
+        "token": "22", "ltp_rupees": 1240.6, "ltq": 1, "ltt": "junk"}

@@ -51,7 +51,7 @@ def test_shortcut_registry_defaults_and_remap(qtbot, settings: QSettings) -> Non
                          actions=actions)
     qtbot.addWidget(ticket)
     assert ticket.buy_button.text() == "Buy (Ctrl+B)" and ticket.sell_button.text() == "Sell (F2)"
-    assert ticket.side_keys[Side.BUY].key().toString() == "Ctrl+B"
+    assert ticket.side_key(Side.BUY).toString() == "Ctrl+B"  # the ticket claims the remapped key
     assert window.instrument_panel.buy.text() == "Buy  Ctrl+B" and actions["buy"].toolTip().endswith("(Ctrl+B)")
     actions.remap("search", "Ctrl+K")
     assert window.watchlist.search.placeholderText().endswith("(Ctrl+K)")
@@ -76,7 +76,7 @@ def test_order_book_copy_and_export(qtbot, settings: QSettings, tmp_path: Path) 
     out = tmp_path / "orders.csv"
     assert window.order_book.export_csv(out) == 1
     content = out.read_text()
-    assert "RELIANCE,2885,Buy,Limit,5,1234.50,0.00,0.00,Pending,Order Entry Confirm,1300000000111170,L1" in content
+    assert "RELIANCE,2885,Buy,Limit,5,1234.50,,,Pending,Order Entry Confirm,1300000000111170,L1" in content
 
 
 def test_import_csv_with_junk_rows_reports_and_keeps_the_rest(qtbot, qloop, paths, tmp_path: Path) -> None:

@@ -1,0 +1,224 @@
+"""Issue 17: the order ticket as a trader types into it — real key events, paste, clicks (no app, no server:
+the ticket with the real master, market store, order validation and guards)."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtTest import QTest
+
+from airalgo_desktop.domain.instruments import Instrument, InstrumentMaster, load_sample
+from airalgo_desktop.domain.nsetime import now_ist
+from airalgo_desktop.domain.orders import OrderKind, OrderRecord, OrderRequest, OrderStatus, Side
+from airalgo_desktop.services.guards import GuardSettings, evaluate
+from airalgo_desktop.store.market import MarketStore
+from airalgo_desktop.ui import theme
+from airalgo_desktop.ui.orderbook import OrderBookModel, OrderBookPanel
+from airalgo_desktop.ui.prefs import Prefs
+from airalgo_desktop.ui.ticket import OrderTicket
+from airalgo_desktop.ui.watchlist import WatchlistPanel
+
+RELIANCE = "2885"
+FROZEN = "990100"  # an equity with a freeze quantity (no expiry, so it stays tradable whatever the date)
+
+
+class Sent(list):
+    """The submit callable: remembers what would have gone to the wire."""
+
+    def __call__(self, request: OrderRequest):  # type: ignore[no-untyped-def]
+        self.append(request)
+        raise RuntimeError("test: not sent")
+
+
+@pytest.fixture
+def ticket(qtbot, tmp_path):
+    master = InstrumentMaster([*load_sample(), Instrument(FROZEN, "FROZENEQ", lot_size=1, freeze_qty=500)])
+    store = MarketStore()
+    store.apply({RELIANCE: {"ltp": 124060, "ltq": 1, "ltt": 0}, FROZEN: {"ltp": 10000, "ltq": 1, "ltt": 0}})
+    prefs = Prefs(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    sent = Sent()
+
+    def guards(req: OrderRequest):  # type: ignore[no-untyped-def]
+        return evaluate(req, master.get(req.token), ltp=store.ltp(req.token), tick_age=0.5, recent=(), now=0.0,
+                        settings=GuardSettings())
+
+    t = OrderTicket(master, store, prefs, sent, lambda req: req.validate(master.get(req.token)), guards=guards)
+    t.sent_requests = sent
+    t.test_store = store
+    qtbot.addWidget(t)
+    assert t.open_for(RELIANCE, Side.BUY)
+    qtbot.waitExposed(t)
+    return t
+
+
+def type_into(field, text: str) -> None:
+    """Select all and type, as a trader does after Tab/click."""
+    field.setFocus()
+    field.lineEdit().selectAll()
+    QTest.keyClicks(field.lineEdit(), text)
+
+
+@pytest.mark.parametrize("typed, message", [
+    ("1.5", "Quantity must be a whole number of lots"),
+    ("-5", "Quantity cannot be negative"),
+    ("99999999", "Quantity 99,999,999 is above"),
+    ("abc", "Quantity 'abc' is not a number"),
+])
+def test_quantity_text_is_never_changed_into_another_number(ticket, typed, message) -> None:
+    type_into(ticket.qty, typed)
+    assert ticket.qty.lineEdit().text() == typed  # still exactly what was typed
+    assert message in ticket.problems.text() and ticket.problems.isVisible()
+    assert not ticket.send_button.isEnabled()
+    assert ticket.value_label.text() == "—"  # no order value for a number that is not one
+    QTest.keyClick(ticket.qty, Qt.Key.Key_Return)  # Enter does not send it either
+    assert ticket.pages.currentIndex() == 0 and not ticket.sent_requests
+    ticket.qty.clearFocus()  # focus-out does not "fix" it
+    assert ticket.qty.lineEdit().text() == typed
+
+
+def test_negative_limit_price_stays_and_is_reported(ticket) -> None:
+    ticket.kind.setCurrentIndex(1)  # Limit
+    type_into(ticket.price, "-756")
+    assert ticket.price.lineEdit().text() == "-756"
+    assert "Price cannot be negative" in ticket.problems.text()
+    assert not ticket.send_button.isEnabled()
+    type_into(ticket.price, "1240.123")
+    assert ticket.price.lineEdit().text() == "1240.123" and "more than two decimals" in ticket.problems.text()
+    type_into(ticket.price, "1240.60")  # valid again: the problem goes, Send comes back
+    assert ticket.price.value() == 124060 and ticket.problems.text() == ""
+    assert ticket.send_button.isEnabled()
+
+
+def test_paste_behaves_like_typing(ticket) -> None:
+    QGuiApplication.clipboard().setText("1.5")
+    ticket.qty.setFocus()
+    ticket.qty.lineEdit().selectAll()
+    QTest.keyClick(ticket.qty.lineEdit(), Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert ticket.qty.lineEdit().text() == "1.5"
+    assert "whole number of lots" in ticket.problems.text() and not ticket.send_button.isEnabled()
+    QGuiApplication.clipboard().setText("25")
+    ticket.qty.lineEdit().selectAll()
+    QTest.keyClick(ticket.qty.lineEdit(), Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert ticket.qty.value() == 25 and ticket.send_button.isEnabled()
+
+
+def test_valid_typing_and_arrows_still_work(ticket) -> None:
+    type_into(ticket.qty, "7")
+    assert ticket.qty.value() == 7 and ticket.send_button.isEnabled()
+    QTest.keyClick(ticket.qty, Qt.Key.Key_Up)  # steps by the lot (1 for an equity)
+    assert ticket.qty.value() == 8 and ticket.qty.lineEdit().text() == "8"
+    type_into(ticket.qty, "1.5")
+    QTest.keyClick(ticket.qty, Qt.Key.Key_Up)  # no guessing from invalid text
+    assert ticket.qty.lineEdit().text() == "1.5"
+
+
+# ------------------------------------------------------------------ item 9: ticket polish
+
+
+def test_disabled_send_looks_different_from_enabled_in_both_themes(ticket, qapp) -> None:
+    style, palette, dark = qapp.style().name(), qapp.palette(), qapp.property("airalgo_dark")
+    try:
+        for choice in (theme.ThemeChoice.LIGHT, theme.ThemeChoice.DARK):
+            theme.apply_theme(qapp, choice)
+            type_into(ticket.qty, "3")
+            assert ticket.send_button.isEnabled()
+            enabled = ticket.send_button.grab().toImage()
+            type_into(ticket.qty, "0")
+            assert not ticket.send_button.isEnabled()
+            disabled = ticket.send_button.grab().toImage()
+            assert enabled != disabled, choice
+            # and clearly so: the button's face (left of the label) is not the side colour any more
+            face = disabled.pixelColor(4, disabled.height() // 2)
+            assert face != enabled.pixelColor(4, enabled.height() // 2), choice
+    finally:
+        qapp.setStyle(style)
+        qapp.setPalette(palette)
+        qapp.setProperty("airalgo_dark", dark)
+
+
+def test_slm_confirm_names_the_trigger_and_no_price(ticket) -> None:
+    ticket.kind.setCurrentIndex(3)  # SL-M
+    assert ticket.send_button.isEnabled(), ticket.problems.text()
+    QTest.keyClick(ticket.qty, Qt.Key.Key_Return)
+    assert ticket.pages.currentIndex() == 1
+    text = ticket.confirm_text.text()
+    assert "SL-M trigger ₹1,240.65, then at the market price" in text
+    assert "SL-M at" not in text
+    price = ticket.price.lineEdit()
+    assert price.text() == "" and price.placeholderText() == "at market once triggered"
+
+
+def test_freeze_quantity_listed_once(ticket) -> None:
+    assert ticket.open_for(FROZEN, Side.BUY)
+    type_into(ticket.qty, "600")
+    lines = [line for line in ticket.problems.text().splitlines() if "freeze" in line]
+    assert lines == ["• Quantity 600 is above the exchange freeze quantity 500."]
+
+
+def test_value_limit_points_to_the_menu_that_exists(ticket) -> None:
+    type_into(ticket.qty, "1000")  # ₹12.4 lakh > ₹10 lakh
+    assert "(Trade → Guards…)" in ticket.problems.text()
+
+
+def test_new_stop_tickets_default_the_trigger_one_tick_on_the_valid_side(ticket) -> None:
+    ticket.kind.setCurrentIndex(3)  # SL-M buy, LTP 1,240.60, tick 0.05
+    assert ticket.trigger.value() == 124065 and ticket.problems.text() == ""
+    QTest.keyClick(ticket, Qt.Key.Key_F2)  # sell: one tick below
+    assert ticket.side is Side.SELL and ticket.trigger.value() == 124055 and ticket.problems.text() == ""
+    ticket.test_store.apply({RELIANCE: {"ltp": 124000, "ltq": 1, "ltt": 0}})  # the market moves below it
+    ticket.refresh_ltp()
+    assert ticket.trigger.value() == 123995 and ticket.problems.text() == ""  # an untouched default follows
+    type_into(ticket.trigger, "1230")  # the trader's own trigger is never moved
+    ticket.test_store.apply({RELIANCE: {"ltp": 122000, "ltq": 1, "ltt": 0}})
+    ticket.refresh_ltp()
+    assert ticket.trigger.lineEdit().text() == "1230" and "must be below the LTP" in ticket.problems.text()
+    ticket.kind.setCurrentIndex(2)  # SL sell: limit two ticks below the trigger
+    assert ticket.trigger.lineEdit().text() == "1230"
+
+
+def test_market_ticket_shows_no_stale_price(ticket) -> None:
+    assert ticket.current_kind() is OrderKind.MARKET
+    assert ticket.price.lineEdit().text() == "" and not ticket.price.isEnabled()
+    assert ticket.price.lineEdit().placeholderText() == "at market"
+    ticket.test_store.apply({RELIANCE: {"ltp": 125000, "ltq": 1, "ltt": 0}})
+    ticket.kind.setCurrentIndex(1)  # Limit: the live LTP, not the one from when the ticket opened
+    assert ticket.price.value() == 125000
+    type_into(ticket.price, "1249.95")
+    ticket.kind.setCurrentIndex(0)
+    assert ticket.price.lineEdit().text() == ""
+    ticket.kind.setCurrentIndex(1)  # what was typed comes back
+    assert ticket.price.lineEdit().text() == "1249.95"
+
+
+def test_order_count_grammar(qtbot) -> None:
+    model = OrderBookModel()
+    panel = OrderBookPanel(model)
+    qtbot.addWidget(panel)
+    model.upsert(OrderRecord("L1", OrderRequest(RELIANCE, Side.BUY, OrderKind.MARKET, 1), "RELIANCE", now_ist(),
+                             status=OrderStatus.PENDING))
+    assert panel.summary.text() == "1 order · 1 open"
+    model.upsert(OrderRecord("L2", OrderRequest(RELIANCE, Side.BUY, OrderKind.MARKET, 1), "RELIANCE", now_ist(),
+                             status=OrderStatus.EXECUTED))
+    assert panel.summary.text() == "2 orders · 1 open"
+
+
+def test_search_box_clears_on_pick_and_on_escape(qtbot, tmp_path) -> None:
+    panel = WatchlistPanel(load_sample(), MarketStore(), Prefs(QSettings(str(tmp_path / "w.ini"),
+                                                                          QSettings.Format.IniFormat)))
+    qtbot.addWidget(panel)
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.search.setFocus()
+    QTest.keyClicks(panel.search, "NIFTY MAR")
+    popup = panel.completer.popup()
+    qtbot.waitUntil(popup.isVisible)
+    QTest.keyClick(popup, Qt.Key.Key_Down)
+    QTest.keyClick(popup, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: panel.search.text() == "")
+    assert panel.models[0].tokens[-1] == "35046"  # NIFTY MAR 2025 FUT was added
+    QTest.keyClicks(panel.search, "RELI")
+    qtbot.waitUntil(popup.isVisible)
+    QTest.keyClick(popup, Qt.Key.Key_Escape)  # the first Esc closes the list of matches …
+    QTest.keyClick(panel.search, Qt.Key.Key_Escape)  # … the next one clears the box
+    assert panel.search.text() == ""
