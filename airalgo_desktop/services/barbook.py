@@ -39,7 +39,7 @@ class BarBook:
         self.store: BarStore | None = None
         self.notice: str | None = None
         self.restored = threading.Event()
-        self._history: dict[tuple[str, int], Bars] = {}  # (token, today) → earlier days (they never change)
+        self._history: dict[tuple[str, int, int], Bars] = {}  # (token, today, days) → earlier days
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ life cycle
@@ -112,28 +112,32 @@ class BarBook:
         """The IST day the builder holds (the wall clock's before any tick)."""
         return self.builder.day if self.builder.day is not None else day_number(self.clock())
 
-    def history(self, token: str) -> Bars:
-        """Earlier sessions of ``token`` from the store (cached: they do not change during the day)."""
-        key = (token, self.today)
+    def history(self, token: str, days: int | None = None) -> Bars:
+        """Earlier sessions of ``token`` from the store, at most ``days`` (default :attr:`history_days`) — cached:
+        they do not change during the day."""
+        days = self.history_days if days is None else days
+        key = (token, self.today, days)
         bars = self._history.get(key)
         if bars is None:
-            bars = self.store.history(token, key[1], self.history_days) if self.store is not None else Bars.empty()
+            bars = self.store.history(token, key[1], days) if self.store is not None else Bars.empty()
             if self.restored.is_set():
                 self._history[key] = bars
         return bars
 
     def bars(self, token: str, frame: Frame = Frame.M1) -> Bars:
-        """Earlier sessions then today, in ``frame``."""
+        """Earlier sessions then today, in ``frame`` (the daily frame reaches back every kept day, intraday frames
+        :attr:`history_days` sessions)."""
         if self.restored.is_set():
             with self._lock:
                 today = self.builder.bars(token)
         else:
             today = Bars.empty()
-        return Bars.concat((self.history(token), today)).resample(frame)
+        days = self.keep_days if frame is Frame.DAY else None
+        return Bars.concat((self.history(token, days), today)).resample(frame)
 
     def previous_close(self, token: str) -> Paisa | None:
         """The last close before today (from the store), or None."""
-        history = self.history(token)
+        history = self.history(token, 1)
         return int(history.close[-1]) if len(history) else None
 
     @property

@@ -403,7 +403,7 @@ class ChartView(QWidget):
         x = np.arange(n, dtype=np.float64)
         self.line.setData(x, bars.close / 100)
         self.vwap.setData(x, self.vwap_values / 100, connect="finite")
-        prev = self.source.previous_close(self.token) if self.token else None
+        prev = self.previous_close()
         if prev != self._prev:
             self._prev = prev
             self.prev_close.setVisible(prev is not None)
@@ -419,6 +419,16 @@ class ChartView(QWidget):
         else:
             self._fit_y()
         self._show_readout(self._cursor if self._cursor is not None else n - 1)
+
+    def previous_close(self) -> Paisa | None:
+        """The instrument master's previous close (what the instrument panel shows); without one, the last close
+        the bar store kept from an earlier session."""
+        if not self.token:
+            return None
+        inst = self.master.get(self.token)
+        if inst is not None and inst.prev_close:
+            return inst.prev_close
+        return self.source.previous_close(self.token)
 
     def _place_x(self) -> None:
         n = len(self.bars)

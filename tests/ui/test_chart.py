@@ -183,8 +183,12 @@ def test_fills_orders_and_crosshair_readout(qtbot) -> None:
     assert "10 Jan" in text and "O 1," in text and "Vol (seen)" in text and "VWAP" in text
     assert "C <span style='color:" in text
     assert view.vline.isVisible() and view.vline.value() == 1860
-    # previous close line
-    assert view.prev_close.isVisible() and view.prev_close.value() == 995.0
+    # previous close line: the instrument master's (as the instrument panel shows it) …
+    assert view.prev_close.isVisible() and view.prev_close.value() == 1240.0
+    # … and for an instrument the master has no close for, the last close the bar store kept
+    view.source.data["777777"] = bars
+    view.set_token("777777")
+    assert view.prev_close.value() == 995.0 and "prev close ₹995.00" in view.prev_close.label.format
 
 
 def test_empty_chart_says_bars_are_coming_and_day_bars_read_as_dates(qtbot) -> None:
