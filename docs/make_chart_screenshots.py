@@ -28,6 +28,7 @@ from airalgo_desktop.app import Application, Paths
 from airalgo_desktop.domain.orders import OrderKind, OrderRequest, Side
 from airalgo_desktop.services.bars import SealedMinute, day_number, day_start
 from airalgo_desktop.store.bars import BarStore
+from airalgo_desktop.ui import theme
 
 DOCS = Path(__file__).parent
 TOKEN = "2885"  # RELIANCE, ₹1,240.00 in the sample master
@@ -62,10 +63,12 @@ async def run(home: str, out: Path, first: bool) -> None:
     await wait(lambda: desk.client and desk.client.state.joined and desk.store.ltp(TOKEN))
     await wait(lambda: desk.bars.restored.is_set())
     if first:
+        app.sim.market.set_ltp(TOKEN, 124_000)  # the simulator starts where the seeded morning ended
+        await asyncio.sleep(0.5)
         ltp = desk.store.ltp(TOKEN)
         desk.place(OrderRequest(TOKEN, Side.BUY, OrderKind.MARKET, 10))
         await wait(lambda: desk.positions.fills)
-        desk.place(OrderRequest(TOKEN, Side.BUY, OrderKind.LIMIT, 50, price=ltp - 300, ltp=ltp))
+        desk.place(OrderRequest(TOKEN, Side.BUY, OrderKind.LIMIT, 50, price=ltp - 200, ltp=ltp))
     await asyncio.sleep(2.5)
     app.commands.open_chart(TOKEN)
     window = app.window.chart_windows[-1]
@@ -79,6 +82,9 @@ async def run(home: str, out: Path, first: bool) -> None:
         QPointF(index, float(view.bars.close[index]) / 100)))  # the crosshair on a bar, as a mouse would put it
     await asyncio.sleep(0.5)
     window.grab().save(str(out))
+    if first:  # a fresh simulator starts at ₹1,240.00 again: leave this one there, so the restart reads on
+        app.sim.market.set_ltp(TOKEN, 124_000)
+        await asyncio.sleep(0.5)
     print(f"{out.name}: {len(view.bars)} bars, {len(view._order_items)} order line(s), "
           f"{view.buys.data.size} buy marker(s), Day P&L points {len(desk.mtm.points)}", flush=True)
     app.request_quit()
@@ -95,4 +101,5 @@ async def main() -> int:
 
 if __name__ == "__main__":
     qt = QApplication.instance() or QApplication(sys.argv)
+    theme.apply_theme(qt, theme.ThemeChoice.LIGHT)  # as docs/make_screenshot.py
     sys.exit(qasync.run(main()))

@@ -26,7 +26,16 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QByteArray, QLineF, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QKeyEvent, QPainter, QPen, QResizeEvent
-from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QSplitter, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QButtonGroup,
+    QHBoxLayout,
+    QLabel,
+    QSplitter,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ..domain.instruments import InstrumentMaster
 from ..domain.money import Paisa, format_rupees
@@ -86,6 +95,20 @@ def order_lines(records: Iterable[Any], token: str | None) -> list[OrderLine]:
             if req.kind is OrderKind.SL and req.price:
                 out.append(OrderLine(req.price, f"{head} SL limit {format_rupees(req.price)}", req.side))
     return out
+
+
+def paint_plots(canvas: pg.GraphicsView, plots: Iterable[pg.PlotItem]) -> None:
+    """Background and axis colours from the app's theme (light or dark), so a chart does not sit black in a light
+    window."""
+    app = QApplication.instance()
+    dark = bool(app.property("airalgo_dark")) if app is not None else True
+    background, ink = ("#101216", "#b8bcc4") if dark else ("#ffffff", "#3a3d43")
+    canvas.setBackground(background)
+    for plot in plots:
+        for name in ("bottom", "right", "left"):
+            axis = plot.getAxis(name)
+            axis.setPen(pg.mkPen(ink))
+            axis.setTextPen(pg.mkPen(ink))
 
 
 def _bar_label(epoch: int, frame: Frame) -> str:
@@ -284,6 +307,7 @@ class ChartView(QWidget):
         vb.sigRangeChangedManually.connect(self._manual_range)
         vb.sigXRangeChanged.connect(lambda *_a: self._fit_y())
         self.canvas.scene().sigMouseMoved.connect(self._mouse_moved)
+        paint_plots(self.canvas, (self.price_plot, self.volume_plot))
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -366,6 +390,7 @@ class ChartView(QWidget):
         if lines == self._orders:
             return
         self._orders = lines
+        self._fit_y()
         for item in self._order_items:
             self.price_plot.removeItem(item)
         self._order_items = []
@@ -447,7 +472,9 @@ class ChartView(QWidget):
         return max(0, int(np.ceil(lo))), min(n, int(np.floor(hi)) + 1)
 
     def _fit_y(self) -> None:
-        """Price pane to the visible bars' low…high (and VWAP in view), volume pane to their largest volume."""
+        """Price pane to the visible bars' low…high (and VWAP in view, and open-order lines near it — within half
+        that span — so a resting order shows without a far-away one flattening the candles), volume pane to their
+        largest volume."""
         i0, i1 = self.visible_range()
         bars = self.bars
         if i1 <= i0:
@@ -459,6 +486,11 @@ class ChartView(QWidget):
         vwap = self.vwap_values[i0:i1] / 100
         if np.isfinite(vwap).any():
             lo, hi = min(lo, float(np.nanmin(vwap))), max(hi, float(np.nanmax(vwap)))
+        reach = max(hi - lo, hi * 0.002) / 2
+        for line in self._orders:
+            price = line.price / 100
+            if lo - reach <= price <= hi + reach:
+                lo, hi = min(lo, price), max(hi, price)
         pad = max((hi - lo) * 0.08, hi * 0.0005, 0.05)
         self.price_plot.setYRange(lo - pad, hi + pad, padding=0)
         self.volume_plot.setYRange(0, max(float(bars.volume[i0:i1].max()), 1) * 1.1, padding=0)
@@ -559,6 +591,7 @@ class ChartPanel(QWidget):
         self.mtm_plot.addLine(y=0, pen=pg.mkPen((128, 128, 128), style=Qt.PenStyle.DashLine))
         self.mtm_curve = self.mtm_plot.plot(pen=pg.mkPen(theme.UP, width=2), antialias=True)
         self.mtm_plot.setMinimumHeight(60)
+        paint_plots(self.mtm_plot, (self.mtm_plot.getPlotItem(),))
         self.mtm_label = QLabel("Day P&L: no fills yet", self)
         self.mtm_label.setObjectName("mtm_stats")
         pnl = QWidget(self)
