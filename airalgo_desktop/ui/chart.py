@@ -51,6 +51,9 @@ from .timeaxis import BarTimeAxis, ClockAxis, RupeeAxis
 pg.setConfigOptions(antialias=False)  # crisp candle edges; curves set their own antialiasing
 
 DEFAULT_SPAN = 120  # bars in view when following
+GAP_BARS = 5  # more bars than this missing inside a session is marked as a gap
+MAX_GAP_MARKS = 100
+IST_OFFSET = 19_800
 VWAP_COLOR = QColor("#e69500")
 PREV_CLOSE_COLOR = QColor(128, 128, 128)
 
@@ -109,6 +112,17 @@ def paint_plots(canvas: pg.GraphicsView, plots: Iterable[pg.PlotItem]) -> None:
             axis = plot.getAxis(name)
             axis.setPen(pg.mkPen(ink))
             axis.setTextPen(pg.mkPen(ink))
+
+
+def gap_starts(times: np.ndarray, frame: Frame, *, bars: int = GAP_BARS) -> list[int]:
+    """Indexes of the bars that come after more than ``bars`` missing bars within the same IST day (intraday
+    frames): where the app was closed, or nothing traded. Day boundaries are not gaps (sessions sit side by side)."""
+    if frame is Frame.DAY or len(times) < 2:
+        return []
+    step = frame.value * 60
+    jump = np.diff(times) > step * (bars + 1)
+    same_day = (times[1:] + IST_OFFSET) // 86_400 == (times[:-1] + IST_OFFSET) // 86_400
+    return (np.flatnonzero(jump & same_day) + 1).tolist()
 
 
 def _bar_label(epoch: int, frame: Frame) -> str:
@@ -210,6 +224,8 @@ class ChartView(QWidget):
         self.fills: list[Fill] = []
         self._orders: list[OrderLine] = []
         self._order_items: list[pg.InfiniteLine] = []
+        self.gaps: list[int] = []  # bar indexes that follow a stretch without bars (app closed, or no trades)
+        self._gap_items: list[pg.InfiniteLine] = []
         self._seen: tuple = ()
         self._bars_key: tuple = ()
         self._cursor: int | None = None
@@ -426,8 +442,14 @@ class ChartView(QWidget):
         self.candles.set_bars(bars)
         self.volumes.set_bars(bars)
         x = np.arange(n, dtype=np.float64)
-        self.line.setData(x, bars.close / 100)
+        self.gaps = gap_starts(bars.time, self.frame)
+        # the line does not bridge a gap with an invented segment; VWAP is a running figure and stays joined
+        connect = np.ones(n, dtype=np.int32)
+        for index in self.gaps:
+            connect[index - 1] = 0
+        self.line.setData(x, bars.close / 100, connect=connect)
         self.vwap.setData(x, self.vwap_values / 100, connect="finite")
+        self._draw_gaps()
         prev = self.previous_close()
         if prev != self._prev:
             self._prev = prev
@@ -454,6 +476,21 @@ class ChartView(QWidget):
         if inst is not None and inst.prev_close:
             return inst.prev_close
         return self.source.previous_close(self.token)
+
+    def _draw_gaps(self) -> None:
+        """A dashed separator before each bar that follows a gap (the bar-index axis closes it up; this says it
+        was there) — the newest ``MAX_GAP_MARKS`` of them."""
+        wanted = self.gaps[-MAX_GAP_MARKS:]
+        while len(self._gap_items) < len(wanted):
+            item = pg.InfiniteLine(angle=90, movable=False,
+                                   pen=pg.mkPen(PREV_CLOSE_COLOR, width=1, style=Qt.PenStyle.DashLine))
+            self.price_plot.addItem(item, ignoreBounds=True)
+            self._gap_items.append(item)
+        for item, index in zip(self._gap_items, wanted, strict=False):
+            item.setPos(index - 0.5)
+            item.setVisible(True)
+        for item in self._gap_items[len(wanted):]:
+            item.setVisible(False)
 
     def _place_x(self) -> None:
         n = len(self.bars)

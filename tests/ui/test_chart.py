@@ -175,6 +175,18 @@ def test_fills_orders_and_crosshair_readout(qtbot) -> None:
     assert [(i.value(), i.label.format) for i in view._order_items] == [
         (990.0, "BUY 50 LIMIT ₹990.00"), (980.0, "SELL 10 SLM trigger ₹980.00")]
     assert [line.label for line in order_lines([limit], "22")] == []
+    # a resting order just under the candles in view is taken into the price range; a far one is not
+    view.set_orders([])
+    bottom = view.price_plot.getViewBox().viewRange()[1][0]  # bars alone
+    i0, i1 = view.visible_range()
+    near = int(bars.low[i0:i1].min()) - 300
+    view.set_orders([OrderRecord("L4", OrderRequest("2885", Side.BUY, OrderKind.LIMIT, 1, price=near), "RELIANCE",
+                                 now, status=OrderStatus.PENDING)])
+    assert view.price_plot.getViewBox().viewRange()[1][0] < min(bottom, near / 100)
+    view.set_orders([OrderRecord("L5", OrderRequest("2885", Side.BUY, OrderKind.LIMIT, 1, price=near // 2),
+                                 "RELIANCE", now, status=OrderStatus.PENDING)])
+    assert view.price_plot.getViewBox().viewRange()[1][0] == pytest.approx(bottom)
+    view.set_orders([limit, stop, done])
     # the crosshair over a bar reads it out
     vb = view.price_plot.getViewBox()
     scene_pos = vb.mapViewToScene(QPointF(1860, float(bars.close[1860]) / 100))
@@ -189,6 +201,22 @@ def test_fills_orders_and_crosshair_readout(qtbot) -> None:
     view.source.data["777777"] = bars
     view.set_token("777777")
     assert view.prev_close.value() == 995.0 and "prev close ₹995.00" in view.prev_close.label.format
+
+
+def test_a_gap_inside_a_session_is_marked_and_the_line_does_not_bridge_it(qtbot) -> None:
+    week = week_of_bars(2)
+    keep = np.r_[0:60, 100:750]  # Monday 10:15…10:54 missing (the app was closed), then Tuesday
+    bars = Bars(*(getattr(week, name)[keep] for name in Bars.__slots__))
+    view = ChartView(FakeSource({"2885": bars}), load_sample())
+    qtbot.addWidget(view)
+    view.set_token("2885")
+    assert view.gaps == [60]  # the closed stretch; the night between the two sessions is not a gap
+    assert view._gap_items[0].value() == 59.5 and view._gap_items[0].isVisible()
+    view.set_line_mode(True)
+    connect = view.line.opts["connect"]
+    assert connect[59] == 0 and connect[58] == 1 and connect[60] == 1  # no invented segment across it
+    view.set_frame(Frame.M15)  # 40 minutes is under 6 fifteen-minute bars: not marked in that frame
+    assert view.gaps == [] and not any(item.isVisible() for item in view._gap_items)
 
 
 def test_empty_chart_says_bars_are_coming_and_day_bars_read_as_dates(qtbot) -> None:
