@@ -29,7 +29,9 @@ vectorised operations, whatever the mix of tokens and minutes (``bars_cpu_pct_50
 
 **Memory.** No per-bar objects: the day is a grid of one-hour blocks (60 minutes × token capacity) of column arrays
 (open/high/low/close int32 paisa, volume int64, Σ price×qty float64, open/close second uint8 = 34 bytes a cell),
-allocated only for hours that have ticks. 1,000 tokens × the 09:15–15:30 session touch 7 blocks ≈ 14 MB.
+allocated only for hours that have ticks. 1,000 tokens × the 09:15–15:30 session touch 7 blocks ≈ 14.6 MB; a feed
+ticking round the clock (the simulator at night) fills all 24 ≈ 50 MB, the bound for a day. A new IST day starts
+with no blocks (the old day is on disk).
 """
 
 from __future__ import annotations
