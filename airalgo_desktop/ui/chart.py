@@ -46,7 +46,7 @@ from ..services.mtm import MtmCurve
 from ..services.positions import Fill
 from . import theme
 from .prefs import Prefs
-from .timeaxis import BarTimeAxis, ClockAxis, RupeeAxis
+from .timeaxis import BarTimeAxis, ClockAxis, RupeeAxis, VolumeAxis
 
 pg.setConfigOptions(antialias=False)  # crisp candle edges; curves set their own antialiasing
 
@@ -278,7 +278,7 @@ class ChartView(QWidget):
         self.price_plot = self.canvas.addPlot(row=0, col=0, axisItems={"bottom": self.axis,
                                                                        "right": RupeeAxis("right")})
         self.volume_plot = self.canvas.addPlot(row=1, col=0, axisItems={"bottom": self.volume_axis,
-                                                                        "right": RupeeAxis("right")})
+                                                                        "right": VolumeAxis()})
         self.canvas.ci.layout.setRowStretchFactor(0, 4)
         self.canvas.ci.layout.setRowStretchFactor(1, 1)
         for plot in (self.price_plot, self.volume_plot):
@@ -291,9 +291,6 @@ class ChartView(QWidget):
         self.volume_plot.setXLink(self.price_plot)
         self.price_plot.getAxis("bottom").setStyle(showValues=False)
         self.canvas.setMinimumHeight(150)
-        vol_axis = self.volume_plot.getAxis("right")
-        vol_axis.tickStrings = lambda values, _scale, _spacing: [_compact(v) for v in values]  # type: ignore
-        vol_axis.tickValues = lambda lo, hi, _size: [(max(hi, 1) / 2, [0.0, hi * 0.45, hi * 0.9])]  # type: ignore
         self.candles = CandleItem()
         self.volumes = VolumeItem()
         self.line = pg.PlotDataItem(pen=pg.mkPen(theme.BUY, width=2), antialias=True)
@@ -594,15 +591,6 @@ class ChartView(QWidget):
 
     def _show_readout(self, index: int) -> None:
         self.readout.setText(self.readout_text(index))
-
-
-def _compact(value: float) -> str:
-    """Volume axis labels: ``0``, ``12.5K``, ``3.2M``."""
-    if value >= 1e6:
-        return f"{value / 1e6:.1f}M"
-    if value >= 1e3:
-        return f"{value / 1e3:.1f}K"
-    return f"{value:.0f}"
 
 
 class ChartPanel(QWidget):

@@ -163,6 +163,33 @@ def rupee_step(span: float, pixels: float, min_px: float = 22.0) -> float:
     return max(10 ** (exp + 1), 0.05)
 
 
+def compact_count(value: float) -> str:
+    """Volume labels: ``0``, ``850``, ``12.5K``, ``20K``, ``3.2M``."""
+    for unit, size in (("M", 1e6), ("K", 1e3)):
+        if value >= size:
+            return f"{value / size:.1f}".removesuffix(".0") + unit
+    return f"{value:.0f}"
+
+
+class VolumeAxis(pg.AxisItem):
+    """The volume pane's axis: zero and one round level (1-2-5) under the top, in compact units."""
+
+    def __init__(self) -> None:
+        super().__init__("right")
+        self.setWidth(78)
+
+    def tickValues(self, minVal: float, maxVal: float, size: float) -> list:
+        if maxVal <= 0:
+            return [(1.0, [0.0])]
+        exp = math.floor(math.log10(maxVal * 0.8))
+        level = max((m * 10 ** exp for m in (1, 2, 5) if m * 10 ** exp <= maxVal * 0.9), default=10 ** exp)
+        level = max(level, 1)  # quantities are whole
+        return [(level, [0.0, float(level)])]
+
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        return [compact_count(v) for v in values]
+
+
 class RupeeAxis(pg.AxisItem):
     """Left/right axis in rupees: 1-2-5 steps, never finer than 5 paise, labels as the app writes money
     (``2,450.50``; with a sign and ₹ for P&L)."""

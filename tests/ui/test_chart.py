@@ -19,7 +19,15 @@ from airalgo_desktop.services.orders import OrderRecord
 from airalgo_desktop.services.positions import Fill
 from airalgo_desktop.ui.chart import ChartView, ChartWindow, order_lines
 from airalgo_desktop.ui.prefs import MemoryStore, Prefs
-from airalgo_desktop.ui.timeaxis import BarTimeAxis, ClockAxis, RupeeAxis, bar_ticks, clock_ticks
+from airalgo_desktop.ui.timeaxis import (
+    BarTimeAxis,
+    ClockAxis,
+    RupeeAxis,
+    VolumeAxis,
+    bar_ticks,
+    clock_ticks,
+    compact_count,
+)
 from tests.ui.conftest import app_args, running_app, wait_until
 
 READABLE = re.compile(r"^(\d\d:\d\d|\d\d [A-Z][a-z]{2})$")
@@ -108,6 +116,15 @@ def test_pnl_axis_says_rupees_not_fractions() -> None:
     assert small == ["-₹0.50", "₹0.00", "+₹0.50"]
     price = RupeeAxis("right")
     assert price.tickStrings([2450.5, 2451.0], 1.0, 0.5) == ["2,450.50", "2,451.00"]
+
+
+def test_volume_axis_says_whole_round_quantities(qtbot) -> None:
+    axis = VolumeAxis()
+    for top, label in ((1.1, "1"), (7, "5"), (440, "200"), (1_500, "1K"), (27_500, "20K"), (3.5e6, "2M"),
+                       (1_400_000, "1M")):
+        values = axis.tickValues(0, top, 60)[0][1]
+        assert axis.tickStrings(values, 1.0, 1.0) == ["0", label], top
+    assert compact_count(12_500) == "12.5K"
 
 
 def test_candles_frames_keys_follow_and_fit(qtbot) -> None:
