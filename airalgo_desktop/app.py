@@ -199,7 +199,8 @@ class Application(QObject):
 
 
 def _install_signal_handlers(app: Application) -> None:
-    """Ctrl+C / SIGTERM quit cleanly (the refresh timer gives Python a chance to run the handler)."""
+    """Ctrl+C / SIGTERM quit cleanly (the presenter's 4 Hz status timer gives Python a chance to run the
+    handler)."""
     def handler(_signum: int, _frame: object) -> None:
         app.request_quit()
 

@@ -34,9 +34,9 @@ from typing import Any, Protocol
 from .api.client import NotConnectedError
 from .api.events import ChannelError, ConnectionState, Event, FeedStale, Metrics, State, StateChanged, Ticks
 from .domain.instruments import InstrumentMaster, LoadReport, load_csv, load_sample
-from .domain.money import format_rupees
-from .domain.nsetime import now_ist
-from .domain.orders import OrderRecord, OrderRequest, OrderStatus
+from .domain.money import Paisa, format_rupees
+from .domain.nsetime import IST, now_ist
+from .domain.orders import CheckedOutcome, OrderRecord, OrderRequest, OrderStatus, TraderCheck
 from .services.alerts import Alert, AlertBook
 from .services.barbook import BarBook, day_pnl_curve
 from .services.bars import day_start
@@ -237,6 +237,8 @@ class TradingDesk:
         self.focus: str | None = None  # the instrument on screen (charted)
         self.first_tick_at: float | None = None
         self._filled: set[str] = set()
+        self._fill_of: dict[str, Fill] = {}  # local id → its fill in the positions (to take it out again)
+        self._day = now_ist().date()  # the trading day the records belong to (a new day expires Day orders)
         self._alert_tokens = self.alerts.tokens
         self._listeners: list[Callable[[Any], None]] = []
         self._feeds: list[Callable[[Event], None]] = []
@@ -287,14 +289,24 @@ class TradingDesk:
             return []
         if self.journal.notice:
             self.publish(Problem(self.journal.notice, persistent=True))
-        journaled = self.journal.orders_for(day or now_ist().date())
+        today = day or now_ist().date()
+        self._day = today
+        journaled = self.journal.orders_for(today)
         records = []
         fills = 0
-        for j in journaled:
-            record = OrderRecord.from_journal(j)
+        # earlier days' orders that never got a final answer: Day orders, expired at their close — shown once as
+        # such (and journalled as expired), never left "Unknown" forever
+        for j in self.journal.unanswered_before(today):
+            record = OrderRecord.from_journal(j, today)
             self.orders[record.local_id] = record
             records.append(record)
-            if record.status is OrderStatus.EXECUTED and self._add_fill(record, j.created.timestamp()):
+            self.journal.record_update(record, None, None)
+            self.publish(OrderChanged(record))
+        for j in journaled:
+            record = OrderRecord.from_journal(j, today)
+            self.orders[record.local_id] = record
+            records.append(record)
+            if record.fill_price and self._add_fill(record, j.created.timestamp()):
                 fills += 1
             self.publish(OrderChanged(record))
         if fills:
@@ -393,6 +405,14 @@ class TradingDesk:
 
     def _on_record(self, record: OrderRecord) -> None:
         self.publish(OrderChanged(record))
+        if record.checked is not None and record.status.is_final:
+            # the exchange answered an order the trader had marked as checked: its answer wins, positions follow it
+            self._refill(record)
+            if record.status is OrderStatus.EXECUTED and record.local_id in self._fill_of:
+                self.publish(OrderFilled(record, self._fill_of[record.local_id]))
+            elif record.status is OrderStatus.REJECTED:
+                self.publish(OrderRejected(record))
+            return
         if record.status is OrderStatus.EXECUTED and record.local_id not in self._filled:
             if self._add_fill(record, self.clock()):
                 self._after_fills(1)
@@ -408,13 +428,62 @@ class TradingDesk:
                      (record.final_at - record.sent_at) * 1000)
 
     def _add_fill(self, record: OrderRecord, at: float) -> bool:
-        """An executed order enters the positions once (restore and live never count it twice)."""
+        """An executed order enters the positions once (restore and live never count it twice) — at the exchange's
+        price, or at the price the trader checked while the exchange is silent (:attr:`OrderRecord.fill_price`)."""
         self._filled.add(record.local_id)
         req = record.request
-        if req.quantity <= 0 or record.executed_price <= 0:
+        price = record.fill_price
+        if req.quantity <= 0 or price <= 0:
             return False
-        self.positions.add(Fill(req.token, req.side, req.quantity, record.executed_price, at))
+        fill = Fill(req.token, req.side, req.quantity, price, at)
+        self.positions.add(fill)
+        self._fill_of[record.local_id] = fill
         return True
+
+    def _refill(self, record: OrderRecord) -> None:
+        """Positions follow a changed view of one order (a trader's check, or the exchange answer that replaces
+        it): its fill is taken out and put back as it now stands."""
+        old = self._fill_of.pop(record.local_id, None)
+        self._filled.discard(record.local_id)
+        added = self._add_fill(record, old.at if old is not None else self.clock())
+        if old is None and not added:
+            return
+        self.positions.replace(self._fill_of.values())
+        self._after_fills(1)
+
+    # ---------------------------------------------------------------- the trader's word on unanswered orders
+    def mark_checked(self, local_id: str, outcome: CheckedOutcome, price: Paisa = 0, note: str = "") -> OrderRecord:
+        """Record what the trader found out elsewhere about an order the exchange has not answered (Unknown):
+        journalled as the trader's statement — never as an exchange answer — and positions follow it. A later
+        exchange answer still wins. Raises ValueError when the order has an answer or the price is missing."""
+        record = self.orders.get(local_id)
+        if record is None:
+            raise ValueError(f"no order {local_id}")
+        if record.status is not OrderStatus.UNKNOWN:
+            raise ValueError(f"the order is {record.status.value}: only an Unknown order can be marked as checked")
+        if outcome is CheckedOutcome.EXECUTED and price <= 0:
+            raise ValueError("an execution needs the price it was executed at")
+        record.checked = TraderCheck(outcome, price if outcome is CheckedOutcome.EXECUTED else 0, note.strip(),
+                                     now_ist())
+        record.history.append(f"Checked: {outcome.label}")
+        if self.journal is not None:
+            self.journal.record_check(record)  # before anyone is told
+        self._refill(record)
+        self.publish(OrderChanged(record))
+        return record
+
+    def expire_day_orders(self, today: date) -> int:
+        """Orders of an earlier trading day still without a final answer (the app ran past midnight): expired."""
+        count = 0
+        for record in self.orders.values():
+            if record.status.is_open and record.created.astimezone(IST).date() < today:
+                record.expire()
+                if self.journal is not None:
+                    self.journal.record_update(record, None, None)
+                self._refill(record)
+                self.publish(OrderChanged(record))
+                count += 1
+        return count
 
     def _after_fills(self, count: int) -> None:
         self._sample_mtm(self.clock())
@@ -476,8 +545,13 @@ class TradingDesk:
 
     # ---------------------------------------------------------------- sampling
     def sample(self, now: float) -> None:
-        """Called a few times a second (never per tick): the ticks since the last call become bars (closed
-        minutes go to the bar store's writer thread), and the MTM curve gets a point once a second."""
+        """Called a few times a second (never per tick): the day's orders expire at a new IST day, the ticks since
+        the last call become bars (closed minutes go to the bar store's writer thread), and the MTM curve gets a
+        point once a second."""
+        today = now_ist().date()
+        if today != self._day:
+            self._day = today
+            self.expire_day_orders(today)
         self.bars.poll()
         if now - self._last_mtm >= MTM_SAMPLE_S:
             self._sample_mtm(now)

@@ -39,9 +39,9 @@ async def main() -> int:
     home = tempfile.mkdtemp(prefix="airalgo-docs-")
     app = Application(build_parser().parse_args(["--demo"]), Paths.resolve(home))
     task = asyncio.ensure_future(app.run())
-    await wait(lambda: app.session is not None and app.session.client.state.joined and app.store.ltp("11536"))
-    orders = app.session.orders
-    ltp = app.store.ltp("11536")
+    await wait(lambda: app.desk.client is not None and app.desk.client.state.joined and app.desk.store.ltp("11536"))
+    orders = app.desk.service
+    ltp = app.desk.store.ltp("11536")
     app.window.watchlist.current_view().selectRow(0)  # RELIANCE: the chart follows
     await asyncio.sleep(3)  # some price history first
     orders.place(OrderRequest("2885", Side.BUY, OrderKind.MARKET, 25))
@@ -49,18 +49,17 @@ async def main() -> int:
     orders.place(OrderRequest("2885", Side.SELL, OrderKind.MARKET, 10))  # partial square-off
     orders.place(OrderRequest("11536", Side.SELL, OrderKind.LIMIT, 10,
                               price=round_to_tick(int(ltp * 1.01), 5, Rounding.UP), ltp=ltp))
-    app.guard_settings.max_value_enabled = False
+    app.desk.guard_settings.max_value_enabled = False
     orders.place(OrderRequest("35013", Side.BUY, OrderKind.MARKET, 750))
     await wait(lambda: sum(r.status is not OrderStatus.SENT for r in orders.records.values()) == 4)
     # an alert that fires: RELIANCE crosses above a level the simulator is then pushed through
     from airalgo_desktop.services.alerts import Alert, Direction
 
-    level = app.store.ltp("2885") + 500
-    app.alerts.add(Alert("2885", Direction.ABOVE, level, "breakout"))
-    app._save_alerts()
-    await asyncio.sleep(0.6)  # the reference tick
+    level = app.desk.store.ltp("2885") + 500
+    alert = app.desk.add_alert(Alert("2885", Direction.ABOVE, level, "breakout"))
+    await wait(lambda: alert.last is not None)  # the reference tick
     app.sim.market.set_ltp("2885", level + 200)
-    await wait(lambda: any(a.fired_at for a in app.alerts.alerts))
+    await wait(lambda: any(a.fired_at for a in app.desk.alerts.alerts))
     await asyncio.sleep(2.5)
     ok = app.window.grab().save(str(OUT))
     app.window.positions_dock.raise_()

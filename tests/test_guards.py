@@ -60,3 +60,21 @@ def test_settings_roundtrip_from_qsettings_strings() -> None:
     store = MemoryStore()
     Prefs(store).save_guards(settings)
     assert Prefs(store).load_guards() == settings
+
+
+def test_value_limit_cannot_be_bypassed_by_a_missing_price() -> None:
+    """Issue 17 item 3: a market order before the first tick used to be valued at ₹0 and pass the limit."""
+    big = OrderRequest("2885", Side.BUY, OrderKind.MARKET, 900)  # 900 × ₹1,240 ≈ ₹11.2 lakh > ₹10 lakh
+    with_close = Instrument("2885", "RELIANCE", prev_close=124_000)
+    verdicts = {v.guard: v for v in evaluate(big, with_close, ltp=None, tick_age=None, recent=(), now=0.0,
+                                             settings=GuardSettings())}
+    assert verdicts["max_value"].level is Level.BLOCK and "at the previous close" in verdicts["max_value"].message
+    small = OrderRequest("2885", Side.BUY, OrderKind.MARKET, 5)
+    assert "max_value" not in {v.guard for v in evaluate(small, with_close, ltp=None, tick_age=None, recent=(),
+                                                          now=0.0, settings=GuardSettings())}
+    no_close = Instrument("2885", "RELIANCE")  # no LTP and no previous close: nothing to value it with
+    verdicts = {v.guard: v for v in evaluate(small, no_close, ltp=None, tick_age=None, recent=(), now=0.0,
+                                             settings=GuardSettings())}
+    assert verdicts["max_value"].level is Level.BLOCK and "No price yet" in verdicts["max_value"].message
+    assert "max_value" not in {v.guard for v in evaluate(small, no_close, ltp=None, tick_age=None, recent=(), now=0.0,
+                                                          settings=GuardSettings(max_value_enabled=False))}

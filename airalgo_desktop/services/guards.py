@@ -65,6 +65,25 @@ class RecentOrder:
     at: float
 
 
+def _value_verdict(request: OrderRequest, instrument: Instrument | None, ltp: Paisa | None,
+                   limit: Paisa) -> list[Verdict]:
+    """The value limit. A missing price never lets an order through unchecked: a market order before the first
+    tick is valued at the previous close, and with neither it is blocked until a price is known."""
+    reference = request.price or request.trigger_price or ltp
+    estimate = ""
+    if not reference and instrument is not None and instrument.prev_close:
+        reference, estimate = instrument.prev_close, " (at the previous close: no price yet)"
+    if not reference:
+        return [Verdict("max_value", Level.BLOCK,
+                        "No price yet, so the order value cannot be checked against your limit "
+                        f"{format_rupees(limit)}: wait for the first tick (Trade → Guards…).")]
+    value = request.quantity * reference
+    if value <= limit:
+        return []
+    return [Verdict("max_value", Level.BLOCK, f"Order value {format_rupees(value)}{estimate} is above your limit "
+                                              f"{format_rupees(limit)} (Trade → Guards…).")]
+
+
 def evaluate(request: OrderRequest, instrument: Instrument | None, *, ltp: Paisa | None, tick_age: float | None,
              recent: Iterable[RecentOrder], now: float, settings: GuardSettings) -> list[Verdict]:
     """Every guard's verdict on ``request`` (empty: nothing to say)."""
@@ -85,11 +104,8 @@ def evaluate(request: OrderRequest, instrument: Instrument | None, *, ltp: Paisa
                 pct = (price - ltp) * 100 / ltp
                 out.append(Verdict("price_band", Level.CONFIRM,
                                    f"{label} {format_rupees(price)} is {pct:+.1f}% from the LTP {format_rupees(ltp)}."))
-    value = request.quantity * (request.price or request.trigger_price or ltp or 0)
-    if settings.max_value_enabled and value > settings.max_order_value:
-        out.append(Verdict("max_value", Level.BLOCK,
-                           f"Order value {format_rupees(value)} is above your limit "
-                           f"{format_rupees(settings.max_order_value)} (Trade → Guards…)."))
+    if settings.max_value_enabled:
+        out.extend(_value_verdict(request, instrument, ltp, settings.max_order_value))
     if settings.freeze_enabled and instrument is not None and instrument.freeze_qty and \
             request.quantity > instrument.freeze_qty:
         out.append(Verdict("freeze", Level.BLOCK, f"Quantity {request.quantity} is above the exchange freeze "

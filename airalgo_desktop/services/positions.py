@@ -124,6 +124,14 @@ class PositionBook:
         self.fills.append(fill)
         return position
 
+    def replace(self, fills: Iterable[Fill]) -> None:
+        """Recount from ``fills`` (in place: views hold this book). For an order whose fill changed — a trader's
+        check, or the exchange answer that replaces it."""
+        self.positions.clear()
+        self.fills.clear()
+        for fill in list(fills):
+            self.add(fill)
+
     def total(self, ltps: dict[str, Paisa]) -> int:
         """Day P&L of every position (the MTM): Σ (sell value − buy value + net × LTP)."""
         return sum(p.total_pnl(ltps.get(token)) for token, p in self.positions.items())

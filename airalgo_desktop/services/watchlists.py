@@ -17,6 +17,7 @@ class WatchlistEntry:
 
     name: str
     tokens: list[str]
+    selected: str | None = None  # the selected row's token: restored at start, so F1 trades a row on screen
 
 
 # NIFTY 50 constituents (sample master) + NIFTY FEB 2025 FUT: the first-run watchlist

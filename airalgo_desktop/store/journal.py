@@ -20,12 +20,22 @@ from pathlib import Path
 from typing import Any
 
 from ..domain.nsetime import IST
-from ..domain.orders import JournalRow, OrderKind, OrderRecord, OrderRequest, OrderStatus, OrderUpdate, Side, Validity
+from ..domain.orders import (
+    JournalRow,
+    OrderKind,
+    OrderRecord,
+    OrderRequest,
+    OrderStatus,
+    OrderUpdate,
+    Side,
+    TraderCheck,
+    Validity,
+)
 from .sqlitefile import is_locked, move_aside, parallel_path
 
 log = logging.getLogger("airalgo.store.journal")
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 FILE_NAME = "journal.db"
 
 
@@ -67,7 +77,13 @@ V2 = """
         CREATE INDEX IF NOT EXISTS orders_by_number ON orders(order_number);
 """
 
-MIGRATIONS: list[str] = [V1, V2]  # MIGRATIONS[n] takes a journal from schema n to n + 1
+# v3: the trader's own statement about an order the exchange never answered ("Mark as checked…"), as JSON; kept
+# apart from the exchange's status so it can never pass for an exchange answer
+V3 = """
+        ALTER TABLE orders ADD COLUMN checked TEXT;
+"""
+
+MIGRATIONS: list[str] = [V1, V2, V3]  # MIGRATIONS[n] takes a journal from schema n to n + 1
 
 
 def _order_row(record: OrderRecord, status: str, message: str, order_number: str | None, executed_price: int,
@@ -204,8 +220,7 @@ class Journal:
     def record_update(self, record: OrderRecord, update: OrderUpdate | None, raw: dict[str, Any] | None) -> None:
         """An ``order_response`` (raw and parsed), or a local state change (Unknown) when ``update`` is None."""
         now = datetime.now(IST).isoformat()
-        pending_ms = (record.pending_at - record.sent_at) * 1000 if record.pending_at and record.sent_at else None
-        final_ms = (record.final_at - record.sent_at) * 1000 if record.final_at and record.sent_at else None
+        pending_ms, final_ms = record.pending_ms, record.final_ms
         statements = [
             ("INSERT INTO events (local_id, at, kind, status, order_number, raw) VALUES (?,?,?,?,?,?)",
              (record.local_id, now, "response" if update is not None else "local", record.status.value,
@@ -223,18 +238,43 @@ class Journal:
              final_ms, record.local_id)))
         self._write(statements)
 
+    def record_check(self, record: OrderRecord) -> None:
+        """The trader's statement about an unanswered order (``record.checked``): an event of kind ``trader`` (never
+        ``response``) and the ``checked`` column. The order's status stays the exchange's."""
+        assert record.checked is not None
+        now = datetime.now(IST).isoformat()
+        statement = json.dumps(record.checked.to_json())
+        self._write([
+            ("INSERT INTO events (local_id, at, kind, status, order_number, raw) VALUES (?,?,?,?,?,?)",
+             (record.local_id, now, "trader", record.status.value, record.order_number, statement)),
+            ("UPDATE orders SET checked=?, updated_at=? WHERE local_id=?", (statement, now, record.local_id)),
+        ])
+
     # ------------------------------------------------------------------ reads
+    _SELECT = (
+        "SELECT o.local_id, o.token, o.symbol, o.side, o.kind, o.quantity, o.price, o.trigger_price, o.ltp, "
+        "o.created_at, o.status, o.message, o.order_number, o.executed_price, o.checked, o.pending_ms, o.final_ms, "
+        "(SELECT COUNT(*) FROM events e WHERE e.local_id = o.local_id) FROM orders o ")
+
     def orders_for(self, day: date) -> list[JournaledOrder]:
         """Every order of a trading day, oldest first."""
         assert self.db is not None
-        rows = self.db.execute(
-            "SELECT o.local_id, o.token, o.symbol, o.side, o.kind, o.quantity, o.price, o.trigger_price, o.ltp, "
-            "o.created_at, o.status, o.message, o.order_number, o.executed_price, "
-            "(SELECT COUNT(*) FROM events e WHERE e.local_id = o.local_id) "
-            "FROM orders o WHERE o.trade_date = ? ORDER BY o.created_at, o.rowid", (day.isoformat(),)).fetchall()
+        return self._rows(self.db.execute(self._SELECT + "WHERE o.trade_date = ? ORDER BY o.created_at, o.rowid",
+                                          (day.isoformat(),)).fetchall())
+
+    def unanswered_before(self, day: date) -> list[JournaledOrder]:
+        """Orders of earlier trading days that never got a final answer (Sent, Pending or Unknown in the journal):
+        Day orders, so they expired at their day's close. Oldest first."""
+        assert self.db is not None
+        return self._rows(self.db.execute(
+            self._SELECT + "WHERE o.trade_date < ? AND o.status IN (?, ?, ?) ORDER BY o.created_at, o.rowid",
+            (day.isoformat(), OrderStatus.SENT.value, OrderStatus.PENDING.value, OrderStatus.UNKNOWN.value),
+        ).fetchall())
+
+    def _rows(self, rows: list[tuple[Any, ...]]) -> list[JournaledOrder]:
         out = []
         for (local_id, token, symbol, side, kind, qty, price, trigger, ltp, created, status, message, number,
-             executed, events) in rows:
+             executed, checked, pending_ms, final_ms, events) in rows:
             try:
                 request = OrderRequest(token, Side(side), OrderKind(kind), qty, price, trigger, ltp, Validity.DAY)
                 state = OrderStatus(status)
@@ -242,8 +282,15 @@ class Journal:
                 log.warning("journal row %s has unreadable fields; shown as Unknown", local_id)
                 request = OrderRequest(token, Side.BUY, OrderKind.MARKET, qty)
                 state = OrderStatus.UNKNOWN
+            check = None
+            if checked:
+                try:
+                    check = TraderCheck.from_json(json.loads(checked))
+                except ValueError:
+                    log.warning("journal row %s has an unreadable check; ignored", local_id)
             out.append(JournaledOrder(local_id, request, symbol, datetime.fromisoformat(created), state, message,
-                                      number, executed, events))
+                                      number, executed, checked=check, pending_ms=pending_ms, final_ms=final_ms,
+                                      events=events))
         return out
 
     def events_for(self, local_id: str) -> list[tuple[str, str | None, dict[str, Any] | None]]:

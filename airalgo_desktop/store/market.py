@@ -6,6 +6,7 @@ costs almost nothing here; the UI asks for :meth:`take_dirty` about 30 times a s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ..domain.money import Paisa
@@ -14,13 +15,14 @@ from ..domain.money import Paisa
 class MarketStore:
     """Latest ``{"ltp", "ltq", "ltt"}`` per token, the session's first price, and tokens changed since last asked."""
 
-    __slots__ = ("_dirty", "first", "quotes", "updates")
+    __slots__ = ("_dirty", "first", "on_apply", "quotes", "updates")
 
     def __init__(self) -> None:
         self.quotes: dict[str, dict[str, Any]] = {}
         self.first: dict[str, Paisa] = {}
         self._dirty: set[str] = set()
         self.updates = 0
+        self.on_apply: Callable[[], None] | None = None  # after each payload (the UI's frame clock: one call)
 
     def apply(self, quotes: dict[str, dict[str, Any]]) -> None:
         """Take one validated ``ltp`` payload."""
@@ -30,6 +32,8 @@ class MarketStore:
         if len(self.first) < len(self.quotes):
             for token in quotes.keys() - self.first.keys():
                 self.first[token] = quotes[token]["ltp"]
+        if self.on_apply is not None:
+            self.on_apply()
 
     def take_dirty(self) -> set[str]:
         """Tokens changed since the last call (the set is handed over, not copied)."""

@@ -18,7 +18,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFileDialog
 
 from ..desk import KeyNeeded, TradingDesk
-from ..domain.orders import Side
+from ..domain.orders import CheckedOutcome, Side
 from ..domain.wording import plural
 from ..keystore import KeyStore
 from ..logs import register_secret
@@ -26,7 +26,7 @@ from ..services.guards import GuardSettings
 from .alerts import AlertDialog, AlertsDialog
 from .dialogs import AboutDialog, ApiKeyDialog, GuardsDialog, ShortcutsDialog
 from .main_window import MainWindow
-from .orderbook import default_export_path
+from .orderbook import MarkCheckedDialog, default_export_path
 from .ticket import OrderTicket
 
 log = logging.getLogger("airalgo.ui.commands")
@@ -62,6 +62,7 @@ class Commands:
         w.watchlist.alertRequested.connect(self.set_alert)
         w.watchlist.chartRequested.connect(self.open_chart)
         w.positions_panel.squareOffRequested.connect(self.square_off)
+        w.order_book.markCheckedRequested.connect(self.mark_checked)
         for name, command in (("api_key", self.ask_for_key), ("forget_key", self.forget_key),
                               ("reconnect", self.reconnect), ("import_csv", self.import_csv),
                               ("export_orders", self.export_orders), ("shortcuts", self.show_shortcuts),
@@ -109,6 +110,22 @@ class Commands:
         window = self.window.open_chart_window(token)
         if window is not None:
             window.view.set_orders(self.desk.orders.values())
+
+    def mark_checked(self, local_id: str) -> None:
+        """Order book → Mark as checked…: the trader's word on an Unknown order (journalled as theirs)."""
+        record = self.desk.orders.get(local_id)
+        if record is None:
+            return
+        dialog = MarkCheckedDialog(record, self.desk.store.ltp(record.request.token), self.window)
+
+        def save(lid: str, outcome: str, price: int, note: str) -> None:
+            try:
+                self.desk.mark_checked(lid, CheckedOutcome(outcome), price, note)
+            except ValueError as exc:  # answered meanwhile, or no price: nothing recorded
+                self.window.show_message(f"Not marked: {exc}")
+
+        dialog.checked.connect(save)
+        dialog.open()
 
     def set_alert(self, token: str) -> None:
         """Watchlist → Set price alert…"""

@@ -142,10 +142,10 @@ class InstrumentPanel(QWidget):
         """Switch to ``token``."""
         self.token = token
         inst = self.master.get(token) if token else None
-        if inst is None:
+        if inst is None:  # nothing selected (an empty watchlist): no stale price either
             self.title.setText("Select an instrument")
-            self.subtitle.setText("")
-            self.details.setText("")
+            for label in (self.subtitle, self.details, self.ltp, self.change):
+                label.setText("")
             return
         self.title.setText(inst.display)
         self.subtitle.setText(f"{inst.name} · {inst.exchange} · token {inst.token}")
@@ -287,6 +287,7 @@ class MainWindow(QMainWindow):
         self.book_dock.raise_()
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._default_state = self.saveState()
+        self._default_sizes_pending = False
 
         self.connection = ConnectionStatus(self)
         self.statusBar().addPermanentWidget(self.connection)
@@ -316,9 +317,8 @@ class MainWindow(QMainWindow):
         self.watchlist.tradeRequested.connect(self._trade)
         self.instrument_panel.trade.connect(self._trade)
         self._restore_geometry()
-        first = self.watchlist.current_token() or next(iter(self.watchlist.models[0].tokens), None) \
-            if self.watchlist.models else None
-        self.instrument_panel.show_token(first)
+        # the selected row of the tab shown (restored from the last run): never an instrument that is not on screen
+        self.instrument_panel.show_token(self.watchlist.current_token())
 
     # ---------------------------------------------------------------- menus
     def _build_menus(self) -> None:
@@ -331,6 +331,9 @@ class MainWindow(QMainWindow):
         trade.addActions([a["buy"], a["sell"], a["alerts"], a["guards"]])
         trade.addSeparator()
         trade.addActions([a["search"], a["new_watchlist"], a["remove_row"], a["move_up"], a["move_down"]])
+        watchlists = trade.addMenu("&Watchlist tabs")
+        watchlists.addActions([a["new_watchlist"], a["rename_watchlist"], a["delete_watchlist"], a["watchlist_left"],
+                               a["watchlist_right"]])
         view = self.menuBar().addMenu("&View")
         view.addAction(self.watch_dock.toggleViewAction())
         view.addAction(self.book_dock.toggleViewAction())
@@ -369,6 +372,10 @@ class MainWindow(QMainWindow):
         a.connect("move_up", lambda: self.watchlist.move_selected(-1))
         a.connect("move_down", lambda: self.watchlist.move_selected(1))
         a.connect("new_watchlist", self.watchlist.new_watchlist)
+        a.connect("rename_watchlist", self.watchlist.rename_watchlist)
+        a.connect("delete_watchlist", self.watchlist.delete_watchlist)
+        a.connect("watchlist_left", lambda: self.watchlist.move_watchlist(-1))
+        a.connect("watchlist_right", lambda: self.watchlist.move_watchlist(1))
         a.connect("order_book", lambda: (self.book_dock.show(), self.book_dock.raise_(),  # in front of Positions
                                          self.order_book.view.setFocus()))
         a.connect("watchlist", lambda: (self.watch_dock.show(), self.watchlist.current_view()
@@ -425,17 +432,35 @@ class MainWindow(QMainWindow):
         else:
             width, height = 1280, 800
         self.resize(width, height)
-        self.resizeDocks([self.watch_dock], [int(width * 0.40)], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.book_dock], [int(height * 0.40)], Qt.Orientation.Vertical)
+        self._default_sizes_pending = True  # applied at the first show, for the size the window really got
         if available is not None:
             self.move(available.center() - self.rect().center())
 
+    def apply_default_sizes(self) -> None:
+        """The first-run proportions for the window's current size: the watchlist dock wide enough to show every
+        column (an F&O name whole, numbers unclipped), between 40 % and 60 % of the width; the order book 40 % of
+        the height."""
+        width, height = self.width(), self.height()
+        view = self.watchlist.current_view()
+        wanted = (view.preferred_width() + 16) if view is not None else 0  # + the dock's and panel's margins
+        dock = min(max(int(width * 0.40), wanted), int(width * 0.60))
+        self.resizeDocks([self.watch_dock], [dock], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.book_dock], [int(height * 0.40)], Qt.Orientation.Vertical)
+
+    def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        super().showEvent(event)
+        if self._default_sizes_pending:
+            self._default_sizes_pending = False
+            self.apply_default_sizes()
+
     def reset_layout(self) -> None:
-        """Docks back to where they started."""
+        """Docks back to where they started, sized for the window as it is now (the saved start state alone
+        would bring back the docks' pre-sizing widths: a watchlist showing only Symbol and LTP)."""
         self.restoreState(self._default_state)
         self.watch_dock.show()
         self.book_dock.show()
         self.positions_dock.show()
+        self.apply_default_sizes()
 
     def save_layout(self) -> None:
         """Geometry, dock state and watchlists to QSettings."""

@@ -16,14 +16,20 @@ from PySide6.QtCore import (
     QSortFilterProxyModel,
     QStandardPaths,
     Qt,
+    Signal,
 )
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
+    QMenu,
     QRadioButton,
     QTableView,
     QVBoxLayout,
@@ -32,9 +38,10 @@ from PySide6.QtWidgets import (
 
 from ..domain.money import format_plain, format_rupees
 from ..domain.nsetime import IST, now_ist
-from ..domain.orders import OrderRecord, OrderStatus, Side
+from ..domain.orders import CheckedOutcome, OrderRecord, OrderStatus, Side
 from ..domain.wording import plural
 from . import theme
+from .widgets import PriceSpin
 
 COLUMNS = ("Time", "Symbol", "Side", "Type", "Qty", "Price", "Trigger", "Exec. price", "Status", "Message",
            "Order no.", "Latency")
@@ -52,24 +59,42 @@ class OrderFilter(enum.Enum):
     REJECTED = "Rejected"
     ALL = "All"
 
-    def accepts(self, status: OrderStatus) -> bool:
-        """Whether an order with ``status`` shows under this filter."""
+    def accepts(self, record: OrderRecord) -> bool:
+        """Whether ``record`` shows under this filter (an order the trader marked as checked is not open)."""
         if self is OrderFilter.ALL:
             return True
         if self is OrderFilter.OPEN:
-            return status.is_open
-        return status.value == self.value
+            return record.is_open
+        return record.status.value == self.value
 
 
 def _latency_text(record: OrderRecord) -> str:
-    if record.sent_at is None:
-        return ""
-    parts = []
-    if record.pending_at is not None:
-        parts.append(f"{(record.pending_at - record.sent_at) * 1000:.0f}")
-    if record.final_at is not None:
-        parts.append(f"{(record.final_at - record.sent_at) * 1000:.0f}")
+    """``12 / 205 ms`` (Send → Pending / Send → final): measured now, or as the journal kept it from an earlier run."""
+    parts = [f"{ms:.0f}" for ms in (record.pending_ms, record.final_ms) if ms is not None]
     return " / ".join(parts) + " ms" if parts else ""
+
+
+def status_text(record: OrderRecord) -> str:
+    """The Status cell: the exchange's answer; *Checked: …* for the trader's own statement while the exchange is
+    silent (never dressed as an answer); *Expired (day order)*; *Unknown — not confirmed*."""
+    if record.settled_by_trader and record.checked is not None:
+        return f"Checked: {record.checked.outcome.label}"
+    if record.status is OrderStatus.UNKNOWN:
+        return "Unknown — not confirmed"
+    if record.status is OrderStatus.EXPIRED:
+        return "Expired (day order)"
+    return record.status.value
+
+
+def message_text(record: OrderRecord) -> str:
+    """The Message cell, with the trader's statement where there is one (and after an exchange answer replaced it,
+    what it had said)."""
+    check = record.checked
+    if check is None:
+        return record.message
+    if record.settled_by_trader:
+        return f"{check.describe()} (your statement, not an exchange answer)"
+    return f"{record.message} · replaces your check ({check.describe().removeprefix('Checked by you: ')})"
 
 
 class OrderBookModel(QAbstractTableModel):
@@ -114,8 +139,9 @@ class OrderBookModel(QAbstractTableModel):
     def text(self, record: OrderRecord, col: int) -> str:
         """Display text of one cell (also used for copy and CSV)."""
         req = record.request
-        if col == TIME:
-            return record.created.astimezone(IST).strftime("%H:%M:%S")
+        if col == TIME:  # an order of an earlier day (an expired Day order) says which day
+            created = record.created.astimezone(IST)
+            return created.strftime("%H:%M:%S" if created.date() == now_ist().date() else "%d %b %H:%M:%S")
         if col == SYMBOL:
             return record.symbol
         if col == SIDE:
@@ -129,11 +155,12 @@ class OrderBookModel(QAbstractTableModel):
         if col == TRIGGER:
             return format_rupees(req.trigger_price, symbol=False) if req.trigger_price else ""
         if col == EXEC:
-            return format_rupees(record.executed_price, symbol=False) if record.executed_price else ""
+            price = record.executed_price if record.status is OrderStatus.EXECUTED else record.fill_price
+            return format_rupees(price, symbol=False) if price else ""
         if col == STATUS:
-            return "Unknown — not confirmed" if record.status is OrderStatus.UNKNOWN else record.status.value
+            return status_text(record)
         if col == MESSAGE:
-            return record.message
+            return message_text(record)
         if col == NUMBER:
             return record.order_number or ""
         if col == LATENCY:
@@ -146,7 +173,7 @@ class OrderBookModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return self.text(record, col)
         if role == Qt.ItemDataRole.ForegroundRole:
-            if col == STATUS:
+            if col == STATUS:  # a trader's check keeps the Unknown colour: not confirmed by the exchange
                 return theme.STATUS_COLORS.get(record.status.value)
             if col == SIDE:
                 return theme.BUY if record.request.side is Side.BUY else theme.SELL
@@ -162,7 +189,7 @@ class OrderBookModel(QAbstractTableModel):
             req = record.request
             return {TIME: record.created.timestamp(), QTY: req.quantity, PRICE: req.price,
                     TRIGGER: req.trigger_price, EXEC: record.executed_price,
-                    LATENCY: (record.final_at or 0) - (record.sent_at or 0)}.get(col, self.text(record, col))
+                    LATENCY: record.final_ms or 0.0}.get(col, self.text(record, col))
         return None
 
     def to_csv(self, records: list[OrderRecord] | None = None) -> str:
@@ -170,7 +197,7 @@ class OrderBookModel(QAbstractTableModel):
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(["date", "time", "symbol", "token", "side", "type", "quantity", "price", "trigger",
-                         "executed_price", "status", "message", "order_number", "local_id"])
+                         "executed_price", "status", "message", "order_number", "local_id", "trader_check"])
         for r in records if records is not None else self._records:
             req = r.request
             created = r.created.astimezone(IST)
@@ -181,7 +208,8 @@ class OrderBookModel(QAbstractTableModel):
             executed = format_plain(r.executed_price) if r.status is OrderStatus.EXECUTED and r.executed_price else ""
             writer.writerow([created.date().isoformat(), created.strftime("%H:%M:%S"), r.symbol, req.token,
                              req.side.label, req.kind.label, req.quantity, price, trigger, executed, r.status.value,
-                             r.message, r.order_number or "", r.local_id])
+                             r.message, r.order_number or "", r.local_id,
+                             r.checked.describe() if r.checked is not None else ""])
         return out.getvalue()
 
 
@@ -215,11 +243,94 @@ class OrderFilterProxy(QSortFilterProxyModel):
 
     def filterAcceptsRow(self, row: int, parent: QModelIndex | QPersistentModelIndex) -> bool:
         record = self.sourceModel().index(row, 0, parent).data(RECORD_ROLE)
-        return record is not None and self.mode.accepts(record.status)
+        return record is not None and self.mode.accepts(record)
+
+
+class MarkCheckedDialog(QDialog):
+    """"Mark as checked…" on an Unknown order: what the trader found out elsewhere, with a note. Emits
+    ``checked(local_id, outcome, price, note)``; opened with ``open()``."""
+
+    checked = Signal(str, str, int, str)
+
+    def __init__(self, record: OrderRecord, ltp: int | None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("mark_checked_dialog")
+        self.setWindowTitle("Mark as checked")
+        self.record = record
+        req = record.request
+        intro = QLabel(
+            f"<b>{req.side.label} {req.quantity:,} {record.symbol}</b> ({req.kind.label}, sent "
+            f"{record.created.astimezone(IST):%d %b %H:%M:%S}) has no answer from the exchange, and AirAlgo cannot "
+            "be asked about it. What did you find out (broker app, exchange, phone)?<br><small>This is kept as "
+            "<i>your statement</i>, not as an exchange answer; if the exchange answers later, its answer is shown "
+            "and counted instead.</small>", self)
+        intro.setWordWrap(True)
+        self.outcomes = QButtonGroup(self)
+        form = QFormLayout()
+        for outcome in CheckedOutcome:
+            button = QRadioButton(outcome.label, self)
+            button.setObjectName(f"checked_{outcome.value}")
+            self.outcomes.addButton(button)
+            button.setProperty("outcome", outcome.value)
+            form.addRow(button)
+        self.price = PriceSpin(self, label="Executed price")
+        self.price.setObjectName("checked_price")
+        inst_price = req.price if req.kind.needs_price else 0
+        self.price.setValue(inst_price or ltp or 0)
+        form.addRow("Executed at (₹)", self.price)
+        self.note = QLineEdit(self)
+        self.note.setObjectName("checked_note")
+        self.note.setPlaceholderText("e.g. seen in the broker's order book at 10:42")
+        form.addRow("Note", self.note)
+        self.problem = QLabel(self)
+        self.problem.setStyleSheet(f"color: {theme.SELL.name()};")
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel,
+                                        self)
+        self.buttons.accepted.connect(self._save)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.problem)
+        layout.addWidget(self.buttons)
+        self.outcomes.buttonToggled.connect(self._update)
+        self.price.edited.connect(self._update)
+        self._update()
+        self.setMinimumWidth(420)
+
+    def outcome(self) -> CheckedOutcome | None:
+        """The outcome picked, if any."""
+        button = self.outcomes.checkedButton()
+        return CheckedOutcome(button.property("outcome")) if button is not None else None
+
+    def _problem(self) -> str:
+        outcome = self.outcome()
+        if outcome is None:
+            return "Pick what happened to the order."
+        if outcome is CheckedOutcome.EXECUTED:
+            return self.price.problem() or ("" if self.price.value() > 0 else "Enter the price it was executed at.")
+        return ""
+
+    def _update(self, *_args: object) -> None:
+        self.price.setEnabled(self.outcome() is CheckedOutcome.EXECUTED)
+        problem = self._problem()
+        self.problem.setText(problem)
+        self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(not problem)
+
+    def _save(self) -> None:
+        outcome = self.outcome()
+        if outcome is None or self._problem():
+            return
+        price = self.price.value() if outcome is CheckedOutcome.EXECUTED else 0
+        self.checked.emit(self.record.local_id, outcome.value, price, self.note.text().strip())
+        self.accept()
 
 
 class OrderBookPanel(QWidget):
-    """Filter buttons + the table; Ctrl+C copies the selected rows as tab-separated text."""
+    """Filter buttons + the table; Ctrl+C copies the selected rows as tab-separated text; right-click an Unknown
+    order to mark it as checked (``markCheckedRequested(local_id)``)."""
+
+    markCheckedRequested = Signal(str)
 
     def __init__(self, model: OrderBookModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -240,8 +351,11 @@ class OrderBookPanel(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
         header.setSectionResizeMode(MESSAGE, QHeaderView.ResizeMode.Stretch)
-        for col, width in ((TIME, 64), (SYMBOL, 128), (SIDE, 40), (TYPE, 52), (QTY, 52), (PRICE, 78),
-                           (TRIGGER, 64), (EXEC, 78), (STATUS, 92), (NUMBER, 128), (LATENCY, 84)):
+        metrics = self.view.fontMetrics()
+        status = metrics.horizontalAdvance("Unknown — not confirmed") + 16  # the longest status
+        when = metrics.horizontalAdvance("28 Nov 15:29:59") + 16  # an earlier day's order carries its date
+        for col, width in ((TIME, when), (SYMBOL, 128), (SIDE, 40), (TYPE, 52), (QTY, 52), (PRICE, 78),
+                           (TRIGGER, 64), (EXEC, 78), (STATUS, status), (NUMBER, 128), (LATENCY, 84)):
             header.resizeSection(col, width)
         self.filters = QButtonGroup(self)
         bar = QHBoxLayout()
@@ -263,6 +377,8 @@ class OrderBookPanel(QWidget):
         layout.addWidget(self.view)
         copy = QShortcut(QKeySequence(QKeySequence.StandardKey.Copy), self.view)
         copy.activated.connect(self.copy_selection)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._context_menu)
         model.rowsInserted.connect(self._update_summary)
         model.dataChanged.connect(self._update_summary)
 
@@ -270,6 +386,25 @@ class OrderBookPanel(QWidget):
         records = self.model.records
         open_count = sum(1 for r in records if r.is_open)
         self.summary.setText(f"{plural(len(records), 'order')} · {open_count} open")
+
+    def record_at(self, row: int) -> OrderRecord | None:
+        """The order shown in view row ``row``."""
+        return self.proxy.index(row, 0).data(RECORD_ROLE)
+
+    def _context_menu(self, pos) -> None:  # type: ignore[no-untyped-def]
+        index = self.view.indexAt(pos)
+        record = self.record_at(index.row()) if index.isValid() else None
+        menu = QMenu(self.view)
+        menu.setObjectName("order_book_menu")
+        mark = menu.addAction("Mark as checked…")
+        unanswered = record is not None and record.status is OrderStatus.UNKNOWN
+        mark.setEnabled(unanswered)
+        mark.setToolTip("Record what you found out elsewhere about an order the exchange never answered")
+        if record is not None and unanswered:
+            local_id = record.local_id
+            mark.triggered.connect(lambda: self.markCheckedRequested.emit(local_id))
+        menu.addAction("Copy", self.copy_selection)
+        menu.popup(self.view.viewport().mapToGlobal(pos))
 
     def copy_selection(self) -> str:
         """Copy the selected rows (visible columns) to the clipboard as TSV; returns the text."""

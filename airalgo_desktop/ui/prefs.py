@@ -216,8 +216,10 @@ class Prefs:
             if not isinstance(tokens, list):
                 _bad(f"watchlists/lists tokens of {item.get('name')!r}", tokens, [])
                 tokens = []
-            good = [str(t) for t in tokens if isinstance(t, str | int) and not isinstance(t, bool)]
-            out.append(WatchlistEntry(str(item.get("name") or "Watchlist"), list(dict.fromkeys(good))))
+            good = list(dict.fromkeys(str(t) for t in tokens if isinstance(t, str | int) and not isinstance(t, bool)))
+            selected = item.get("selected")
+            selected = str(selected) if isinstance(selected, str | int) and str(selected) in good else None
+            out.append(WatchlistEntry(str(item.get("name") or "Watchlist"), good, selected))
         return out
 
     @property
@@ -227,7 +229,8 @@ class Prefs:
 
     def save_watchlists(self, lists: list[WatchlistEntry], active: int) -> None:
         """Write the tabs and the active tab."""
-        self.store.setValue("watchlists/lists", json.dumps([{"name": w.name, "tokens": w.tokens} for w in lists]))
+        self.store.setValue("watchlists/lists", json.dumps(
+            [{"name": w.name, "tokens": w.tokens, **({"selected": w.selected} if w.selected else {})} for w in lists]))
         self.store.setValue("watchlists/active", active)
 
     # ------------------------------------------------------------------ the desk's preferences (DeskPrefs)

@@ -1,8 +1,8 @@
 """The presenter: the desk's notices become widget updates, one named handler per notice (Electrum's
-``QtEventListener`` idea), and the two timers that repaint the views live here.
+``QtEventListener`` idea), and the frame clock and the timer that repaint the views live here.
 
-* the refresh timer (≈ 30 Hz) hands the market store's dirty tokens to the visible views — nothing per tick
-  touches a widget;
+* the frame clock (``ui/frames.py``, ≤ 30 Hz, in the wake-up that brought the data, never when nothing changed)
+  hands the market store's dirty tokens to the visible views — nothing per tick touches a widget;
 * the status timer (4 Hz) lets the desk build bars and sample MTM, updates the connection figures and redraws the
   charts whose data changed.
 
@@ -37,18 +37,18 @@ from ..desk import (
 )
 from ..domain.money import format_rupees
 from ..domain.wording import plural
+from .frames import FrameClock
 from .main_window import MainWindow
 from .notify import Kind, Notifier
 from .ticket import OrderTicket
 
 log = logging.getLogger("airalgo.ui.presenter")
-REFRESH_MS = 33  # ≈ 30 Hz coalesced repaint
 STATUS_MS = 250
 WATCHLIST_OWNER = "watchlist"  # the subscription owner name of the active watchlist
 
 
 class Presenter(QObject):
-    """Shows what the desk says; owns the refresh and status timers."""
+    """Shows what the desk says; owns the frame clock and the status timer."""
 
     def __init__(self, desk: TradingDesk, window: MainWindow, ticket: OrderTicket, notifier: Notifier,
                  ask_for_key: Callable[[str], None]) -> None:
@@ -81,9 +81,8 @@ class Presenter(QObject):
         desk.subscriptions.want(WATCHLIST_OWNER, watchlist.active_tokens())
         watchlist.currentTokenChanged.connect(self.focus)
         desk.focus = window.instrument_panel.token
-        self.refresh_timer = QTimer(self)
-        self.refresh_timer.setInterval(REFRESH_MS)
-        self.refresh_timer.timeout.connect(self.refresh)
+        # the coalesced repaint runs in the wake-up that brought the data, ≤ 30 Hz, never when nothing changed
+        self.frames = FrameClock(self.refresh, window.watchlist.fading, self)
         self.status_timer = QTimer(self)
         self.status_timer.setInterval(STATUS_MS)
         self.status_timer.timeout.connect(self.update_status)
@@ -100,12 +99,14 @@ class Presenter(QObject):
 
     def start(self) -> None:
         """Start the timers (once the window is shown)."""
-        self.refresh_timer.start()
+        self.desk.store.on_apply = self.frames.data_arrived
+        self.frames.start()
         self.status_timer.start()
 
     def stop(self) -> None:
         """Stop the timers (shutdown)."""
-        self.refresh_timer.stop()
+        self.desk.store.on_apply = None
+        self.frames.stop()
         self.status_timer.stop()
 
     def focus(self, token: str | None) -> None:

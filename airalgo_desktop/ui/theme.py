@@ -29,6 +29,7 @@ STATUS_COLORS = {
     "Executed": QColor("#1a9a4b"),
     "Rejected": QColor("#d83a3a"),
     "Unknown": QColor("#a0522d"),
+    "Expired": QColor("#8a8a8a"),
 }
 
 

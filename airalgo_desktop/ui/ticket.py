@@ -33,6 +33,7 @@ from .prefs import Prefs
 from .widgets import NumberField, PriceSpin, QuantitySpin
 
 KIND_ORDER = (OrderKind.MARKET, OrderKind.LIMIT, OrderKind.SL, OrderKind.SLM)
+NO_PRICE = "no price yet — value unknown"
 
 
 class OrderTicket(QDialog):
@@ -372,7 +373,7 @@ class OrderTicket(QDialog):
         if self.field_problems():
             self.value_label.setText("—")
         elif not reference:
-            self.value_label.setText("unknown (no price yet)")
+            self.value_label.setText(NO_PRICE)
         else:
             self.value_label.setText(format_rupees(req.quantity * reference) + ("" if req.price else " (approx.)"))
         return problems
@@ -420,9 +421,12 @@ class OrderTicket(QDialog):
                     price += f", trigger {format_rupees(req.trigger_price)}"
             notes = "".join(f"<br><span style='color:#c98a00'>⚠ {w}</span>" for w in warnings)
             self.revalidate()  # refreshes the value label shown below
+            value = self.value_label.text()
+            # a market order before the first tick: say so, never "≈ ₹0.00"
+            value = f"<b>{value}</b>" if value == NO_PRICE else f"value ≈ {value}"
             self.confirm_text.setText(
                 f"<b>{req.side.label.upper()} {req.quantity:,} × {self.instrument.display}</b><br>"
-                f"{req.kind.label} {price}<br>value ≈ {self.value_label.text()}{notes}")
+                f"{req.kind.label} {price}<br>{value}{notes}")
             self.pages.setCurrentIndex(1)
             self.confirm_button.setFocus()
             return

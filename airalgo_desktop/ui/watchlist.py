@@ -8,9 +8,20 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QStringListModel, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QCompleter, QInputDialog, QLineEdit, QMenu, QTabWidget, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCompleter,
+    QInputDialog,
+    QLineEdit,
+    QMenu,
+    QMessageBox,
+    QTabWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ..domain.instruments import InstrumentMaster
+from ..domain.wording import plural
 from ..services.watchlists import DEFAULT_TOKENS, WatchlistBook, WatchlistEntry
 from ..store.market import MarketStore
 from .actions import ActionRegistry, default_key, key_label
@@ -77,10 +88,14 @@ class WatchlistPanel(QWidget):
         self.tabs.setTabsClosable(False)
         self.add_tab_button = QToolButton(self)
         self.add_tab_button.setText("+")
-        self.add_tab_button.clicked.connect(self.new_watchlist)
+        # clicked(bool) would hand its "checked" flag to new_watchlist as the name (TypeError in addTab)
+        self.add_tab_button.clicked.connect(lambda _checked=False: self.new_watchlist())
         self.tabs.setCornerWidget(self.add_tab_button, Qt.Corner.TopRightCorner)
         self.relabel()
         self.tabs.currentChanged.connect(self._on_tab_changed)
+        self.tabs.tabBar().tabMoved.connect(self._on_tab_moved)  # dragged or moved from a menu: keep that order
+        self.tabs.tabBar().setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tabs.tabBar().customContextMenuRequested.connect(self._tab_menu)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.setSpacing(4)
@@ -101,7 +116,11 @@ class WatchlistPanel(QWidget):
         self._loading = True
         lists, active = self.book.load()
         for entry in lists:
-            self._add_tab(entry.name, entry.tokens)
+            view = self._add_tab(entry.name, entry.tokens)
+            tokens = view.watchlist().tokens
+            if tokens:  # the row selected when the app was closed (else the first): the current instrument is a row
+                view.selectRow(tokens.index(entry.selected) if entry.selected in tokens else 0)
+                view.reveal_current = True  # scrolled into view once the view has a size
         self.tabs.setCurrentIndex(active)
         self._loading = False
 
@@ -110,7 +129,8 @@ class WatchlistPanel(QWidget):
         if self._loading:
             return
         order = [self.tabs.widget(i) for i in range(self.tabs.count())]
-        lists = [WatchlistEntry(v.watchlist().name, v.watchlist().tokens) for v in order]  # type: ignore[union-attr]
+        lists = [WatchlistEntry(v.watchlist().name, v.watchlist().tokens, v.current_token())  # type: ignore[union-attr]
+                 for v in order]
         self.book.save(lists, self.tabs.currentIndex())
 
     def _add_tab(self, name: str, tokens: list[str]) -> WatchlistView:
@@ -136,7 +156,88 @@ class WatchlistPanel(QWidget):
         view = self.current_view()
         if view is not None:
             view.watchlist().refresh_all()
+            # the instrument panel (and F1/F2) follow the tab shown: its selected row, else its first, else none
+            if view.current_token() is None and view.watchlist().tokens:
+                view.selectRow(0)  # emits currentTokenChanged
+            else:
+                self.currentTokenChanged.emit(view.current_token() or "")
         self.save()
+
+    def _on_tab_moved(self, _from: int, _to: int) -> None:
+        self.models = [self.tabs.widget(i).watchlist() for i in range(self.tabs.count())]  # type: ignore[union-attr]
+        self.save()
+
+    # ---------------------------------------------------------------- the tabs themselves
+    def _view_at(self, index: int | None) -> WatchlistView | None:
+        view = self.tabs.widget(self.tabs.currentIndex() if index is None else index)
+        return view if isinstance(view, WatchlistView) else None
+
+    def _tab_menu(self, pos) -> None:  # type: ignore[no-untyped-def]
+        """Right-click on a tab: rename, move, delete that tab; new watchlist."""
+        bar = self.tabs.tabBar()
+        index = bar.tabAt(pos)
+        menu = QMenu(bar)
+        menu.setObjectName("watchlist_tab_menu")
+        if index >= 0:
+            menu.addAction("Rename…", lambda: self.rename_watchlist(index))
+            left = menu.addAction("Move left", lambda: self.move_watchlist(-1, index))
+            left.setEnabled(index > 0)
+            right = menu.addAction("Move right", lambda: self.move_watchlist(1, index))
+            right.setEnabled(index < self.tabs.count() - 1)
+            delete = menu.addAction("Delete…", lambda: self.delete_watchlist(index))
+            delete.setEnabled(self.tabs.count() > 1)
+            menu.addSeparator()
+        menu.addAction(key_label(self.actions, "new_watchlist", "New watchlist…"), lambda: self.new_watchlist())
+        menu.popup(bar.mapToGlobal(pos))
+
+    def rename_watchlist(self, index: int | None = None, name: str | None = None) -> None:
+        """Rename a tab (the one shown by default); asks for the name when none is given."""
+        view = self._view_at(index)
+        if view is None:
+            return
+        if name is None:
+            dialog = QInputDialog(self)
+            dialog.setObjectName("rename_watchlist_dialog")
+            dialog.setWindowTitle("Rename watchlist")
+            dialog.setLabelText("Name:")
+            dialog.setTextValue(view.watchlist().name)
+            dialog.textValueSelected.connect(
+                lambda text: text.strip() and self.rename_watchlist(self.tabs.indexOf(view), text.strip()))
+            dialog.open()
+            return
+        view.watchlist().name = name
+        self.tabs.setTabText(self.tabs.indexOf(view), name)
+        self.save()
+
+    def delete_watchlist(self, index: int | None = None, *, confirmed: bool = False) -> bool:
+        """Delete a tab (the one shown by default). A list with instruments in it is deleted only after the trader
+        says yes; the last tab stays. Returns True when it was deleted now."""
+        view = self._view_at(index)
+        if view is None or self.tabs.count() <= 1:
+            return False
+        model = view.watchlist()
+        if model.tokens and not confirmed:
+            box = QMessageBox(QMessageBox.Icon.Question, "Delete watchlist",
+                              f"Delete the watchlist “{model.name}” with {plural(len(model.tokens), 'instrument')}?",
+                              QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, self)
+            box.setObjectName("delete_watchlist_box")
+            box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+            box.finished.connect(lambda result: result == QMessageBox.StandardButton.Yes and
+                                 self.delete_watchlist(self.tabs.indexOf(view), confirmed=True))
+            box.open()
+            return False
+        self.tabs.removeTab(self.tabs.indexOf(view))
+        self.models.remove(model)
+        view.deleteLater()
+        self.save()
+        return True
+
+    def move_watchlist(self, delta: int, index: int | None = None) -> None:
+        """Move a tab (the one shown by default) ``delta`` places (-1 left, +1 right)."""
+        index = self.tabs.currentIndex() if index is None else index
+        target = index + delta
+        if 0 <= index < self.tabs.count() and 0 <= target < self.tabs.count():
+            self.tabs.tabBar().moveTab(index, target)  # tabMoved → _on_tab_moved saves
 
     def _on_tokens_changed(self, model: WatchlistModel, added: list[str], removed: list[str]) -> None:
         view = self.current_view()
@@ -198,6 +299,11 @@ class WatchlistPanel(QWidget):
         """Coalesced refresh of the visible watchlist (the others refresh when shown)."""
         view = self.current_view()
         return view.watchlist().refresh(dirty) if view else 0
+
+    def fading(self) -> bool:
+        """The visible watchlist still has a flash to end (it needs a frame even without new data)."""
+        view = self.current_view()
+        return view is not None and view.watchlist().fading
 
     def _update_completions(self, text: str) -> None:
         results = self.master.search(text, limit=15)

@@ -305,6 +305,11 @@ class WatchlistModel(QAbstractTableModel):
         if shown:
             self.dataChanged.emit(self.index(shown[0], LTP), self.index(shown[-1], LTT))
 
+    @property
+    def fading(self) -> bool:
+        """A flash is still showing: a frame is needed when it ends, even if no data comes."""
+        return bool(self._flashing)
+
     def refresh(self, dirty: set[str], now: float | None = None) -> int:
         """Rebuild the visible rows among ``dirty`` tokens and end finished flashes, then emit one ``dataChanged``
         spanning them, with :attr:`frame` naming the exact rows. Work is bounded by the rows on screen, not by

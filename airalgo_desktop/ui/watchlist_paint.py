@@ -12,7 +12,7 @@ from itertools import islice
 from math import ceil
 
 from PySide6.QtCore import QRect, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QRegion, QStaticText, QTransform
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QRegion, QStaticText, QTransform
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from .watchlist_model import (
     CHANGE,
     COLUMN_COUNT,
+    COLUMNS,
     LEFT,
     LTP,
     LTQ,
@@ -85,15 +86,39 @@ class TextCache:
         return item
 
 
+# The widest text each number column shows (Indian grouping, arrows, signs), and the F&O name a symbol column should
+# hold whole at the default layout: the columns are sized from these in the view's font, not in pixels.
+WIDEST = {LTP: "▲ 1,00,000.00", CHANGE: "+10,000.00", PCT: "+1000.00%", LTQ: "1,00,000", LTT: "00:00:00"}
+SYMBOL_SAMPLE = "NIFTY 27 FEB 2025 23500 CE"
+PADDING = 8  # 4 px each side, as draw_cell_text leaves
+
+
+def column_widths(metrics: QFontMetrics) -> dict[int, int]:
+    """Width of each number column for ``metrics``: its widest text (or header) and the padding."""
+    return {col: max(metrics.horizontalAdvance(text), metrics.horizontalAdvance(COLUMNS[col])) + PADDING + 4
+            for col, text in WIDEST.items()}
+
+
+def elided_symbol(metrics: QFontMetrics, text: str, room: int) -> str:
+    """A symbol that does not fit, elided in the middle: ``NIFTY 27 FEB 2025 23500 CE`` → ``NIFTY 2…23500 CE``
+    keeps the underlying and the strike/type at the end (the full name is in the row's tooltip)."""
+    return metrics.elidedText(text, Qt.TextElideMode.ElideMiddle, room)
+
+
 def draw_cell_text(painter: QPainter, cache: TextCache, x: int, y: int, w: int, h: int, col: int, text: str) -> None:
-    """Draw one cell's text, left-aligned for the symbol and right-aligned for numbers, 4 px in from each side;
-    text wider than the cell is clipped by ``drawText`` as the default delegate would."""
+    """Draw one cell's text, left-aligned for the symbol and right-aligned for numbers, 4 px in from each side.
+    A symbol wider than the cell is elided in the middle; a number that does not fit shows its ellipsis rather
+    than silently losing digits (the layout sizes number columns so that does not happen)."""
     if not text:
         return
     static, width, height = cache.get(text)
-    room = w - 8
+    room = w - PADDING
     if width > room:
-        painter.drawText(x + 4, y, room, h, LEFT if col == SYMBOL else RIGHT, text)
+        metrics = painter.fontMetrics()
+        if col == SYMBOL:
+            painter.drawText(x + 4, y, room, h, LEFT, elided_symbol(metrics, text, room))
+        else:
+            painter.drawText(x + 4, y, room, h, RIGHT, metrics.elidedText(text, Qt.TextElideMode.ElideRight, room))
         return
     painter.drawStaticText(x + 4 if col == SYMBOL else x + 4 + room - width, y + (h - height) // 2, static)
 
@@ -137,6 +162,7 @@ class WatchlistView(QTableView):
         self._tick_region = QRegion()
         self._tick_rows: dict[int, bool] = {}  # row → every tick column (True) or only the LTP cell (False)
         self.setObjectName(f"watchlist_view_{model.name}")
+        self.reveal_current = False  # scroll the current row into view at the first resize (a restored selection)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setAlternatingRowColors(True)
@@ -154,7 +180,7 @@ class WatchlistView(QTableView):
         self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # uniform rows: y = top + n·h
         header = self.horizontalHeader()
         header.setSectionResizeMode(SYMBOL, QHeaderView.ResizeMode.Stretch)
-        for col, width in ((LTP, 96), (CHANGE, 80), (PCT, 72), (LTQ, 56), (LTT, 68)):
+        for col, width in column_widths(self.fontMetrics()).items():
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
             header.resizeSection(col, width)
         header.setHighlightSections(False)
@@ -261,11 +287,22 @@ class WatchlistView(QTableView):
 
     def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         super().resizeEvent(event)
+        if self.reveal_current and self.viewport().height() > 0 and self.currentIndex().isValid():
+            self.reveal_current = False  # once: the restored selection is on screen, later scrolling is the trader's
+            self.scrollTo(self.currentIndex(), QAbstractItemView.ScrollHint.PositionAtCenter)
         self._report_visible()
 
     def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         super().showEvent(event)
         self._report_visible()
+
+    def preferred_width(self) -> int:
+        """Width that shows every column whole: the number columns, a symbol column holding an F&O name such as
+        :data:`SYMBOL_SAMPLE`, the scroll bar and the frame (the default and reset layouts size the dock to it)."""
+        metrics = self.fontMetrics()
+        numbers = sum(column_widths(metrics).values())
+        symbol = metrics.horizontalAdvance(SYMBOL_SAMPLE) + PADDING + 4
+        return numbers + symbol + self.verticalScrollBar().sizeHint().width() + 2 * self.frameWidth()
 
     def watchlist(self) -> WatchlistModel:
         """The model shown."""

@@ -222,3 +222,25 @@ def test_search_box_clears_on_pick_and_on_escape(qtbot, tmp_path) -> None:
     QTest.keyClick(popup, Qt.Key.Key_Escape)  # the first Esc closes the list of matches …
     QTest.keyClick(panel.search, Qt.Key.Key_Escape)  # … the next one clears the box
     assert panel.search.text() == ""
+
+
+# ------------------------------------------------------------------ item 3: no price yet
+
+
+def test_market_order_without_a_price_says_value_unknown_in_the_confirm_step(ticket) -> None:
+    assert ticket.open_for("3045", Side.BUY)  # SBIN: no tick in the store yet
+    assert ticket.test_store.ltp("3045") is None
+    assert ticket.value_label.text() == "no price yet — value unknown"
+    QTest.keyClick(ticket.qty, Qt.Key.Key_Return)
+    assert ticket.pages.currentIndex() == 1
+    text = ticket.confirm_text.text()
+    assert "no price yet — value unknown" in text and "₹0.00" not in text
+
+
+def test_market_order_without_a_price_still_meets_the_value_limit(ticket) -> None:
+    assert ticket.open_for("3045", Side.BUY)  # SBIN, previous close ₹7xx: 2,000 of them is ₹14 lakh+
+    type_into(ticket.qty, "2000")
+    assert "at the previous close: no price yet" in ticket.problems.text()
+    assert not ticket.send_button.isEnabled()
+    QTest.keyClick(ticket.qty, Qt.Key.Key_Return)
+    assert ticket.pages.currentIndex() == 0 and not ticket.sent_requests
