@@ -222,6 +222,15 @@ class _Block:
         return sum(getattr(self, name).nbytes for name in self.__slots__)
 
 
+def _int_array(values: list[int], n: int) -> np.ndarray:
+    """int64 array of ``values``; a value no int64 holds (a hostile frame) becomes 0 — dropped as a bad price, or
+    no quantity — instead of failing the whole batch."""
+    try:
+        return np.fromiter(values, np.int64, n)
+    except (OverflowError, TypeError, ValueError):
+        return np.fromiter((v if type(v) is int and -2**63 <= v < 2**63 else 0 for v in values), np.int64, n)
+
+
 class _SecondCache(dict[str, int]):
     """``ltt`` text → epoch second (−1 when unreadable). A push shares one or a few ``ltt`` values, so a dict
     lookup replaces a datetime parse per tick."""
@@ -272,7 +281,7 @@ class BarBuilder:
 
     # ------------------------------------------------------------------ hot path
     def on_ticks(self, quotes: dict[str, dict[str, Any]]) -> None:
-        """One validated ``ltp`` payload (kept by reference until the next :meth:`flush`)."""
+        """One validated ``ltp`` payload: its values are copied into the pending lists (the dicts are not kept)."""
         self._tokens.extend(quotes)
         values = quotes.values()
         self._prices.extend(map(_GET_LTP, values))
@@ -328,8 +337,7 @@ class BarBuilder:
     def _apply_batch(self, tokens: list[str], prices: list[int], qtys: list[int], ltts: list[str]) -> None:
         n = len(tokens)
         slots = self._slots_of(tokens)
-        price = np.fromiter(prices, np.int64, n)
-        qty = np.fromiter(qtys, np.int64, n)
+        price, qty = _int_array(prices, n), _int_array(qtys, n)
         secs = np.fromiter(map(self._seconds.__getitem__, ltts), np.int64, n)
         now = self.clock()
         wild = (secs < 0) | (secs > now + 300)

@@ -130,6 +130,9 @@ def test_junk_ltt_is_stamped_with_the_feed_clock_and_bad_prices_are_dropped() ->
     bars = b.bars("22")
     assert hhmm(bars) == ["09:15", "09:16"] and bars.close[-1] == 101_00
     assert b.bad_dropped == 1 and not len(b.bars("44"))
+    b.on_ticks({"44": tick(10**30, 1, ltt(1, 6)), "22": tick(102_00, 10**30, ltt(1, 7))})  # no int64 holds these
+    bars = b.bars("22")
+    assert b.bad_dropped == 2 and bars.close[-1] == 102_00 and bars.volume[-1] == 1
 
 
 def test_next_day_seals_the_old_day_and_starts_afresh() -> None:
