@@ -295,7 +295,7 @@ class ChartView(QWidget):
         self.volumes = VolumeItem()
         self.line = pg.PlotDataItem(pen=pg.mkPen(theme.BUY, width=2), antialias=True)
         self.line.setVisible(False)
-        self.vwap = pg.PlotDataItem(pen=pg.mkPen(VWAP_COLOR, width=1.5), antialias=True, name="VWAP")
+        self.vwap = pg.PlotDataItem(pen=pg.mkPen(VWAP_COLOR, width=1.5), name="VWAP")  # a slow curve: no AA
         self.prev_close = pg.InfiniteLine(angle=0, movable=False,
                                           pen=pg.mkPen(PREV_CLOSE_COLOR, style=Qt.PenStyle.DashLine),
                                           label="", labelOpts={"position": 0.75, "color": PREV_CLOSE_COLOR,
@@ -382,6 +382,17 @@ class ChartView(QWidget):
             self.line_button.setChecked(on)
         self.candles.setVisible(not on)
         self.line.setVisible(on)
+        self._set_line()
+
+    def _set_line(self) -> None:
+        """The close line's data (only while it is shown); it does not bridge a gap with an invented segment."""
+        if not self.line_mode:
+            return
+        n = len(self.bars)
+        connect = np.ones(n, dtype=np.int32)
+        for index in self.gaps:
+            connect[index - 1] = 0
+        self.line.setData(np.arange(n, dtype=np.float64), self.bars.close / 100, connect=connect)
 
     def follow(self) -> None:
         """Keep the newest bar in view again, at the current zoom."""
@@ -440,11 +451,7 @@ class ChartView(QWidget):
         self.volumes.set_bars(bars)
         x = np.arange(n, dtype=np.float64)
         self.gaps = gap_starts(bars.time, self.frame)
-        # the line does not bridge a gap with an invented segment; VWAP is a running figure and stays joined
-        connect = np.ones(n, dtype=np.int32)
-        for index in self.gaps:
-            connect[index - 1] = 0
-        self.line.setData(x, bars.close / 100, connect=connect)
+        self._set_line()
         self.vwap.setData(x, self.vwap_values / 100, connect="finite")
         self._draw_gaps()
         prev = self.previous_close()
