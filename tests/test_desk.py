@@ -278,7 +278,6 @@ def test_ticks_connection_problems_and_subscriptions() -> None:
 
 def test_sampling_bars_and_mtm(journal) -> None:
     desk, _prefs, _notices = make_desk(journal, clock=lambda: 11.0)  # the fill is sampled at 11.0
-    desk.bars.restored.set()  # as after restore_bars(): ticks become bars on sample()
     client = FakeClient()
     desk.attach(client)
     desk.subscriptions.want("watchlist", ["1333"])

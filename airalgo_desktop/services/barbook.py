@@ -23,6 +23,7 @@ from .bars import BarBuilder, Bars, Frame, day_number
 from .positions import Fill, PositionBook
 
 log = logging.getLogger("airalgo.services.barbook")
+MAX_WAITING = 2_000_000  # ticks held for the start-up restore at most (≈ 40 s at 50,000 updates/s, ~70 MB)
 
 
 class BarBook:
@@ -35,10 +36,14 @@ class BarBook:
         self.history_days = history_days  # earlier sessions a chart shows left of today
         self.clock = clock
         self.builder = BarBuilder(clock=clock)
-        self.builder.auto_flush = False  # until restore() is done: it runs in a worker thread
+        # with a folder, nothing is applied until restore() (a worker thread) has put the day back; without one
+        # there is nothing to restore
+        self.builder.auto_flush = folder is None
         self.store: BarStore | None = None
         self.notice: str | None = None
         self.restored = threading.Event()
+        if folder is None:
+            self.restored.set()
         self._history: dict[tuple[str, int, int], Bars] = {}  # (token, today, days) → earlier days
         self._lock = threading.Lock()
 
@@ -94,6 +99,10 @@ class BarBook:
     def on_ticks(self, quotes: dict[str, dict[str, Any]]) -> None:
         """From the tick handler: an append (the work happens in :meth:`poll`)."""
         self.builder.on_ticks(quotes)
+        if not self.builder.auto_flush and self.builder.pending > MAX_WAITING:
+            # the restore never came (or is stuck on a slow disk): build bars anyway rather than grow without end
+            log.warning("bar store: no restore after %d ticks; building bars without it", self.builder.pending)
+            self.builder.auto_flush = True
 
     def poll(self) -> None:
         """Apply pending ticks, seal what the feed clock passed and queue it for the store. Until the start-up

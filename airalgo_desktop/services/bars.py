@@ -290,6 +290,11 @@ class BarBuilder:
         if len(self._tokens) >= FLUSH_AT and self.auto_flush:
             self.flush()
 
+    @property
+    def pending(self) -> int:
+        """Ticks received and not applied yet."""
+        return len(self._tokens)
+
     # ------------------------------------------------------------------ clock
     def feed_now(self) -> float:
         """The feed's clock: the latest ``ltt`` seen plus local time elapsed since; the wall clock before any."""

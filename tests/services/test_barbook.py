@@ -52,6 +52,15 @@ def test_restart_restores_today_and_shows_earlier_days_first(tmp_path: Path) -> 
     second.close()
 
 
+def test_without_a_folder_bars_live_in_memory_from_the_start() -> None:
+    b = book(None)
+    assert b.restored.is_set() and b.restore() == 0
+    b.on_ticks({"22": tick(100_00, 1, ltt(0, 10))})
+    b.poll()
+    assert b.bars("22").close.tolist() == [100_00] and b.previous_close("22") is None
+    b.close()
+
+
 def test_ticks_wait_for_the_restore(tmp_path: Path) -> None:
     b = book(tmp_path)
     b.on_ticks({"22": tick(100_00, 1, ltt(0, 10))})
