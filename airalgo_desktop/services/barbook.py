@@ -23,7 +23,7 @@ from .bars import BarBuilder, Bars, Frame, day_number
 from .positions import Fill, PositionBook
 
 log = logging.getLogger("airalgo.services.barbook")
-MAX_WAITING = 2_000_000  # ticks held for the start-up restore at most (≈ 40 s at 50,000 updates/s, ~70 MB)
+MAX_WAITING = 200_000  # ticks held for the start-up restore at most (≈ 4 s at 50,000 updates/s, ≈ 40 MB)
 
 
 class BarBook:
