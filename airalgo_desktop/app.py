@@ -2,7 +2,8 @@
 the presenter, the commands and the harness, and owns the connection's life cycle and the clean shutdown.
 
 Every client event enters the desk (:meth:`TradingDesk.on_event`); ticks go to the market store only, and the
-presenter's ~30 Hz timer hands the dirty tokens to the views.
+presenter's frame clock (at most 30 times a second, in the wake-up that brought the data) hands the dirty tokens to the
+views.
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ from PySide6.QtWidgets import QApplication
 
 from . import APP_NAME, __version__
 from . import config as app_config
-from .api.client import AirAlgoClient, ClientConfig, InsecureTransportError
-from .desk import TradingDesk
+from .api.client import AirAlgoClient, ClientConfig, UrlError
+from .desk import Problem, TradingDesk
 from .harness import Harness
 from .keystore import KeyStore
 from .logs import setup_file_logging
@@ -56,8 +57,8 @@ class Paths:
         home = home or os.environ.get("AIRALGO_HOME")
         if home:
             base = Path(home)
-            return cls(base / "config", base / "data", base / "logs", base / "config" / "settings.ini")
-        return cls(app_config.config_dir(), app_config.data_dir(), app_config.log_dir(), None)
+            return cls(base / "config", app_config.home_data_dir(home), base / "logs", base / "config" / "settings.ini")
+        return cls(app_config.config_dir(), app_config.home_data_dir(), app_config.log_dir(), None)
 
     def settings(self) -> QSettings:
         """QSettings in the platform's place (registry, plist, ini) or the ini under ``home``."""
@@ -94,7 +95,8 @@ class Application(QObject):
         self.sim = None
         self.config: app_config.Config | None = None
         self._quit = asyncio.Event()
-        self.desk = TradingDesk.open(paths.data, self.prefs)
+        self.desk = TradingDesk.open(paths.data, self.prefs, demo=self.demo)
+        self.allow_insecure = bool(getattr(args, "allow_insecure", False))
         desk = self.desk
         self.window = MainWindow(desk.master, desk.store, self.prefs, positions=desk.positions, demo=self.demo,
                                  icon=app_icon())
@@ -104,7 +106,8 @@ class Application(QObject):
         self.commands = Commands(self, desk, self.window, self.ticket, self.keystore, paths.logs)
         self.commands.bind()
         self.window.closing.connect(self.request_quit)
-        self.presenter = Presenter(desk, self.window, self.ticket, self.notifier, self.commands.ask_for_key)
+        self.presenter = Presenter(desk, self.window, self.ticket, self.notifier, self.commands.ask_for_key,
+                                   self.commands.import_master)
         self.harness = Harness(self, smoke=smoke, screenshot=getattr(args, "screenshot", None),
                                quit_after=getattr(args, "quit_after", None))
 
@@ -119,6 +122,8 @@ class Application(QObject):
         self.desk.restore()
         self.commands.run(self.desk.restore_bars(), "Reading today's bars")
         self.presenter.start()
+        # the stored master is read now, in a worker thread: nothing master-sized happens before the window shows
+        self.commands.run(self.desk.load_master(self.window.watchlist.all_tokens()), "Loading the instrument master")
         try:
             await self._start_connection()
         except Exception:
@@ -145,6 +150,9 @@ class Application(QObject):
         self.config = cfg
         for line in cfg.describe():
             log.info("config: %s", line)
+        if cfg.warnings:  # a .env problem must not silently send the app to the production URLs
+            self.desk.publish(Problem("Settings: " + "; ".join(cfg.warnings[:4])
+                                      + (" …" if len(cfg.warnings) > 4 else ""), persistent=True))
         if cfg.api_key:
             await self.connect(self._client_config(cfg.api_key))
         else:
@@ -163,7 +171,7 @@ class Application(QObject):
         await self.disconnect()
         try:
             client = AirAlgoClient(client_config)
-        except InsecureTransportError as exc:
+        except UrlError as exc:  # malformed or unencrypted: refused once, with the reason
             self.window.banner.show_message(str(exc), "Settings…", self.commands.ask_for_key)
             return
         self.desk.attach(client)

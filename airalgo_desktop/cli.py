@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import logging
 import signal
 import sys
 import time
@@ -14,11 +15,21 @@ from dataclasses import dataclass
 import httpx
 import orjson
 
-from .api.client import AirAlgoClient, ClientConfig, InsecureTransportError, check_transport
+from .api.client import (
+    HTTP_SCHEMES,
+    WS_SCHEMES,
+    AirAlgoClient,
+    ClientConfig,
+    InsecureTransportError,
+    UrlError,
+    check_transport,
+)
 from .api.events import ChannelError, Event, FeedStale, State, StateChanged, Ticks
-from .api.token import TokenError, fetch_token
+from .api.token import TOKEN_DEADLINE, TokenError, fetch_token
 from .config import Config, load_config
+from .domain.instruments import parse_token
 from .domain.nsetime import IST, parse_ltt
+from .logs import RateLimitFilter
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_AUTH = 0, 1, 2, 3
 DEMO_KEY = "demo"
@@ -117,12 +128,17 @@ async def doctor(args: argparse.Namespace, out: Callable[[str], None] = print) -
             report.ok("keyring backend", name)
         else:
             report.info("keyring backend", f"{name} — the app will keep a key for the session only")
-        for url, kind in ((cfg.ws_url, "WEBSOCKET_SERVER_URL"), (cfg.token_url, "TOKEN_SERVER_URL")):
+        for warning in cfg.warnings:
+            report.info("configuration", warning)
+        for url, kind, schemes in ((cfg.ws_url, "WEBSOCKET_SERVER_URL", WS_SCHEMES),
+                                   (cfg.token_url, "TOKEN_SERVER_URL", HTTP_SCHEMES)):
             try:
-                check_transport(url, allow_insecure=conn.allow_insecure, kind=kind)
+                check_transport(url, allow_insecure=conn.allow_insecure, kind=kind, schemes=schemes)
                 report.ok(kind, "transport allowed")
             except InsecureTransportError as exc:
                 report.fail(kind, str(exc), "use wss:// / https://, or pass --allow-insecure for a test server")
+            except UrlError as exc:
+                report.fail(kind, str(exc), f"correct {kind} (flag, environment or .env)")
         if not cfg.api_key:
             report.fail("API key", "not set", "enter it in the app (Account → API key…), or set API_KEY in .env")
         if report.failed:
@@ -131,7 +147,7 @@ async def doctor(args: argparse.Namespace, out: Callable[[str], None] = print) -
         started = time.perf_counter()
         async with httpx.AsyncClient(timeout=10) as http:
             try:
-                await fetch_token(http, cfg.token_url, cfg.api_key)
+                await fetch_token(http, cfg.token_url, cfg.api_key, deadline=TOKEN_DEADLINE)
             except TokenError as exc:
                 report.fail("token endpoint", exc.message, exc.action)
                 return EXIT_AUTH if exc.kind.is_auth else EXIT_FAIL
@@ -184,15 +200,23 @@ async def stream(args: argparse.Namespace, out=sys.stdout, err=sys.stderr) -> in
         if not conn.config.api_key:
             print("error: no API key. Set API_KEY (environment or .env) or store it from the app.", file=err)
             return EXIT_USAGE
+        bad = [t for t in args.tokens if parse_token(t) is None]
+        if bad:
+            print(f"error: not a token number (ASCII digits only): {', '.join(repr(t[:20]) for t in bad)}", file=err)
+            return EXIT_USAGE
+        for warning in conn.config.warnings:
+            print(f"warning: {warning}", file=err)
         try:
             client = AirAlgoClient(client_config(conn, **overrides))
-        except InsecureTransportError as exc:
+        except UrlError as exc:
             print(f"error: {exc}", file=err)
             return EXIT_USAGE
         done = asyncio.Event()
         result = {"code": EXIT_OK}
         dumps = orjson.dumps
         rupees = bool(getattr(args, "rupees", False))
+
+        server_errors = RateLimitFilter(burst=5, period=10.0)
 
         def on_event(event: Event) -> None:
             if isinstance(event, Ticks):
@@ -210,8 +234,11 @@ async def stream(args: argparse.Namespace, out=sys.stdout, err=sys.stderr) -> in
             elif isinstance(event, FeedStale):
                 print(f"feed stale: no ticks for {event.seconds:.0f} s; reconnecting with a fresh token",
                       file=err, flush=True)
-            elif isinstance(event, ChannelError):
-                print(f"server error on {event.event}: {event.reason}", file=err, flush=True)
+            elif isinstance(event, ChannelError):  # server-driven: rate limited like the log (5 per 10 s)
+                record = logging.LogRecord("stream", logging.WARNING, "server-error", 0,
+                                           f"server error on {event.event}: {event.reason}", None, None)
+                if server_errors.filter(record):
+                    print(record.getMessage(), file=err, flush=True)
 
         client.add_listener(on_event)
         loop = asyncio.get_running_loop()
@@ -227,3 +254,131 @@ async def stream(args: argparse.Namespace, out=sys.stdout, err=sys.stderr) -> in
         print(f"stream ended: {m.ticks_total} updates, {m.reconnects} reconnects, "
               f"{m.malformed_frames} malformed frames", file=err, flush=True)
         return result["code"]
+
+
+# ====================================================================== instruments
+def add_instrument_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """``instruments import|search|show``."""
+    from .instruments.formats import FORMATS
+
+    p_inst = sub.add_parser("instruments", help="import, search and show the instrument master")
+    p_inst.add_argument("--home", help="all files under this folder (same as AIRALGO_HOME)")
+    p_inst.add_argument("--data-dir", help=argparse.SUPPRESS)  # the app's import child: exactly this data dir
+    isub = p_inst.add_subparsers(dest="instruments_command", required=True)
+    p_imp = isub.add_parser("import", help="import a broker master (path or URL); replaces the stored one")
+    p_imp.add_argument("source", nargs="+", metavar="SOURCE",
+                       help="file (.csv/.json, also .gz/.zip) or http(s) URL; several make one master "
+                            "(e.g. Fyers NSE_CM.csv NSE_FO.csv)")
+    p_imp.add_argument("--format", choices=FORMATS, help="skip recognising the layout from the content")
+    p_imp.add_argument("--allow-insecure", action="store_true", help="allow plain http:// to other hosts")
+    p_imp.add_argument("--machine", action="store_true", help=argparse.SUPPRESS)  # progress/result for the app
+    p_search = isub.add_parser("search", help="search the master the way the app does")
+    p_search.add_argument("query", nargs="+", metavar="QUERY")
+    p_search.add_argument("--limit", type=int, default=20)
+    p_search.add_argument("--json", action="store_true", help="one JSON array")
+    p_show = isub.add_parser("show", help="one instrument by token")
+    p_show.add_argument("token", metavar="TOKEN")
+    p_show.add_argument("--json", action="store_true")
+    for p in (p_imp, p_search, p_show):  # --home after the sub-command too; SUPPRESS keeps one given before
+        p.add_argument("--home", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+
+
+def _catalog_for_cli(data_dir: object, err) -> object | None:  # type: ignore[no-untyped-def]
+    """The stored master, or the bundled demo sample (said on stderr); None with a message when unreadable."""
+    from pathlib import Path
+
+    from .domain.nsetime import now_ist
+    from .instruments import bundled_universe
+    from .instruments.importer import load_stored
+    from .store.instruments import StoreError
+
+    try:
+        catalog = load_stored(Path(str(data_dir)))
+    except StoreError as exc:
+        print(f"error: {exc}", file=err)
+        return None
+    if catalog is None:
+        print(f"no imported instrument master in {data_dir}: using the bundled demo sample "
+              "(import one with `instruments import SOURCE`)", file=err)
+        return bundled_universe(now_ist().date())
+    meta = catalog.meta
+    print(f"master: {meta.get('kept', len(catalog)):,} instruments from {meta.get('source', '?')} "
+          f"(imported {meta.get('imported_at', '?')})", file=err)
+    return catalog
+
+
+def instruments_command(args: argparse.Namespace, out=None, err=None) -> int:  # type: ignore[no-untyped-def]
+    """Run ``instruments import|search|show``; returns the exit code."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    from pathlib import Path
+
+    from .config import home_data_dir
+    from .domain.nsetime import now_ist
+    from .instruments.catalog import to_json
+    from .instruments.formats import ImportCancelled, MasterError
+
+    data_dir = Path(args.data_dir) if getattr(args, "data_dir", None) else home_data_dir(getattr(args, "home", None))
+    cmd = args.instruments_command
+    if cmd == "import":
+        from .instruments.importer import import_master
+        from .store import instruments as store
+
+        last = [-1]
+
+        def progress(fraction: float, text: str) -> None:
+            if args.machine:
+                print(f"progress {fraction:.4f} {text}", file=err, flush=True)
+                return
+            step = int(fraction * 10)
+            if step != last[0]:
+                last[0] = step
+                print(f"  {fraction * 100:3.0f}%  {text}", file=err, flush=True)
+
+        try:
+            outcome = import_master(args.source, Path(data_dir), args.format, progress=progress,
+                                    allow_insecure=args.allow_insecure)
+        except (MasterError, ImportCancelled, KeyboardInterrupt, OSError) as exc:
+            reason = "cancelled" if isinstance(exc, ImportCancelled | KeyboardInterrupt) else str(exc)
+            print(f"error: {reason}", file=err)
+            kept = "the previous master is kept" if store.exists(Path(data_dir)) else "no master is stored"
+            if "previous master is kept" not in reason:
+                print(f"Nothing was changed: {kept}.", file=err)
+            return 130 if isinstance(exc, KeyboardInterrupt) else EXIT_FAIL
+        if args.machine:
+            out.write(orjson.dumps({"source": outcome.source, "format": outcome.fmt, "kept": outcome.kept,
+                                    "skipped": dict(outcome.skipped), "examples": outcome.examples,
+                                    "seconds": outcome.seconds}).decode() + "\n")
+            return EXIT_OK
+        for line in outcome.lines():
+            print(line, file=out)
+        print(f"stored in {store.path_in(Path(data_dir))} ({outcome.seconds:.1f} s)", file=out)
+        return EXIT_OK
+    catalog = _catalog_for_cli(data_dir, err)
+    if catalog is None:
+        return EXIT_FAIL
+    today = now_ist().date()
+    if cmd == "search":
+        results = catalog.search(" ".join(args.query), max(1, args.limit), today=today)  # type: ignore[attr-defined]
+        if args.json:
+            out.write(orjson.dumps([to_json(i) for i in results]).decode() + "\n")
+        else:
+            for inst in results:
+                print(f"{inst.token:>9}  {'NSE' if inst.instrument_type == 'EQ' else 'NFO'}  {inst.display}", file=out)
+            if not results:
+                print("no match", file=err)
+        return EXIT_OK if results else EXIT_FAIL
+    inst = catalog.get(args.token.strip())  # type: ignore[attr-defined]
+    if inst is None:
+        print(f"error: token {args.token} is not in the instrument master", file=err)
+        return EXIT_FAIL
+    data = to_json(inst)
+    expired = inst.expired_message(today)
+    if args.json:
+        out.write(orjson.dumps({**data, "expired": expired is not None}).decode() + "\n")
+    else:
+        for key, value in data.items():
+            print(f"{key:<16} {value if value is not None else ''}", file=out)
+        if expired:
+            print(f"note             {expired}: it cannot be traded", file=out)
+    return EXIT_OK

@@ -7,8 +7,10 @@ doc's production URLs). :meth:`Config.describe` reports each value's source and 
 
 from __future__ import annotations
 
+import io
 import logging
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +41,12 @@ def data_dir() -> Path:
     return platformdirs.user_data_path(APP_ID, appauthor=False)
 
 
+def home_data_dir(home: str | None = None) -> Path:
+    """The data folder the app uses: ``<home>/data`` with ``--home``/``AIRALGO_HOME``, else :func:`data_dir`."""
+    home = home or os.environ.get("AIRALGO_HOME")
+    return Path(home) / "data" if home else data_dir()
+
+
 def log_dir() -> Path:
     """Per-user log folder."""
     return platformdirs.user_log_path(APP_ID, appauthor=False)
@@ -63,6 +71,9 @@ class Config:
     token_url: str
     api_key: str | None
     sources: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    """What went wrong reading ``.env`` files, in words (also logged): show them, a silent fallback to the
+    production URLs is the one thing a developer must not discover by surprise."""
 
     def describe(self) -> list[str]:
         """Human-readable lines, safe to print: the key shows as set/not set only."""
@@ -72,6 +83,36 @@ class Config:
             f"TOKEN_SERVER_URL     = {self.token_url}  (from {self.sources.get('TOKEN_SERVER_URL', 'default')})",
             f"API_KEY              = {key}" + (f"  (from {self.sources['API_KEY']})" if self.api_key else ""),
         ]
+
+
+_ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=")
+
+
+def read_dotenv(path: Path) -> tuple[dict[str, str | None], list[str]]:
+    """The values of one ``.env`` file and a warning per problem. A line that is not UTF-8 is skipped with its line
+    number — not the whole file (python-dotenv alone drops every line for one bad byte); a key of ours with an
+    empty value is reported with its line number."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return {}, [f"could not read {path}: {exc.strerror or type(exc).__name__}; its settings are not used"]
+    warnings: list[str] = []
+    lines = data.removeprefix(b"\xef\xbb\xbf").split(b"\n")
+    text_lines: list[str] = []
+    for number, raw in enumerate(lines, 1):
+        try:
+            text_lines.append(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            text_lines.append("")  # keep the numbering of the lines after it
+            warnings.append(f"{path} line {number} is not UTF-8 text and was skipped")
+    values: dict[str, str | None] = dict(dotenv_values(stream=io.StringIO("\n".join(text_lines))))
+    for number, line in enumerate(text_lines, 1):
+        match = _ASSIGNMENT.match(line)
+        if match and match.group(1) in KEYS and match.group(1) in values:
+            value = values[match.group(1)]
+            if value is None or not value.strip():
+                warnings.append(f"{match.group(1)} is empty in {path} line {number}")
+    return values, warnings
 
 
 def load_config(
@@ -85,14 +126,14 @@ def load_config(
     """Resolve the three settings by precedence. ``flags`` uses the env names as keys."""
     flags = flags or {}
     env = os.environ if env is None else env
+    warnings: list[str] = []
     layers: list[tuple[str, Mapping[str, str | None]]] = [("command-line flag", flags), ("environment", env)]
     for folder in (cwd or Path.cwd(), user_config_dir or config_dir()):
         path = folder / ".env"
         if path.is_file():
-            try:
-                layers.append((f".env ({path})", dotenv_values(path)))
-            except (OSError, UnicodeDecodeError) as exc:
-                log.warning("could not read %s: %s", path, type(exc).__name__)
+            values_in_file, file_warnings = read_dotenv(path)
+            layers.append((f".env ({path})", values_in_file))
+            warnings += file_warnings
     values: dict[str, str] = {}
     sources: dict[str, str] = {}
     for name in KEYS:
@@ -109,9 +150,18 @@ def load_config(
             sources["API_KEY"] = "OS keyring"
     api_key = values.get("API_KEY")
     register_secret(api_key)
+    if warnings:  # say where each setting then came from: a fallback to production must never be silent
+        for name, default in (("WEBSOCKET_SERVER_URL", DEFAULT_WS_URL), ("TOKEN_SERVER_URL", DEFAULT_TOKEN_URL)):
+            if name not in values:
+                warnings.append(f"{name} is not set anywhere else: using the production default {default}")
+        if "API_KEY" not in values:
+            warnings.append("API_KEY is not set anywhere else: no API key")
+    for warning in warnings:
+        log.warning("configuration: %s", warning)
     return Config(
         ws_url=values.get("WEBSOCKET_SERVER_URL", DEFAULT_WS_URL),
         token_url=values.get("TOKEN_SERVER_URL", DEFAULT_TOKEN_URL),
         api_key=api_key,
         sources={k: sources.get(k, "default") for k in KEYS if k in sources or k != "API_KEY"},
+        warnings=warnings,
     )

@@ -26,17 +26,17 @@ import math
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from statistics import median
 from typing import Any, Protocol
 
 from .api.client import NotConnectedError
 from .api.events import ChannelError, ConnectionState, Event, FeedStale, Metrics, State, StateChanged, Ticks
-from .domain.instruments import InstrumentMaster, LoadReport, load_csv, load_sample
 from .domain.money import Paisa, format_rupees
 from .domain.nsetime import IST, now_ist
 from .domain.orders import CheckedOutcome, OrderRecord, OrderRequest, OrderStatus, TraderCheck
+from .instruments import Catalog, bundled_universe
 from .services.alerts import Alert, AlertBook
 from .services.barbook import BarBook, day_pnl_curve
 from .services.bars import day_start
@@ -46,7 +46,7 @@ from .services.mtm import MtmCurve
 from .services.orders import OrderClient, OrderService
 from .services.positions import Fill, PositionBook
 from .services.subscriptions import Subscriptions
-from .store.journal import Journal
+from .store.journal import Journal, UnavailableJournal, open_journal
 from .store.market import MarketStore
 
 log = logging.getLogger("airalgo.desk")
@@ -62,10 +62,10 @@ class DeskPrefs(Protocol):
     def save_alerts(self, book: AlertBook) -> None: ...
     def load_guards(self) -> GuardSettings: ...
     def save_guards(self, settings: GuardSettings) -> None: ...
-    def instruments_csv(self) -> str | None: ...
     @property
     def bar_keep_days(self) -> int: ...
-    def set_instruments_csv(self, path: str) -> None: ...
+    def instrument_labels(self) -> dict[str, str]: ...
+    def save_instrument_labels(self, labels: dict[str, str]) -> None: ...
 
 
 class DeskClient(OrderClient, Protocol):
@@ -179,16 +179,28 @@ class BarsRestored:
 
 @dataclass(frozen=True, slots=True)
 class InstrumentsChanged:
-    """An instrument CSV was merged into the master (``problems``: skipped rows, already logged)."""
+    """The instrument master was loaded or replaced by an import.
 
-    path: Path
+    ``summary`` is one line for the status bar, ``details`` the kept/skipped-by-reason lines, ``marks`` the rows
+    of interest (watchlists, positions, alerts) whose token vanished, changed meaning or expired, with why;
+    ``stale`` says when the master is older than the last trading day."""
+
     summary: str
-    changed: int
-    problems: list[str] = field(default_factory=list)
+    details: list[str] = field(default_factory=list)
+    marks: dict[str, str] = field(default_factory=dict)
+    stale: str | None = None
+    imported: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class MasterNeeded:
+    """A real account and no imported master: the app must ask for one (sample tokens would be wrong)."""
+
+    reason: str
 
 
 Notice = (OrderChanged | OrderFilled | OrderRejected | OrderNotConfirmed | PositionsChanged | AlertFired
-          | ConnectionChanged | Problem | KeyNeeded | FirstTick | GuardsChanged | InstrumentsChanged)
+          | ConnectionChanged | Problem | KeyNeeded | FirstTick | GuardsChanged | InstrumentsChanged | MasterNeeded)
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,27 +212,39 @@ class Latency:
     count: int
 
 
-def load_master(prefs: DeskPrefs) -> InstrumentMaster:
-    """The sample master plus the instrument CSV remembered in the preferences (when it still exists)."""
-    master = load_sample()
-    extra = prefs.instruments_csv()
-    if extra and Path(extra).is_file():
-        try:
-            report = load_csv(extra)
-            master.merge(report.master)
-            log.info("instrument CSV %s: %s", extra, report.summary())
-        except (OSError, ValueError) as exc:
-            log.warning("could not load instrument CSV %s: %s", extra, exc)
-    return master
+def last_trading_day(today: date) -> date:
+    """The most recent weekday on or before ``today`` (exchange holidays are not known here)."""
+    while today.weekday() >= 5:
+        today -= timedelta(days=1)
+    return today
+
+
+def staleness(meta: dict[str, Any], today: date) -> str | None:
+    """``"master from 3 days ago — refresh"`` when the master predates the last trading day, else None."""
+    from .store.instruments import master_date
+
+    day = master_date(meta)
+    if day is None or day >= last_trading_day(today):
+        return None
+    days = (today - day).days
+    return f"Instrument master from {days} day{'s' if days != 1 else ''} ago — refresh it (File → Import " \
+           "instrument master…): new contracts are missing and NSE reuses tokens of expired ones."
 
 
 class TradingDesk:
     """The day's trading state; one per app run, across any number of connections. No Qt."""
 
-    def __init__(self, master: InstrumentMaster, journal: Journal | None, prefs: DeskPrefs, *,
-                 store: MarketStore | None = None, bars: BarBook | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
-        self.master = master
+    def __init__(self, master: Catalog, journal: Journal | UnavailableJournal | None,
+                 prefs: DeskPrefs, *,
+                 store: MarketStore | None = None, clock: Callable[[], float] = time.time,
+                 data_dir: Path | None = None, demo: bool = True, bars: BarBook | None = None) -> None:
+        self.master = master if isinstance(master, Catalog) else Catalog(master)
+        self.data_dir = data_dir
+        self.demo = demo
+        # what each token of interest last meant on screen (persisted): a new master never relabels silently
+        labels = getattr(prefs, "instrument_labels", None)
+        self.labels: dict[str, str] = dict(labels()) if labels else {}
+        self.marks: dict[str, str] = {}  # token → why its row is marked (vanished, changed meaning, expired)
         self.journal = journal
         self.prefs = prefs
         self.clock = clock  # wall clock (epoch seconds): fills, alerts, samples
@@ -247,10 +271,15 @@ class TradingDesk:
         self._last_mtm = -math.inf
 
     @classmethod
-    def open(cls, data_dir: Path, prefs: DeskPrefs) -> TradingDesk:
-        """The desk of an app run: the master (sample + remembered CSV), the journal and the bar store under
-        ``data_dir`` (the bars are read back by :meth:`restore_bars`)."""
-        return cls(load_master(prefs), Journal.open(data_dir), prefs,
+    def open(cls, data_dir: Path, prefs: DeskPrefs, *, demo: bool = True) -> TradingDesk:
+        """The desk of an app run, the journal and the bar store under ``data_dir`` (the bars are read back by
+        :meth:`restore_bars`). The master: the bundled demo universe in
+        demo mode; otherwise empty until :meth:`load_master` reads the stored one (after the window is shown —
+        nothing master-sized happens before it). A journal that cannot be used (read-only folder, full disk) is an
+        :class:`UnavailableJournal`: the app starts, its reason is a persistent :class:`Problem` at :meth:`restore`,
+        and no order is sent."""
+        master = bundled_universe(now_ist().date()) if demo else Catalog(meta={"loading": True})
+        return cls(master, open_journal(data_dir), prefs, data_dir=data_dir, demo=demo,
                    bars=BarBook(data_dir, keep_days=prefs.bar_keep_days))
 
     # ---------------------------------------------------------------- listeners and extension points
@@ -589,17 +618,104 @@ class TradingDesk:
         self.mtm.replace(points + live)
 
     # ---------------------------------------------------------------- instruments
-    async def import_instruments(self, path: Path) -> InstrumentsChanged:
-        """Parse an instrument CSV off the loop, merge it, remember it. Raises OSError/ValueError when unreadable
-        (nothing changed)."""
-        report: LoadReport = await asyncio.to_thread(load_csv, path)
-        changed = self.master.merge(report.master)
-        self.prefs.set_instruments_csv(str(path))
-        for problem in report.problems[:200]:
-            log.warning("%s: %s", path.name, problem)
-        notice = InstrumentsChanged(path, report.summary(), changed, [str(p) for p in report.problems])
+    async def load_master(self, tokens: Iterable[str] = ()) -> None:
+        """Read the stored master off the loop (live mode) and swap it in; without one, ask for one."""
+        if self.demo or self.data_dir is None:
+            marks = self.recheck(tokens)
+            self.publish(InstrumentsChanged(f"Demo universe: {len(self.master):,} instruments", [], marks))
+            return
+        from .instruments.importer import load_stored
+        from .store.instruments import StoreError
+
+        def read() -> Catalog | None:
+            catalog = load_stored(self.data_dir)  # type: ignore[arg-type]
+            if catalog is not None:
+                catalog.prepare()
+            return catalog
+
+        try:
+            catalog = await asyncio.to_thread(read)
+        except StoreError as exc:
+            self.master.meta = {}
+            self.publish(MasterNeeded(f"{exc}."))
+            return
+        if catalog is None:
+            self.master.meta = {}
+            self.publish(MasterNeeded(
+                "No instrument master yet. With a real account the app needs your broker's master (Kite, "
+                "Upstox, Angel One, Dhan or Fyers; a file or its URL) to know which token is which contract — "
+                "the demo sample's tokens would subscribe and order the wrong instruments."))
+            return
+        self._swap(catalog, tokens, imported=False)
+
+    async def import_master(self, sources: str | list[str], tokens: Iterable[str] = (), fmt: str | None = None, *,
+                            cancel: Any = None, progress: Callable[[float, str], None] | None = None,
+                            allow_insecure: bool = False) -> InstrumentsChanged:
+        """Import a master into the store — in a child process, so the parse's memory is never the app's — and swap
+        it in (replaces, never merges). Raises ``MasterError``/``ImportCancelled`` with nothing changed."""
+        from .instruments.importer import import_in_child
+
+        if self.data_dir is None:
+            raise RuntimeError("the desk has no data dir")
+        sources = [sources] if isinstance(sources, str) else list(sources)
+        outcome = await asyncio.to_thread(import_in_child, sources, self.data_dir, fmt, cancel=cancel,
+                                          progress=progress, allow_insecure=allow_insecure)
+        await asyncio.to_thread(outcome.catalog.prepare)
+        self.demo = False
+        return self._swap(outcome.catalog, tokens, imported=True, details=outcome.lines())
+
+    def _swap(self, catalog: Catalog, tokens: Iterable[str], *, imported: bool,
+              details: list[str] | None = None) -> InstrumentsChanged:
+        self.master.replace(catalog)
+        marks = self.recheck(tokens)
+        meta = catalog.meta
+        summary = (f"{len(catalog):,} instruments from {meta.get('source', 'the stored master')} "
+                   f"(imported {str(meta.get('imported_at', '?'))[:16].replace('T', ' ')})")
+        notice = InstrumentsChanged(summary, details or [], marks, staleness(meta, now_ist().date()), imported)
         self.publish(notice)
         return notice
+
+    def remember(self, token: str) -> None:
+        """The trader put ``token`` on screen (added it): what it means now is what it meant to them."""
+        inst = self.master.get(token)
+        if inst is not None:
+            self.labels[token] = inst.display
+            self.marks.pop(token, None)
+            self._save_labels()
+
+    def recheck(self, tokens: Iterable[str]) -> dict[str, str]:
+        """Mark rows of interest whose token vanished, changed meaning or expired (never relabel them silently)."""
+        tokens = set(tokens) | set(self.positions.positions) | self.alerts.tokens
+        today = now_ist().date()
+        self.marks.clear()
+        for gone in [t for t in self.labels if t not in tokens]:  # in place: the watchlists share the dict
+            del self.labels[gone]
+        for token in tokens:
+            inst = self.master.get(token)
+            before = self.labels.get(token)
+            if inst is None:
+                if not self.master.meta.get("loading"):
+                    self.marks[token] = (f"Token {token} is not in the instrument master"
+                                         + (f" (it was {before})" if before else "") + ": remove the row.")
+            elif before and before != inst.display:
+                self.marks[token] = (f"Token {token} now means {inst.display}; it was {before} when you added it. "
+                                     "Remove the row and add the contract you want.")
+            else:
+                self.labels[token] = inst.display
+                expired = inst.expired_message(today)
+                if expired:
+                    self.marks[token] = f"{expired}: it cannot be traded."
+        self._save_labels()
+        return dict(self.marks)
+
+    def label(self, token: str) -> str | None:
+        """What a marked row shows: the meaning the trader saw (never the new meaning of a reused token)."""
+        return self.labels.get(token)
+
+    def _save_labels(self) -> None:
+        save = getattr(self.prefs, "save_instrument_labels", None)
+        if save is not None:
+            save(self.labels)
 
     # ---------------------------------------------------------------- shutdown
     def close(self) -> None:

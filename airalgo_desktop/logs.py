@@ -13,12 +13,15 @@ import logging.handlers
 import re
 import threading
 import time
+from itertools import islice
 from pathlib import Path
 
 MASK = "***"
 _lock = threading.Lock()
-_secrets: set[str] = set()
-_secret_re: re.Pattern[str] | None = None
+_secrets: list[str] = []  # longest first, so a secret containing another is masked whole
+_fragments: dict[str, None] = {}  # every FRAGMENT-character piece of every secret
+FRAGMENT = 8  # a log line may not carry this many consecutive characters of a secret
+MAX_MESSAGE = 2_000  # longest log message kept (after redaction); the rest is cut with a count
 
 # structural patterns: any api:<key> topic, api_key=… query strings, "access_token": "…" in JSON
 _PATTERNS = [
@@ -30,36 +33,88 @@ _MIN_SECRET = 3  # shorter values would mask ordinary words
 
 
 def register_secret(value: str | None) -> None:
-    """Mask every future occurrence of ``value`` (an API key or access token) in log output."""
-    global _secret_re
+    """Mask every future occurrence of ``value`` (an API key or access token) — and of any 8-character piece of
+    it — in log output. No regular expression is built from secrets: a 20 MB token once cost 2 GB compiling one."""
     if not value or len(value) < _MIN_SECRET:
         return
+    global _secrets, _fragments
     with _lock:
         if value in _secrets:
             return
-        _secrets.add(value)
-        alternatives = sorted(_secrets, key=len, reverse=True)
-        _secret_re = re.compile("|".join(re.escape(s) for s in alternatives))
+        # new objects swapped in whole: a thread redacting meanwhile sees the old set or the new one, never half
+        fragments = dict(_fragments)
+        for start in range(len(value) - FRAGMENT + 1):
+            fragments[value[start:start + FRAGMENT]] = None
+        _secrets = sorted([*_secrets, value], key=len, reverse=True)
+        _fragments = fragments
 
 
 def forget_secrets() -> None:
     """Drop every registered secret (tests)."""
-    global _secret_re
+    global _secrets, _fragments
     with _lock:
-        _secrets.clear()
-        _secret_re = None
+        _secrets, _fragments = [], {}
+
+
+def _mask_fragments(text: str, fragments: dict[str, None]) -> str:
+    """Replace every run of text made of secret pieces (a cut or partly echoed secret) by the mask."""
+    hits = [i for i in range(len(text) - FRAGMENT + 1) if text[i:i + FRAGMENT] in fragments]
+    if not hits:
+        return text
+    out: list[str] = []
+    pos = 0
+    run_start, run_end = hits[0], hits[0] + FRAGMENT
+    for i in hits[1:]:
+        if i <= run_end:
+            run_end = i + FRAGMENT
+            continue
+        out += [text[pos:run_start], MASK]
+        pos, run_start, run_end = run_end, i, i + FRAGMENT
+    out += [text[pos:run_start], MASK, text[run_end:]]
+    return "".join(out)
 
 
 def redact(text: str) -> str:
-    """``text`` with every registered secret and secret-shaped fragment replaced by ``***``."""
+    """``text`` with every registered secret, every 8-character piece of one, and every secret-shaped fragment
+    (``api:…``, ``api_key=…``, ``access_token: …``) replaced by ``***``. Cost grows with the text: cut long text
+    with :func:`shorten`, which redacts first."""
     if not text:
         return text
-    pattern = _secret_re
-    if pattern is not None:
-        text = pattern.sub(MASK, text)
+    secrets, fragments = _secrets, _fragments
+    for secret in secrets:
+        if secret in text:
+            text = text.replace(secret, MASK)
+    if fragments and len(text) >= FRAGMENT:
+        text = _mask_fragments(text, fragments)
     for regex, replacement in _PATTERNS:
         text = regex.sub(replacement, text)
     return text
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` redacted, *then* cut to ``limit`` characters (``…(+N chars)`` says how much went). Cutting first
+    would leave a piece of a secret that no longer matches the whole one."""
+    text = str(text)
+    secrets = _secrets
+    longest = len(secrets[0]) if secrets else 0
+    head = redact(text[:limit + longest + FRAGMENT]) if len(text) > limit else redact(text)
+    if len(head) <= limit and len(text) <= limit + longest + FRAGMENT:
+        return head
+    return head[:limit] + f"…(+{max(len(text) - limit, 1)} chars)"
+
+
+def redact_value(value: object, limit: int = 300, _depth: int = 0) -> object:
+    """A copy of a decoded JSON value with every string redacted and shortened (:func:`shorten`), at most 100
+    items per container and 6 levels deep: server text safe to keep, show and journal."""
+    if isinstance(value, str):
+        return shorten(value, limit)
+    if _depth >= 6:
+        return "…"
+    if isinstance(value, dict):
+        return {shorten(str(k), 60): redact_value(v, limit, _depth + 1) for k, v in islice(value.items(), 100)}
+    if isinstance(value, list):
+        return [redact_value(v, limit, _depth + 1) for v in islice(value, 100)]
+    return value
 
 
 _base_factory = logging.getLogRecordFactory()
@@ -72,10 +127,10 @@ def _redacting_factory(*args, **kwargs):  # type: ignore[no-untyped-def]
         message = record.getMessage()
     except Exception:  # a bad format string must not lose the record
         message = f"{record.msg!r} {record.args!r}"
-    record.msg = redact(message)
+    record.msg = shorten(message, MAX_MESSAGE)
     record.args = None
     if record.exc_info and not record.exc_text:
-        record.exc_text = redact(_formatter.formatException(record.exc_info))
+        record.exc_text = shorten(_formatter.formatException(record.exc_info), 10 * MAX_MESSAGE)
     if record.stack_info:
         record.stack_info = redact(record.stack_info)
     return record
@@ -98,23 +153,30 @@ def install_redaction() -> None:
 
 
 class RateLimitFilter(logging.Filter):
-    """Let at most ``burst`` records per ``period`` seconds through for each (logger, message template);
-    a summary of how many were suppressed follows when the window reopens. For junk-frame floods."""
+    """Let at most ``burst`` records per ``period`` seconds through for each call site (logger, file, line — the
+    template, not the formatted text, so 10,000 junk frames with 10,000 different excerpts share one budget).
+    The next record let through after a quiet spell says how many were suppressed. At most ``max_sites`` call
+    sites are remembered (the oldest is forgotten first), so the table stays small whatever arrives."""
 
-    def __init__(self, burst: int = 5, period: float = 10.0) -> None:
+    def __init__(self, burst: int = 5, period: float = 10.0, max_sites: int = 256) -> None:
         super().__init__()
-        self.burst, self.period = burst, period
-        self._windows: dict[tuple[str, str], list[float]] = {}
+        self.burst, self.period, self.max_sites = burst, period, max_sites
+        self._windows: dict[tuple[str, str, int], list[float]] = {}
 
     def filter(self, record: logging.LogRecord) -> bool:
-        key = (record.name, str(getattr(record, "rate_key", record.msg))[:60])
+        key = (record.name, str(getattr(record, "rate_key", record.pathname)), record.lineno)
         now = time.monotonic()
-        window = self._windows.setdefault(key, [now, 0.0, 0.0])  # start, passed, suppressed
+        windows = self._windows
+        window = windows.get(key)
+        if window is None:
+            if len(windows) >= self.max_sites:
+                del windows[next(iter(windows))]
+            window = windows[key] = [now, 0.0, 0.0]  # start, passed, suppressed
         if now - window[0] > self.period:
-            suppressed = int(window[2])
+            suppressed, since = int(window[2]), now - window[0]
             window[:] = [now, 0.0, 0.0]
             if suppressed:
-                record.msg = f"{record.msg} (+{suppressed} similar suppressed)"
+                record.msg = f"{record.msg} (+{suppressed} similar suppressed over {since:.0f} s)"
         if window[1] < self.burst:
             window[1] += 1
             return True

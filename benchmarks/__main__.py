@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import orjson
 
 from .bars import bars_cpu_pct, bars_restore_s
-from .common import ROOT, median, percentile, run_child, simulator
+from .common import ROOT, median, percentile, run_child, run_child_module, simulator
 from .ingest import ingest, socket_ingest
 
 # The issue sets no figure for the chart, only "beside the same run without it". This target says "a live candle
@@ -178,6 +178,12 @@ def run(quick: bool) -> list[Figure]:
     with simulator(rate=5, synthetic=1000) as (ws, http, key):
         soak = run_child("app", ws, http, key, str(soak_seconds), "--soak", timeout=soak_seconds + 300)
     add("rss_growth_mb_soak", soak["rss_growth_mb"], "MB", 5, False)
+    # the real instrument universe: a generated 250k-row broker master (see benchmarks/master.py)
+    master = run_child_module("benchmarks.master_bench", *(["--quick"] if quick else []))
+    add("master_import_250k_s", master["master_import_250k_s"], "s", 3.0, False)
+    add("master_search_p99_ms", master["master_search_p99_ms"], "ms", 5.0, False)
+    add("master_rss_mb", master["master_rss_mb"], "MB", 60, False)
+    print("master details:", orjson.dumps(master["details"]).decode(), flush=True)
     details = {"ui_path_ours_50k_cpu_pct": ours50, "ui_path_baseline_50k_cpu_pct": base50,
                "ui_vs_baseline_cpu_ratio_2k": ratio(2000),
                "ui_path_cpu_pct": {rate: [median([at(o, rate)["cpu_pct"] for o in ours]),

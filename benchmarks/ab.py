@@ -1,4 +1,4 @@
-"""``python -m benchmarks.ab REV [--rounds 3] [--only uipath,app,socket,ingest]``: old against new, interleaved.
+"""``python -m benchmarks.ab REV [--rounds 3] [--only uipath,app,orders,socket,ingest]``: old against new, interleaved.
 
 Exports ``REV`` (``git archive``) to a temporary directory, puts *this* tree's ``benchmarks/`` into it, so both sides
 are measured by the same harness, then runs each measurement alternately in the old and in this tree, ``--rounds``
@@ -32,6 +32,11 @@ PROBE = {
            "    r = run_child('app', ws, http, key, '10')\n"
            "print(orjson.dumps({'app50_cpu_pct': r['cpu_pct'], 'app50_lag_p99_ms': r['lag_p99_ms'], "
            "'app50_tick_to_screen_p99_ms': r['tick_to_screen_p99_ms']}).decode())",
+    "orders": "from benchmarks.common import simulator, run_child\n"
+              "with simulator(rate=5, synthetic=1000) as (ws, http, key):\n"
+              "    r = run_child('app', ws, http, key, '5', '--orders', '50')\n"
+              "print(orjson.dumps({'order_to_wire_p99_ms': r['order_to_wire_p99_ms'], "
+              "'order_to_wire_p50_ms': r['order_to_wire_p50_ms']}).decode())",
     "uipath": "from benchmarks.common import run_child\n"
               "r = run_child('uipath', 'ours', '--rates', '2000,5000,10000,50000', '--step', '5', '--floor', '6')\n"
               "out = {f'uipath_{s[\"rate\"] // 1000}k_cpu_pct': s['cpu_pct'] for s in r['steps']}\n"
@@ -70,7 +75,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.ab", description=__doc__)
     parser.add_argument("rev", help="the old revision (main, a commit)")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--only", default="uipath,app,socket,ingest", help="comma-separated: " + ",".join(PROBE))
+    parser.add_argument("--only", default="uipath,app,orders,socket,ingest", help="comma-separated: " + ",".join(PROBE))
     args = parser.parse_args()
     old = export(args.rev)
     trees = {"old": old, "new": ROOT}

@@ -274,7 +274,7 @@ def uipath(impl: str, rates: list[int], step_s: float, floor_s: float, search: b
 
 # ---------------------------------------------------------------------------- the whole app over a socket
 def prepare_home(tokens: list[str]) -> Path:
-    """An AIRALGO_HOME whose settings show one 1,000-row watchlist of the synthetic instruments."""
+    """An AIRALGO_HOME with the synthetic instruments as its imported master and one 1,000-row watchlist of them."""
     from PySide6.QtCore import QSettings
 
     home = Path(tempfile.mkdtemp(prefix="airalgo-bench-"))
@@ -282,8 +282,10 @@ def prepare_home(tokens: list[str]) -> Path:
     rows = ["token,symbol,name,tick_size_paisa,lot_size,prev_close_paisa"]
     rows += [f"{i.token},{i.symbol},{i.name},{i.tick_size},1,{i.prev_close}" for i in _synthetic_instruments(1000)]
     csv_path.write_text("\n".join(rows) + "\n")
+    from airalgo_desktop.instruments.importer import import_master
+
+    import_master(str(csv_path), home / "data")  # a live session trades what its imported master lists
     settings = QSettings(str(home / "config" / "settings.ini"), QSettings.Format.IniFormat)
-    settings.setValue("instruments/csv", str(csv_path))
     settings.setValue("watchlists/lists", orjson.dumps([{"name": "Bench", "tokens": tokens}]).decode())
     settings.setValue("watchlists/active", 0)
     settings.setValue("ticket/confirm", "false")
@@ -369,6 +371,8 @@ def app_run(ws_url: str, token_url: str, key: str, seconds: float, orders: int, 
         probe.recording = stamps.recording = True
         rss_start = rss_mb()
         cpu0, t0, n0 = cpu_seconds(), time.perf_counter(), desk.store.updates
+        clock = getattr(getattr(app, "presenter", None), "frames", None)  # the frame clock, where there is one
+        frames0 = clock.frames if clock is not None else 0
         latencies: list[float] = []
         loop = asyncio.get_running_loop()
         if orders:
@@ -390,6 +394,8 @@ def app_run(ws_url: str, token_url: str, key: str, seconds: float, orders: int, 
             await asyncio.sleep(seconds * 0.75)
             out["rss_growth_mb"] = rss_mb() - rss_quarter
         cpu, wall = cpu_seconds() - cpu0, time.perf_counter() - t0
+        if clock is not None:
+            out["frames_per_s"] = (clock.frames - frames0) / wall
         out.update(cpu_pct=100 * cpu / wall, updates_per_s=(desk.store.updates - n0) / wall,
                    lag_p99_ms=percentile(probe.lags, 99), lag_max_ms=max(probe.lags, default=0.0),
                    tick_to_screen_p99_ms=percentile(stamps.latencies, 99),

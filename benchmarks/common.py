@@ -108,15 +108,20 @@ def server_process(args: list[str], api_key: str) -> Iterator[tuple[str, str, su
             proc.kill()
 
 
-def run_child(mode: str, *args: str, timeout: float = 900) -> dict:
-    """Run ``benchmarks.child MODE ARGS`` in a fresh process (offscreen Qt); returns its JSON result."""
+def run_child_module(module: str, *args: str, timeout: float = 900) -> dict:
+    """Run ``python -m MODULE ARGS`` in a fresh process (offscreen Qt); returns the JSON of its last line."""
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run([sys.executable, "-m", "benchmarks.child", mode, *args], capture_output=True, text=True,
-                          timeout=timeout, cwd=ROOT, env=env)
+    proc = subprocess.run([sys.executable, "-m", module, *args], capture_output=True, text=True, timeout=timeout,
+                          cwd=ROOT, env=env)
     for line in reversed(proc.stdout.splitlines()):
         if line.startswith("{"):
             return orjson.loads(line)
-    raise RuntimeError(f"benchmark child {mode} failed: {proc.stderr[-2000:]}")
+    raise RuntimeError(f"benchmark {module} failed: {proc.stderr[-2000:]}")
+
+
+def run_child(mode: str, *args: str, timeout: float = 900) -> dict:
+    """Run ``benchmarks.child MODE ARGS`` in a fresh process (offscreen Qt); returns its JSON result."""
+    return run_child_module("benchmarks.child", mode, *args, timeout=timeout)
 
 
 def process_cpu_seconds(pid: int) -> float | None:

@@ -40,3 +40,33 @@ def test_describe_never_shows_the_key(tmp_path: Path) -> None:
     )
     text = "\n".join(cfg.describe())
     assert "super-secret-key" not in text and "API_KEY              = set" in text
+
+
+# ---------------------------------------------------------------------------------------------- issue 19 item 16
+def test_a_non_utf8_line_skips_that_line_only_and_says_so(tmp_path: Path, caplog) -> None:
+    (tmp_path / ".env").write_bytes(b"WEBSOCKET_SERVER_URL=ws://127.0.0.1:1/socket/websocket\n"
+                                    b"# caf\xe9 latin-1 comment\n"
+                                    b"TOKEN_SERVER_URL=http://127.0.0.1:2\n")
+    cfg = load_config({}, env={}, cwd=tmp_path, user_config_dir=tmp_path / "none", keyring_getter=lambda: None)
+    assert cfg.ws_url == "ws://127.0.0.1:1/socket/websocket"  # the rest of the file still counts
+    assert cfg.token_url == "http://127.0.0.1:2"
+    warnings = getattr(cfg, "warnings", [])
+    assert any("line 2" in w and "UTF-8" in w for w in warnings), warnings
+    assert "line 2" in caplog.text
+
+
+def test_an_empty_value_falling_back_to_production_is_said(tmp_path: Path, caplog) -> None:
+    (tmp_path / ".env").write_text("WEBSOCKET_SERVER_URL=\nTOKEN_SERVER_URL=http://127.0.0.1:2\n")
+    cfg = load_config({}, env={}, cwd=tmp_path, user_config_dir=tmp_path / "none", keyring_getter=lambda: None)
+    assert cfg.ws_url == DEFAULT_WS_URL
+    warnings = getattr(cfg, "warnings", [])
+    assert any("WEBSOCKET_SERVER_URL is empty" in w and "line 1" in w for w in warnings), warnings
+    assert any("production default" in w and DEFAULT_WS_URL in w for w in warnings), warnings
+    assert "production default" in caplog.text
+
+
+def test_a_clean_env_has_no_warnings(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("WEBSOCKET_SERVER_URL=ws://127.0.0.1:1/x\nTOKEN_SERVER_URL=http://127.0.0.1:2\n"
+                                   "API_KEY=abc-123\n")
+    cfg = load_config({}, env={}, cwd=tmp_path, user_config_dir=tmp_path / "none", keyring_getter=lambda: None)
+    assert cfg.warnings == [] and cfg.api_key == "abc-123"

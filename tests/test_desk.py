@@ -315,3 +315,45 @@ def test_importing_the_desk_loads_no_qt() -> None:
            "for m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_a_new_master_marks_rows_never_relabels_them(tmp_path) -> None:
+    """Tokens on screen whose meaning changed or vanished are marked with what they meant; expired ones too."""
+    from datetime import date, timedelta
+
+    from airalgo_desktop.desk import InstrumentsChanged, staleness
+    from airalgo_desktop.domain.instruments import Instrument
+    from airalgo_desktop.instruments import Catalog
+
+    desk, prefs, notices = make_desk()
+    desk.recheck(["2885", "3045", "35013"])
+    assert desk.labels["3045"] == "SBIN" and "35013" in desk.marks and "expired on 27 Feb 2025" in desk.marks["35013"]
+    assert prefs.instrument_labels()["3045"] == "SBIN"  # remembered across restarts
+    far = date.today() + timedelta(days=30)
+    new = Catalog([Instrument("2885", "RELIANCE"), Instrument("3045", "SBICARD"),
+                   Instrument("99", "NIFTY99FUT", "NIFTY", "NFO", "NFO", "FUT", far)],
+                  meta={"source": "test", "master_date": date.today().isoformat()})
+    desk._swap(new, ["2885", "3045", "35013"], imported=True)
+    notice = of(notices, InstrumentsChanged)[-1]
+    assert set(notice.marks) == {"3045", "35013"} and "now means SBICARD" in notice.marks["3045"]
+    assert "not in the instrument master (it was NIFTY FEB 2025 FUT)" in notice.marks["35013"]
+    assert desk.label("3045") == "SBIN" and notice.stale is None
+    desk.remember("3045")  # the trader re-added it: the new meaning is theirs now
+    assert desk.labels["3045"] == "SBICARD" and "3045" not in desk.marks
+    old = {"master_date": (date.today() - timedelta(days=10)).isoformat()}
+    assert "from 10 days ago" in staleness(old, date.today())
+
+
+def test_a_remembered_csv_is_never_read_at_start(tmp_path) -> None:
+    """Issue 19 item 15: the old "instruments/csv" setting (a 250k-row junk CSV re-parsed on the UI thread at every
+    start) is ignored; live starts read only the stored master, after the window, off the loop."""
+    junk = tmp_path / "junk.csv"
+    junk.write_text("token,symbol\n" + "".join(f"²{i},JUNK{i}\n" for i in range(5000)))
+    store = MemoryStore()
+    store.setValue("instruments/csv", str(junk))
+    live = TradingDesk.open(tmp_path / "data", Prefs(store), demo=False)
+    assert len(live.master) == 0 and live.master.meta.get("loading")
+    demo = TradingDesk.open(tmp_path / "data2", Prefs(store), demo=True)
+    assert "2885" in demo.master and not any(i.symbol.startswith("JUNK") for i in demo.master)
+    live.close()
+    demo.close()

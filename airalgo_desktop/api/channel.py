@@ -24,15 +24,18 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any
 
+from ..domain.instruments import is_token, parse_token
+from ..domain.money import MAX_PRICE, parse_price
 from ..domain.nsetime import MARKET_CLOSE, MARKET_OPEN, in_market_hours, now_ist
-from ..domain.orders import OrderRequest, OrderStatus, OrderUpdate
-from ..logs import RateLimitFilter, register_secret
+from ..domain.orders import MAX_QUANTITY, OrderRequest, OrderStatus, OrderUpdate, parse_quantity
+from ..logs import RateLimitFilter, redact_value, register_secret, shorten
 from .events import (
     ChannelError,
     CloseSocket,
@@ -144,6 +147,7 @@ class ChannelMachine:
         self._ticks_since_join = 0
         self._rate_start: float | None = None
         self._rate_count = 0
+        self._known_feed_tokens: set[str] = set()  # feed keys already found to be tokens (the fast path's cache)
 
     # ================================================================= outputs
     def take_commands(self) -> list[Command]:
@@ -368,15 +372,16 @@ class ChannelMachine:
 
     # ================================================================= subscriptions
     def want(self, tokens: Iterable[str]) -> None:
-        """One more caller wants each token (subscribe on 0 → 1 at the next flush)."""
-        for token in tokens:
-            self._wanted[str(token)] += 1
+        """One more caller wants each token (subscribe on 0 → 1 at the next flush). Anything that is not a token
+        (ASCII digits, :func:`~airalgo_desktop.domain.instruments.parse_token`) is logged and left out: one bad
+        value must not make every subscribe frame unusable."""
+        for token in _clean_tokens(tokens):
+            self._wanted[token] += 1
         self._dirty = True
 
     def unwant(self, tokens: Iterable[str]) -> None:
         """One caller fewer wants each token (unsubscribe on 1 → 0 at the next flush)."""
-        for token in tokens:
-            token = str(token)
+        for token in _clean_tokens(tokens):
             if self._wanted[token] > 0:
                 self._wanted[token] -= 1
             if self._wanted[token] == 0:
@@ -431,7 +436,8 @@ class ChannelMachine:
                 log.warning("order %s got no answer before the connection was lost: unknown, not resent", local_id)
 
     def _on_order_response(self, payload: Any) -> None:
-        update = OrderUpdate.from_payload(payload)
+        # server text is redacted and bounded before anything keeps, shows or journals it
+        update = OrderUpdate.from_payload(redact_value(payload))
         if update is None:
             self.metrics.malformed_frames += 1
             log.warning("order_response without a usable payload dropped")
@@ -457,7 +463,15 @@ class ChannelMachine:
 
     # ================================================================= frames in
     def receive(self, text: str | bytes, now: float) -> None:
-        """One frame from the socket. Never raises; junk is counted and logged (rate limited)."""
+        """One frame from the socket. Never raises; junk is counted and logged (rate limited): a frame can be
+        dropped, it can never take the connection down."""
+        try:
+            self._receive(text, now)
+        except Exception as exc:  # a value no check foresaw: drop this frame, keep the connection and its orders
+            self.metrics.malformed_frames += 1
+            log.error("frame dropped: it could not be handled (%s)", type(exc).__name__)
+
+    def _receive(self, text: str | bytes, now: float) -> None:
         if isinstance(text, bytes | bytearray):
             self.metrics.malformed_frames += 1
             log.warning("binary frame of %d bytes ignored", len(text))
@@ -482,7 +496,10 @@ class ChannelMachine:
             elif event == Ev.UNSUBSCRIBE:
                 tokens = msg.payload.get("tokens") if isinstance(msg.payload, dict) else None
                 if isinstance(tokens, list):
-                    self._events.append(Unsubscribed(tuple(str(t) for t in tokens)))
+                    clean = tuple(t for t in map(parse_token, tokens) if t is not None)
+                    if len(clean) < len(tokens):
+                        self.metrics.malformed_frames += 1
+                    self._events.append(Unsubscribed(clean))
                 else:
                     self.metrics.malformed_frames += 1
             elif event == Ev.ERROR:
@@ -491,12 +508,12 @@ class ChannelMachine:
                 self._on_channel_lost(msg, now, "the server closed the channel")
             else:
                 self.metrics.unknown_events += 1
-                log.warning("unknown event %r ignored", event[:40])
+                log.warning("unknown event %r ignored", shorten(event, 40))
         elif msg.topic == PHOENIX_TOPIC and event == Ev.REPLY:
             self._on_reply(msg, now)
         else:
             self.metrics.unknown_events += 1
-            log.warning("frame for another topic ignored (event %r)", event[:40])
+            log.warning("frame for another topic ignored (event %r)", shorten(event, 40))
 
     def _on_ltp(self, payload: Any, now: float) -> None:
         if self._state.state is not State.JOINED:
@@ -505,12 +522,8 @@ class ChannelMachine:
             self.metrics.malformed_frames += 1
             log.warning("ltp payload is not an object")
             return
-        quotes = payload
-        for quote in payload.values():
-            # fast path: the feed sends ints and a string; anything else goes through the careful copy
-            if type(quote) is not dict or type(quote.get("ltp")) is not int or type(quote.get("ltq")) is not int:
-                quotes = self._clean_quotes(payload)
-                break
+        # fast path: a well-formed push is passed on as it is; anything else goes through the careful copy
+        quotes = payload if quotes_are_clean(payload, self._known_feed_tokens) else self._clean_quotes(payload)
         if not quotes:
             return
         count = len(quotes)
@@ -533,17 +546,15 @@ class ChannelMachine:
 
     def _clean_quotes(self, payload: dict[str, Any]) -> dict[str, dict[str, Any]]:
         clean: dict[str, dict[str, Any]] = {}
-        for token, quote in payload.items():
-            if not isinstance(quote, dict):
+        for key, quote in payload.items():
+            token = parse_token(key)
+            ltp = parse_price(quote.get("ltp")) if isinstance(quote, dict) else None
+            if token is None or ltp is None:  # no usable token or price: the quote cannot be shown
                 self.metrics.dropped_quotes += 1
                 continue
-            ltp = _as_int(quote.get("ltp"))
-            if ltp is None or ltp <= 0:
-                self.metrics.dropped_quotes += 1
-                continue
-            ltq = _as_int(quote.get("ltq"))
+            ltq = parse_quantity(quote.get("ltq"), allow_zero=True)
             ltt = quote.get("ltt")
-            clean[str(token)] = {"ltp": ltp, "ltq": ltq or 0, "ltt": ltt if isinstance(ltt, str) else ""}
+            clean[token] = {"ltp": ltp, "ltq": ltq or 0, "ltt": ltt if type(ltt) is str and _LTT(ltt) else ""}
         if len(clean) < len(payload):
             log.warning("dropped %d malformed quote(s) in an ltp push", len(payload) - len(clean))
         return clean
@@ -574,12 +585,14 @@ class ChannelMachine:
                     log.info("access token refused; fetching a fresh one and rejoining")
                     self._commands.append(FetchToken())
             else:
-                self._events.append(ChannelError(Ev.JOIN, reason or "join refused"))
-                self._schedule_rejoin(now, reason or "join refused")
+                reason = shorten(reason or "join refused", 200)
+                self._events.append(ChannelError(Ev.JOIN, reason))
+                self._schedule_rejoin(now, reason)
             return
         if status == "error":
             event = pending[0] if pending else "push"
-            self._events.append(ChannelError(event, reason or "error"))
+            reason = shorten(reason or "error", 200)
+            self._events.append(ChannelError(event, reason))
             log.warning("server error reply: %s", reason)
 
     def _on_joined(self, now: float) -> None:
@@ -611,25 +624,59 @@ class ChannelMachine:
         self._set_state(State.RECONNECTING, attempt=self._rejoin_attempt, delay=delay, reason=reason)
 
 
-def _as_int(value: Any) -> int | None:
-    if type(value) is int:
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str):
-        text = value.strip()
-        if text.isdigit():
-            return int(text)
-        try:
-            number = float(text)
-        except ValueError:
-            return None
-        return int(number) if number.is_integer() else None
-    return None
+_LTT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,9})?)?"
+                  r"(?:Z|[+-][0-9]{2}:?[0-9]{2})?", re.ASCII).fullmatch
+"""A feed timestamp (``2025-01-09T12:53:00Z``): anything else is not passed on (a server could put anything
+there, a secret included, and ``stream`` prints it)."""
+
+
+_UNSEEN = object()
+
+
+_MAX_KNOWN_TOKENS = 500_000
+
+
+def quotes_are_clean(payload: dict[Any, Any], known_tokens: set[str] | None = None) -> bool:
+    """True when every quote of an ``ltp`` push can be passed on untouched: the token is ASCII digits, ``ltp`` an int
+    price in (0, MAX_PRICE], ``ltq`` an int in [0, MAX_QUANTITY], ``ltt`` a timestamp (checked once per distinct
+    value: a push's quotes mostly share one). ``known_tokens`` remembers tokens already checked (bounded), so the
+    usual push costs a set lookup per token. The feed's normal push; any other goes through the careful copy,
+    which drops or repairs each quote on its own."""
+    known = known_tokens if known_tokens is not None else set()
+    good_ltt: object = _UNSEEN
+    try:
+        for token, quote in payload.items():
+            ltp, ltq, ltt = quote["ltp"], quote["ltq"], quote["ltt"]  # TypeError when a quote is not an object
+            if (type(ltp) is not int or not 0 < ltp <= MAX_PRICE or type(ltq) is not int
+                    or not 0 <= ltq <= MAX_QUANTITY):
+                return False
+            if ltt != good_ltt:
+                if type(ltt) is not str or not _LTT(ltt):
+                    return False
+                good_ltt = ltt
+            if token not in known:
+                if not is_token(token):
+                    return False
+                if len(known) < _MAX_KNOWN_TOKENS:
+                    known.add(token)
+    except (KeyError, TypeError):
+        return False
+    return True
+
+
+def _clean_tokens(tokens: Iterable[Any]) -> list[str]:
+    clean = []
+    for token in tokens:
+        text = parse_token(token)
+        if text is None:
+            log.warning("%r is not a token number (ASCII digits); not subscribed", shorten(str(token), 40))
+        else:
+            clean.append(text)
+    return clean
 
 
 def _token_order(token: str) -> tuple[int, str]:
-    return (int(token), token) if token.isdigit() else (1 << 62, token)
+    return (int(token), token) if is_token(token) else (1 << 62, token)
 
 
 __all__ = ["ChannelConfig", "ChannelMachine"]

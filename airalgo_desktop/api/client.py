@@ -29,7 +29,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus, InvalidURI
 from ..domain.instruments import Instrument
 from ..domain.nsetime import now_ist
 from ..domain.orders import OrderRequest
-from ..logs import register_secret
+from ..logs import RateLimitFilter, register_secret, shorten
 from .channel import ChannelConfig, ChannelMachine
 from .events import (
     CloseSocket,
@@ -44,14 +44,19 @@ from .events import (
     State,
     StateChanged,
 )
-from .token import TokenError, fetch_token
+from .token import TOKEN_DEADLINE, TokenError, fetch_token
 
 log = logging.getLogger("airalgo.api.client")
+log.addFilter(RateLimitFilter(burst=5, period=10.0))
 
 _CLOSE = object()
 
 
-class InsecureTransportError(ValueError):
+class UrlError(ValueError):
+    """A configured URL the app will not dial: malformed, or not encrypted. The text says which and why."""
+
+
+class InsecureTransportError(UrlError):
     """A plain ``ws://`` / ``http://`` URL to another machine, without explicit permission."""
 
 
@@ -79,20 +84,41 @@ def is_loopback_host(host: str | None) -> bool:
         return False
 
 
-def check_transport(url: str, *, allow_insecure: bool = False, kind: str = "URL") -> None:
-    """Refuse plain-text transport to anything but this machine unless explicitly allowed."""
-    parts = urlsplit(url)
+WS_SCHEMES = ("wss", "ws")
+HTTP_SCHEMES = ("https", "http")
+
+
+def check_transport(url: str, *, allow_insecure: bool = False, kind: str = "URL",
+                    schemes: tuple[str, ...] = WS_SCHEMES + HTTP_SCHEMES) -> None:
+    """Validate a configured URL once, before anything dials it. Raises :class:`UrlError` for a URL that can never
+    work — blanks or control characters inside it (a space once gave 13 reconnects in 20 s and tracebacks), no
+    host, a bad port, user info, non-ASCII — and :class:`InsecureTransportError` for a scheme other than
+    ``schemes`` or plain-text transport to anything but this machine without explicit permission."""
+    shown = shorten(url, 80)
+    if not url or any(ch.isspace() or not ch.isprintable() for ch in url):
+        raise UrlError(f"{kind} {shown!r} contains a space or a control character; fix it in your settings or .env")
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise UrlError(f"{kind} {shown!r} is not a valid URL ({exc})") from None
     scheme = parts.scheme.lower()
-    if scheme in ("wss", "https"):
-        return
-    if scheme in ("ws", "http"):
-        if is_loopback_host(parts.hostname) or allow_insecure:
-            return
+    if scheme not in schemes:
+        raise InsecureTransportError(f"{kind} must start with {' or '.join(s + '://' for s in schemes[::2])} "
+                                     f"(got {scheme or 'no scheme'}://)")
+    if scheme in ("ws", "http") and not (allow_insecure or is_loopback_host(parts.hostname)):
         raise InsecureTransportError(
             f"{kind} {scheme}://{parts.hostname} is not encrypted. Use {scheme}s:// (or allow insecure "
             "transport explicitly, e.g. for a test server on your network)."
         )
-    raise InsecureTransportError(f"{kind} must start with wss:// or https:// (got {scheme or 'no scheme'}://)")
+    if not parts.hostname:
+        raise UrlError(f"{kind} {shown!r} has no host name")
+    if not url.isascii():
+        raise UrlError(f"{kind} {shown!r} contains non-ASCII characters; write the host name in ASCII (punycode)")
+    if parts.username is not None or parts.password is not None:
+        raise UrlError(f"{kind} must not carry a user name or password")
+    if port == 0:
+        raise UrlError(f"{kind} {shown!r} has port 0")
 
 
 @dataclass
@@ -108,6 +134,7 @@ class ClientConfig:
     stall_timeout: float | None = 90.0
     stall_market_hours_only: bool = True
     http_timeout: float = 10.0
+    token_deadline: float = TOKEN_DEADLINE
     open_timeout: float = 10.0
     max_size: int = 16 * 2**20
     max_frame_chars: int = 4 * 2**20
@@ -135,8 +162,10 @@ class AirAlgoClient:
         clock_ist: Callable[[], datetime] = now_ist,
         http: httpx.AsyncClient | None = None,
     ) -> None:
-        check_transport(config.ws_url, allow_insecure=config.allow_insecure, kind="WEBSOCKET_SERVER_URL")
-        check_transport(config.token_url, allow_insecure=config.allow_insecure, kind="TOKEN_SERVER_URL")
+        check_transport(config.ws_url, allow_insecure=config.allow_insecure, kind="WEBSOCKET_SERVER_URL",
+                        schemes=WS_SCHEMES)
+        check_transport(config.token_url, allow_insecure=config.allow_insecure, kind="TOKEN_SERVER_URL",
+                        schemes=HTTP_SCHEMES)
         register_secret(config.api_key)
         self.config = config
         self.machine = ChannelMachine(config.channel_config(), rng=rng, clock_ist=clock_ist)
@@ -385,7 +414,8 @@ class AirAlgoClient:
 
     async def _fetch_token(self) -> None:
         try:
-            token = await fetch_token(self._http, self.config.token_url, self.config.api_key)
+            token = await fetch_token(self._http, self.config.token_url, self.config.api_key,
+                                      deadline=self.config.token_deadline)
         except TokenError as exc:
             log.warning("token fetch failed: %s", exc.message)
             self.machine.token_failed(exc, self.now())
@@ -458,12 +488,12 @@ class AirAlgoClient:
                 self.machine.receive(frame, self.now())
                 self._pump()
         except ConnectionClosed as exc:
-            reason = _close_text(exc)
+            reason = _close_text(exc, max_size=self.config.max_size)
         except Exception as exc:
             log.exception("socket reader failed")
             reason = type(exc).__name__
         else:
-            reason = _close_text(None, ws)
+            reason = _close_text(None, ws, max_size=self.config.max_size)
         if gen == self._gen:
             self._ws = None
             if self._queue is not None:
@@ -474,13 +504,23 @@ class AirAlgoClient:
             self._pump()
 
 
-def _close_text(exc: ConnectionClosed | None, ws: ClientConnection | None = None) -> str:
-    frame = exc.rcvd if exc is not None else (ws.protocol.close_rcvd if ws is not None else None)
-    if frame is None:
+def _close_text(exc: ConnectionClosed | None, ws: ClientConnection | None = None, *, max_size: int = 0) -> str:
+    """Why the socket closed, in words. A frame over ``max_size`` is closed by *us* with 1009 (so there is a sent
+    close frame and maybe no received one)."""
+    if exc is not None:
+        rcvd, sent = exc.rcvd, exc.sent
+    elif ws is not None:
+        rcvd, sent = ws.protocol.close_rcvd, ws.protocol.close_sent
+    else:
+        rcvd = sent = None
+    if (sent is not None and sent.code == 1009) or (rcvd is not None and rcvd.code == 1009):
+        limit = f"{max_size / 2**20:g} MB" if max_size else "the size limit"
+        return f"the server sent a frame larger than {limit}; reconnecting"
+    if sent is not None and sent.code == 1007:
+        return "the server sent text that is not valid UTF-8; reconnecting"
+    if rcvd is None:
         return "connection lost (no close frame)"
-    if frame.code == 1009:
-        return "server frame larger than the size limit"
-    return f"server closed the connection (code {frame.code})"
+    return f"server closed the connection (code {rcvd.code})"
 
 
 def _connect_error_text(exc: BaseException) -> str:

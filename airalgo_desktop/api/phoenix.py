@@ -21,6 +21,8 @@ from typing import Any
 
 import orjson
 
+from ..logs import shorten
+
 PHOENIX_TOPIC = "phoenix"
 
 
@@ -106,8 +108,10 @@ class DecodeError:
 
 
 def _excerpt(raw: str | bytes, limit: int = 80) -> str:
-    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes | bytearray) else str(raw)
-    return text if len(text) <= limit else text[:limit] + f"…(+{len(text) - limit} chars)"
+    """The start of a frame for the log, redacted *before* it is cut (a cut secret would no longer be found)."""
+    if isinstance(raw, bytes | bytearray):
+        raw = bytes(raw[: 4 * limit + 4096]).decode("utf-8", "replace")
+    return shorten(raw, limit)
 
 
 def _ref(value: Any) -> str | None:

@@ -7,6 +7,7 @@ translated here and never passed on.
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import ssl
 from dataclasses import dataclass
@@ -14,9 +15,16 @@ from dataclasses import dataclass
 import httpx
 import orjson
 
-from ..logs import redact, register_secret
+from ..logs import register_secret, shorten
 
 TOKEN_PATH = "/api/token/"
+TOKEN_DEADLINE = 15.0
+"""Seconds for the whole fetch — connect, headers and body. httpx's timeout is per read, so a server sending one
+byte a second would otherwise keep the app "Connecting" forever."""
+MAX_RESPONSE_BYTES = 64 * 1024
+"""The largest token answer read (a real one is ~100 bytes; a JWT a few KB)."""
+MAX_TOKEN_CHARS = 4096
+"""The longest access token accepted (a 20 MB one once cost 36 s and 2 GB)."""
 
 
 class TokenErrorKind(enum.Enum):
@@ -30,6 +38,7 @@ class TokenErrorKind(enum.Enum):
     NOT_JSON = "not_json"
     STATUS_NOT_OK = "status_not_ok"
     NO_TOKEN = "no_token"
+    TOO_LARGE = "too_large"
 
     @property
     def is_auth(self) -> bool:
@@ -48,6 +57,8 @@ _ACTIONS = {
     TokenErrorKind.NOT_JSON: "TOKEN_SERVER_URL probably points at the wrong server (it did not answer JSON).",
     TokenErrorKind.STATUS_NOT_OK: "The token service refused the request; the app keeps retrying.",
     TokenErrorKind.NO_TOKEN: "The token service answered without a token; the app keeps retrying.",
+    TokenErrorKind.TOO_LARGE: "TOKEN_SERVER_URL probably points at the wrong server (its answer was far larger "
+    "than a token answer); the app keeps retrying.",
 }
 
 
@@ -73,16 +84,26 @@ def _server_words(data: object) -> str:
         for key in ("message", "reason", "error", "detail"):
             value = data.get(key)
             if isinstance(value, str) and value:
-                return redact(value[:200])
+                return shorten(value, 200)
     return ""
 
 
-async def fetch_token(http: httpx.AsyncClient, base_url: str, api_key: str) -> str:
-    """Fetch a fresh access token; raises :class:`TokenError` (never an httpx error)."""
-    register_secret(api_key)
-    url = base_url.rstrip("/") + TOKEN_PATH
+async def _get(http: httpx.AsyncClient, url: str, api_key: str) -> tuple[int, bytes]:
+    """Status and body (at most MAX_RESPONSE_BYTES) of the token request; TokenError for anything else."""
+    too_large = ""  # TokenError is frozen: raised inside httpx's context managers it cannot take a traceback
     try:
-        response = await http.get(url, params={"api_key": api_key})
+        async with http.stream("GET", url, params={"api_key": api_key}) as response:
+            declared = response.headers.get("content-length", "")
+            body = bytearray()
+            if declared.isascii() and declared.isdigit() and int(declared) > MAX_RESPONSE_BYTES:
+                too_large = f"The token server's answer is {int(declared):,} bytes"
+            else:
+                async for chunk in response.aiter_bytes():
+                    body += chunk
+                    if len(body) > MAX_RESPONSE_BYTES:
+                        too_large = f"The token server's answer is over {MAX_RESPONSE_BYTES // 1024} KB"
+                        break
+            status = response.status_code
     except httpx.TimeoutException:
         raise TokenError(TokenErrorKind.TIMEOUT, "The token server did not answer in time") from None
     except httpx.ConnectError as exc:
@@ -91,23 +112,43 @@ async def fetch_token(http: httpx.AsyncClient, base_url: str, api_key: str) -> s
         raise TokenError(TokenErrorKind.UNREACHABLE, "Cannot reach the token server") from None
     except httpx.HTTPError:
         raise TokenError(TokenErrorKind.UNREACHABLE, "The connection to the token server failed") from None
+    if too_large:
+        raise TokenError(TokenErrorKind.TOO_LARGE, too_large)
+    return status, bytes(body)
+
+
+async def fetch_token(http: httpx.AsyncClient, base_url: str, api_key: str, *,
+                      deadline: float = TOKEN_DEADLINE) -> str:
+    """Fetch a fresh access token within ``deadline`` seconds overall; raises :class:`TokenError` (never an httpx
+    error). The answer is read up to :data:`MAX_RESPONSE_BYTES`; a token over :data:`MAX_TOKEN_CHARS` is refused."""
+    register_secret(api_key)
+    url = base_url.rstrip("/") + TOKEN_PATH
     try:
-        data = orjson.loads(response.content)
+        async with asyncio.timeout(deadline):
+            status_code, content = await _get(http, url, api_key)
+    except TimeoutError:
+        raise TokenError(TokenErrorKind.TIMEOUT, f"The token server did not answer within {deadline:g} s") from None
+    try:
+        data = orjson.loads(content)
     except orjson.JSONDecodeError:
         data = None
     words = _server_words(data)
-    if response.status_code in (401, 403) or (words and "invalid api key" in words.lower()):
+    if status_code in (401, 403) or (words and "invalid api key" in words.lower()):
         raise TokenError(TokenErrorKind.INVALID_KEY, "The API key was refused" + (f" ({words})" if words else ""))
-    if not 200 <= response.status_code < 300:
+    if not 200 <= status_code < 300:
         detail = f" ({words})" if words else ""
-        raise TokenError(TokenErrorKind.HTTP_STATUS, f"The token server answered HTTP {response.status_code}{detail}")
+        raise TokenError(TokenErrorKind.HTTP_STATUS, f"The token server answered HTTP {status_code}{detail}")
     if not isinstance(data, dict):
         raise TokenError(TokenErrorKind.NOT_JSON, "The token server's answer was not JSON")
     if data.get("status") != "ok":
         raise TokenError(TokenErrorKind.STATUS_NOT_OK,
-                         "The token server said " + (words or f"status {str(data.get('status'))[:40]!r}"))
+                         "The token server said " + (words or f"status {shorten(str(data.get('status')), 40)!r}"))
     token = data.get("access_token")
     if not isinstance(token, str) or not token:
         raise TokenError(TokenErrorKind.NO_TOKEN, "The token server's answer had no access_token")
+    if len(token) > MAX_TOKEN_CHARS or not (token.isascii() and token.isprintable()) or " " in token:
+        raise TokenError(TokenErrorKind.NO_TOKEN,
+                         f"The token server's access_token is not usable ({len(token):,} characters; a token is at "
+                         f"most {MAX_TOKEN_CHARS:,} printable ASCII characters)")
     register_secret(token)
     return token

@@ -9,7 +9,6 @@ Units in the CSV: prices (``tick_size``, ``strike``, ``prev_close``) are rupees 
 
 from __future__ import annotations
 
-import bisect
 import csv
 import io
 from collections.abc import Iterable, Iterator
@@ -21,7 +20,9 @@ from .money import MoneyError, Paisa, parse_rupees
 
 # canonical name -> accepted header spellings (lower-cased, stripped)
 _COLUMNS: dict[str, tuple[str, ...]] = {
-    "token": ("token", "instrument_token", "token_number", "exchange_token", "symboltoken"),
+    # NSE's own number first: Kite's instrument_token is Zerodha's id (RELIANCE 738561), its exchange_token is
+    # NSE's (2885); a file with both must give the exchange token whatever the column order
+    "token": ("token", "exchange_token", "token_number", "symboltoken", "instrument_token"),
     "symbol": ("symbol", "tradingsymbol", "trading_symbol", "scrip"),
     "name": ("name", "company_name", "description"),
     "exchange": ("exchange", "exch", "exch_seg"),
@@ -37,6 +38,35 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
 _PAISA_VARIANTS = ("tick_size", "strike", "prev_close")
 
 DEFAULT_TICK: Paisa = 5
+
+MAX_TOKEN_DIGITS = 15
+"""Longest token accepted (NSE exchange tokens have up to 7 digits; broker ids up to 10)."""
+
+
+def is_token(text: str) -> bool:
+    """True when ``text`` is already a clean token: 1–15 ASCII digits, nothing else (cheap; for hot paths)."""
+    return 0 < len(text) <= MAX_TOKEN_DIGITS and text.isascii() and text.isdigit()
+
+
+def parse_token(value: object) -> str | None:
+    """A token number as it enters the app — CSV cell, ``order_response.token_number``, a feed key, a watchlist
+    setting, a command-line argument — as clean text, or None when it is not one.
+
+    Tokens are ASCII digits only: ``str.isdigit()`` alone also accepts "²" or "٣", which ``int()`` then refuses
+    (or reads as another number). Accepts an int, an integral float (``22.0``, JSON's way) and text with
+    surrounding blanks or a spreadsheet's trailing ``.0``; leading zeros are kept (the text is the token).
+    """
+    if type(value) is int:
+        text = str(value) if value >= 0 else ""
+    elif type(value) is float:
+        text = str(int(value)) if value.is_integer() and 0 <= value < 10**MAX_TOKEN_DIGITS else ""
+    elif isinstance(value, str):
+        text = value.strip()
+        if text.endswith(".0"):
+            text = text[:-2]
+    else:
+        return None
+    return text if is_token(text) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +85,17 @@ class Instrument:
     lot_size: int = 1
     prev_close: Paisa = 0
     freeze_qty: int = 0
+    is_index: bool = False  # the underlying is an index (FUTIDX/OPTIDX), as the master says
+
+    def is_expired(self, today: date) -> bool:
+        """True once the contract's expiry day is before ``today`` (IST): it can no longer be traded."""
+        return self.expiry is not None and self.expiry < today
+
+    def expired_message(self, today: date) -> str | None:
+        """``"NIFTY FEB 2025 FUT expired on 27 Feb 2025"``, or None while the contract is live."""
+        if self.expiry is None or not self.is_expired(today):
+            return None
+        return f"{self.display} expired on {self.expiry.day} {self.expiry.strftime('%b %Y')}"
 
     @property
     def is_derivative(self) -> bool:
@@ -64,7 +105,7 @@ class Instrument:
     @property
     def api_instrument(self) -> str:
         """The ``instrument`` value AirAlgo puts in ``order_response`` (EQUITY, FUTIDX, ...)."""
-        index = self.segment.upper().endswith(("IDX", "INDEX")) or self.name.upper() in _INDEX_NAMES
+        index = self.is_index or self.segment.upper().endswith(("IDX", "INDEX")) or self.name.upper() in _INDEX_NAMES
         if self.instrument_type == "FUT":
             return "FUTIDX" if index else "FUTSTK"
         if self.instrument_type in ("CE", "PE"):
@@ -128,22 +169,13 @@ class LoadReport:
 
 
 class InstrumentMaster:
-    """All known instruments: O(1) lookup by token and ranked prefix search by symbol or name."""
+    """All known instruments by token (the simulator's universe; the app's is
+    :class:`airalgo_desktop.instruments.Catalog`, which also holds the one search)."""
 
     def __init__(self, instruments: Iterable[Instrument] = ()) -> None:
         self._by_token: dict[str, Instrument] = {}
         for inst in instruments:
             self._by_token.setdefault(inst.token, inst)
-        self._reindex()
-
-    def _reindex(self) -> None:
-        # sorted (key, token) lists make prefix search O(log n + k) even for a 50k-row broker master
-        self._symbols = sorted((i.symbol.upper(), i.token) for i in self._by_token.values())
-        words: list[tuple[str, str]] = []
-        for inst in self._by_token.values():
-            for word in set(inst.name.upper().split()) | set(inst.symbol.upper().replace("-", " ").split()):
-                words.append((word, inst.token))
-        self._words = sorted(words)
 
     def __len__(self) -> int:
         return len(self._by_token)
@@ -168,43 +200,7 @@ class InstrumentMaster:
             if self._by_token.get(inst.token) != inst:
                 self._by_token[inst.token] = inst
                 changed += 1
-        self._reindex()
         return changed
-
-    @staticmethod
-    def _prefix(index: list[tuple[str, str]], prefix: str) -> Iterator[tuple[str, str]]:
-        start = bisect.bisect_left(index, (prefix, ""))
-        for pos in range(start, len(index)):
-            key = index[pos]
-            if not key[0].startswith(prefix):
-                break
-            yield key
-
-    def search(self, text: str, limit: int = 20) -> list[Instrument]:
-        """Ranked search: exact symbol, symbol prefix, name-word prefix, then token; cash before F&O."""
-        query = text.strip().upper()
-        if not query:
-            return []
-        scored: dict[str, tuple[int, int, int, str]] = {}
-
-        def offer(token: str, rank: int) -> None:
-            inst = self._by_token[token]
-            key = (rank, 0 if inst.instrument_type == "EQ" else 1, len(inst.symbol), inst.symbol)
-            if token not in scored or key < scored[token]:
-                scored[token] = key
-
-        for symbol, token in self._prefix(self._symbols, query):
-            offer(token, 0 if symbol == query else 1)
-        first_word = query.split()[0]
-        for _word, token in self._prefix(self._words, first_word):
-            inst = self._by_token[token]
-            haystack = f"{inst.symbol} {inst.name}".upper()
-            if all(part in haystack for part in query.split()):
-                offer(token, 2)
-        if query in self._by_token:
-            offer(query, 0)
-        ranked = sorted(scored, key=scored.__getitem__)
-        return [self._by_token[t] for t in ranked[:limit]]
 
 
 def _parse_paisa_cell(row: dict[str, str], name: str, default: Paisa) -> Paisa:
@@ -249,19 +245,16 @@ def _parse_positive_int(raw: str, what: str, default: int) -> int:
 
 
 def _canonical_headers(headers: list[str]) -> dict[str, str]:
-    """Map each file header to our canonical name (first spelling wins)."""
+    """Map file headers to our canonical names (the preferred spelling wins when several are present)."""
     mapping: dict[str, str] = {}
-    taken: set[str] = set()
-    for header in headers:
-        h = header.strip().lower()
-        for canonical, spellings in _COLUMNS.items():
-            for suffix in ("", "_paisa"):
-                if suffix and canonical not in _PAISA_VARIANTS:
-                    continue
-                target = canonical + suffix
-                if target not in taken and (h in spellings if not suffix else h == target):
-                    mapping[header] = target
-                    taken.add(target)
+    lowered = {header.strip().lower(): header for header in headers}
+    for canonical, spellings in _COLUMNS.items():
+        for spelling in spellings:  # the tuple's order is the preference, not the file's column order
+            if spelling in lowered and lowered[spelling] not in mapping:
+                mapping[lowered[spelling]] = canonical
+                break
+        if canonical in _PAISA_VARIANTS and f"{canonical}_paisa" in lowered:
+            mapping[lowered[f"{canonical}_paisa"]] = f"{canonical}_paisa"
     return mapping
 
 
@@ -274,7 +267,10 @@ def load_csv(source: str | Path | io.TextIOBase, *, name: str | None = None) -> 
         with open(source, encoding="utf-8-sig", newline="") as fh:
             return load_csv(fh, name=str(source))
     reader = csv.DictReader(source)
-    headers = reader.fieldnames or []
+    try:
+        headers = reader.fieldnames or []
+    except csv.Error as exc:
+        raise ValueError(f"{name or 'CSV'}: not a readable CSV ({exc})") from None
     mapping = _canonical_headers(list(headers))
     if "token" not in mapping.values() or "symbol" not in mapping.values():
         raise ValueError(
@@ -285,54 +281,61 @@ def load_csv(source: str | Path | io.TextIOBase, *, name: str | None = None) -> 
     problems: list[RowProblem] = []
     seen: dict[str, int] = {}
     rows = 0
-    for raw_row in reader:
-        rows += 1
-        line = reader.line_num
-        row = {mapping[k]: (v or "") for k, v in raw_row.items() if k in mapping and isinstance(v, str)}
-        if not any(v.strip() for v in raw_row.values() if isinstance(v, str)):
-            continue  # blank line: not a problem worth reporting
-        try:
-            token = row.get("token", "").strip()
-            if token.endswith(".0"):
-                token = token[:-2]
-            if not token.isdigit():
-                raise ValueError(f"token '{token}' is not a number" if token else "token is empty")
-            symbol = row.get("symbol", "").strip()
-            if not symbol:
-                raise ValueError("symbol is empty")
-            if token in seen:
-                raise ValueError(f"token {token} repeats line {seen[token]} (first row kept)")
-            tick = _parse_paisa_cell(row, "tick_size", DEFAULT_TICK)
-            if tick <= 0:
-                raise ValueError("tick_size must be positive")
-            lot = _parse_positive_int(row.get("lot_size", ""), "lot_size", 1)
-            if lot <= 0:
-                raise ValueError("lot_size must be positive")
-            itype = (row.get("instrument_type", "").strip().upper() or "EQ")
-            if itype in ("FUTIDX", "FUTSTK", "FUTCOM"):
-                itype = "FUT"
-            elif itype in ("OPTIDX", "OPTSTK"):
-                itype = "CE" if symbol.upper().endswith("CE") else "PE"
-            inst = Instrument(
-                token=token,
-                symbol=symbol,
-                name=row.get("name", "").strip(),
-                exchange=(row.get("exchange", "").strip().upper() or "NSE"),
-                segment=(row.get("segment", "").strip().upper() or "NSE"),
-                instrument_type=itype,
-                expiry=_parse_expiry(row.get("expiry", "")),
-                strike=_parse_paisa_cell(row, "strike", 0),
-                tick_size=tick,
-                lot_size=lot,
-                prev_close=_parse_paisa_cell(row, "prev_close", 0),
-                freeze_qty=_parse_positive_int(row.get("freeze_qty", ""), "freeze_qty", 0),
-            )
-        except (ValueError, MoneyError) as exc:
-            problems.append(RowProblem(line, str(exc)))
-            continue
-        seen[token] = line
-        instruments.append(inst)
+    try:
+        for raw_row in reader:
+            rows += 1
+            _read_row(raw_row, reader.line_num, mapping, instruments, problems, seen)
+    except csv.Error as exc:  # a 50 MB field, a NUL byte: the file as a whole is not a master
+        raise ValueError(f"{name or 'CSV'}: not a readable CSV at line {reader.line_num} ({exc})") from None
     return LoadReport(InstrumentMaster(instruments), problems, rows)
+
+
+def _read_row(raw_row: dict[str, str], line: int, mapping: dict[str, str], instruments: list[Instrument],
+              problems: list[RowProblem], seen: dict[str, int]) -> None:
+    """One row of :func:`load_csv` into ``instruments`` or ``problems``."""
+    row = {mapping[k]: (v or "") for k, v in raw_row.items() if k in mapping and isinstance(v, str)}
+    if not any(v.strip() for v in raw_row.values() if isinstance(v, str)):
+        return  # blank line: not a problem worth reporting
+    try:
+        cell = row.get("token", "").strip()
+        token = parse_token(cell) or ""
+        if not token:
+            raise ValueError(f"token '{cell[:40]}' is not a number (ASCII digits)" if cell else "token is empty")
+        symbol = row.get("symbol", "").strip()
+        if not symbol:
+            raise ValueError("symbol is empty")
+        if token in seen:
+            raise ValueError(f"token {token} repeats line {seen[token]} (first row kept)")
+        tick = _parse_paisa_cell(row, "tick_size", DEFAULT_TICK)
+        if tick <= 0:
+            raise ValueError("tick_size must be positive")
+        lot = _parse_positive_int(row.get("lot_size", ""), "lot_size", 1)
+        if lot <= 0:
+            raise ValueError("lot_size must be positive")
+        itype = (row.get("instrument_type", "").strip().upper() or "EQ")
+        if itype in ("FUTIDX", "FUTSTK", "FUTCOM"):
+            itype = "FUT"
+        elif itype in ("OPTIDX", "OPTSTK"):
+            itype = "CE" if symbol.upper().endswith("CE") else "PE"
+        inst = Instrument(
+            token=token,
+            symbol=symbol,
+            name=row.get("name", "").strip(),
+            exchange=(row.get("exchange", "").strip().upper() or "NSE"),
+            segment=(row.get("segment", "").strip().upper() or "NSE"),
+            instrument_type=itype,
+            expiry=_parse_expiry(row.get("expiry", "")),
+            strike=_parse_paisa_cell(row, "strike", 0),
+            tick_size=tick,
+            lot_size=lot,
+            prev_close=_parse_paisa_cell(row, "prev_close", 0),
+            freeze_qty=_parse_positive_int(row.get("freeze_qty", ""), "freeze_qty", 0),
+        )
+    except (ValueError, MoneyError) as exc:
+        problems.append(RowProblem(line, str(exc)))
+        return
+    seen[token] = line
+    instruments.append(inst)
 
 
 def sample_csv_path() -> Path:

@@ -9,6 +9,7 @@ going through ``float``, and :func:`format_rupees` renders paisa with Indian dig
 from __future__ import annotations
 
 import enum
+import math
 import re
 
 Paisa = int
@@ -21,6 +22,50 @@ _NUMBER = re.compile(r"^(?P<sign>[-+]?)(?P<int>\d*)(?:\.(?P<frac>\d*))?$")
 
 class MoneyError(ValueError):
     """Raised when text cannot be read as an amount of rupees."""
+
+
+MAX_PRICE: Paisa = 10**10
+"""The highest price (paisa per unit) accepted from outside: ₹10 crore, some 700× the dearest NSE share. Every
+price from the feed, an ``order_response`` or a file goes through :func:`parse_price`, so nothing above this (nor
+2⁶³−1, nor 1e308) is ever shown, compared or stored; it also keeps every price exact in a float and in SQLite."""
+
+# ASCII only: str.isdigit() and float() also accept "²", "٣" and full-width digits
+_WIRE_NUMBER = re.compile(r"[0-9]{1,19}(?:\.[0-9]{1,9})?", re.ASCII)
+
+
+def wire_number(value: object) -> int | float | None:
+    """A number as it arrives from outside (JSON int, float, or text of ASCII digits with an optional fraction):
+    an ``int``/``float``, or None for anything else (bools, NaN, infinities, signs, Unicode digits, 5,000-digit
+    text). Never raises. Range checks are the caller's (:func:`parse_price`, ``parse_quantity``)."""
+    if type(value) is int:
+        return value
+    if type(value) is float:
+        return value if math.isfinite(value) else None
+    if isinstance(value, str):
+        text = value.strip()
+        if len(text) > 29 or not _WIRE_NUMBER.fullmatch(text):
+            return None
+        return int(text) if "." not in text else float(text)
+    return None
+
+
+def parse_price(value: object, *, allow_zero: bool = False) -> Paisa | None:
+    """A price in paisa from the wire or a file, or None when it is not a valid price.
+
+    Valid: positive (zero too with ``allow_zero``, for the "no price" of market orders), at most
+    :data:`MAX_PRICE`, written with ASCII digits; a fractional float (``120275.4``) is rounded to the paisa.
+    This is the one definition of a valid price: the feed's fast and careful paths, ``order_response`` and the
+    journal all use it."""
+    number = wire_number(value)
+    if number is None:
+        return None
+    if type(number) is float:
+        if not -1 < number <= MAX_PRICE:  # checked before round(): round(1e308) is a 309-digit int
+            return None
+        number = round(number)
+    if number > MAX_PRICE or number < 0 or (number == 0 and not allow_zero):
+        return None
+    return int(number)
 
 
 def parse_rupees(text: str) -> Paisa:

@@ -12,10 +12,12 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, time, timedelta, timezone
 
+from .money import wire_number
+
 IST = timezone(timedelta(hours=5, minutes=30), "IST")
 NSE_EPOCH = datetime(1980, 1, 1, tzinfo=IST)
 
-_ORDER_TS = re.compile(r"^\s*(\d{1,2}):(\d{1,2}):(\d{1,2}),(\d{1,2})-(\d{1,2})-(\d{4})\s*$")
+_ORDER_TS = re.compile(r"^\s*(\d{1,2}):(\d{1,2}):(\d{1,2}),(\d{1,2})-(\d{1,2})-(\d{4})\s*$", re.ASCII)
 
 MARKET_OPEN = time(9, 15)
 MARKET_CLOSE = time(15, 30)
@@ -23,12 +25,10 @@ MARKET_CLOSE = time(15, 30)
 
 def from_nse_seconds(value: int | float | str | None) -> datetime | None:
     """NSE-epoch seconds (int, float or digit string) → aware IST datetime; None for empty/zero/junk."""
-    if value is None or isinstance(value, bool):
+    number = wire_number(value)
+    if number is None or not 0 < number < 10**11:
         return None
-    try:
-        seconds = int(float(value)) if isinstance(value, str) else int(value)
-    except (TypeError, ValueError, OverflowError):
-        return None
+    seconds = int(number)
     if seconds <= 0:
         return None
     try:

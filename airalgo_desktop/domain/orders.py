@@ -13,10 +13,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from .instruments import Instrument
-from .money import Paisa, format_rupees, is_on_tick
-from .nsetime import from_nse_seconds, parse_order_timestamp
+from .instruments import Instrument, parse_token
+from .money import Paisa, format_rupees, is_on_tick, parse_price, wire_number
+from .nsetime import from_nse_seconds, now_ist, parse_order_timestamp
 
+
+def trading_today() -> date:
+    """Today in IST: the day expiry is judged against (one place, so tests can pin it)."""
+    return now_ist().date()
 
 class Side(enum.StrEnum):
     """Buy or sell; values are the wire's ``order_type``."""
@@ -142,11 +146,17 @@ class OrderRequest:
         reference = self.price or self.trigger_price or self.ltp
         return self.quantity * reference
 
-    def validate(self, instrument: Instrument | None) -> list[str]:
-        """Every problem with this ticket, as sentences a trader understands. Empty means sendable."""
+    def validate(self, instrument: Instrument | None, today: date | None = None) -> list[str]:
+        """Every problem with this ticket, as sentences a trader understands. Empty means sendable.
+
+        ``today`` (IST; default: now) decides expiry: a contract past its expiry day is never sent."""
         problems: list[str] = []
         if instrument is None:
-            problems.append(f"Unknown instrument (token {self.token}): import the instrument CSV that lists it.")
+            problems.append(f"Unknown instrument (token {self.token}): import the instrument master that lists it.")
+        else:
+            expired = instrument.expired_message(today or trading_today())
+            if expired:
+                problems.append(f"{expired}: it can no longer be traded.")
         if not isinstance(self.quantity, int) or self.quantity <= 0:
             problems.append("Quantity must be a whole number above zero.")
         elif instrument is not None and self.quantity % instrument.lot_size:
@@ -194,32 +204,40 @@ class OrderRequest:
         return out
 
 
-def _to_int(value: Any) -> int | None:
-    """Integers sent as int, float (``20.0``) or string (``"20"``); None when not integral."""
-    if value is None or isinstance(value, bool):
+MAX_QUANTITY = 10**9
+"""The largest quantity accepted from outside (an ``order_response`` volume, a feed's ltq)."""
+
+_MAX_TEXT = 300  # longest server text kept on an order (message, error); a junk frame cannot flood the book
+
+
+def parse_quantity(value: Any, *, allow_zero: bool = False) -> int | None:
+    """A quantity from the wire: a whole number 1‥:data:`MAX_QUANTITY` (0 too with ``allow_zero``) written as an
+    int, an integral float or ASCII digits; None for anything else. Never raises."""
+    number = wire_number(value)
+    if number is None or (type(number) is float and not number.is_integer()):
         return None
-    try:
-        number = float(value) if isinstance(value, str) else value
-        if isinstance(number, float):
-            if not math.isfinite(number) or number != int(number):
-                return None
-            return int(number)
-        if isinstance(number, int):
-            return number
-    except (TypeError, ValueError, OverflowError):
+    if not (0 if allow_zero else 1) <= number <= MAX_QUANTITY:
         return None
-    return None
+    return int(number)
+
+
+def _to_int(value: Any, limit: int = 10**18) -> int | None:
+    """Integers sent as int, float (``20.0``) or ASCII text (``"20"``), 0‥``limit``; None otherwise."""
+    number = wire_number(value)
+    if number is None or (type(number) is float and not number.is_integer()) or not 0 <= number <= limit:
+        return None
+    return int(number)
 
 
 def _to_paisa(value: Any) -> Paisa:
-    """Paisa sent as ``120275.0`` / ``"120275"``; rounds a fractional float to the nearest paisa."""
-    if value is None or isinstance(value, bool):
-        return 0
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return 0
-    return round(number) if math.isfinite(number) else 0
+    """Paisa sent as ``120275.0`` / ``"120275"``; 0 when absent or not a valid price (:func:`parse_price`)."""
+    return parse_price(value, allow_zero=True) or 0
+
+
+def _text(value: Any, limit: int = _MAX_TEXT) -> str:
+    """Server text, bounded (callers redact secrets before this cut)."""
+    text = str(value) if value is not None else ""
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def order_number_text(value: Any) -> str | None:
@@ -234,7 +252,7 @@ def order_number_text(value: Any) -> str | None:
         text = value.strip()
         if text.endswith(".0"):
             text = text[:-2]
-        return text if text.isdigit() and int(text) > 0 else None
+        return text if 0 < len(text) <= 20 and text.isascii() and text.isdigit() and int(text) > 0 else None
     if isinstance(value, float):
         if not math.isfinite(value) or value != int(value) or abs(value) > 2**53:
             return None
@@ -279,36 +297,34 @@ class OrderUpdate:
         """Parse an ``order_response`` payload; None when it is not an object or has no token."""
         if not isinstance(payload, dict):
             return None
-        token = payload.get("token_number")
-        token_text = str(_to_int(token)) if _to_int(token) is not None else (str(token).strip() if token else "")
-        if not token_text:
+        token_text = parse_token(payload.get("token_number"))
+        if token_text is None:
             return None
+        token_text = token_text.lstrip("0") or "0"  # "022" and 22.0 are token 22
         kind_text = str(payload.get("market_limit_sl", "")).strip().lower()
         try:
             kind: OrderKind | None = OrderKind(kind_text)
         except ValueError:
             kind = None
         error = payload.get("error")
-        status_text = str(payload.get("status", "") or "")
+        status_text = _text(payload.get("status", "") or "", 40)
         req_margin = payload.get("required_margin")
-        try:
-            margin = float(req_margin) if req_margin is not None else None
-        except (TypeError, ValueError):
-            margin = None
+        margin_number = wire_number(req_margin)
+        margin = float(margin_number) if margin_number is not None and abs(margin_number) < 1e18 else None
         return cls(
             token=token_text,
             status=OrderStatus.from_wire(status_text),
             status_text=status_text,
-            message=str(payload.get("message") or ""),
+            message=_text(payload.get("message") or ""),
             order_number=order_number_text(payload.get("order_number")),
             side=Side.from_buy_sell(payload.get("buy_sell")),
             kind=kind,
-            quantity=_to_int(payload.get("volume")),
+            quantity=parse_quantity(payload.get("volume")),
             price=_to_paisa(payload.get("price")),
             trigger_price=_to_paisa(payload.get("trigger_price")),
             executed_price=_to_paisa(payload.get("executed_price")),
-            symbol=str(payload.get("symbol") or ""),
-            error=str(error) if error not in (None, "", "null") else None,
+            symbol=_text(payload.get("symbol") or "", 60),
+            error=_text(error) if error not in (None, "", "null") else None,
             exchange_time=parse_order_timestamp(payload.get("timestamp")),
             last_modified=from_nse_seconds(payload.get("last_modified")),
             transaction_id=_to_int(payload.get("transaction_id")),

@@ -15,6 +15,7 @@ import math
 import uuid
 from dataclasses import asdict, dataclass, field
 
+from ..domain.instruments import parse_token
 from ..domain.money import Paisa, format_rupees
 
 log = logging.getLogger("airalgo.services.alerts")
@@ -106,7 +107,10 @@ class AlertBook:
                 fired_at = float(fired) if fired is not None else None
                 if fired_at is not None and not math.isfinite(fired_at):
                     fired_at = 0.0  # fired, time unknown: it must not fire again
-                alerts.append(Alert(token=str(item["token"]), direction=Direction(item["direction"]),
+                token = parse_token(item["token"])  # ASCII digits only (issue 19 item 13)
+                if token is None:
+                    raise ValueError(f"token {str(item['token'])[:20]!r} is not a token number")
+                alerts.append(Alert(token=token, direction=Direction(item["direction"]),
                                     price=int(price), note=str(item.get("note", "")),
                                     id=str(item.get("id") or uuid.uuid4().hex[:8]), fired_at=fired_at))
             except (KeyError, ValueError, TypeError, OverflowError, AttributeError) as exc:

@@ -3,6 +3,10 @@ r"""Orders from ticket to answer: validate → journal → send once → correla
 The service keeps :class:`~airalgo_desktop.domain.orders.OrderRecord`\ s up to date (the order book's rows; the desk
 shares its app-lifetime dict with it). Listeners are called with the record after every change, *after* the journal
 has it (when a journal is attached).
+
+When the journal fails: a ticket it cannot record is not sent (and leaves no record behind: it never feeds the
+duplicate guard); an exchange answer it cannot record still reaches the screen — a fill is never hidden — and
+the order says "not journalled" with the reason.
 """
 
 from __future__ import annotations
@@ -16,8 +20,17 @@ from ..api.events import ConnectionState, Event, OrderEvent, OrderUnknown, Order
 from ..domain.instruments import Instrument, InstrumentMaster
 from ..domain.nsetime import now_ist
 from ..domain.orders import OrderRecord, OrderRequest, OrderStatus, OrderUpdate
+from ..logs import RateLimitFilter
 
 log = logging.getLogger("airalgo.services.orders")
+log.addFilter(RateLimitFilter(burst=5, period=10.0))  # a flood of junk answers on a full disk stays a trickle
+
+
+NOT_JOURNALLED = "not journalled"
+
+
+class OrderNotJournalled(RuntimeError):
+    """The journal could not record the ticket, so it was not sent. The text says why."""
 
 
 class OrderClient(Protocol):
@@ -35,7 +48,8 @@ class OrderClient(Protocol):
 
 
 class Journal(Protocol):
-    """What the service needs from an order journal (the SQLite one lives in ``store/``)."""
+    """What the service needs from an order journal (the SQLite one lives in ``store/``). Both methods raise on
+    failure (any exception)."""
 
     def record_sent(self, record: OrderRecord) -> None: ...
     def record_update(self, record: OrderRecord, update: OrderUpdate | None, raw: dict[str, Any] | None) -> None: ...
@@ -99,9 +113,13 @@ class OrderService:
         record = OrderRecord(local_id, request, instrument.display if instrument else request.token, now_ist(),
                              sent_at=self.clock())
         record.history.append("Sent")
-        self.records[local_id] = record
         if self.journal is not None:
-            self.journal.record_sent(record)  # before the frame exists: a crash now still leaves a trace
+            try:
+                self.journal.record_sent(record)  # before the frame exists: a crash now still leaves a trace
+            except Exception as exc:
+                log.error("order %s not sent: the journal could not record it: %s", local_id, exc)
+                raise OrderNotJournalled(f"Not sent: the order journal could not record it ({exc}).") from exc
+        self.records[local_id] = record  # only a journalled ticket becomes an order (and counts for the guards)
         self.client.place_order(request, instrument, local_id=local_id)
         self._notify(record)
         return record
@@ -140,8 +158,7 @@ class OrderService:
                 record.status = OrderStatus.UNKNOWN
                 record.message = "Not confirmed: the connection dropped before an answer. Not resent."
                 record.history.append("Unknown")
-                if self.journal is not None:
-                    self.journal.record_update(record, None, None)
+                self._journal_update(record, None, None)
                 self._notify(record)
         elif isinstance(event, OrderWritten):
             record = self.records.get(event.local_id)
@@ -183,6 +200,17 @@ class OrderService:
             record.executed_price = update.executed_price
         record.exchange_time = update.exchange_time or record.exchange_time
         record.history.append(update.status_text or "?")
-        if self.journal is not None:
-            self.journal.record_update(record, update, update.raw)
-        self._notify(record)
+        self._journal_update(record, update, update.raw)
+        self._notify(record)  # an exchange answer always reaches the screen, journalled or not
+
+    def _journal_update(self, record: OrderRecord, update: OrderUpdate | None, raw: dict[str, Any] | None) -> None:
+        """Journal a change; on failure say "not journalled" on the order (and in the log) instead of hiding it."""
+        if self.journal is None:
+            return
+        try:
+            self.journal.record_update(record, update, raw)
+        except Exception as exc:
+            log.error("order %s: %s answer not journalled: %s", record.local_id, record.status.value, exc)
+            note = f"{NOT_JOURNALLED} ({exc})"
+            if NOT_JOURNALLED not in record.message:
+                record.message = f"{record.message} — {note}" if record.message else note

@@ -47,7 +47,9 @@ class WatchlistBook:
 
     def defaults(self) -> list[WatchlistEntry]:
         """The first-run tabs."""
-        return [WatchlistEntry("NIFTY 50", [t for t in DEFAULT_TOKENS if t in self.known]),
+        known = self.known
+        loading = hasattr(known, "__len__") and not len(known)  # type: ignore[arg-type]  # master not read yet
+        return [WatchlistEntry("NIFTY 50", [t for t in DEFAULT_TOKENS if loading or t in known]),
                 WatchlistEntry("Watchlist 2", [])]
 
     def load(self) -> tuple[list[WatchlistEntry], int]:

@@ -623,6 +623,13 @@ class SimServer:
             count += 1
         return count
 
+    def broadcast_raw(self, frame: str | bytes) -> int:
+        """Push ``frame`` exactly as given to every socket (hostile-server tests). Returns how many got it."""
+        conns = list(self._conns)
+        for conn in conns:
+            conn.send_raw(frame)
+        return len(conns)
+
     def set_reply_delay(self, seconds: float) -> None:
         """Delay every frame the server sends by ``seconds`` (order kept)."""
         self.reply_delay = max(0.0, seconds)

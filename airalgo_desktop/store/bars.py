@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from ..services.bars import Bars, SealedMinute, day_start, number_of
-from .sqlitefile import is_locked, move_aside, parallel_path
+from .sqlitefile import DamagedData, is_corrupt, is_locked, move_aside, parallel_path
 
 log = logging.getLogger("airalgo.store.bars")
 
@@ -67,7 +67,7 @@ def _pack_minute(item: SealedMinute) -> bytes:
 def _unpack_columns(data: bytes, n: int, layout: tuple[str, ...]) -> list[np.ndarray]:
     out, offset = [], 0
     if len(data) != sum(np.dtype(d).itemsize for d in layout) * n:
-        raise sqlite3.DatabaseError(f"bar blob of {len(data)} bytes does not hold {n} bars")
+        raise DamagedData(f"bar blob of {len(data)} bytes does not hold {n} bars")
     for dtype in layout:
         width = np.dtype(dtype).itemsize * n
         out.append(np.frombuffer(data, dtype, n, offset))
@@ -77,6 +77,10 @@ def _unpack_columns(data: bytes, n: int, layout: tuple[str, ...]) -> list[np.nda
 
 _MINUTE_LAYOUT = ("<i4", "<i4", "<i4", "<i4", "<i8", "<f8")
 _DAY_LAYOUT = ("<i2", *_MINUTE_LAYOUT)
+
+
+class NewerSchema(sqlite3.DatabaseError):
+    """The file was written by a newer version of the app: it is not changed."""
 
 
 class BarStore:
@@ -98,12 +102,14 @@ class BarStore:
     # ------------------------------------------------------------------ opening
     @classmethod
     def open(cls, folder: Path, keep_days: int = 30) -> BarStore:
-        """Open (or create) ``folder/bars.db``; a damaged file is moved aside and a fresh one started."""
-        folder.mkdir(parents=True, exist_ok=True)
+        """Open (or create) ``folder/bars.db``. Damaged → moved aside, fresh file; held by another window or written
+        by a newer app → this session uses its own file; a full disk or read-only folder → no file at all (bars live
+        in memory this session). Each case leaves a ``notice``; nothing is ever deleted."""
         store = cls(folder / FILE_NAME, keep_days)
         try:
+            folder.mkdir(parents=True, exist_ok=True)
             store._connect()
-        except sqlite3.DatabaseError as exc:
+        except (sqlite3.Error, OSError) as exc:
             store._recover(exc)
         return store
 
@@ -114,7 +120,7 @@ class BarStore:
             db.execute("PRAGMA synchronous=NORMAL")
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
-                raise sqlite3.DatabaseError(f"bar store schema {version} is newer than this app ({SCHEMA_VERSION})")
+                raise NewerSchema(f"bar store schema {version} is newer than this app ({SCHEMA_VERSION})")
             if version < SCHEMA_VERSION:
                 db.executescript(f"BEGIN IMMEDIATE;{SCHEMA};PRAGMA user_version={SCHEMA_VERSION};COMMIT;")
             db.execute("SELECT COUNT(*) FROM (SELECT 1 FROM minutes LIMIT 1)").fetchone()
@@ -123,33 +129,42 @@ class BarStore:
             raise
         self.db = db
 
-    def _recover(self, exc: Exception) -> None:
-        if is_locked(exc):
-            fresh = parallel_path(self.path)
-            self.notice = (f"The bar store {self.path.name} is in use by another AirAlgo Desktop window. This "
-                           f"session keeps its bars in {fresh.name}.")
-            self.path = fresh
-        else:
-            aside = move_aside(self.path)
-            self.notice = (f"The chart's bar store could not be read ({exc}). It was kept as {aside.name}; a fresh "
-                           "one was started, so earlier bars are not shown.")
-        log.error("bar store: %s", self.notice)
-        self._connect()
+    def _recover(self, exc: BaseException) -> None:
+        try:
+            if is_locked(exc) or isinstance(exc, NewerSchema):
+                fresh = parallel_path(self.path)
+                why = "is in use by another AirAlgo Desktop window" if is_locked(exc) else f"is newer ({exc})"
+                self.notice = f"The bar store {self.path.name} {why}. This session keeps its bars in {fresh.name}."
+                self.path = fresh
+            elif is_corrupt(exc):
+                aside = move_aside(self.path)
+                self.notice = (f"The chart's bar store could not be read ({exc}). It was kept as {aside.name}; a "
+                               "fresh one was started, so earlier bars are not shown.")
+            else:
+                raise exc
+            log.error("bar store: %s", self.notice)
+            self._connect()
+        except (sqlite3.Error, OSError) as final:  # full disk, read-only folder: not damage, leave the file be
+            self.db = None
+            self.notice = (f"The chart's bar store {self.path} cannot be used ({final}). Bars are kept in memory "
+                           "for this session only; the file was left as it is.")
+            log.error("bar store: %s", self.notice)
 
     def _guarded(self, what: str, fn: Callable[..., Any], *args: Any) -> Any:
-        """Run ``fn`` under the lock; a damaged database found while reading is set aside (fresh file)."""
+        """Run ``fn`` under the lock (None without a file). Damage found while reading sets the file aside (fresh
+        file); any other failure (full disk, busy) is logged and the call returns None."""
         with self._lock:
+            if self.db is None:
+                return None
             try:
                 return fn(*args)
-            except sqlite3.DatabaseError as exc:
-                if is_locked(exc):
-                    raise
+            except sqlite3.Error as exc:
                 log.error("bar store: %s failed: %s", what, exc)
-                if self.db is not None:
+                if is_corrupt(exc):
                     with contextlib.suppress(sqlite3.Error):
                         self.db.close()
                     self.db = None
-                self._recover(exc)
+                    self._recover(exc)
                 return None
 
     def close(self) -> None:

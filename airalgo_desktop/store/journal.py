@@ -3,8 +3,17 @@ and parsed. SQLite (stdlib), WAL, ``synchronous=FULL``: an order the app sent su
 machine, or a power cut.
 
 Writes are small (one row each) and happen a few times per order, never per tick; benchmarks measure them on the
-UI thread (well under a millisecond with WAL on an SSD). A corrupt or locked database is moved aside — never
-deleted — and the app journals to a fresh file, saying so.
+UI thread (well under a millisecond with WAL on an SSD).
+
+What can go wrong at start, and what happens (nothing is ever deleted):
+
+* the journal is **corrupt** (SQLite says so, or ``quick_check`` fails): it is moved aside as
+  ``journal.db.corrupt-<time>`` and a fresh one started, saying so (:attr:`Journal.notice`);
+* **another window** owns it (each process holds ``journal.db.lock`` for as long as its journal is open): this
+  session journals to its own ``journal-<time>-<pid>.db``, saying so;
+* the folder is **read-only**, the **disk is full**, or another I/O error: that is not corruption. The journal is
+  left exactly as it is and :class:`JournalUnavailable` says what is wrong; the app shows it and sends no order
+  (an order that cannot be journalled is not sent).
 """
 
 from __future__ import annotations
@@ -12,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -19,6 +29,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from ..domain.money import parse_price
 from ..domain.nsetime import IST
 from ..domain.orders import (
     JournalRow,
@@ -30,10 +41,16 @@ from ..domain.orders import (
     Side,
     TraderCheck,
     Validity,
+    parse_quantity,
 )
-from .sqlitefile import is_locked, move_aside, parallel_path
+from ..logs import RateLimitFilter
+from .sqlitefile import BUSY as _BUSY
+from .sqlitefile import CORRUPT as _CORRUPT
+from .sqlitefile import move_aside
+from .sqlitefile import sqlite_name as _sqlite_name
 
 log = logging.getLogger("airalgo.store.journal")
+log.addFilter(RateLimitFilter(burst=5, period=10.0))  # a flood of junk answers on a full disk stays a trickle
 
 SCHEMA_VERSION = 3
 FILE_NAME = "journal.db"
@@ -86,6 +103,16 @@ V3 = """
 MIGRATIONS: list[str] = [V1, V2, V3]  # MIGRATIONS[n] takes a journal from schema n to n + 1
 
 
+def _price(value: Any) -> int:
+    """A price as the journal stores it: within the one valid range (:func:`parse_price`), else 0 — never a value
+    SQLite cannot hold (an out-of-range one once raised OverflowError and lost the write)."""
+    price = parse_price(value, allow_zero=True)
+    if price is None:
+        log.warning("out-of-range price not journalled (stored as 0)")
+        return 0
+    return price
+
+
 def _order_row(record: OrderRecord, status: str, message: str, order_number: str | None, executed_price: int,
                now: str) -> tuple[str, tuple[Any, ...]]:
     """The INSERT of one ``orders`` row (the ticket's fields plus the given state)."""
@@ -96,13 +123,121 @@ def _order_row(record: OrderRecord, status: str, message: str, order_number: str
         "trigger_price, ltp, status, message, order_number, executed_price, updated_at) "
         "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (record.local_id, created.date().isoformat(), created.isoformat(), req.token, record.symbol,
-         req.side.value, req.kind.value, req.quantity, req.price, req.trigger_price, req.ltp, status, message,
-         order_number, executed_price, now),
+         req.side.value, req.kind.value, parse_quantity(req.quantity, allow_zero=True) or 0, _price(req.price),
+         _price(req.trigger_price), _price(req.ltp), status, message, order_number, _price(executed_price), now),
     )
 
 
 class JournalError(RuntimeError):
     """The journal could not be opened where it should be; ``message`` says what happened instead."""
+
+
+class JournalUnavailable(JournalError):
+    """The journal cannot be used here — read-only folder, full disk, I/O error — and was left untouched. The text
+    says what is wrong and what to do; ``reason`` is the short cause. No order is sent while it lasts."""
+
+    def __init__(self, message: str, reason: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason or message
+
+
+class JournalWriteError(JournalError):
+    """A write failed (the real SQLite reason is in the text, e.g. "database or disk is full"); nothing of that
+    write was kept."""
+
+
+def _reason(exc: BaseException) -> str:
+    """An OSError or SQLite error in words a trader can act on."""
+    name = _sqlite_name(exc)
+    if name == "SQLITE_FULL" or getattr(exc, "errno", None) == 28:
+        return "the disk is full"
+    if name == "SQLITE_READONLY" or getattr(exc, "errno", None) in (13, 30):
+        return "the data folder is read-only"
+    if name == "SQLITE_CANTOPEN":
+        return "the file cannot be opened (is the data folder writable?)"
+    if isinstance(exc, FileExistsError | NotADirectoryError):
+        return f"{exc.filename or 'a part of the data folder path'} is a file, not a folder"
+    if isinstance(exc, OSError):
+        return exc.strerror or type(exc).__name__
+    return str(exc) or type(exc).__name__
+
+
+class _HeldLock:
+    """An exclusive OS lock on a small file, held for the journal's lifetime: the proof that one process owns the
+    journal (the OS releases it if the process dies, even by SIGKILL)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd: int | None = None
+
+    def acquire(self) -> bool:
+        """True when this process now holds the lock; False when another holder has it. OSError if the file
+        cannot even be created (read-only folder)."""
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            if os.name == "nt":
+                import msvcrt
+
+                msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+            else:
+                import fcntl
+
+                # flock locks per open file, so two journals in one process conflict too (tests rely on it)
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return False
+        self._fd = fd
+        return True
+
+    def release(self) -> None:
+        """Let go (closing the descriptor releases the lock)."""
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+class UnavailableJournal:
+    """Stands in for a journal that could not be opened (:class:`JournalUnavailable`), so the app still starts and
+    shows why: it remembers no orders, and refuses every write with that reason — so no order is sent."""
+
+    def __init__(self, error: JournalUnavailable) -> None:
+        self.error = error
+        self.notice: str | None = str(error)
+        self.path: Path | None = None
+        self.write_seconds: list[float] = []
+
+    def orders_for(self, day: date) -> list[JournaledOrder]:
+        """Nothing can be read."""
+        return []
+
+    def unanswered_before(self, day: date) -> list[JournaledOrder]:
+        """Nothing can be read."""
+        return []
+
+    def record_sent(self, record: OrderRecord) -> None:
+        """Always refused: an order that cannot be journalled is not sent."""
+        raise JournalUnavailable(f"the order journal cannot be used: {self.error.reason}", self.error.reason)
+
+    def record_update(self, record: OrderRecord, update: OrderUpdate | None, raw: dict[str, Any] | None) -> None:
+        """Always refused (the order then says "not journalled")."""
+        raise JournalWriteError(f"the order journal cannot be used: {self.error.reason}")
+
+    def record_check(self, record: OrderRecord) -> None:
+        """Always refused: the trader's statement is not kept, and the trader is told."""
+        raise JournalWriteError(f"the order journal cannot be used: {self.error.reason}")
+
+    def close(self) -> None:
+        """Nothing to close."""
+
+
+def open_journal(folder: Path, **kwargs: Any) -> Journal | UnavailableJournal:
+    """:meth:`Journal.open`, or an :class:`UnavailableJournal` carrying the reason (its ``notice``) when the
+    journal cannot be used: what an app calls at start, so a full disk is a message, not an exit."""
+    try:
+        return Journal.open(folder, **kwargs)
+    except JournalUnavailable as exc:
+        return UnavailableJournal(exc)
 
 
 @dataclass
@@ -120,19 +255,89 @@ class Journal:
         self.busy_timeout = busy_timeout
         self.db: sqlite3.Connection | None = None
         self.notice: str | None = None
+        self._lock: _HeldLock | None = None
         self.write_seconds: list[float] = []  # for the benchmark: how long writes take on the caller's thread
 
     # ------------------------------------------------------------------ opening
     @classmethod
     def open(cls, folder: Path, **kwargs: Any) -> Journal:
-        """Open (or create) ``folder/journal.db``; on corruption or a lock, move it aside and start fresh."""
-        folder.mkdir(parents=True, exist_ok=True)
+        """Open (or create) ``folder/journal.db`` and hold it for this process's lifetime (:meth:`close` lets go).
+
+        Owned by another window → this session journals to its own file; corrupt → moved aside, fresh one;
+        read-only, full or failing storage → :class:`JournalUnavailable`, the file untouched (see the module)."""
         journal = cls(folder / FILE_NAME, **kwargs)
         try:
-            journal._connect()
-        except (sqlite3.DatabaseError, JournalError) as exc:
-            journal._recover(exc)
+            folder.mkdir(parents=True, exist_ok=True)
+            if not journal._take_lock():
+                stamp = time.strftime("%Y%m%d-%H%M%S")
+                journal.path = folder / f"journal-{stamp}-{os.getpid()}.db"
+                journal.notice = (f"The order journal {FILE_NAME} is in use by another AirAlgo Desktop window. "
+                                  f"This session journals to {journal.path.name}; both files are kept.")
+                log.warning("journal: %s", journal.notice)
+                if not journal._take_lock():
+                    raise JournalUnavailable(f"could not lock {journal.path.name}")
+            journal._open_or_recover()
+        except JournalUnavailable:
+            journal._release()
+            raise
+        except (OSError, sqlite3.Error, JournalError) as exc:
+            journal._release()
+            raise journal._unavailable(exc) from exc
         return journal
+
+    def _take_lock(self) -> bool:
+        lock = _HeldLock(Path(f"{self.path}.lock"))
+        if not lock.acquire():
+            return False
+        self._lock = lock
+        return True
+
+    def _release(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def _unavailable(self, exc: BaseException) -> JournalUnavailable:
+        reason = _reason(exc)
+        fix = ("free disk space" if "full" in reason else "make the data folder writable" if "read-only" in reason
+               else "fix the data folder")
+        error = JournalUnavailable(
+            f"The order journal {self.path} cannot be used: {reason}. It was left as it is. Orders cannot be "
+            f"sent until this is fixed ({fix}) and the app is restarted; market data works meanwhile.", reason)
+        log.error("journal: %s", error)
+        return error
+
+    def _open_or_recover(self) -> None:
+        try:
+            self._connect()
+        except sqlite3.Error as exc:
+            name = _sqlite_name(exc)
+            if name in _CORRUPT:
+                self._set_aside(exc)
+            elif name in _BUSY:  # a process that does not take our lock (an older version) is writing it
+                self._journal_separately(f"The order journal {FILE_NAME} is in use by another program")
+            else:
+                raise  # full, read-only, I/O: not corruption; leave the file alone
+        except JournalError as exc:
+            if "newer" in str(exc):
+                self._journal_separately(f"The order journal {FILE_NAME} was written by a newer version of the app "
+                                         f"({exc}); it is not changed")
+            else:
+                self._set_aside(exc)
+
+    def _journal_separately(self, why: str) -> None:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        self.path = self.path.with_name(f"journal-{stamp}-{os.getpid()}.db")
+        self.notice = f"{why}. This session journals to {self.path.name}; both files are kept."
+        log.error("journal: %s", self.notice)
+        self._connect()
+
+    def _set_aside(self, exc: Exception) -> None:
+        aside = move_aside(self.path)
+        self.notice = (f"The order journal could not be read ({exc}). It was kept as {aside.name}; "
+                       "a fresh journal was started.")
+        log.error("journal: %s", self.notice)
+        self._connect()
 
     def _connect(self) -> None:
         db = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
@@ -144,7 +349,7 @@ class Journal:
             if not row or row[0] != "ok":
                 raise JournalError(f"integrity check failed: {row[0] if row else 'no answer'}")
             self._migrate(db)
-            # take the write lock briefly: another running instance holding it means "locked"
+            # take the write lock briefly: a program that ignores our lock file but is writing means "busy"
             db.execute("BEGIN IMMEDIATE")
             db.execute("COMMIT")
         except Exception:
@@ -162,46 +367,37 @@ class Journal:
                 db.executescript(f"BEGIN IMMEDIATE;{MIGRATIONS[number]};PRAGMA user_version={number + 1};COMMIT;")
             except Exception:
                 if db.in_transaction:
-                    db.execute("ROLLBACK")
+                    with contextlib.suppress(sqlite3.Error):  # never hide the real error under a rollback's
+                        db.execute("ROLLBACK")
                 raise
             log.info("journal migrated to schema %d", number + 1)
 
-    def _recover(self, exc: Exception) -> None:
-        if is_locked(exc):
-            # another instance is using it: leave it alone and journal this session to its own file
-            fresh = parallel_path(self.path)
-            self.notice = (f"The order journal {self.path.name} is in use by another AirAlgo Desktop window. "
-                           f"This session journals to {fresh.name}; both files are kept.")
-        else:
-            aside = move_aside(self.path)
-            fresh = self.path
-            self.notice = (f"The order journal could not be read ({exc}). It was kept as {aside.name}; "
-                           "a fresh journal was started.")
-        log.error("journal: %s", self.notice)
-        self.path = fresh
-        self._connect()
-
     def close(self) -> None:
-        """Checkpoint and close."""
+        """Checkpoint, close and let go of the lock (another window may then own the journal)."""
         if self.db is not None:
             with contextlib.suppress(sqlite3.DatabaseError):
                 self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             self.db.close()
             self.db = None
+        self._release()
 
     # ------------------------------------------------------------------ writes
     def _write(self, statements: list[tuple[str, tuple[Any, ...]]]) -> None:
         assert self.db is not None, "journal is closed"
         started = time.perf_counter()
         db = self.db
-        db.execute("BEGIN IMMEDIATE")
         try:
+            db.execute("BEGIN IMMEDIATE")
             for sql, params in statements:
                 db.execute(sql, params)
             db.execute("COMMIT")
-        except Exception:
-            db.execute("ROLLBACK")
-            raise
+        except (sqlite3.Error, OverflowError, ValueError) as exc:
+            # SQLite has often rolled back by itself (a full disk does): a second ROLLBACK would raise "no
+            # transaction is active" over the real reason, so only roll back what is still open, quietly
+            if db.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    db.execute("ROLLBACK")
+            raise JournalWriteError(f"The order journal could not be written: {_reason(exc)}") from exc
         finally:
             self.write_seconds.append(time.perf_counter() - started)
             if len(self.write_seconds) > 10_000:
@@ -234,7 +430,7 @@ class Journal:
         statements.append((
             "UPDATE orders SET status=?, message=?, order_number=COALESCE(?, order_number), executed_price=?, "
             "updated_at=?, pending_ms=COALESCE(pending_ms, ?), final_ms=COALESCE(final_ms, ?) WHERE local_id=?",
-            (record.status.value, record.message, record.order_number, record.executed_price, now, pending_ms,
+            (record.status.value, record.message, record.order_number, _price(record.executed_price), now, pending_ms,
              final_ms, record.local_id)))
         self._write(statements)
 

@@ -1,7 +1,8 @@
 """Latest quote per token plus a dirty set: the hand-off between tick ingestion and the coalesced UI refresh.
 
 Ingestion does two C-level dict/set updates per ``ltp`` push and nothing per token in Python, so a tick storm
-costs almost nothing here; the UI asks for :meth:`take_dirty` about 30 times a second.
+costs almost nothing here; the UI asks for :meth:`take_dirty` at most 30 times a second (its frame clock hears of
+new data through :attr:`MarketStore.on_apply`, one call per push).
 """
 
 from __future__ import annotations

@@ -20,11 +20,13 @@ from PySide6.QtWidgets import QFileDialog
 from ..desk import KeyNeeded, TradingDesk
 from ..domain.orders import CheckedOutcome, Side
 from ..domain.wording import plural
+from ..instruments.formats import ImportCancelled, MasterError
 from ..keystore import KeyStore
 from ..logs import register_secret
 from ..services.guards import GuardSettings
 from .alerts import AlertDialog, AlertsDialog
 from .dialogs import AboutDialog, ApiKeyDialog, GuardsDialog, ShortcutsDialog
+from .import_master import ImportMasterDialog
 from .main_window import MainWindow
 from .orderbook import MarkCheckedDialog, default_export_path
 from .ticket import OrderTicket
@@ -64,7 +66,7 @@ class Commands:
         w.positions_panel.squareOffRequested.connect(self.square_off)
         w.order_book.markCheckedRequested.connect(self.mark_checked)
         for name, command in (("api_key", self.ask_for_key), ("forget_key", self.forget_key),
-                              ("reconnect", self.reconnect), ("import_csv", self.import_csv),
+                              ("reconnect", self.reconnect), ("import_csv", self.import_master),
                               ("export_orders", self.export_orders), ("shortcuts", self.show_shortcuts),
                               ("open_logs", self.open_logs), ("guards", self.edit_guards),
                               ("alerts", self.edit_alerts), ("about", self.about),
@@ -186,20 +188,41 @@ class Commands:
             self.ask_for_key()
 
     # ---------------------------------------------------------------- files
-    def import_csv(self) -> None:
-        """File → Import instruments CSV (parsed off the UI thread)."""
-        dialog = QFileDialog(self.window, "Import instrument CSV")
-        dialog.setNameFilter("CSV files (*.csv);;All files (*)")
-        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
-        dialog.fileSelected.connect(lambda path: self.run(self.load_instruments(Path(path)), "Instrument import"))
+    def import_master(self, message: str = "") -> ImportMasterDialog:
+        """File → Import instrument master (file or URL): imported in the background with progress and Cancel."""
+        dialog = ImportMasterDialog(self.window, message)
+        dialog.importRequested.connect(
+            lambda sources, fmt: self.run(self.import_sources(sources, fmt or None, dialog), "Instrument import"))
         dialog.open()
+        return dialog
 
-    async def load_instruments(self, path: Path) -> None:
-        """Merge an instrument CSV into the master (the presenter reports the result and any junk rows)."""
+    async def import_sources(self, sources: list[str], fmt: str | None = None,
+                             dialog: ImportMasterDialog | None = None) -> bool:
+        """Import into the store and swap the master (the presenter reports what was kept and marked). A failure
+        is one sentence in the dialog (or the banner) and changes nothing."""
+        loop = asyncio.get_running_loop()
+
+        def progress(fraction: float, text: str) -> None:  # called on the worker thread
+            if dialog is not None:
+                loop.call_soon_threadsafe(dialog.set_progress, fraction, text)
+
         try:
-            await self.desk.import_instruments(path)
-        except (OSError, ValueError, UnicodeDecodeError) as exc:
-            self.window.banner.show_message(f"Could not import {path.name}: {exc}", "OK", self.window.banner.hide)
+            await self.desk.import_master(sources, self.window.watchlist.all_tokens(), fmt,
+                                          cancel=dialog.cancel_flag if dialog else None, progress=progress,
+                                          allow_insecure=bool(getattr(self.shell, "allow_insecure", False)))
+        except ImportCancelled:
+            error = "Import cancelled: nothing was changed, the current master is kept."
+        except (MasterError, OSError) as exc:
+            error = str(exc) if isinstance(exc, MasterError) else f"Could not import: {exc}"
+            if "previous master is kept" not in error:
+                error += " Nothing was changed."
+        else:
+            error = None
+        if dialog is not None:
+            dialog.finished_with(error)
+        elif error:
+            self.window.banner.show_message(error, "OK", self.window.banner.hide)
+        return error is None
 
     def export_orders(self) -> None:
         """File → Export order book CSV."""

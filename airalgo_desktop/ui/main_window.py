@@ -502,7 +502,9 @@ class MainWindow(QMainWindow):
         """A transient message in the status bar."""
         self.message_label.setText(text)
         if timeout_ms:
-            QTimer.singleShot(timeout_ms, lambda: self.message_label.text() == text and self.message_label.clear())
+            # the label is the timer's context: a window deleted meanwhile drops the call instead of raising
+            label = self.message_label
+            QTimer.singleShot(timeout_ms, label, lambda: label.text() == text and label.clear())
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_layout()

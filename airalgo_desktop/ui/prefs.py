@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import fields
 from typing import Any, Protocol
 
+from ..domain.instruments import parse_token
 from ..services.alerts import AlertBook
 from ..services.guards import GuardSettings
 from ..services.watchlists import WatchlistEntry
@@ -216,7 +217,11 @@ class Prefs:
             if not isinstance(tokens, list):
                 _bad(f"watchlists/lists tokens of {item.get('name')!r}", tokens, [])
                 tokens = []
-            good = list(dict.fromkeys(str(t) for t in tokens if isinstance(t, str | int) and not isinstance(t, bool)))
+            parsed = [parse_token(t) for t in tokens]  # ASCII digits only (issue 19 item 13)
+            good = list(dict.fromkeys(t for t in parsed if t is not None))
+            if None in parsed:
+                _bad(f"watchlists/lists tokens of {item.get('name')!r}", f"{parsed.count(None)} not token numbers",
+                     "dropped")
             selected = item.get("selected")
             selected = str(selected) if isinstance(selected, str | int) and str(selected) in good else None
             out.append(WatchlistEntry(str(item.get("name") or "Watchlist"), good, selected))
@@ -292,11 +297,21 @@ class Prefs:
         """Remember the size and place of the last chart window closed."""
         self.store.setValue("charts/window_geometry", geometry)
 
-    def instruments_csv(self) -> str | None:
-        """``instruments/csv``: the instrument CSV merged at start, if any."""
-        raw = self._raw("instruments/csv")
-        return str(raw) if raw else None
+    def instrument_labels(self) -> dict[str, str]:
+        """``instruments/labels``: what each token on screen meant when the trader added it (JSON object)."""
+        raw = self._raw("instruments/labels")
+        if not raw:
+            return {}
+        try:
+            data = json.loads(str(raw))
+        except ValueError:
+            _bad("instruments/labels", str(raw)[:80], {})
+            return {}
+        if not isinstance(data, dict):
+            _bad("instruments/labels", str(raw)[:80], {})
+            return {}
+        return {str(k): str(v) for k, v in data.items() if isinstance(k, str) and k.isascii() and k.isdigit()}
 
-    def set_instruments_csv(self, path: str) -> None:
-        """Remember the CSV to merge at the next start."""
-        self.store.setValue("instruments/csv", path)
+    def save_instrument_labels(self, labels: dict[str, str]) -> None:
+        """Remember the labels (see :meth:`instrument_labels`)."""
+        self.store.setValue("instruments/labels", json.dumps(labels, separators=(",", ":")))

@@ -26,6 +26,7 @@ from ..desk import (
     GuardsChanged,
     InstrumentsChanged,
     KeyNeeded,
+    MasterNeeded,
     OrderChanged,
     OrderFilled,
     OrderNotConfirmed,
@@ -51,13 +52,14 @@ class Presenter(QObject):
     """Shows what the desk says; owns the frame clock and the status timer."""
 
     def __init__(self, desk: TradingDesk, window: MainWindow, ticket: OrderTicket, notifier: Notifier,
-                 ask_for_key: Callable[[str], None]) -> None:
+                 ask_for_key: Callable[[str], None], import_master: Callable[[str], object] | None = None) -> None:
         super().__init__(window)
         self.desk = desk
         self.window = window
         self.ticket = ticket
         self.notifier = notifier
         self.ask_for_key = ask_for_key
+        self.import_master = import_master
         self.auth_banner = False  # the banner is showing the "Enter API key…" problem (hidden once joined)
         # (margin used, account margin) in paisa, where the account's margin is known: the embedded simulator's
         self.margin_source: Callable[[], tuple[float, int]] | None = None
@@ -74,12 +76,15 @@ class Presenter(QObject):
             InstrumentsChanged: self.on_instruments_changed,
             KeyNeeded: self.on_key_needed,
             BarsRestored: self.on_bars_restored,
+            MasterNeeded: self.on_master_needed,
         }
         desk.add_listener(self.on_notice)
         watchlist = window.watchlist
         watchlist.activeTokensChanged.connect(lambda tokens: desk.subscriptions.want(WATCHLIST_OWNER, tokens))
         desk.subscriptions.want(WATCHLIST_OWNER, watchlist.active_tokens())
         watchlist.currentTokenChanged.connect(self.focus)
+        watchlist.set_meanings(desk.marks, desk.labels)
+        watchlist.tokensAdded.connect(self.on_tokens_added)
         desk.focus = window.instrument_panel.token
         # the coalesced repaint runs in the wake-up that brought the data, ≤ 30 Hz, never when nothing changed
         self.frames = FrameClock(self.refresh, window.watchlist.fading, self)
@@ -188,18 +193,45 @@ class Presenter(QObject):
         self.ticket.revalidate()
 
     def on_instruments_changed(self, notice: InstrumentsChanged) -> None:
-        """An instrument CSV was merged: report skipped rows, rebuild the watchlists' symbols."""
+        """The master was loaded or replaced: say what was kept/skipped, which rows are marked, whether it is stale;
+        redraw the watchlists' symbols (marked rows keep what they meant, greyed with ⚠)."""
         w = self.window
-        text = f"{notice.path.name}: {notice.summary} ({notice.changed} new or changed)."
-        if notice.problems:
-            first = "; ".join(notice.problems[:3])
-            more = " …" if len(notice.problems) > 3 else ""
-            w.banner.show_message(f"{text} Skipped rows — {first}{more} (all listed in the log).", "OK",
-                                  w.banner.hide, error=False)
-        else:
-            w.show_message(text)
-        for model in w.watchlist.models:
-            model.refresh_all()
+        w.watchlist.set_meanings(self.desk.marks, self.desk.labels)
+        self.ticket.revalidate()
+        parts = []
+        if notice.imported:
+            parts.append("; ".join(line.strip() for line in notice.details[:1]))
+            skipped = [line.strip() for line in notice.details[2:5]]
+            if skipped:
+                parts.append("Skipped: " + "; ".join(skipped) + ("; …" if len(notice.details) > 5 else "") + ".")
+        vanished = [m for m in notice.marks.values() if "not in the instrument master" in m or "now means" in m]
+        if vanished:
+            parts.append(f"{len(vanished)} watchlist/position row{'s' if len(vanished) != 1 else ''} marked ⚠: "
+                         f"{vanished[0]}" + (" (all listed on the rows' tooltips)" if len(vanished) > 1 else ""))
+        if notice.stale:
+            parts.append(notice.stale)
+        log.info("instruments: %s", notice.summary)
+        if parts:
+            w.banner.show_message(" ".join(parts), "OK", w.banner.hide, error=bool(vanished or notice.stale))
+        w.show_message(notice.summary)
+
+    def on_master_needed(self, notice: MasterNeeded) -> None:
+        """A real account without an imported master: explain and offer the import. A more urgent banner (a
+        refused key) is not covered: the request waits until that one is dealt with."""
+        w = self.window
+        if len(self.desk.master):
+            return  # imported meanwhile
+        w.show_message("No instrument master: File → Import instrument master…", 0)
+        if w.banner.isVisible():
+            QTimer.singleShot(2000, self, lambda: self.on_master_needed(notice))  # dies with the presenter
+            return
+        action = (lambda: self.import_master(notice.reason)) if self.import_master else w.banner.hide
+        w.banner.show_message(notice.reason, "Import instrument master…", action)
+
+    def on_tokens_added(self, tokens: list[str]) -> None:
+        """Rows the trader added: their current meaning is what they chose."""
+        for token in tokens:
+            self.desk.remember(token)
 
     # ---------------------------------------------------------------- connection and problems
     def on_connection_changed(self, notice: ConnectionChanged) -> None:

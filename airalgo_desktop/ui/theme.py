@@ -22,6 +22,7 @@ BUY = QColor("#1e63d6")
 SELL = QColor("#d83a3a")
 UP = QColor("#1a9a4b")
 DOWN = QColor("#d83a3a")
+MUTED = QColor("#8a8a8a")  # greyed rows: expired contracts, tokens that vanished or changed meaning
 UP_FLASH_LIGHT, DOWN_FLASH_LIGHT = QColor(26, 154, 75, 60), QColor(216, 58, 58, 60)  # one instance each, reused
 STATUS_COLORS = {
     "Sent": QColor("#8a8a8a"),

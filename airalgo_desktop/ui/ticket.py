@@ -114,10 +114,10 @@ class OrderTicket(QDialog):
         cancel.clicked.connect(self.close)
         for widget in (self.qty, self.price, self.trigger):
             widget.edited.connect(self.revalidate)  # every keystroke and paste, valid or not
-        for widget in (self.price, self.trigger):
-            widget.lineEdit().textEdited.connect(self._user_edited_stop)  # typed (not set by us): keep it
+        for widget in (self.price, self.trigger):  # typed or pasted (not set by us): the trader's, never moved
+            widget.lineEdit().textEdited.connect(lambda _text, w=widget: self._typed.add(w))
         self._parked: dict[NumberField, str] = {}
-        self._stops_are_defaults = True
+        self._typed: set[NumberField] = set()
 
         form = QFormLayout()
         form.addRow("Type", self.kind)
@@ -227,7 +227,7 @@ class OrderTicket(QDialog):
             spin.setEnabled(True)
             spin.clear()
         self._parked = {self.price: "", self.trigger: ""}
-        self._stops_are_defaults = True
+        self._typed = set()
         self.pages.setCurrentIndex(0)
         with QSignalBlocker(self.kind):
             self.kind.setCurrentIndex(0)
@@ -303,33 +303,31 @@ class OrderTicket(QDialog):
             field.clear()
             field.setEnabled(False)
 
-    def _user_edited_stop(self, *_args: object) -> None:
-        self._stops_are_defaults = False
-
     def _suggest_stop_prices(self) -> None:
         """Stop defaults for SL/SL-M: the trigger one tick on the valid side of the live LTP (buy above, sell below);
-        SL's limit two ticks beyond it. They follow the LTP until the trader edits either field, so the ticket never
-        opens (or sits) with its own default flagged as wrong. No LTP yet: no guess (the previous close may be far
-        from where the market is)."""
+        SL's limit two ticks beyond the trigger. A default follows the LTP until the trader types in that field (a typed
+        value is never moved), so the ticket never opens (or sits) with its own default flagged as wrong. No LTP yet:
+        no guess (the previous close may be far from where the market is)."""
         inst = self.instrument
         kind = self.current_kind()
-        if inst is None or not kind.needs_trigger or not self._stops_are_defaults:
+        if inst is None or not kind.needs_trigger:
             return
         ltp = self.store.ltp(inst.token)
         tick = inst.tick_size
-        if not ltp:
-            self.trigger.clear()
-            return
-        if self.side is Side.BUY:
-            trigger = round_to_tick(ltp + 1, tick, Rounding.UP)  # strictly above the LTP
-            price = trigger + 2 * tick
-        else:
-            trigger = max(tick, round_to_tick(ltp - 1, tick, Rounding.DOWN))  # strictly below
-            price = max(tick, trigger - 2 * tick)
-        if self.trigger.value() != trigger:
-            self.trigger.setValue(trigger)
-        if kind.needs_price and self.price.value() != price:
-            self.price.setValue(price)
+        buy = self.side is Side.BUY
+        if self.trigger not in self._typed:
+            if not ltp:
+                self.trigger.clear()
+            else:  # strictly above (buy) / below (sell) the LTP, on the tick grid
+                trigger = round_to_tick(ltp + 1, tick, Rounding.UP) if buy else \
+                    max(tick, round_to_tick(ltp - 1, tick, Rounding.DOWN))
+                if self.trigger.value() != trigger:
+                    self.trigger.setValue(trigger)
+        if kind.needs_price and self.price not in self._typed and self.trigger.value() and not self.trigger.problem():
+            trigger = self.trigger.value()
+            price = trigger + 2 * tick if buy else max(tick, trigger - 2 * tick)
+            if self.price.value() != price:
+                self.price.setValue(price)
 
     def request(self) -> OrderRequest | None:
         """The ticket as an order request (with the live LTP), or None without an instrument."""

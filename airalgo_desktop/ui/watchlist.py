@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from ..domain.instruments import InstrumentMaster
 from ..domain.wording import plural
+from ..instruments import Catalog
 from ..services.watchlists import DEFAULT_TOKENS, WatchlistBook, WatchlistEntry
 from ..store.market import MarketStore
 from .actions import ActionRegistry, default_key, key_label
@@ -60,13 +61,16 @@ class WatchlistPanel(QWidget):
     currentTokenChanged = Signal(str)
     alertRequested = Signal(str)  # token: "Set price alert…" from the context menu
     chartRequested = Signal(str)  # token: "Open chart window" from the context menu
+    tokensAdded = Signal(list)  # tokens the trader just put on a watchlist (their meaning is remembered)
 
     def __init__(self, master: InstrumentMaster, store: MarketStore, prefs: Prefs,
                  parent: QWidget | None = None, *, actions: ActionRegistry | None = None) -> None:
         super().__init__(parent)
-        self.master = master
+        self.master = master if isinstance(master, Catalog) else Catalog(master)  # the one search lives there
         self.store = store
-        self.book = WatchlistBook(prefs, master)
+        self.book = WatchlistBook(prefs, self.master)
+        self.marks: dict[str, str] = {}  # set by the presenter to the desk's (shared) marks and labels
+        self.labels: dict[str, str] = {}
         self.actions = actions  # the source of key labels (search, new tab, Buy/Sell, Remove)
         self.search = QLineEdit(self)
         self.search.setObjectName("watchlist_search")
@@ -135,6 +139,9 @@ class WatchlistPanel(QWidget):
 
     def _add_tab(self, name: str, tokens: list[str]) -> WatchlistView:
         model = WatchlistModel(name, self.master, self.store, tokens)
+        model.marks, model.labels = self.marks, self.labels
+        if self.marks or self.labels:
+            model.refresh_all()
         view = WatchlistView(model, self.tabs)
         view.doubleClicked.connect(lambda index: self.instrumentActivated.emit(model.data(index, TOKEN_ROLE)))
         view.customContextMenuRequested.connect(lambda pos, v=view: self._context_menu(v, pos))
@@ -162,6 +169,17 @@ class WatchlistPanel(QWidget):
             else:
                 self.currentTokenChanged.emit(view.current_token() or "")
         self.save()
+
+    def set_meanings(self, marks: dict[str, str], labels: dict[str, str]) -> None:
+        """Share the desk's row marks and remembered labels with every tab, then redraw the symbols."""
+        self.marks, self.labels = marks, labels
+        for model in self.models:
+            model.marks, model.labels = marks, labels
+            model.refresh_all()
+
+    def all_tokens(self) -> set[str]:
+        """Every token on any tab."""
+        return {t for model in self.models for t in model.tokens}
 
     def _on_tab_moved(self, _from: int, _to: int) -> None:
         self.models = [self.tabs.widget(i).watchlist() for i in range(self.tabs.count())]  # type: ignore[union-attr]
@@ -240,6 +258,8 @@ class WatchlistPanel(QWidget):
             self.tabs.tabBar().moveTab(index, target)  # tabMoved → _on_tab_moved saves
 
     def _on_tokens_changed(self, model: WatchlistModel, added: list[str], removed: list[str]) -> None:
+        if added:
+            self.tokensAdded.emit(added)
         view = self.current_view()
         if view is not None and view.watchlist() is model:
             self.activeTokensChanged.emit(self.active_tokens())
@@ -306,10 +326,11 @@ class WatchlistPanel(QWidget):
         return view is not None and view.watchlist().fading
 
     def _update_completions(self, text: str) -> None:
-        results = self.master.search(text, limit=15)
+        results = self.master.search(text, limit=15, ltp=self.store.ltp)
         self._completion_tokens = [i.token for i in results]
         self._completion_model.setStringList(
-            [f"{i.display}  ·  {i.name}  ·  {i.exchange} ({i.token})" for i in results])
+            [f"{i.display}  ·  {'NSE' if i.instrument_type == 'EQ' else 'NFO'}  ·  {i.name} ({i.token})"
+             for i in results])
 
     def _completion_chosen(self, text: str) -> None:
         token = text.rsplit("(", 1)[-1].rstrip(")") if "(" in text else None
@@ -329,7 +350,7 @@ class WatchlistPanel(QWidget):
         return super().eventFilter(watched, event)
 
     def _search_enter(self) -> None:
-        results = self.master.search(self.search.text(), limit=1)
+        results = self.master.search(self.search.text(), limit=1, ltp=self.store.ltp)
         if results:
             self.add_token(results[0].token)
             self.search.clear()

@@ -1,18 +1,20 @@
 """The watchlist's table model: rows are tokens, cells are cached strings rebuilt only for rows that changed.
 
-Nothing per tick touches a widget: ticks land in the :class:`MarketStore`; about 30 times a second
-:meth:`WatchlistModel.refresh` is handed the dirty tokens, rebuilds the cached strings of those rows that are on
-screen and emits one ``dataChanged`` for the frame, with :attr:`WatchlistModel.frame` naming the exact rows. Rows off
-screen cost nothing per frame: a row whose quote changed since it was last built is rebuilt when it is read or
-scrolled into view. Painting lives in :mod:`.watchlist_paint`, the dock in :mod:`.watchlist`.
+Nothing per tick touches a widget: ticks land in the :class:`MarketStore`; at most 30 times a second (the
+presenter's frame clock, only when data came) :meth:`WatchlistModel.refresh` is handed the dirty tokens, rebuilds the
+cached strings of those rows that are on screen and emits one ``dataChanged`` for the frame, with
+:attr:`WatchlistModel.frame` naming the exact rows. Rows off screen cost nothing per frame: a row whose quote changed
+since it was last built is rebuilt when it is read or scrolled into view. Painting lives in
+:mod:`.watchlist_paint`, the dock in :mod:`.watchlist`.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from PySide6.QtCore import QAbstractTableModel, QByteArray, QMimeData, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
@@ -40,6 +42,26 @@ TOKEN_ROLE = int(Qt.ItemDataRole.UserRole.value) + 1
 FLASH_SECONDS = 0.6
 MIME = "application/x-airalgo-watchlist-rows"
 FIRST_TICK_MARK = "†"
+MARK = "⚠"  # a row whose token vanished, changed meaning or expired: greyed, never silently relabelled
+_NO_MARKS: dict[str, str] = {}
+
+
+def row_label(inst: Instrument, this_year: int) -> str:
+    """The symbol cell: compact enough that strike and CE/PE show at the default width, with the segment last as
+    Kite shows it (``RELIANCE NSE``, ``NIFTY 27 FEB 23500 CE NFO``, ``NIFTY FEB FUT NFO``); the year only when it
+    is not this year (measured: "BANKNIFTY 26 NOV 49500 PE NFO" fits the 1280×800 default column, with a "·"
+    separator it did not). The tooltip has the full label."""
+    segment = "NSE" if inst.instrument_type == "EQ" else "NFO"
+    if inst.expiry is None or not inst.name or inst.instrument_type not in ("FUT", "CE", "PE"):
+        return f"{inst.symbol} {segment}"
+    month = inst.expiry.strftime("%b").upper()
+    year = "" if inst.expiry.year == this_year else f" {inst.expiry.year}"
+    if inst.instrument_type == "FUT":
+        return f"{inst.name} {month}{year} FUT {segment}"
+    strike = inst.strike // 100 if inst.strike % 100 == 0 else inst.strike / 100
+    # name first, strike and CE/PE last: the column elides in the middle, so both ends — what tells two contracts
+    # apart — stay visible
+    return f"{inst.name} {inst.expiry.day} {month}{year} {strike} {inst.instrument_type} {segment}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +95,9 @@ class WatchlistModel(QAbstractTableModel):
         self.frame: Frame | None = None  # set while refresh() emits its dataChanged
         self._ltt_text: dict[str, str] = {}
         self.emissions = 0  # dataChanged signals emitted (tests count them)
+        self.marks: Mapping[str, str] = _NO_MARKS  # token → why its row is marked (the desk's, shared)
+        self.labels: Mapping[str, str] = _NO_MARKS  # token → what the row meant when added (the desk's)
+        self._year = date.today().year
         for token in tokens:
             if token not in self._row:
                 self._append(token)
@@ -106,8 +131,17 @@ class WatchlistModel(QAbstractTableModel):
         self._fill(len(self._tokens) - 1, time.monotonic(), flash=False)
 
     def _blank_cells(self, token: str) -> list[str]:
+        return [self.symbol_text(token), "—", "", "", "", ""]
+
+    def symbol_text(self, token: str) -> str:
+        """The symbol cell: the row's label, or — for a marked row — what it meant to the trader, with ⚠."""
         inst = self.master.get(token)
-        return [inst.display if inst else token, "—", "", "", "", ""]
+        if token in self.marks:
+            before = self.labels.get(token)
+            return f"{before or (row_label(inst, self._year) if inst else 'Token ' + token)} {MARK}"
+        if inst is None:
+            return self.labels.get(token) or token  # master still loading: the remembered label
+        return row_label(inst, self._year)
 
     def _reindex(self) -> None:
         self._row = {t: i for i, t in enumerate(self._tokens)}
@@ -196,6 +230,9 @@ class WatchlistModel(QAbstractTableModel):
     def _tooltip(self, row: int) -> str:
         token = self._tokens[row]
         inst = self.master.get(token)
+        mark = self.marks.get(token)
+        if mark:
+            return f"{MARK} {mark}"
         if inst is None:
             return f"Token {token} (not in the instrument master)"
         ref = self._reference(token, inst)
@@ -350,6 +387,8 @@ class WatchlistModel(QAbstractTableModel):
 def cell_color(col: int, direction: int, text: str):  # type: ignore[no-untyped-def]
     """Text colour of a watchlist cell: LTP by its last move (▲ green / ▼ red), change columns by sign; None for
     the palette's own text colour."""
+    if col == SYMBOL:
+        return theme.MUTED if text.endswith(MARK) else None
     if col == LTP:
         return theme.UP if direction > 0 else theme.DOWN if direction < 0 else None
     if col in (CHANGE, PCT):

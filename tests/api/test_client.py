@@ -225,7 +225,11 @@ async def test_two_identical_tickets_correlate_oldest_first(sim, make_client) ->
     assert by_local[first] != by_local[second]
 
 
-async def test_rejection_reason_reaches_the_app(sim, make_client) -> None:
+async def test_rejection_reason_reaches_the_app(sim, make_client, monkeypatch) -> None:
+    import datetime
+
+    # the sample's NIFTY FEB 2025 future is expired today: trade it as of a day it was live
+    monkeypatch.setattr("airalgo_desktop.domain.orders.trading_today", lambda: datetime.date(2025, 2, 10))
     client, rec = await make_client()
     await client.start()
     await rec.joined()

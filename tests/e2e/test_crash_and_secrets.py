@@ -13,7 +13,9 @@ import pytest
 
 from airalgo_desktop.api.events import State
 from airalgo_desktop.app import Paths
+from airalgo_desktop.domain.instruments import sample_csv_path
 from airalgo_desktop.domain.orders import OrderStatus, Side
+from airalgo_desktop.instruments.importer import import_master
 from airalgo_desktop.keystore import KeyStore
 from airalgo_desktop.sim.server import SimConfig, SimServer
 from tests.ui.conftest import app_args, running_app, wait_until
@@ -83,6 +85,8 @@ def test_secrets_audit_full_session(qtbot, qloop, tmp_path, capfd) -> None:
         sim = SimServer(SimConfig(api_keys=(key,), fill_delay=0.05, rate_hz=10))
         await sim.start()
         try:
+            # a real account needs an imported master: the sample's cash rows, as a broker master would list them
+            import_master(str(sample_csv_path()), Paths.resolve(str(home)).data)
             args = app_args("--ws-url", sim.ws_url, "--token-url", sim.base_http,
                             "--screenshot", str(tmp_path / "shot.png"), "--quit-after", "600")
             async with running_app(args, Paths.resolve(str(home)), KeyStore(backend=ring)) as app:
@@ -95,7 +99,7 @@ def test_secrets_audit_full_session(qtbot, qloop, tmp_path, capfd) -> None:
                 await wait_until(lambda: app.desk.client and app.desk.client.state.joined
                                  and app.desk.store.ltp("2885"))
                 ticket = app.ticket
-                for token, qty in (("2885", 3), ("35013", 750)):  # an executed and a rejected (margin) order
+                for token, qty in (("2885", 3), ("2885", 100)):  # an executed and a rejected (margin) order
                     app.desk.guard_settings.max_value_enabled = False
                     app.commands.open_ticket(token, Side.BUY)
                     ticket.confirm_box.setChecked(False)

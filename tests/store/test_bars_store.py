@@ -126,3 +126,35 @@ def test_a_full_day_of_1000_tokens_round_trips(tmp_path: Path) -> None:
     bars = b.bars(tokens[123])
     assert len(bars) == 375 and bars.high.tolist() == [int(m.high[123]) for m in minutes]
     store.close()
+
+
+def test_a_newer_store_is_left_alone_and_this_session_uses_its_own_file(tmp_path: Path) -> None:
+    import sqlite3
+
+    db = sqlite3.connect(tmp_path / FILE_NAME)
+    db.execute("PRAGMA user_version=99")
+    db.close()
+    store = BarStore.open(tmp_path)
+    assert store.notice is not None and "newer" in store.notice and store.path.name.startswith("bars-")
+    assert (tmp_path / FILE_NAME).exists() and not any(".corrupt-" in p.name for p in tmp_path.iterdir())
+    store.close()
+
+
+def test_a_full_disk_is_not_damage_the_file_stays_and_bars_live_in_memory(tmp_path: Path, monkeypatch) -> None:
+    import sqlite3
+
+    BarStore.open(tmp_path).close()  # an existing, healthy file
+
+    def full(self) -> None:
+        exc = sqlite3.OperationalError("database or disk is full")
+        exc.sqlite_errorname = "SQLITE_FULL"
+        raise exc
+
+    monkeypatch.setattr(BarStore, "_connect", full)
+    store = BarStore.open(tmp_path)
+    assert store.db is None and "in memory" in store.notice
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(FILE_NAME)] == [FILE_NAME]  # left as it is
+    o = np.array([100], np.int32)
+    store.save([SealedMinute(D0, 600, ["22"], o, o, o, o, np.array([1]), np.array([100.0]))])  # a no-op
+    assert store.load_day(D0) == [] and len(store.history("22", D0)) == 0 and store.prune(D0) == 0
+    store.close()

@@ -95,4 +95,8 @@ def test_newer_schema_is_not_overwritten(tmp_path: Path) -> None:
     db.close()
     journal = Journal.open(tmp_path)
     assert journal.notice and "newer than this app" in journal.notice
-    assert any(p.name.startswith("journal.db.corrupt-") for p in tmp_path.iterdir())
+    # not corruption (issue 19 item 8): the newer app's file keeps its name and content; this session journals aside
+    assert not any(p.name.startswith("journal.db.corrupt-") for p in tmp_path.iterdir())
+    assert journal.path.name.startswith("journal-")
+    check = sqlite3.connect(tmp_path / FILE_NAME)
+    assert check.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION + 5

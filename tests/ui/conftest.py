@@ -19,6 +19,15 @@ def paths(tmp_path) -> Paths:
 
 
 @pytest.fixture
+def feb_2025(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Trade the bundled sample's FEB 2025 contracts as of 10 Feb 2025 (they expired since; until the generated
+    demo universe with live expiries replaces the sample, tests that trade its futures pin the day)."""
+    import datetime
+
+    monkeypatch.setattr("airalgo_desktop.domain.orders.trading_today", lambda: datetime.date(2025, 2, 10))
+
+
+@pytest.fixture
 def settings(tmp_path) -> QSettings:
     return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
 

@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtCore import QSettings
 
 from airalgo_desktop.domain.instruments import load_sample
+from airalgo_desktop.instruments import Catalog
 from airalgo_desktop.services.guards import GuardSettings
 from airalgo_desktop.store.market import MarketStore
 from airalgo_desktop.ui.main_window import MainWindow
@@ -17,7 +18,7 @@ from airalgo_desktop.ui.theme import ThemeChoice
 from airalgo_desktop.ui.watchlist import WatchlistPanel
 from tests.ui.conftest import app_args, running_app, wait_until
 
-MASTER = load_sample()
+MASTER = Catalog(load_sample())
 BAD_ALERTS = ('[{"token": "2885", "direction": "above", "price": 1e999}, '
               '{"token": "1333", "direction": "below", "price": 150000}]')
 

@@ -66,8 +66,13 @@ def test_every_registered_shortcut_is_unambiguous_with_the_ticket_open_and_close
             app_instance.installEventFilter(recorder)
             try:
                 closed = walk(recorder, keys)
+                others = {}
+                for name, widget in (("search box", window.watchlist.search), ("order book", window.order_book.view)):
+                    widget.setFocus()
+                    others[name] = walk(recorder, keys)
             finally:
                 app_instance.removeEventFilter(recorder)
+            view.setFocus()
             QTest.keyClick(view, QKeySequence("F1")[0].key())  # the real F1: a buy ticket opens
             await wait_until(lambda: ticket.isVisible() and QApplication.activeWindow() is ticket)
             assert ticket.side is Side.BUY
@@ -76,7 +81,7 @@ def test_every_registered_shortcut_is_unambiguous_with_the_ticket_open_and_close
                 opened = walk(recorder, keys)
             finally:
                 app_instance.removeEventFilter(recorder)
-            for state, result in (("ticket closed", closed), ("ticket open", opened)):
+            for state, result in (("ticket closed", closed), ("ticket open", opened), *others.items()):
                 for key, hits in result.items():
                     assert len(hits) <= 1 and not any(ambiguous for _n, _k, ambiguous in hits), (state, key, hits)
             assert closed["F1"][0][0] == "action_buy" and closed["F3"][0][0] == "action_order_book"

@@ -210,13 +210,13 @@ def test_search_box_clears_on_pick_and_on_escape(qtbot, tmp_path) -> None:
     panel.show()
     qtbot.waitExposed(panel)
     panel.search.setFocus()
-    QTest.keyClicks(panel.search, "NIFTY MAR")
+    QTest.keyClicks(panel.search, "ACC")  # (the sample's NIFTY futures expired in 2025: search no longer offers them)
     popup = panel.completer.popup()
     qtbot.waitUntil(popup.isVisible)
     QTest.keyClick(popup, Qt.Key.Key_Down)
     QTest.keyClick(popup, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: panel.search.text() == "")
-    assert panel.models[0].tokens[-1] == "35046"  # NIFTY MAR 2025 FUT was added
+    assert panel.models[0].tokens[-1] == "22"  # ACC was added
     QTest.keyClicks(panel.search, "RELI")
     qtbot.waitUntil(popup.isVisible)
     QTest.keyClick(popup, Qt.Key.Key_Escape)  # the first Esc closes the list of matches …
@@ -244,3 +244,12 @@ def test_market_order_without_a_price_still_meets_the_value_limit(ticket) -> Non
     assert not ticket.send_button.isEnabled()
     QTest.keyClick(ticket.qty, Qt.Key.Key_Return)
     assert ticket.pages.currentIndex() == 0 and not ticket.sent_requests
+
+
+def test_a_typed_limit_price_survives_switching_to_sl_and_the_trigger_still_gets_its_default(ticket) -> None:
+    ticket.kind.setCurrentIndex(1)  # Limit (buy), LTP ₹1,240.60
+    type_into(ticket.price, "1241.50")
+    ticket.kind.setCurrentIndex(2)  # SL
+    assert ticket.price.lineEdit().text() == "1241.50"  # typed: kept
+    assert ticket.trigger.value() == 124065  # not typed: one tick above the LTP
+    assert ticket.problems.text() == "" and ticket.send_button.isEnabled()

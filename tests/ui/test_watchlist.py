@@ -6,6 +6,7 @@ from PySide6.QtCore import QModelIndex, QPoint, QRect, QSettings, Qt
 from PySide6.QtWidgets import QApplication
 
 from airalgo_desktop.domain.instruments import load_sample
+from airalgo_desktop.instruments import Catalog
 from airalgo_desktop.services.subscriptions import Subscriptions
 from airalgo_desktop.store.market import MarketStore
 from airalgo_desktop.ui.prefs import Prefs
@@ -22,7 +23,7 @@ from airalgo_desktop.ui.watchlist import (
     contiguous_ranges,
 )
 
-MASTER = load_sample()
+MASTER = Catalog(load_sample())
 
 
 class FakeSubscriber:

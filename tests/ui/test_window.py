@@ -5,29 +5,30 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QGuiApplication
 
 from airalgo_desktop.domain.instruments import load_sample
 from airalgo_desktop.domain.nsetime import now_ist
 from airalgo_desktop.domain.orders import OrderKind, OrderRecord, OrderRequest, OrderStatus, Side
+from airalgo_desktop.instruments import Catalog
 from airalgo_desktop.store.market import MarketStore
 from airalgo_desktop.ui.actions import ActionRegistry
 from airalgo_desktop.ui.main_window import MainWindow
 from airalgo_desktop.ui.prefs import Prefs
 from airalgo_desktop.ui.ticket import OrderTicket
-from tests.ui.conftest import app_args, running_app
+from tests.ui.conftest import app_args, running_app, wait_until
 
 
 def test_first_run_size_and_restore(qtbot, settings: QSettings) -> None:
-    window = MainWindow(load_sample(), MarketStore(), Prefs(settings))
+    window = MainWindow(Catalog(load_sample()), MarketStore(), Prefs(settings))
     qtbot.addWidget(window)
     screen = QGuiApplication.primaryScreen().availableGeometry()
     assert window.width() <= screen.width() and window.width() >= min(1024, screen.width())
     window.resize(700, 500)
     window.book_dock.hide()
     window.save_layout()
-    again = MainWindow(load_sample(), MarketStore(), Prefs(settings))
+    again = MainWindow(Catalog(load_sample()), MarketStore(), Prefs(settings))
     qtbot.addWidget(again)
     again.show()
     assert (again.width(), again.height()) == (700, 500)
@@ -37,7 +38,7 @@ def test_first_run_size_and_restore(qtbot, settings: QSettings) -> None:
 
 
 def test_shortcut_registry_defaults_and_remap(qtbot, settings: QSettings) -> None:
-    window = MainWindow(load_sample(), MarketStore(), Prefs(settings))
+    window = MainWindow(Catalog(load_sample()), MarketStore(), Prefs(settings))
     qtbot.addWidget(window)
     actions = window.actions_
     assert actions["buy"].shortcut().toString() == "F1" and actions["sell"].shortcut().toString() == "F2"
@@ -64,7 +65,7 @@ def test_shortcut_registry_defaults_and_remap(qtbot, settings: QSettings) -> Non
 
 
 def test_order_book_copy_and_export(qtbot, settings: QSettings, tmp_path: Path) -> None:
-    window = MainWindow(load_sample(), MarketStore(), Prefs(settings))
+    window = MainWindow(Catalog(load_sample()), MarketStore(), Prefs(settings))
     qtbot.addWidget(window)
     record = OrderRecord("L1", OrderRequest("2885", Side.BUY, OrderKind.LIMIT, 5, price=123_450), "RELIANCE",
                          now_ist(), status=OrderStatus.PENDING, message="Order Entry Confirm",
@@ -79,23 +80,80 @@ def test_order_book_copy_and_export(qtbot, settings: QSettings, tmp_path: Path) 
     assert "RELIANCE,2885,Buy,Limit,5,1234.50,,,Pending,Order Entry Confirm,1300000000111170,L1" in content
 
 
-def test_import_csv_with_junk_rows_reports_and_keeps_the_rest(qtbot, qloop, paths, tmp_path: Path) -> None:
-    csv_path = tmp_path / "mine.csv"
-    csv_path.write_text("token,symbol,name,tick_size,lot_size\n"
-                        "990001,MYSTOCK,My Stock,0.05,1\n"
-                        "oops,BAD,Bad,0.05,1\n"
-                        "990002,,No symbol,0.05,1\n")
+def _kite_master(path: Path, rows: list[str]) -> Path:
+    header = ("instrument_token,exchange_token,tradingsymbol,name,last_price,expiry,strike,tick_size,lot_size,"
+              "instrument_type,segment,exchange\n")
+    path.write_text(header + "\n".join(rows) + "\n")
+    return path
+
+
+def test_import_master_in_the_background_marks_changed_rows(qtbot, qloop, paths, tmp_path: Path) -> None:
+    """File → Import instrument master: progress, the store replaced, rows whose token vanished or changed
+    meaning marked (never relabelled); a bad file is one sentence in the dialog and changes nothing."""
+    master = _kite_master(tmp_path / "instruments.csv", [
+        '738561,2885,RELIANCE,"RELIANCE INDUSTRIES",0,,0,0.05,1,EQ,NSE,NSE',
+        '5000001,3045,SBICARD,"SBI CARDS",0,,0,0.05,1,EQ,NSE,NSE',  # 3045 was SBIN on the watchlist
+        '9000001,60001,NIFTY99DEC23500CE,"NIFTY",0,2099-12-24,23500,0.05,75,CE,NFO-OPT,NFO',
+        '128083204,500325,RELIANCE,"RELIANCE INDUSTRIES",0,,0,0.05,1,EQ,BSE,BSE',
+    ])
+    junk = tmp_path / "junk.bin"
+    junk.write_bytes(bytes(range(256)) * 10)
 
     async def scenario() -> None:
         async with running_app(app_args("--demo"), paths) as app:
-            await app.commands.load_instruments(csv_path)
-            assert "990001" in app.desk.master and app.desk.master["990001"].symbol == "MYSTOCK"
+            model = app.window.watchlist.models[0]
+            await wait_until(lambda: "SBIN" in model.data(model.index(model.tokens.index("3045"), 0)))
+            dialog = app.commands.import_master()
+            dialog.source.setText(str(master))
+            seen: list[int] = []
+            dialog.progress.valueChanged.connect(seen.append)
+            dialog.import_button.click()
+            await wait_until(lambda: not dialog.isVisible())
+            assert dialog.result() == dialog.DialogCode.Accepted and seen and max(seen) == 1000
+            assert (paths.data / "instruments.npz").is_file()
+            assert app.desk.master.get("60001").display == "NIFTY 24 DEC 2099 23500 CE"
+            sbin = model.index(model.tokens.index("3045"), 0)
+            assert model.data(sbin) == "SBIN ⚠"  # what it meant when added, never relabelled
+            assert "now means SBICARD" in model.data(sbin, Qt.ItemDataRole.ToolTipRole)
+            gone = model.index(model.tokens.index("1333"), 0)
+            assert model.data(gone).endswith("⚠") and "not in the instrument master" in model.data(
+                gone, Qt.ItemDataRole.ToolTipRole)
+            assert model.data(model.index(model.tokens.index("2885"), 0)) == "RELIANCE NSE"
             banner = app.window.banner
-            assert banner.isVisible()
-            assert "1 instruments loaded, 2 rows skipped" in banner.label.text()
-            assert "line 3: token 'oops' is not a number" in banner.label.text()
-            assert app.window.watchlist.add_token("990001")
-            await app.commands.load_instruments(tmp_path / "missing.csv")
-            assert "Could not import missing.csv" in banner.label.text()
+            assert banner.isVisible() and "3 instruments kept" in banner.label.text()
+            assert "exchange BSE" in banner.label.text() and "marked ⚠" in banner.label.text()
+            assert [i.token for i in app.desk.master.search("nifty 23500 ce")] == ["60001"]
+            # a file that is not a master: one sentence, the master stays
+            before = (paths.data / "instruments.npz").read_bytes()
+            dialog = app.commands.import_master()
+            dialog.source.setText(str(junk))
+            dialog.import_button.click()
+            await wait_until(lambda: dialog.cancel_flag is None and dialog.status.text())
+            assert "not a text file" in dialog.status.text() and dialog.isVisible()
+            assert (paths.data / "instruments.npz").read_bytes() == before and "60001" in app.desk.master
+            dialog.reject()
+
+    qloop.run_until_complete(scenario())
+
+
+def test_import_master_can_be_cancelled(qtbot, qloop, paths, tmp_path: Path) -> None:
+    from datetime import date
+
+    from benchmarks.master import generate
+
+    big = tmp_path / "big.csv"
+    generate(big, date.today(), rows=120_000)
+
+    async def scenario() -> None:
+        async with running_app(app_args("--demo"), paths) as app:
+            dialog = app.commands.import_master()
+            dialog.source.setText(str(big))
+            dialog.progress.valueChanged.connect(lambda value: value > 0 and dialog.cancel_button.click())
+            dialog.import_button.click()
+            await wait_until(lambda: dialog.cancel_flag is None, timeout=60)
+            assert "cancelled" in dialog.status.text() and dialog.isVisible()
+            assert not (paths.data / "instruments.npz").exists() and "2885" in app.desk.master
+            dialog.reject()
+            assert not dialog.isVisible()
 
     qloop.run_until_complete(scenario())

@@ -1,0 +1,585 @@
+"""Broker masters → normalised rows: reading (``.gz``, ``.zip``), recognising the layout, one importer per vendor.
+
+Every importer keeps only what AirAlgo can trade — NSE cash and NSE F&O — takes the NSE exchange token, converts
+units to paisa exactly, and counts every other row by reason. Layouts (checked against the vendors' published
+headers and public code that reads them; see the README's instrument section):
+
+* Kite ``instruments`` CSV: ``instrument_token,exchange_token,tradingsymbol,name,last_price,expiry,strike,
+  tick_size,lot_size,instrument_type,segment,exchange``; token = ``exchange_token``; rupees.
+* Upstox ``complete.json(.gz)``: objects with ``segment`` (NSE_EQ, NSE_FO, NSE_INDEX, BSE_EQ…),
+  ``exchange_token``, ``trading_symbol``, ``expiry`` (epoch ms), ``strike_price`` (rupees), ``tick_size``
+  (paise in the JSON, rupees in the CSV: decided from the data, see :func:`_tick_scale`). Upstox's CSV
+  (``instrument_key,exchange_token,tradingsymbol,…,exchange`` with NSE_EQ/NSE_FO) is read too.
+* Angel One ``OpenAPIScripMaster.json``: ``token,symbol,name,expiry ("27FEB2025"),strike,lotsize,
+  instrumenttype,exch_seg,tick_size``; strike and tick in paise; indices are ``AMXIDX``.
+* Dhan ``api-scrip-master.csv``: ``SEM_EXM_EXCH_ID,SEM_SEGMENT,SEM_SMST_SECURITY_ID,SEM_INSTRUMENT_NAME,…,
+  SEM_TRADING_SYMBOL,SEM_LOT_UNITS,…,SEM_EXPIRY_DATE,SEM_STRIKE_PRICE,SEM_OPTION_TYPE,SEM_TICK_SIZE``; strike in
+  rupees, tick in paise (decided from the data).
+* Fyers ``NSE_CM.csv``/``NSE_FO.csv``: no header, 21 columns (Fytoken, Symbol Details, Exchange Instrument type,
+  Minimum lot size, Tick size, ISIN, Trading Session, Last update date, Expiry date (epoch s), Symbol ticker,
+  Exchange, Segment, Scrip code, Underlying symbol, Underlying scrip code, Strike price, Option type, …);
+  token = Scrip code; rupees.
+* Our own CSV (``token,symbol,name,exchange,segment,instrument_type,expiry,strike,tick_size,lot_size,…``).
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import threading
+import zipfile
+import zlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from ..domain.instruments import _INDEX_NAMES, _canonical_headers, parse_token
+from .catalog import CE, EQ, FUT, PE, Builder
+from .units import (
+    UnitError,
+    epoch_to_ist_day,
+    paise_to_paisa,
+    parse_expiry,
+    rupees_to_paisa,
+    whole_number,
+)
+
+FORMATS = ("kite", "upstox", "upstox-csv", "angel", "dhan", "fyers", "generic")
+FORMAT_NAMES = {"kite": "Kite (Zerodha) instruments CSV", "upstox": "Upstox complete.json",
+                "upstox-csv": "Upstox instruments CSV", "angel": "Angel One OpenAPIScripMaster.json",
+                "dhan": "Dhan scrip master CSV", "fyers": "Fyers symbol master CSV", "generic": "instrument CSV"}
+Progress = Callable[[float, str], None]
+_CHECK_EVERY = 20_000  # rows between progress reports / cancel checks
+
+
+class MasterError(ValueError):
+    """The file as a whole cannot be used; the message is one sentence for the trader."""
+
+
+class ImportCancelled(Exception):
+    """The user cancelled the import; nothing was changed."""
+
+
+@dataclass
+class Cancel:
+    """A cancel flag shared with the worker thread."""
+
+    event: threading.Event
+
+    @classmethod
+    def new(cls) -> Cancel:
+        return cls(threading.Event())
+
+    def set(self) -> None:
+        self.event.set()
+
+    def check(self) -> None:
+        if self.event.is_set():
+            raise ImportCancelled("import cancelled")
+
+
+# ====================================================================== reading
+def decompress(data: bytes, name: str) -> bytes:
+    """The file's content: gunzip / unzip (first .csv/.json member) when the bytes say so."""
+    if not data:
+        raise MasterError(f"{name} is empty.")
+    if data[:2] == b"\x1f\x8b":
+        try:
+            return gzip.decompress(data)
+        except (EOFError, OSError, zlib.error) as exc:
+            raise MasterError(f"{name} is a damaged or truncated .gz file ({exc}); download it again.") from None
+    if data[:4] == b"PK\x03\x04":
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                members = [m for m in zf.infolist() if not m.is_dir()]
+                wanted = [m for m in members if m.filename.lower().endswith((".csv", ".json", ".txt"))] or members
+                if not wanted:
+                    raise MasterError(f"{name} is a .zip file with nothing in it.")
+                return zf.read(wanted[0])
+        except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as exc:
+            raise MasterError(f"{name} is a damaged or truncated .zip file ({exc}); download it again.") from None
+    return data
+
+
+def decode(data: bytes, name: str) -> str:
+    """Bytes → text; a binary file is refused in one sentence."""
+    if not data.strip():
+        raise MasterError(f"{name} is empty.")
+    if b"\x00" in data[:65536]:
+        raise MasterError(f"{name} is not a text file (binary content): choose a broker's instrument master "
+                          "(.csv, .json, .gz or .zip).")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            return data.decode("cp1252")  # some masters are exported from Excel on Windows
+        except UnicodeDecodeError:
+            raise MasterError(f"{name} is not a text file (it is not UTF-8): choose a broker's instrument "
+                              "master.") from None
+
+
+def sniff(text: str, name: str) -> str:
+    """Which layout ``text`` is in, from its content (never from the file name)."""
+    head = text[:8192].lstrip()
+    if head[:1] in "[{":
+        if '"exch_seg"' in head:
+            return "angel"
+        if '"exchange_token"' in head or '"instrument_key"' in head:
+            return "upstox"
+        raise MasterError(f"{name} is JSON but neither Angel One's nor Upstox's instrument master.")
+    first = head.splitlines()[0] if head else ""
+    header = {h.strip().strip('"').lower() for h in first.split(",")}
+    if "sem_smst_security_id" in header:
+        return "dhan"
+    if {"instrument_key", "exchange_token"} <= header:
+        return "upstox-csv"
+    if {"instrument_token", "exchange_token", "tradingsymbol"} <= header:
+        return "kite"
+    cells = first.split(",")
+    if len(cells) >= 17 and cells[0].strip().isdigit() and ":" in cells[9]:
+        return "fyers"
+    if "token" in _canonical_headers(list(header)).values():
+        return "generic"
+    shown = first[:120] + ("…" if len(first) > 120 else "")
+    raise MasterError(f"{name} has no token column: it is not an instrument master this app knows "
+                      f"(first line: {shown!r}).")
+
+
+def _csv_rows(text: str, name: str, cancel: Cancel | None, progress: Progress | None,
+              total_hint: int) -> Iterable[list[str]]:
+    reader = csv.reader(io.StringIO(text))
+    try:
+        for i, row in enumerate(reader):
+            if i % _CHECK_EVERY == 0:
+                if cancel:
+                    cancel.check()
+                if progress and i:
+                    progress(min(0.95, i / max(total_hint, 1)), f"{i:,} rows read")
+            yield row
+    except csv.Error as exc:
+        raise MasterError(f"{name} is not a readable CSV at line {reader.line_num}: {exc} "
+                          "(not an instrument master).") from None
+
+
+def _json_rows(text: str, name: str) -> list[dict[str, Any]]:
+    try:
+        data = orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        raise MasterError(f"{name} is damaged JSON ({exc}); download it again.") from None
+    if isinstance(data, dict):  # some mirrors wrap the list: {"data": [...]}
+        data = next((v for v in data.values() if isinstance(v, list)), None)
+    if not isinstance(data, list):
+        raise MasterError(f"{name} is JSON but not a list of instruments.")
+    return data
+
+
+def _token(raw: object) -> int | None:
+    """The NSE token of a cell (ASCII digits; pandas' ``2885.0`` accepted), via the app's one token rule."""
+    text = parse_token(raw)
+    return int(text) if text is not None else None
+
+
+def _exchange_reason(exchange: str) -> str:
+    return f"exchange {exchange or '(blank)'} (AirAlgo trades NSE cash and NSE F&O)"
+
+
+INDEX_REASON = "index (not tradable)"
+
+
+class _Rows:
+    """Shared per-row plumbing: progress, cancel, bad-row counting."""
+
+    def __init__(self, builder: Builder, cancel: Cancel | None, progress: Progress | None, total: int) -> None:
+        self.b, self.cancel, self.progress, self.total = builder, cancel, progress, total
+        self.count = 0
+
+    def tick(self) -> None:
+        self.count += 1
+        if self.count % _CHECK_EVERY == 0:
+            if self.cancel:
+                self.cancel.check()
+            if self.progress:
+                self.progress(min(0.95, self.count / max(self.total, 1)), f"{self.count:,} rows read")
+
+    def objects(self, items: list[Any]) -> Iterable[dict[str, Any]]:
+        """The JSON objects of a list (anything else is counted as unreadable), with progress and cancel."""
+        for item in items:
+            self.tick()
+            if isinstance(item, dict):
+                yield item
+            else:
+                self.b.skip("unreadable row", "not an object")
+
+    def bad(self, exc: Exception, what: str) -> None:
+        self.b.skip("unreadable row", f"{what}: {exc}")
+
+
+def _header(rows: Iterable[list[str]], name: str, layout: str, needed: tuple[str, ...], *,
+            upper: bool) -> tuple[dict[str, int], list[int], int]:
+    """Read a header row: (column index by name, indexes of ``needed`` in order, width); one sentence if short."""
+    header = [h.strip().upper() if upper else h.strip().lower() for h in next(iter(rows), [])]
+    col = {h: i for i, h in enumerate(header)}
+    missing = [n for n in needed if n not in col]
+    if missing:
+        raise MasterError(f"{name}: the {layout} layout needs a {missing[0]} column.")
+    return col, [col[n] for n in needed], len(header)
+
+
+def _short(row: list[str], width: int, b: Builder) -> bool:
+    """True for a row with fewer cells than ``width`` (counted as unreadable unless it is blank)."""
+    if len(row) >= width:
+        return False
+    if any(c.strip() for c in row):
+        b.skip("unreadable row", f"{len(row)} of {width} columns")
+    return True
+
+
+# ====================================================================== importers
+def parse_kite(text: str, name: str, b: Builder, cancel: Cancel | None, progress: Progress | None) -> None:
+    """Kite CSV (and Upstox's CSV, which shares its columns with NSE_EQ/NSE_FO exchanges)."""
+    rows = iter(_csv_rows(text, name, cancel, progress, text.count("\n")))
+    col, needed, width = _header(rows, name, "Kite/Upstox", (
+        "exchange_token", "tradingsymbol", "name", "expiry", "strike", "tick_size", "lot_size", "instrument_type",
+        "exchange"), upper=False)
+    i_tok, i_sym, i_name, i_exp, i_strike, i_tick, i_lot, i_type, i_exch = needed
+    i_seg, i_last, i_opt = col.get("segment"), col.get("last_price"), col.get("option_type")
+    for row in rows:
+        if _short(row, width, b):
+            continue
+        exch = row[i_exch].strip().upper()
+        seg = row[i_seg].strip().upper() if i_seg is not None else ""
+        itype = row[i_type].strip().upper()
+        if exch in ("NSE_INDEX",) or seg == "INDICES":
+            b.skip(INDEX_REASON)
+            continue
+        if exch in ("NSE", "NSE_EQ"):
+            kind = EQ
+        elif exch in ("NFO", "NSE_FO"):
+            if itype in ("FUT", "FUTIDX", "FUTSTK"):
+                kind = FUT
+            else:
+                opt = row[i_opt].strip().upper() if i_opt is not None else itype
+                kind = CE if opt == "CE" else PE if opt == "PE" else -1
+                if kind < 0:
+                    b.skip("not a future or option", row[i_sym])
+                    continue
+        else:
+            b.skip(_exchange_reason(exch.split("_")[0]))
+            continue
+        token = _token(row[i_tok])
+        if token is None:
+            b.skip("token not a number", row[i_tok][:20])
+            continue
+        symbol = row[i_sym].strip()
+        try:
+            under = row[i_name].strip() if kind != EQ else symbol.split("-")[0]
+            prev = 0
+            if i_last is not None:
+                try:
+                    prev = rupees_to_paisa(row[i_last] or "0")
+                except UnitError:
+                    prev = 0
+            b.add(token, symbol, row[i_name].strip() if kind == EQ else "", under, kind,
+                  parse_expiry(row[i_exp]) if kind != EQ else 0,
+                  rupees_to_paisa(row[i_strike] or "0") if kind >= CE else 0,
+                  rupees_to_paisa(row[i_tick]), whole_number(row[i_lot] or "1"), prev, 0,
+                  under.upper() in _INDEX_NAMES or itype.endswith("IDX"))
+        except UnitError as exc:
+            b.skip("unreadable row", f"{symbol}: {exc}")
+
+
+def _tick_scale(raw_ticks: list[str]) -> Callable[[object], int]:
+    """Paise or rupees? A tick of 0.05 only makes sense in rupees; if every tick is a whole number ≥ 1
+    (5, 10, 500) the file gives paise — no NSE contract ticks in whole rupees ≥ 1 for every row."""
+    for raw in raw_ticks:
+        try:
+            value = rupees_to_paisa(raw)
+        except UnitError:
+            continue
+        if value % 100:
+            return rupees_to_paisa
+    return paise_to_paisa
+
+
+def _finish_ticks(b: Builder, start: int, raw_ticks: list[str]) -> None:
+    """Convert the raw tick texts of rows ``start…`` once the unit is known; drop rows whose tick is junk."""
+    convert = _tick_scale(raw_ticks)
+    bad: list[int] = []
+    for offset, raw in enumerate(raw_ticks):
+        try:
+            value = convert(raw)
+        except UnitError:
+            value = 0
+        if value <= 0:
+            bad.append(start + offset)
+        b.tick[start + offset] = value
+    if bad:
+        b.keep_rows(sorted(set(range(len(b.token))) - set(bad)), "tick size or lot size not positive")
+
+
+def parse_upstox(text: str, name: str, b: Builder, cancel: Cancel | None, progress: Progress | None) -> None:
+    """Upstox ``complete.json``."""
+    items = _json_rows(text, name)
+    rows = _Rows(b, cancel, progress, len(items))
+    start = len(b)
+    raw_ticks: list[str] = []
+    for item in rows.objects(items):
+        seg = str(item.get("segment", "")).upper()
+        itype = str(item.get("instrument_type", "")).upper()
+        if seg == "NSE_INDEX" or itype == "INDEX":
+            b.skip(INDEX_REASON)
+            continue
+        if seg == "NSE_EQ":
+            kind = EQ
+        elif seg == "NSE_FO":
+            kind = {"FUT": FUT, "CE": CE, "PE": PE}.get(itype, -1)
+            if kind < 0:
+                b.skip("not a future or option", str(item.get("trading_symbol", "")))
+                continue
+        else:
+            b.skip(_exchange_reason(seg.split("_")[0]))
+            continue
+        token = _token(item.get("exchange_token", ""))
+        if token is None:
+            b.skip("token not a number", str(item.get("exchange_token", ""))[:20])
+            continue
+        symbol = str(item.get("trading_symbol") or item.get("tradingsymbol") or "").strip()
+        try:
+            expiry_ms = item.get("expiry") or 0
+            expiry = epoch_to_ist_day(int(expiry_ms) // 1000) if kind != EQ else 0
+            under = str(item.get("underlying_symbol") or item.get("name") or symbol) if kind != EQ else symbol
+            added = b.add(token, symbol, str(item.get("name", "")) if kind == EQ else "", under, kind, expiry,
+                          rupees_to_paisa(item.get("strike_price") or 0) if kind >= CE else 0, 1,
+                          whole_number(item.get("lot_size") or 1), 0,
+                          whole_number(item.get("freeze_quantity") or 0),
+                          str(item.get("underlying_type", "")).upper() == "INDEX" or under.upper() in _INDEX_NAMES)
+        except (UnitError, ValueError, TypeError) as exc:
+            rows.bad(exc, symbol)
+            continue
+        if added:
+            raw_ticks.append(str(item.get("tick_size", "")))
+    _finish_ticks(b, start, raw_ticks)
+
+
+def parse_angel(text: str, name: str, b: Builder, cancel: Cancel | None, progress: Progress | None) -> None:
+    """Angel One ``OpenAPIScripMaster.json`` (strike and tick in paise)."""
+    items = _json_rows(text, name)
+    rows = _Rows(b, cancel, progress, len(items))
+    for item in rows.objects(items):
+        seg = str(item.get("exch_seg", "")).upper()
+        itype = str(item.get("instrumenttype", "")).upper()
+        symbol = str(item.get("symbol", "")).strip()
+        if itype == "AMXIDX" or itype.endswith("INDEX"):
+            b.skip(INDEX_REASON)
+            continue
+        if seg == "NSE":
+            if itype:
+                b.skip("not a cash or F&O contract", f"{symbol} ({itype})")
+                continue
+            kind = EQ
+        elif seg == "NFO":
+            if itype.startswith("FUT"):
+                kind = FUT
+            elif itype.startswith("OPT"):
+                kind = CE if symbol.upper().endswith("CE") else PE if symbol.upper().endswith("PE") else -1
+                if kind < 0:
+                    b.skip("not a future or option", symbol)
+                    continue
+            else:
+                b.skip("not a future or option", symbol)
+                continue
+        else:
+            b.skip(_exchange_reason(seg))
+            continue
+        token = _token(item.get("token", ""))
+        if token is None:
+            b.skip("token not a number", str(item.get("token", ""))[:20])
+            continue
+        try:
+            cash_symbol = symbol[:-3] if symbol.upper().endswith("-EQ") else symbol
+            under = str(item.get("name") or cash_symbol) if kind != EQ else cash_symbol.split("-")[0]
+            b.add(token, cash_symbol if kind == EQ else symbol, str(item.get("name", "")) if kind == EQ else "",
+                  under, kind, parse_expiry(str(item.get("expiry", ""))) if kind != EQ else 0,
+                  paise_to_paisa(item.get("strike") or 0) if kind >= CE else 0,
+                  paise_to_paisa(item.get("tick_size") or 0), whole_number(item.get("lotsize") or 1), 0, 0,
+                  itype.endswith("IDX"))
+        except (UnitError, ValueError) as exc:
+            rows.bad(exc, symbol)
+
+
+def parse_dhan(text: str, name: str, b: Builder, cancel: Cancel | None, progress: Progress | None) -> None:
+    """Dhan ``api-scrip-master.csv``."""
+    rows = iter(_csv_rows(text, name, cancel, progress, text.count("\n")))
+    col, needed, width = _header(rows, name, "Dhan", (
+        "SEM_EXM_EXCH_ID", "SEM_SEGMENT", "SEM_SMST_SECURITY_ID", "SEM_INSTRUMENT_NAME", "SEM_TRADING_SYMBOL",
+        "SEM_LOT_UNITS", "SEM_EXPIRY_DATE", "SEM_STRIKE_PRICE", "SEM_TICK_SIZE", "SEM_OPTION_TYPE"), upper=True)
+    i_exch, i_seg, i_tok, i_inst, i_sym, i_lot, i_exp, i_strike, i_tick, i_opt = needed
+    i_cname = col.get("SM_SYMBOL_NAME", col.get("SEM_CUSTOM_SYMBOL"))
+    start = len(b)
+    raw_ticks: list[str] = []
+    for row in rows:
+        if _short(row, width, b):
+            continue
+        exch, seg, inst = row[i_exch].strip().upper(), row[i_seg].strip().upper(), row[i_inst].strip().upper()
+        if seg == "I" or inst == "INDEX":
+            b.skip(INDEX_REASON)
+            continue
+        if exch != "NSE":
+            b.skip(_exchange_reason(exch))
+            continue
+        symbol = row[i_sym].strip()
+        if seg == "E":
+            kind = EQ
+        elif seg == "D":
+            opt = row[i_opt].strip().upper()
+            kind = FUT if inst.startswith("FUT") else CE if opt == "CE" else PE if opt == "PE" else -1
+            if kind < 0:
+                b.skip("not a future or option", symbol)
+                continue
+        else:
+            b.skip(_exchange_reason({"C": "NSE currency", "M": "NSE commodity"}.get(seg, f"NSE segment {seg}")))
+            continue
+        token = _token(row[i_tok])
+        if token is None:
+            b.skip("token not a number", row[i_tok][:20])
+            continue
+        try:
+            under = symbol.split("-")[0]
+            added = b.add(token, symbol, row[i_cname].strip() if kind == EQ and i_cname is not None else "", under,
+                          kind, parse_expiry(row[i_exp]) if kind != EQ else 0,
+                          rupees_to_paisa(row[i_strike] or "0") if kind >= CE else 0, 1,
+                          whole_number(row[i_lot] or "1"), 0, 0, inst.endswith("IDX"))
+        except UnitError as exc:
+            b.skip("unreadable row", f"{symbol}: {exc}")
+            continue
+        if added:
+            raw_ticks.append(row[i_tick])
+    _finish_ticks(b, start, raw_ticks)
+
+
+def parse_fyers(text: str, name: str, b: Builder, cancel: Cancel | None, progress: Progress | None) -> None:
+    """Fyers ``NSE_CM.csv`` / ``NSE_FO.csv`` (no header)."""
+    for row in _csv_rows(text, name, cancel, progress, text.count("\n")):
+        if _short(row, 17, b):
+            continue
+        exchange, segment, ticker = row[10].strip(), row[11].strip(), row[9].strip()
+        if exchange != "10":
+            b.skip(_exchange_reason({"11": "MCX", "12": "BSE"}.get(exchange, exchange)))
+            continue
+        if ticker.upper().endswith("-INDEX"):
+            b.skip(INDEX_REASON)
+            continue
+        symbol = ticker.split(":", 1)[-1]
+        if segment == "10":
+            kind = EQ
+            symbol = symbol[:-3] if symbol.upper().endswith("-EQ") else symbol
+        elif segment == "11":
+            opt = row[16].strip().upper()
+            kind = CE if opt == "CE" else PE if opt == "PE" else FUT
+        else:
+            b.skip(_exchange_reason({"12": "NSE currency", "20": "NSE commodity"}.get(segment, segment)))
+            continue
+        token = _token(row[12])
+        if token is None:
+            b.skip("token not a number", row[12][:20])
+            continue
+        try:
+            under = row[13].strip() or symbol.split("-")[0]
+            expiry = epoch_to_ist_day(int(float(row[8] or 0))) if kind != EQ else 0
+            b.add(token, symbol, row[1].strip() if kind == EQ else "", under, kind, expiry,
+                  rupees_to_paisa(row[15] or "0") if kind >= CE else 0, rupees_to_paisa(row[4]),
+                  whole_number(row[3] or "1"), 0, 0, row[2].strip() in ("11", "14") or under.upper() in _INDEX_NAMES)
+        except (UnitError, ValueError) as exc:
+            b.skip("unreadable row", f"{symbol}: {exc}")
+
+
+def parse_generic(text: str, name: str, b: Builder, cancel: Cancel | None, progress: Progress | None) -> None:
+    """Our own CSV layout (rupees, or ``*_paisa`` columns)."""
+    rows = iter(_csv_rows(text, name, cancel, progress, text.count("\n")))
+    header = next(rows, [])
+    mapping = _canonical_headers(header)
+    col = {canonical: header.index(h) for h, canonical in mapping.items()}
+    if "token" not in col or "symbol" not in col:
+        raise MasterError(f"{name} needs a token column (token/exchange_token) and a symbol column "
+                          f"(symbol/tradingsymbol); found {', '.join(h for h in header if h) or 'no header'}.")
+
+    def cell(row: list[str], key: str) -> str:
+        i = col.get(key)
+        return row[i].strip() if i is not None and i < len(row) else ""
+
+    def money(row: list[str], key: str) -> int:
+        raw = cell(row, f"{key}_paisa")
+        if raw:
+            return paise_to_paisa(raw)
+        raw = cell(row, key)
+        return 0 if not raw or raw in ("-1", "-0.01") else rupees_to_paisa(raw)
+
+    for row in rows:
+        if not any(c.strip() for c in row):
+            continue
+        exch = cell(row, "exchange").upper() or "NSE"
+        seg = cell(row, "segment").upper()
+        itype = cell(row, "instrument_type").upper() or "EQ"
+        symbol = cell(row, "symbol")
+        if seg.endswith(("INDICES", "INDEX", "IDX")) or itype in ("INDEX", "AMXIDX"):
+            b.skip(INDEX_REASON)
+            continue
+        if exch not in ("NSE", "NFO"):
+            b.skip(_exchange_reason(exch))
+            continue
+        if itype.startswith("FUT"):
+            kind = FUT
+        elif itype in ("CE", "PE"):
+            kind = CE if itype == "CE" else PE
+        elif itype.startswith("OPT"):
+            kind = CE if symbol.upper().endswith("CE") else PE
+        else:
+            kind = EQ
+        token = _token(cell(row, "token"))
+        if token is None or not symbol:
+            b.skip("token not a number" if token is None else "symbol missing", symbol or cell(row, "token")[:20])
+            continue
+        try:
+            rupee_name = cell(row, "name")
+            under = rupee_name if kind != EQ and rupee_name else symbol.split("-")[0]
+            tick = money(row, "tick_size") if (cell(row, "tick_size") or cell(row, "tick_size_paisa")) else 5
+            b.add(token, symbol, rupee_name if kind == EQ else "", under, kind,
+                  parse_expiry(cell(row, "expiry")) if kind != EQ else 0, money(row, "strike") if kind >= CE else 0,
+                  tick, whole_number(cell(row, "lot_size") or "1"), money(row, "prev_close"),
+                  whole_number(cell(row, "freeze_qty") or "0"), under.upper() in _INDEX_NAMES)
+        except UnitError as exc:
+            b.skip("unreadable row", f"{symbol}: {exc}")
+
+
+PARSERS: dict[str, Callable[[str, str, Builder, Cancel | None, Progress | None], None]] = {
+    "kite": parse_kite, "upstox-csv": parse_kite, "upstox": parse_upstox, "angel": parse_angel,
+    "dhan": parse_dhan, "fyers": parse_fyers, "generic": parse_generic,
+}
+
+
+def parse(data: bytes, name: str, fmt: str | None = None, *, cancel: Cancel | None = None,
+          progress: Progress | None = None, into: Builder | None = None) -> tuple[Builder, str]:
+    """File bytes → (builder with the kept rows and the skip counts, format used); ``into`` adds to a builder."""
+    text = decode(decompress(data, name), name)
+    chosen = fmt or sniff(text, name)
+    if chosen not in PARSERS:
+        raise MasterError(f"unknown format {chosen!r}; use one of {', '.join(FORMATS)}.")
+    builder = into if into is not None else Builder()
+    PARSERS[chosen](text, name, builder, cancel, progress)
+    return builder, chosen
+
+
+def read_path(path: Path) -> bytes:
+    """A file's bytes, or one sentence saying why not."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise MasterError(f"{path} does not exist.") from None
+    except IsADirectoryError:
+        raise MasterError(f"{path} is a folder, not a file.") from None
+    except OSError as exc:
+        raise MasterError(f"could not read {path}: {exc.strerror or exc}.") from None
