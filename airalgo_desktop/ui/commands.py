@@ -112,6 +112,10 @@ class Commands:
         window = self.window.open_chart_window(token)
         if window is not None:
             window.view.set_orders(self.desk.orders.values())
+            # a chart window streams its instrument even when no watchlist shows it, until it is closed
+            owner = f"chart-window-{id(window)}"
+            self.desk.subscriptions.want(owner, [token])
+            window.closed.connect(lambda _w, o=owner: self.desk.subscriptions.drop(o))
 
     def mark_checked(self, local_id: str) -> None:
         """Order book → Mark as checked…: the trader's word on an Unknown order (journalled as theirs)."""

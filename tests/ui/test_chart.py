@@ -284,6 +284,13 @@ def test_restart_keeps_the_bars_and_the_day_pnl_curve(qtbot, qloop, paths) -> No
             assert window.view.token == app.window.instrument_panel.token
             app.window.watchlist.chartRequested.emit("2885")  # watchlist → Open chart window
             assert len(app.window.chart_windows) == 2 and app.window.chart_windows[1].view.token == "2885"
+            # a chart window streams its instrument even if no watchlist has it, until it closes
+            listed = set(app.window.watchlist.active_tokens())
+            other = next(i.token for i in desk.master if i.token not in listed)
+            app.commands.open_chart(other)
+            assert other in desk.subscriptions.tokens
+            app.window.chart_windows[2].close()
+            assert len(app.window.chart_windows) == 2 and other not in desk.subscriptions.tokens
             app.window.chart_windows[1].view.set_frame(Frame.M5)
             # a resting limit order appears as a line on every chart of its instrument, and goes when it fills
             ltp = desk.store.ltp("2885")
