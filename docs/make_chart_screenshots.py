@@ -4,9 +4,10 @@ was quit and started again (bars from the bar store, the fill and the order from
 
     xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python docs/make_chart_screenshots.py
 
-It drives the real app (demo mode, embedded simulator). The bar store is first given two and a half hours of
-RELIANCE minutes ending a minute ago (and a previous session, for the previous-close line), as a trader's app would
-have built them since the morning; everything after that is live.
+It drives the real app twice against one simulator that keeps running in between (a live session: the market does
+not stop while the app restarts; demo mode would start a fresh simulated market each time). Before the first run the
+bar store is given two and a half hours of RELIANCE minutes ending a minute ago at the simulator's price, and a
+previous session, as the trader's app would have built them since the morning; everything after that is live.
 """
 
 from __future__ import annotations
@@ -25,17 +26,21 @@ from PySide6.QtWidgets import QApplication
 
 from airalgo_desktop.__main__ import build_parser
 from airalgo_desktop.app import Application, Paths
+from airalgo_desktop.domain.instruments import sample_csv_path
 from airalgo_desktop.domain.orders import OrderKind, OrderRequest, Side
+from airalgo_desktop.instruments.importer import import_master
 from airalgo_desktop.services.bars import SealedMinute, day_number, day_start
+from airalgo_desktop.sim.server import SimConfig, SimServer
 from airalgo_desktop.store.bars import BarStore
 from airalgo_desktop.ui import theme
 
 DOCS = Path(__file__).parent
-TOKEN = "2885"  # RELIANCE, ₹1,240.00 in the sample master
+TOKEN = "2885"  # RELIANCE
+KEY = "docs"
 
 
-def seed(folder: Path) -> None:
-    """Yesterday's session and today's last 150 minutes of RELIANCE (tick-aligned random walk)."""
+def seed(folder: Path, last_close: int) -> None:
+    """Yesterday's session and today's last 150 minutes of RELIANCE (tick-aligned random walk to ``last_close``)."""
     store = BarStore.open(folder)
     now = time.time()
     today = day_number(now)
@@ -44,7 +49,7 @@ def seed(folder: Path) -> None:
     for day, minutes in ((today - 1, range(555, 930)), (today, range(max(0, now_minute - 150), now_minute - 1))):
         n = len(minutes)
         walk = np.cumsum(rng.integers(-8, 9, n)) * 5
-        close = 124_000 + walk - walk[-1] + (int(rng.integers(-60, 60)) * 5 if day != today else 0)
+        close = last_close + walk - walk[-1] + (int(rng.integers(-60, 60)) * 5 if day != today else 0)
         open_ = np.r_[close[0] - 20, close[:-1]]
         high = np.maximum(open_, close) + rng.integers(0, 8, n) * 5
         low = np.minimum(open_, close) - rng.integers(0, 8, n) * 5
@@ -55,22 +60,21 @@ def seed(folder: Path) -> None:
     store.close()
 
 
-async def run(home: str, out: Path, first: bool) -> None:
-    app = Application(build_parser().parse_args(["--demo"]), Paths.resolve(home))
+async def run(sim: SimServer, home: str, out: Path, first: bool) -> None:
+    args = build_parser().parse_args(["--ws-url", sim.ws_url, "--token-url", sim.base_http, "--api-key", KEY])
+    app = Application(args, Paths.resolve(home))
     task = asyncio.ensure_future(app.run())
     desk = app.desk
     await wait(lambda: app.window.isVisible())
+    await wait(lambda: desk.bars.restored.is_set() and desk.master.get(TOKEN) is not None)
+    app.commands.open_chart(TOKEN)  # the chart window streams RELIANCE itself
     await wait(lambda: desk.client and desk.client.state.joined and desk.store.ltp(TOKEN))
-    await wait(lambda: desk.bars.restored.is_set())
     if first:
-        app.sim.market.set_ltp(TOKEN, 124_000)  # the simulator starts where the seeded morning ended
-        await asyncio.sleep(0.5)
         ltp = desk.store.ltp(TOKEN)
         desk.place(OrderRequest(TOKEN, Side.BUY, OrderKind.MARKET, 10))
         await wait(lambda: desk.positions.fills)
         desk.place(OrderRequest(TOKEN, Side.BUY, OrderKind.LIMIT, 50, price=ltp - 200, ltp=ltp))
-    await asyncio.sleep(2.5)
-    app.commands.open_chart(TOKEN)
+    await asyncio.sleep(3.0)
     window = app.window.chart_windows[-1]
     window.resize(1300, 760)
     await asyncio.sleep(1.0)
@@ -82,9 +86,6 @@ async def run(home: str, out: Path, first: bool) -> None:
         QPointF(index, float(view.bars.close[index]) / 100)))  # the crosshair on a bar, as a mouse would put it
     await asyncio.sleep(0.5)
     window.grab().save(str(out))
-    if first:  # a fresh simulator starts at ₹1,240.00 again: leave this one there, so the restart reads on
-        app.sim.market.set_ltp(TOKEN, 124_000)
-        await asyncio.sleep(0.5)
     print(f"{out.name}: {len(view.bars)} bars, {len(view._order_items)} order line(s), "
           f"{view.buys.data.size} buy marker(s), Day P&L points {len(desk.mtm.points)}", flush=True)
     app.request_quit()
@@ -93,9 +94,17 @@ async def run(home: str, out: Path, first: bool) -> None:
 
 async def main() -> int:
     home = tempfile.mkdtemp(prefix="airalgo-chart-docs-")
-    seed(Paths.resolve(home).data)
-    await run(home, DOCS / "screenshot-chart.png", first=True)
-    await run(home, DOCS / "screenshot-chart-restart.png", first=False)
+    paths = Paths.resolve(home)
+    import_master(str(sample_csv_path()), paths.data)  # a live session trades what its imported master lists
+    sim = SimServer(SimConfig(api_keys=(KEY,), seed=16))
+    await sim.start()
+    try:
+        seed(paths.data, sim.market.ltp(TOKEN))
+        await run(sim, home, DOCS / "screenshot-chart.png", first=True)
+        await asyncio.sleep(2.0)  # the app is closed for a moment; the market goes on
+        await run(sim, home, DOCS / "screenshot-chart-restart.png", first=False)
+    finally:
+        await sim.stop()
     return 0
 
 

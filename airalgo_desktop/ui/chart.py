@@ -301,8 +301,11 @@ class ChartView(QWidget):
                                           label="", labelOpts={"position": 0.75, "color": PREV_CLOSE_COLOR,
                                                                "anchors": [(0, 1), (0, 1)]})
         self.prev_close.setVisible(False)
-        self.buys = pg.ScatterPlotItem(symbol="t1", size=14, brush=pg.mkBrush(theme.UP), pen=pg.mkPen("w"))
-        self.sells = pg.ScatterPlotItem(symbol="t", size=14, brush=pg.mkBrush(theme.DOWN), pen=pg.mkPen("w"))
+        # filled triangles with a darker rim: readable on a light and on a dark background
+        self.buys = pg.ScatterPlotItem(symbol="t1", size=15, brush=pg.mkBrush(theme.UP),
+                                       pen=pg.mkPen(theme.UP.darker(170), width=1.5))
+        self.sells = pg.ScatterPlotItem(symbol="t", size=15, brush=pg.mkBrush(theme.DOWN),
+                                        pen=pg.mkPen(theme.DOWN.darker(170), width=1.5))
         cross = pg.mkPen((140, 140, 140), style=Qt.PenStyle.DotLine)
         self.vline = pg.InfiniteLine(angle=90, movable=False, pen=cross)
         self.hline = pg.InfiniteLine(angle=0, movable=False, pen=cross, label="{value:,.2f}",
