@@ -192,6 +192,10 @@ def test_fills_orders_and_crosshair_readout(qtbot) -> None:
     assert [(i.value(), i.label.format) for i in view._order_items] == [
         (990.0, "BUY 50 LIMIT ₹990.00"), (980.0, "SELL 10 SLM trigger ₹980.00")]
     assert [line.label for line in order_lines([limit], "22")] == []
+    sl = OrderRecord("L6", OrderRequest("2885", Side.SELL, OrderKind.SL, 5, price=97_900, trigger_price=98_000),
+                     "RELIANCE", now, status=OrderStatus.SENT)
+    assert [(x.price, x.label) for x in order_lines([sl], "2885")] == [
+        (98_000, "SELL 5 SL trigger ₹980.00"), (97_900, "SELL 5 SL limit ₹979.00")]
     # a resting order just under the candles in view is taken into the price range; a far one is not
     view.set_orders([])
     bottom = view.price_plot.getViewBox().viewRange()[1][0]  # bars alone
