@@ -50,6 +50,7 @@ from .timeaxis import BarTimeAxis, ClockAxis, RupeeAxis, VolumeAxis
 
 pg.setConfigOptions(antialias=False)  # crisp candle edges; curves set their own antialiasing
 
+QWIDGETSIZE_MAX = (1 << 24) - 1  # Qt's "no maximum"
 DEFAULT_SPAN = 120  # bars in view when following
 GAP_BARS = 5  # more bars than this missing inside a session is marked as a gap
 MAX_GAP_MARKS = 100
@@ -516,9 +517,9 @@ class ChartView(QWidget):
         return max(0, int(np.ceil(lo))), min(n, int(np.floor(hi)) + 1)
 
     def _fit_y(self) -> None:
-        """Price pane to the visible bars' low…high (and VWAP in view, and open-order lines near it — within half
-        that span — so a resting order shows without a far-away one flattening the candles), volume pane to their
-        largest volume."""
+        """Price pane to the visible bars' low…high (and VWAP in view, and the previous close and open-order lines
+        near it — within half that span — so a resting order shows without a far-away one flattening the candles),
+        volume pane to their largest volume."""
         i0, i1 = self.visible_range()
         bars = self.bars
         if i1 <= i0:
@@ -531,8 +532,10 @@ class ChartView(QWidget):
         if np.isfinite(vwap).any():
             lo, hi = min(lo, float(np.nanmin(vwap))), max(hi, float(np.nanmax(vwap)))
         reach = max(hi - lo, hi * 0.002) / 2
-        for line in self._orders:
-            price = line.price / 100
+        levels = [line.price / 100 for line in self._orders]
+        if self._prev is not None:
+            levels.append(self._prev / 100)
+        for price in levels:
             if lo - reach <= price <= hi + reach:
                 lo, hi = min(lo, price), max(hi, price)
         pad = max((hi - lo) * 0.08, hi * 0.0005, 0.05)
@@ -629,7 +632,7 @@ class ChartPanel(QWidget):
         paint_plots(self.mtm_plot, (self.mtm_plot.getPlotItem(),))
         self.mtm_label = QLabel("Day P&L: no fills yet", self)
         self.mtm_label.setObjectName("mtm_stats")
-        pnl = QWidget(self)
+        self.pnl = pnl = QWidget(self)
         pnl_layout = QVBoxLayout(pnl)
         pnl_layout.setContentsMargins(4, 0, 4, 0)
         pnl_layout.setSpacing(2)
@@ -687,7 +690,9 @@ class ChartPanel(QWidget):
         if state == self._mtm_drawn:
             return
         self._mtm_drawn = state
-        self.mtm_plot.setVisible(bool(points))  # an empty P&L plot has nothing to say before the first fill
+        # an empty P&L plot has nothing to say before the first fill: its pane shrinks to the one-line label
+        self.mtm_plot.setVisible(bool(points))
+        self.pnl.setMaximumHeight(QWIDGETSIZE_MAX if points else self.mtm_label.sizeHint().height() + 4)
         if not points:
             return
         xs = np.array([t for t, _ in points], np.float64)
