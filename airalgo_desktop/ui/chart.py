@@ -465,9 +465,10 @@ class ChartView(QWidget):
             if prev is not None:
                 self.prev_close.setPos(prev / 100)
                 self.prev_close.label.setFormat(f"prev close {format_rupees(prev)}")
-        if self.price_plot.getViewBox().state["limits"]["xLimits"][1] != n + max(n, 10):
+        slack = max(n, 60)  # panning may go this far past either end, no further
+        if self.price_plot.getViewBox().state["limits"]["xLimits"][1] != n + slack:
             for plot in (self.price_plot, self.volume_plot):
-                plot.getViewBox().setLimits(xMin=-max(n, 10), xMax=n + max(n, 10), minXRange=5)
+                plot.getViewBox().setLimits(xMin=-slack, xMax=n + slack, minXRange=5)
         self._draw_fills()
         if self.following:
             self._place_x()
@@ -501,11 +502,14 @@ class ChartView(QWidget):
             item.setVisible(False)
 
     def _place_x(self) -> None:
+        """Following: the newest ``span`` bars with a little room on the right; with fewer bars than that the view
+        narrows to them (at least 30 bars wide, so one bar is not a slab), newest at the right as always."""
         n = len(self.bars)
-        right = n + max(2, self.span * 0.06)
+        span = self.span if n >= self.span else max(30, n + 3)
+        right = n + max(2, span * 0.06)
         self._fitting = True
         try:
-            self.price_plot.setXRange(right - self.span, right, padding=0)
+            self.price_plot.setXRange(right - span, right, padding=0)
         finally:
             self._fitting = False
         self._fit_y()
