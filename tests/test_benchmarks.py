@@ -17,6 +17,7 @@ NAMES = {
     "socket_ingest_client_cpu_s_per_m", "ui_vs_baseline_cpu_ratio_5k", "ui_vs_baseline_cpu_ratio_10k", "ui_max_rate",
     "baseline_max_rate", "ui_vs_baseline_max_rate_ratio", "ui_path_floor_5k_cpu_pct", "ui_work_pct_5k",
     "master_import_250k_s", "master_search_p99_ms", "master_rss_mb",
+    "bars_cpu_pct_50k", "bars_restore_s", "chart_cpu_pct_5k",
 }
 
 

@@ -43,6 +43,7 @@ SPECS = [
                Qt.ShortcutContext.WidgetWithChildrenShortcut),
     ActionSpec("alerts", "Price &alerts…", "Ctrl+L", "List, edit and delete price alerts"),
     ActionSpec("positions", "&Positions", "F5", "Show positions and day P&L"),
+    ActionSpec("chart_window", "&Chart window", "F7", "Open a chart of the selected instrument in its own window"),
     ActionSpec("guards", "&Guards…", "", "Duplicate, price-band, value, freeze-quantity and stale-feed checks"),
     ActionSpec("new_watchlist", "&New watchlist…", "Ctrl+T", "Add a watchlist tab"),
     ActionSpec("rename_watchlist", "Re&name watchlist…", "", "Rename the watchlist tab shown"),

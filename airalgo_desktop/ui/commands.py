@@ -62,13 +62,15 @@ class Commands:
         w.buyRequested.connect(lambda token: self.open_ticket(token, Side.BUY))
         w.sellRequested.connect(lambda token: self.open_ticket(token, Side.SELL))
         w.watchlist.alertRequested.connect(self.set_alert)
+        w.watchlist.chartRequested.connect(self.open_chart)
         w.positions_panel.squareOffRequested.connect(self.square_off)
         w.order_book.markCheckedRequested.connect(self.mark_checked)
         for name, command in (("api_key", self.ask_for_key), ("forget_key", self.forget_key),
                               ("reconnect", self.reconnect), ("import_csv", self.import_master),
                               ("export_orders", self.export_orders), ("shortcuts", self.show_shortcuts),
                               ("open_logs", self.open_logs), ("guards", self.edit_guards),
-                              ("alerts", self.edit_alerts), ("about", self.about)):
+                              ("alerts", self.edit_alerts), ("about", self.about),
+                              ("chart_window", self.open_chart)):
             a.connect(name, command)
 
     # ---------------------------------------------------------------- the one way to run work
@@ -100,6 +102,20 @@ class Commands:
         """Positions → Square off: a ticket prefilled with the opposite side and the net quantity."""
         self.open_ticket(token, Side(side))
         self.ticket.qty.setValue(quantity)
+
+    def open_chart(self, token: str | None = None) -> None:
+        """F7 / watchlist → Open chart window: ``token`` (or the selected instrument) in its own chart window."""
+        token = token or self.window.instrument_panel.token
+        if not token:
+            self.window.show_message("Select an instrument to chart.")
+            return
+        window = self.window.open_chart_window(token)
+        if window is not None:
+            window.view.set_orders(self.desk.orders.values())
+            # a chart window streams its instrument even when no watchlist shows it, until it is closed
+            owner = f"chart-window-{id(window)}"
+            self.desk.subscriptions.want(owner, [token])
+            window.closed.connect(lambda _w, o=owner: self.desk.subscriptions.drop(o))
 
     def mark_checked(self, local_id: str) -> None:
         """Order book → Mark as checked…: the trader's word on an Unknown order (journalled as theirs)."""

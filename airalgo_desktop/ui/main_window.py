@@ -8,6 +8,8 @@ The window is a view: it builds every dock, menu and status-bar widget itself; t
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QFont, QGuiApplication, QIcon
 from PySide6.QtWidgets import (
@@ -27,7 +29,6 @@ from ..api.events import ConnectionState, Metrics, State
 from ..domain.instruments import InstrumentMaster
 from ..domain.money import format_rupees, percent_change_bp
 from ..domain.orders import Side
-from ..services.history import HistoryBook
 from ..services.mtm import MtmCurve
 from ..services.positions import PositionBook
 from ..store.market import MarketStore
@@ -38,6 +39,9 @@ from .positions import PositionsModel, PositionsPanel
 from .prefs import Prefs
 from .theme import ThemeChoice
 from .watchlist import WatchlistPanel
+
+if TYPE_CHECKING:  # chart.py pulls pyqtgraph and numpy in: imported only once the window is up
+    from .chart import BarSource, ChartView, ChartWindow
 
 STATE_COLORS = {
     State.JOINED: "#1a9a4b",
@@ -310,6 +314,8 @@ class MainWindow(QMainWindow):
         self.margin_label.setVisible(False)
         self.statusBar().addPermanentWidget(self.margin_label)
         self.chart = None  # built by build_chart() once the window is shown (pyqtgraph stays out of the cold start)
+        self.bar_source: BarSource | None = None
+        self.chart_windows: list[ChartWindow] = []  # F7 / watchlist → Open chart window
 
         self._build_menus()
         self.relabel()
@@ -341,7 +347,7 @@ class MainWindow(QMainWindow):
         view.addAction(self.watch_dock.toggleViewAction())
         view.addAction(self.book_dock.toggleViewAction())
         view.addAction(self.positions_dock.toggleViewAction())
-        view.addActions([a["watchlist"], a["order_book"], a["positions"]])
+        view.addActions([a["watchlist"], a["order_book"], a["positions"], a["chart_window"]])
         theme_menu = view.addMenu("&Theme")
         group = QActionGroup(self)
         current = ThemeChoice(self.prefs.theme)
@@ -471,15 +477,34 @@ class MainWindow(QMainWindow):
         self.watchlist.save()
         self.prefs.sync()
 
-    def build_chart(self, histories: HistoryBook, mtm: MtmCurve) -> None:
+    def build_chart(self, source: BarSource, mtm: MtmCurve) -> None:
         """The live chart under the instrument panel (pyqtgraph and numpy are imported here, after the window is
-        shown, to keep them out of the cold start)."""
+        shown, to keep them out of the cold start). ``source`` gives the bars (the desk's bar book)."""
         from .chart import ChartPanel
 
-        self.chart = ChartPanel(self.master, histories, mtm, self)
+        self.bar_source = source
+        self.chart = ChartPanel(self.master, source, mtm, self, prefs=self.prefs)
         self.chart_host.addWidget(self.chart)
         self.chart.set_fills(self.positions_model.book.fills)
         self.chart.show_token(self.instrument_panel.token)
+
+    def open_chart_window(self, token: str) -> ChartWindow | None:
+        """A chart of ``token`` in its own window (more than one can be open); None before the chart exists."""
+        from .chart import ChartWindow
+
+        if self.bar_source is None:
+            return None
+        window = ChartWindow(token, self.master, self.bar_source, self.prefs)
+        window.view.set_fills(self.positions_model.book.fills)
+        window.closed.connect(lambda w: self.chart_windows.remove(w) if w in self.chart_windows else None)
+        self.chart_windows.append(window)
+        window.show()
+        return window
+
+    def chart_views(self) -> list[ChartView]:
+        """Every chart on screen: the docked one and each chart window."""
+        views = [self.chart.view] if self.chart is not None else []
+        return views + [w.view for w in self.chart_windows]
 
     # ---------------------------------------------------------------- status
     def show_message(self, text: str, timeout_ms: int = 8000) -> None:

@@ -60,6 +60,7 @@ class WatchlistPanel(QWidget):
     tradeRequested = Signal(str, str)
     currentTokenChanged = Signal(str)
     alertRequested = Signal(str)  # token: "Set price alert…" from the context menu
+    chartRequested = Signal(str)  # token: "Open chart window" from the context menu
     tokensAdded = Signal(list)  # tokens the trader just put on a watchlist (their meaning is remembered)
     message = Signal(str)  # for the status bar (a search that found nothing)
 
@@ -368,7 +369,9 @@ class WatchlistPanel(QWidget):
             sell.triggered.connect(lambda: self.tradeRequested.emit(token, "S"))
             alert = QAction("Set price alert…", menu)
             alert.triggered.connect(lambda: self.alertRequested.emit(token))
-            menu.addActions([buy, sell, alert])
+            chart = QAction("Open chart window (F7)", menu)
+            chart.triggered.connect(lambda: self.chartRequested.emit(token))
+            menu.addActions([buy, sell, alert, chart])
             menu.addSeparator()
         remove = QAction("Remove", menu)
         remove.setShortcut(QKeySequence(self.actions.key("remove_row") if self.actions else default_key("remove_row")))
