@@ -205,7 +205,9 @@ Notice = (OrderChanged | OrderFilled | OrderRejected | OrderNotConfirmed | Posit
 
 @dataclass(frozen=True, slots=True)
 class Latency:
-    """Send → Executed/Rejected of this run's orders."""
+    """Send → the exchange's first answer (Pending, or the final answer when it comes first) of this run's orders.
+
+    The first answer, not the fill: a limit order resting for minutes is the market's time, not the link's."""
 
     median_ms: float
     worst_ms: float
@@ -548,12 +550,13 @@ class TradingDesk:
         self.publish(GuardsChanged(settings))
 
     def latency(self) -> Latency | None:
-        """Median and worst Send → final over the orders sent in this run (None before the first answer)."""
-        finals = sorted((r.final_at - r.sent_at) * 1000 for r in self.orders.values()
-                        if r.final_at is not None and r.sent_at is not None)
-        if not finals:
+        """Median and worst Send → first answer over the orders sent in this run (None before the first answer)."""
+        firsts = sorted((min(t for t in (r.pending_at, r.final_at) if t is not None) - r.sent_at) * 1000
+                        for r in self.orders.values()
+                        if r.sent_at is not None and (r.pending_at is not None or r.final_at is not None))
+        if not firsts:
             return None
-        return Latency(median(finals), finals[-1], len(finals))
+        return Latency(median(firsts), firsts[-1], len(firsts))
 
     # ---------------------------------------------------------------- alerts
     def add_alert(self, alert: Alert) -> Alert:

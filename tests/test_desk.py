@@ -233,6 +233,19 @@ def test_latency_figures_come_from_the_desk(journal) -> None:
     assert figures.median_ms == pytest.approx(200) and figures.worst_ms == pytest.approx(300)
 
 
+def test_latency_is_the_first_answer_not_the_time_a_limit_order_rests(journal) -> None:
+    desk, _prefs, _notices = make_desk(journal)
+    client = FakeClient()
+    desk.attach(client)
+    record = desk.place(OrderRequest("2885", Side.BUY, OrderKind.LIMIT, 1, price=100_00, ltp=100_00))
+    client.clock += 0.05
+    client.emit(OrderEvent(record.local_id, update("2885", "Pending", price=0, number="1")))
+    client.clock += 120  # the order rests for two minutes before it fills
+    client.emit(OrderEvent(record.local_id, update("2885", "Executed", price=100_00, number="1")))
+    figures = desk.latency()
+    assert figures is not None and figures.worst_ms == pytest.approx(50)
+
+
 def test_alerts_fire_once_and_persist_through_prefs() -> None:
     store = MemoryStore()
     desk, prefs, notices = make_desk(store=store)
