@@ -163,12 +163,13 @@ class Presenter(QObject):
             self.window.chart.redraw()
 
     def show_latency(self) -> None:
-        """Median and worst Send → first exchange answer of this run's orders, in the status bar (figures from the desk)."""
+        """Median and worst Send → first exchange answer of this run's orders, in the status bar (from the desk)."""
         figures = self.desk.latency()
         if figures is not None:
             label = self.window.latency_label
             label.setText(f"orders: median {figures.median_ms:.0f} ms, worst {figures.worst_ms:.0f} ms")
-            label.setToolTip(f"Send → first answer from the exchange (Pending, Executed or Rejected) over {plural(figures.count, 'order')} this session")
+            label.setToolTip(f"Send → first answer from the exchange (Pending, Executed or Rejected) over "
+                             f"{plural(figures.count, 'order')} this session")
 
     def show_margin(self) -> None:
         """The account's margin used and available, when the app knows it (the demo simulator's account)."""
