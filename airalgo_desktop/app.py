@@ -118,8 +118,9 @@ class Application(QObject):
             app.aboutToQuit.connect(self.request_quit)
         self.window.show()
         self.harness.window_shown()
-        self.window.build_chart(self.desk.histories, self.desk.mtm)
+        self.window.build_chart(self.desk.bars, self.desk.mtm)
         self.desk.restore()
+        self.commands.run(self.desk.restore_bars(), "Reading today's bars")
         self.presenter.start()
         # the stored master is read now, in a worker thread: nothing master-sized happens before the window shows
         self.commands.run(self.desk.load_master(self.window.watchlist.all_tokens()), "Loading the instrument master")
@@ -198,8 +199,10 @@ class Application(QObject):
             await self.sim.stop()
             self.sim = None
         self.ticket.close()
+        for window in list(self.window.chart_windows):
+            window.close()
         self.window.hide()
-        self.desk.close()
+        self.desk.close()  # writes the last minute of bars, checkpoints the journal
         log.info("shut down cleanly")
 
 

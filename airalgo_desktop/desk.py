@@ -1,16 +1,16 @@
 """The trading desk: the day's state across connections, with no Qt.
 
 :class:`TradingDesk` owns the market store, the instrument master, the order journal, the app-lifetime order
-records (keyed by local id), positions, price histories, the MTM curve, price alerts, guard settings and the
-token subscriptions. A connection is *attached* (:meth:`TradingDesk.attach`) and *detached*; every client event
-enters through :meth:`TradingDesk.on_event`. The desk tells the outside world what happened through typed
-*notices* (dataclasses below) delivered to listeners — the Qt shell (``ui/presenter.py``) turns them into widget
-updates; tests read them directly.
+records (keyed by local id), positions, the one-minute bars of every ticking token (:class:`BarBook`, kept on disk),
+the MTM curve, price alerts, guard settings and the token subscriptions. A connection is *attached*
+(:meth:`TradingDesk.attach`) and *detached*; every client event enters through :meth:`TradingDesk.on_event`. The
+desk tells the outside world what happened through typed *notices* (dataclasses below) delivered to listeners — the
+Qt shell (``ui/presenter.py``) turns them into widget updates; tests read them directly.
 
 Extension points, so new trading state lands here and not in the Qt shell:
 
-* :meth:`TradingDesk.add_feed` — a callable given every client event after the desk's own handling (a bar builder
-  fed from ``Ticks``, an option chain watching ``OrderEvent``\\ s …);
+* :meth:`TradingDesk.add_feed` — a callable given every client event after the desk's own handling (an option
+  chain watching ``OrderEvent``\\ s …);
 * :meth:`TradingDesk.publish` — emit your own notice type (e.g. an instrument-store swap); listeners that do not
   know a type ignore it;
 * :attr:`TradingDesk.subscriptions` — ``want(owner, tokens)``: the client streams the union of every owner's tokens;
@@ -39,6 +39,8 @@ from .domain.options import PayoffLeg
 from .domain.orders import CheckedOutcome, OrderRecord, OrderRequest, OrderStatus, TraderCheck
 from .instruments import Catalog, bundled_universe
 from .services.alerts import Alert, AlertBook
+from .services.barbook import BarBook, day_pnl_curve
+from .services.bars import day_start
 from .services.chain import (
     DEFAULT_WIDTH,
     ChainState,
@@ -49,7 +51,6 @@ from .services.chain import (
 )
 from .services.guards import GuardSettings, Verdict
 from .services.guards import evaluate as evaluate_guards
-from .services.history import HistoryBook
 from .services.mtm import MtmCurve
 from .services.orders import OrderClient, OrderService
 from .services.positions import Fill, PositionBook
@@ -60,7 +61,6 @@ from .store.market import MarketStore
 log = logging.getLogger("airalgo.desk")
 
 POSITIONS_OWNER = "positions"  # subscription owner: open F&O positions and their underlyings
-WIDE_SAMPLE_S = 5.0  # watchlist and position histories: every 5 s (bounded; 16 bytes a point)
 MTM_SAMPLE_S = 1.0
 
 
@@ -72,6 +72,8 @@ class DeskPrefs(Protocol):
     def save_alerts(self, book: AlertBook) -> None: ...
     def load_guards(self) -> GuardSettings: ...
     def save_guards(self, settings: GuardSettings) -> None: ...
+    @property
+    def bar_keep_days(self) -> int: ...
     def instrument_labels(self) -> dict[str, str]: ...
     def save_instrument_labels(self, labels: dict[str, str]) -> None: ...
 
@@ -179,6 +181,13 @@ class GuardsChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class BarsRestored:
+    """Today's stored bars are back (``minutes`` read) and the Day P&L curve was rebuilt: charts redraw."""
+
+    minutes: int
+
+
+@dataclass(frozen=True, slots=True)
 class InstrumentsChanged:
     """The instrument master was loaded or replaced by an import.
 
@@ -206,7 +215,9 @@ Notice = (OrderChanged | OrderFilled | OrderRejected | OrderNotConfirmed | Posit
 
 @dataclass(frozen=True, slots=True)
 class Latency:
-    """Send → Executed/Rejected of this run's orders."""
+    """Send → the exchange's first answer (Pending, or the final answer when it comes first) of this run's orders.
+
+    The first answer, not the fill: a limit order resting for minutes is the market's time, not the link's."""
 
     median_ms: float
     worst_ms: float
@@ -238,7 +249,7 @@ class TradingDesk:
     def __init__(self, master: Catalog, journal: Journal | UnavailableJournal | None,
                  prefs: DeskPrefs, *,
                  store: MarketStore | None = None, clock: Callable[[], float] = time.time,
-                 data_dir: Path | None = None, demo: bool = True) -> None:
+                 data_dir: Path | None = None, demo: bool = True, bars: BarBook | None = None) -> None:
         self.master = master if isinstance(master, Catalog) else Catalog(master)
         self.data_dir = data_dir
         self.demo = demo
@@ -252,14 +263,14 @@ class TradingDesk:
         self.store = store or MarketStore()
         self.orders: dict[str, OrderRecord] = {}  # app-lifetime, by local id
         self.positions = PositionBook()
-        self.histories = HistoryBook()
+        self.bars = bars or BarBook(None, clock=clock)  # without a folder: in memory only (tests, tools)
         self.mtm = MtmCurve()
         self.alerts = prefs.load_alerts()
         self.guard_settings = prefs.load_guards()
         self.subscriptions = Subscriptions()
         self.client: DeskClient | None = None
         self.service: OrderService | None = None
-        self.focus: str | None = None  # the instrument on screen (charted): sampled at every sample() call
+        self.focus: str | None = None  # the instrument on screen (charted)
         self.first_tick_at: float | None = None
         self._filled: set[str] = set()
         self._fill_of: dict[str, Fill] = {}  # local id → its fill in the positions (to take it out again)
@@ -269,7 +280,6 @@ class TradingDesk:
         self._feeds: list[Callable[[Event], None]] = []
         self._parts: list[DeskPart] = []
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._last_wide = -math.inf
         self._last_mtm = -math.inf
         self._options: OptionCatalog | None = None
         self.chains: dict[str, ChainState] = {}  # open option chains by subscription owner
@@ -277,13 +287,15 @@ class TradingDesk:
 
     @classmethod
     def open(cls, data_dir: Path, prefs: DeskPrefs, *, demo: bool = True) -> TradingDesk:
-        """The desk of an app run and the journal under ``data_dir``. The master: the bundled demo universe in
+        """The desk of an app run, the journal and the bar store under ``data_dir`` (the bars are read back by
+        :meth:`restore_bars`). The master: the bundled demo universe in
         demo mode; otherwise empty until :meth:`load_master` reads the stored one (after the window is shown —
         nothing master-sized happens before it). A journal that cannot be used (read-only folder, full disk) is an
         :class:`UnavailableJournal`: the app starts, its reason is a persistent :class:`Problem` at :meth:`restore`,
         and no order is sent."""
         master = bundled_universe(now_ist().date()) if demo else Catalog(meta={"loading": True})
-        return cls(master, open_journal(data_dir), prefs, data_dir=data_dir, demo=demo)
+        return cls(master, open_journal(data_dir), prefs, data_dir=data_dir, demo=demo,
+                   bars=BarBook(data_dir, keep_days=prefs.bar_keep_days))
 
     # ---------------------------------------------------------------- listeners and extension points
     def add_listener(self, listener: Callable[[Any], None]) -> None:
@@ -395,6 +407,7 @@ class TradingDesk:
         if isinstance(event, Ticks):
             quotes = event.quotes
             self.store.apply(quotes)
+            self.bars.on_ticks(quotes)  # an append: the bars are built on the 4 Hz sample()
             if self._alert_tokens:
                 for token in self._alert_tokens & quotes.keys():
                     for alert in self.alerts.on_tick(token, quotes[token]["ltp"], self.clock()):
@@ -569,12 +582,13 @@ class TradingDesk:
         self.publish(GuardsChanged(settings))
 
     def latency(self) -> Latency | None:
-        """Median and worst Send → final over the orders sent in this run (None before the first answer)."""
-        finals = sorted((r.final_at - r.sent_at) * 1000 for r in self.orders.values()
-                        if r.final_at is not None and r.sent_at is not None)
-        if not finals:
+        """Median and worst Send → first answer over the orders sent in this run (None before the first answer)."""
+        firsts = sorted((min(t for t in (r.pending_at, r.final_at) if t is not None) - r.sent_at) * 1000
+                        for r in self.orders.values()
+                        if r.sent_at is not None and (r.pending_at is not None or r.final_at is not None))
+        if not firsts:
             return None
-        return Latency(median(finals), finals[-1], len(finals))
+        return Latency(median(firsts), firsts[-1], len(firsts))
 
     # ---------------------------------------------------------------- alerts
     def add_alert(self, alert: Alert) -> Alert:
@@ -595,21 +609,14 @@ class TradingDesk:
 
     # ---------------------------------------------------------------- sampling
     def sample(self, now: float) -> None:
-        """Price history and MTM, called a few times a second (never per tick): the focused instrument at every
-        call; the subscribed and position tokens every 5 s (so a newly chosen instrument already has a line);
-        the MTM curve once a second."""
+        """Called a few times a second (never per tick): the day's orders expire at a new IST day, the ticks since
+        the last call become bars (closed minutes go to the bar store's writer thread), and the MTM curve gets a
+        point once a second."""
         today = now_ist().date()
         if today != self._day:
             self._day = today
             self.expire_day_orders(today)
-        quotes = self.store.quotes
-        focus = self.focus
-        if focus is not None and focus in quotes:
-            self.histories.add(focus, now, quotes[focus]["ltp"])
-        if now - self._last_wide >= WIDE_SAMPLE_S:
-            self._last_wide = now
-            for token in (self.subscriptions.tokens | self.positions.positions.keys()) & quotes.keys():
-                self.histories.add(token, now, quotes[token]["ltp"])
+        self.bars.poll()
         if now - self._last_mtm >= MTM_SAMPLE_S:
             self._sample_mtm(now)
 
@@ -618,6 +625,32 @@ class TradingDesk:
         if self.positions.positions:
             ltps = {t: q["ltp"] for t in self.positions.positions if (q := self.store.quotes.get(t))}
             self.mtm.add(now, self.positions.total(ltps))
+
+    # ---------------------------------------------------------------- bars
+    async def restore_bars(self) -> int:
+        """Read today's stored bars back in a worker thread (off the window's critical path; ticks wait meanwhile),
+        then rebuild the Day P&L curve from today's fills marked to each bar's close. Publishes
+        :class:`BarsRestored`, and a :class:`Problem` when the bar store had to be set aside."""
+        minutes = await asyncio.to_thread(self.bars.restore)
+        if self.bars.notice:
+            self.publish(Problem(self.bars.notice, persistent=True))
+        log.info("bars: %d stored minutes of today restored", minutes)
+        self.bars.poll()
+        self.rebuild_mtm()
+        self.publish(BarsRestored(minutes))
+        await asyncio.to_thread(self.bars.maintain)
+        return minutes
+
+    def rebuild_mtm(self) -> None:
+        """The Day P&L curve from today's fills and bars (after a restart it does not start again at zero);
+        samples taken since start-up follow it."""
+        fills = self.positions.fills
+        if not fills:
+            return
+        now = self.clock()
+        points = day_pnl_curve(fills, self.bars.bars, since=day_start(self.bars.today), now=now)
+        live = [p for p in self.mtm.points if not points or p[0] > points[-1][0]]
+        self.mtm.replace(points + live)
 
     # ---------------------------------------------------------------- instruments
     async def load_master(self, tokens: Iterable[str] = ()) -> None:
@@ -760,6 +793,7 @@ class TradingDesk:
         """Flush and close the journal (after the last connection is detached)."""
         for task in list(self._tasks):
             task.cancel()
+        self.bars.close()  # the running minute too: a restart finds the day up to now
         if self.journal is not None:
             self.journal.close()
 

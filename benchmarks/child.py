@@ -2,6 +2,7 @@
 
     python -m benchmarks.child uipath ours|baseline [--rates 2000,5000,…] [--step S] [--floor S] [--search]
     python -m benchmarks.child app WS_URL TOKEN_URL KEY SECONDS [--orders N] [--until-ticks N] [--soak]
+                                    [--chart on|off]
 
 Each prints one JSON line with its figures.
 """
@@ -302,9 +303,37 @@ def prepare_home(tokens: list[str], fno: bool = False) -> Path:
     return home
 
 
+def seed_bars(folder: Path, token: str, minutes: int = 300) -> None:
+    """``minutes`` one-minute bars of ``token`` ending a minute ago, in the bar store: the chart opens on a day
+    already under way, as a trader's does, rather than on two bars."""
+    import numpy as np
+
+    from airalgo_desktop.services.bars import SealedMinute, day_number, day_start
+    from airalgo_desktop.store.bars import BarStore
+
+    now = time.time()
+    today = day_number(now)
+    last = int((now - day_start(today)) // 60) - 1
+    rng = np.random.default_rng(16)
+    store = BarStore.open(folder)
+    items = []
+    price = 100_000
+    for minute in range(max(0, last - minutes), last):
+        step = int(rng.integers(-20, 21)) * 5
+        o, price = price, max(500, price + step)
+        hi, lo = max(o, price) + int(rng.integers(0, 6)) * 5, min(o, price) - int(rng.integers(0, 6)) * 5
+        items.append(SealedMinute(today, minute, [token], *(np.array([v], np.int32) for v in (o, hi, lo, price)),
+                                  np.array([int(rng.integers(1, 500))]), np.array([price * 100.0])))
+    store.save(items)
+    store.close()
+
+
 def app_run(ws_url: str, token_url: str, key: str, seconds: float, orders: int, until_ticks: int,
-            soak: bool, chain: bool = False) -> dict:
-    """The real Application (window, client, services, journal) against a simulator process."""
+            soak: bool, chart: str | None = None, chain: bool = False) -> dict:
+    """The real Application (window, client, services, journal) against a simulator process. ``chart="on"``: the
+    docked chart shows 1-minute candles of a ticking instrument; ``"off"``: the chart is hidden and charts nothing
+    (the bar book still builds bars: it is part of the desk, not of the chart). ``chain``: the watchlist alone,
+    then with a 2-expiry × 41-strike option chain open."""
     import qasync
 
     from airalgo_desktop.__main__ import build_parser
@@ -314,6 +343,8 @@ def app_run(ws_url: str, token_url: str, key: str, seconds: float, orders: int, 
 
     tokens = synthetic_tokens(1000)
     home = prepare_home(tokens, fno=chain)
+    if chart:
+        seed_bars(Paths.resolve(str(home)).data, tokens[0])
     qt = QApplication.instance() or QApplication(sys.argv[:1])
     qt.setQuitOnLastWindowClosed(False)
     out: dict = {}
@@ -333,6 +364,14 @@ def app_run(ws_url: str, token_url: str, key: str, seconds: float, orders: int, 
             await asyncio.sleep(0.05)
         app.window.resize(*WINDOW)
         desk.guard_settings.stale_enabled = False
+        if chart == "on":
+            from airalgo_desktop.services.bars import Frame
+
+            app.window.chart.view.set_frame(Frame.M1)
+            app.presenter.focus(tokens[0])
+        elif chart == "off":
+            app.presenter.focus(None)
+            app.window.chart.hide()
         probe = LagProbe()
         stamps = PaintStamps(app.window.watchlist.current_view(), desk.store)
         await asyncio.sleep(2.0)  # warm-up
@@ -404,6 +443,8 @@ def app_run(ws_url: str, token_url: str, key: str, seconds: float, orders: int, 
                    lag_p99_ms=percentile(probe.lags, 99), lag_max_ms=max(probe.lags, default=0.0),
                    tick_to_screen_p99_ms=percentile(stamps.latencies, 99),
                    tick_to_screen_p50_ms=percentile(stamps.latencies, 50), rss_mb=rss_mb(), rss_start_mb=rss_start)
+        if chart == "on":
+            out["chart_bars"] = len(app.window.chart.view.bars)
         if latencies:
             out.update(order_to_wire_p99_ms=percentile(latencies, 99), order_to_wire_p50_ms=percentile(latencies, 50),
                        orders=len(latencies))
@@ -434,13 +475,14 @@ def main() -> None:
     a.add_argument("--until-ticks", type=int, default=0)
     a.add_argument("--soak", action="store_true")
     a.add_argument("--chain", action="store_true", help="measure the watchlist alone, then with two chains open")
+    a.add_argument("--chart", choices=["on", "off"])
     args = parser.parse_args()
     if args.mode == "uipath":
         result = uipath(args.impl, [int(r) for r in args.rates.split(",") if r], args.step, args.floor,
                         args.search, args.ceiling, args.bisect)
     else:
         result = app_run(args.ws_url, args.token_url, args.key, args.seconds, args.orders, args.until_ticks,
-                         args.soak, args.chain)
+                         args.soak, args.chart, args.chain)
     print(orjson.dumps(result).decode(), flush=True)
 
 

@@ -233,6 +233,19 @@ def test_latency_figures_come_from_the_desk(journal) -> None:
     assert figures.median_ms == pytest.approx(200) and figures.worst_ms == pytest.approx(300)
 
 
+def test_latency_is_the_first_answer_not_the_time_a_limit_order_rests(journal) -> None:
+    desk, _prefs, _notices = make_desk(journal)
+    client = FakeClient()
+    desk.attach(client)
+    record = desk.place(OrderRequest("2885", Side.BUY, OrderKind.LIMIT, 1, price=100_00, ltp=100_00))
+    client.clock += 0.05
+    client.emit(OrderEvent(record.local_id, update("2885", "Pending", price=0, number="1")))
+    client.clock += 120  # the order rests for two minutes before it fills
+    client.emit(OrderEvent(record.local_id, update("2885", "Executed", price=100_00, number="1")))
+    figures = desk.latency()
+    assert figures is not None and figures.worst_ms == pytest.approx(50)
+
+
 def test_alerts_fire_once_and_persist_through_prefs() -> None:
     store = MemoryStore()
     desk, prefs, notices = make_desk(store=store)
@@ -276,17 +289,16 @@ def test_ticks_connection_problems_and_subscriptions() -> None:
     assert "No ticks for 12 s" in of(notices, Problem)[0].message
 
 
-def test_sampling_history_and_mtm(journal) -> None:
+def test_sampling_bars_and_mtm(journal) -> None:
     desk, _prefs, _notices = make_desk(journal, clock=lambda: 11.0)  # the fill is sampled at 11.0
     client = FakeClient()
     desk.attach(client)
     desk.subscriptions.want("watchlist", ["1333"])
     client.emit(ticks(t2885=100_00, t1333=50_00))
-    desk.focus = "2885"
     desk.sample(10.0)
     desk.sample(10.25)
-    assert len(desk.histories.by_token["2885"]) == 1  # same price within a second: one point
-    assert "1333" in desk.histories.by_token  # the wanted tokens: first call, then every 5 s
+    # every ticking token gets bars (09:15 IST), built on sample(), never per tick
+    assert desk.bars.bars("2885").close.tolist() == [100_00] and desk.bars.bars("1333").close.tolist() == [50_00]
     record = desk.place(OrderRequest("2885", Side.BUY, OrderKind.MARKET, 1))
     client.emit(OrderEvent(record.local_id, update("2885", "Executed", price=100_00)))
     client.emit(ticks(t2885=103_00))

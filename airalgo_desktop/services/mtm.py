@@ -29,6 +29,13 @@ class MtmCurve:
     drawdown_to: Extreme | None = None
     _peak: Extreme | None = None
 
+    def replace(self, points: list[tuple[float, Paisa]]) -> None:
+        """Start over from ``points`` (a curve rebuilt after a restart); extremes and drawdown follow."""
+        self.points, self.high, self.low, self._peak = [], None, None, None
+        self.drawdown, self.drawdown_from, self.drawdown_to = 0, None, None
+        for at, value in points:
+            self.add(at, value)
+
     def add(self, at: float, mtm: Paisa) -> None:
         """One sample (call at most a few times a second; identical consecutive values are kept once)."""
         if self.points and self.points[-1][1] == mtm and at - self.points[-1][0] < 60:

@@ -44,6 +44,10 @@ from ..domain.orders import (
     parse_quantity,
 )
 from ..logs import RateLimitFilter
+from .sqlitefile import BUSY as _BUSY
+from .sqlitefile import CORRUPT as _CORRUPT
+from .sqlitefile import move_aside
+from .sqlitefile import sqlite_name as _sqlite_name
 
 log = logging.getLogger("airalgo.store.journal")
 log.addFilter(RateLimitFilter(burst=5, period=10.0))  # a flood of junk answers on a full disk stays a trickle
@@ -140,21 +144,6 @@ class JournalUnavailable(JournalError):
 class JournalWriteError(JournalError):
     """A write failed (the real SQLite reason is in the text, e.g. "database or disk is full"); nothing of that
     write was kept."""
-
-
-# SQLite's own verdicts (sqlite3.Error.sqlite_errorname): only these mean "the file is damaged"
-_CORRUPT = {"SQLITE_CORRUPT", "SQLITE_NOTADB"}
-_BUSY = {"SQLITE_BUSY", "SQLITE_LOCKED"}
-
-
-def _sqlite_name(exc: BaseException) -> str:
-    """``SQLITE_FULL``, ``SQLITE_READONLY``… (extended codes folded to their primary name)."""
-    name = str(getattr(exc, "sqlite_errorname", "") or "")
-    for primary in ("SQLITE_CORRUPT", "SQLITE_NOTADB", "SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_IOERR",
-                    "SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_FULL"):
-        if name.startswith(primary):
-            return primary
-    return name
 
 
 def _reason(exc: BaseException) -> str:
@@ -344,12 +333,7 @@ class Journal:
         self._connect()
 
     def _set_aside(self, exc: Exception) -> None:
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        aside = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
-        for suffix in ("", "-wal", "-shm"):
-            src = Path(str(self.path) + suffix)
-            if src.exists():
-                src.rename(Path(str(aside) + suffix))
+        aside = move_aside(self.path)
         self.notice = (f"The order journal could not be read ({exc}). It was kept as {aside.name}; "
                        "a fresh journal was started.")
         log.error("journal: %s", self.notice)

@@ -46,6 +46,7 @@ SPECS = [
     ActionSpec("option_chain", "Option &chain…", "F6",
                "Open an option chain for the selected instrument's underlying (NIFTY when it has no options)"),
     ActionSpec("payoff", "&Payoff graph…", "", "Payoff at expiry and today of the open F&O positions of an underlying"),
+    ActionSpec("chart_window", "&Chart window", "F7", "Open a chart of the selected instrument in its own window"),
     ActionSpec("guards", "&Guards…", "", "Duplicate, price-band, value, freeze-quantity and stale-feed checks"),
     ActionSpec("new_watchlist", "&New watchlist…", "Ctrl+T", "Add a watchlist tab"),
     ActionSpec("rename_watchlist", "Re&name watchlist…", "", "Rename the watchlist tab shown"),

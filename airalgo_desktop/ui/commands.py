@@ -67,6 +67,7 @@ class Commands:
         w.sellRequested.connect(lambda token: self.open_ticket(token, Side.SELL))
         w.watchlist.alertRequested.connect(self.set_alert)
         w.watchlist.chainRequested.connect(self.open_chain)
+        w.watchlist.chartRequested.connect(self.open_chart)
         w.positions_panel.squareOffRequested.connect(self.square_off)
         w.positions_panel.payoffRequested.connect(self.show_payoff)
         w.order_book.markCheckedRequested.connect(self.mark_checked)
@@ -76,7 +77,7 @@ class Commands:
                               ("open_logs", self.open_logs), ("guards", self.edit_guards),
                               ("alerts", self.edit_alerts), ("about", self.about),
                               ("option_chain", lambda: self.open_chain(w.watchlist.current_token())),
-                              ("payoff", lambda: self.show_payoff(None))):
+                              ("payoff", lambda: self.show_payoff(None)), ("chart_window", self.open_chart)):
             a.connect(name, command)
 
     # ---------------------------------------------------------------- the one way to run work
@@ -142,6 +143,20 @@ class Commands:
         """Positions → Square off: a ticket prefilled with the opposite side and the net quantity."""
         self.open_ticket(token, Side(side))
         self.ticket.qty.setValue(quantity)
+
+    def open_chart(self, token: str | None = None) -> None:
+        """F7 / watchlist → Open chart window: ``token`` (or the selected instrument) in its own chart window."""
+        token = token or self.window.instrument_panel.token
+        if not token:
+            self.window.show_message("Select an instrument to chart.")
+            return
+        window = self.window.open_chart_window(token)
+        if window is not None:
+            window.view.set_orders(self.desk.orders.values())
+            # a chart window streams its instrument even when no watchlist shows it, until it is closed
+            owner = f"chart-window-{id(window)}"
+            self.desk.subscriptions.want(owner, [token])
+            window.closed.connect(lambda _w, o=owner: self.desk.subscriptions.drop(o))
 
     def mark_checked(self, local_id: str) -> None:
         """Order book → Mark as checked…: the trader's word on an Unknown order (journalled as theirs)."""
@@ -278,7 +293,7 @@ class Commands:
     # ---------------------------------------------------------------- help
     def show_shortcuts(self) -> None:
         """Help → Keyboard shortcuts."""
-        ShortcutsDialog(self.window.actions_.table(), self.window).open()
+        ShortcutsDialog(self.window.actions_.table(), self.window, registry=self.window.actions_).open()
 
     def open_logs(self) -> None:
         """Help → Open log folder."""

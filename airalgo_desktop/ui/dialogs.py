@@ -6,12 +6,13 @@ import platform
 
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QDialogButtonBox,
     QHeaderView,
+    QKeySequenceEdit,
     QLabel,
     QLineEdit,
     QTableWidget,
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from .. import APP_NAME, __version__
+from .actions import ActionRegistry
 
 
 class ApiKeyDialog(QDialog):
@@ -77,27 +79,102 @@ class ApiKeyDialog(QDialog):
 
 
 class ShortcutsDialog(QDialog):
-    """Every shortcut in the action registry."""
+    """Every shortcut in the action registry. With the registry, a shortcut can be changed: double-click (or Enter
+    on) its cell and press the new key; a key another action (or the ticket) already uses is refused with a message,
+    Backspace clears it; "Restore defaults" puts every key back. The registry saves only what differs."""
 
-    def __init__(self, rows: list[tuple[str, str]], parent: QWidget | None = None) -> None:
+    FIXED = (("Send ticket / confirm", "Enter"), ("Close ticket / back", "Esc"),
+             ("Copy order-book rows", "Ctrl+C"), ("Step price by tick", "↑ / ↓ in a price field"))
+
+    def __init__(self, rows: list[tuple[str, str]], parent: QWidget | None = None,
+                 registry: ActionRegistry | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Keyboard shortcuts")
-        extra = [("Send ticket / confirm", "Enter"), ("Close ticket / back", "Esc"),
-                 ("Copy order-book rows", "Ctrl+C"), ("Step price by tick", "↑ / ↓ in a price field")]
-        table = QTableWidget(len(rows) + len(extra), 2, self)
+        self.registry = registry
+        # with a registry every action is listed (one without a key can get one), else the rows given
+        self.names = [name for name in registry.actions if not registry.specs[name].checkable] if registry else []
+        rows = [(registry.specs[n].text.replace("&", "").rstrip("…"), registry.key(n)) for n in self.names] \
+            if registry else rows
+        self.table = table = QTableWidget(len(rows) + len(self.FIXED), 2, self)
+        table.setObjectName("shortcuts_table")
         table.setHorizontalHeaderLabels(["Action", "Shortcut"])
-        for i, (name, key) in enumerate(rows + extra):
+        for i, (name, key) in enumerate([*rows, *self.FIXED]):
             table.setItem(i, 0, QTableWidgetItem(name))
             table.setItem(i, 1, QTableWidgetItem(key))
         table.verticalHeader().setVisible(False)
         table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        table.cellDoubleClicked.connect(lambda row, _col: self.edit_row(row))
+        table.cellActivated.connect(lambda row, _col: self.edit_row(row))
+        self.hint = QLabel("Double-click a shortcut (or press Enter on it), then press the new key; "
+                           "Backspace clears it." if registry else "", self)
+        self.hint.setWordWrap(True)
+        self.hint.setVisible(registry is not None)
+        self.problem = QLabel(self)
+        self.problem.setObjectName("shortcuts_problem")
+        self.problem.setStyleSheet("color: #d83a3a;")
+        self.problem.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.close)
+        if registry is not None:
+            restore = buttons.addButton("Restore defaults", QDialogButtonBox.ButtonRole.ResetRole)
+            restore.clicked.connect(self.restore_defaults)
         layout = QVBoxLayout(self)
         layout.addWidget(table)
+        layout.addWidget(self.hint)
+        layout.addWidget(self.problem)
         layout.addWidget(buttons)
-        self.resize(440, 520)
+        self.resize(440, 560)
+
+    def edit_row(self, row: int) -> None:
+        """Start recording a new key for the action in ``row`` (the fixed keys at the bottom cannot change)."""
+        if self.registry is None or not 0 <= row < len(self.names):
+            return
+        edit = QKeySequenceEdit(self.table)
+        edit.setObjectName("shortcut_edit")
+        edit.setMaximumSequenceLength(1)  # one key combination: recording ends with it
+        edit.setClearButtonEnabled(False)
+        edit.editingFinished.connect(lambda: self._apply(row, edit))
+        self.table.setCellWidget(row, 1, edit)
+        edit.setFocus()
+
+    def _apply(self, row: int, edit: QKeySequenceEdit) -> None:
+        sequence = edit.keySequence()
+        self.table.removeCellWidget(row, 1)
+        self.table.setFocus()
+        if sequence.isEmpty():
+            return
+        if sequence == QKeySequence(Qt.Key.Key_Backspace):
+            sequence = QKeySequence()
+        self.remap(self.names[row], sequence.toString(QKeySequence.SequenceFormat.PortableText))
+
+    def remap(self, name: str, key: str) -> bool:
+        """Give action ``name`` the shortcut ``key`` ("" clears it). Refused, with the reason shown, when another
+        action or a fixed key already has it: one key, one action."""
+        assert self.registry is not None
+        sequence = QKeySequence(key)
+        if not sequence.isEmpty():
+            native = sequence.toString(QKeySequence.SequenceFormat.NativeText)
+            owner = next((self.table.item(i, 0).text() for i, other in enumerate(self.names)
+                          if other != name and self.registry[other].shortcut() == sequence), None)
+            owner = owner or next((text for text, fixed in self.FIXED if QKeySequence(fixed) == sequence), None)
+            if owner is not None:
+                self.problem.setText(f"{native} is already “{owner}”: choose another key (or change that one first).")
+                return False
+        self.registry.remap(name, key)
+        self.table.item(self.names.index(name), 1).setText(self.registry.key(name))
+        self.problem.setText("")
+        return True
+
+    def restore_defaults(self) -> None:
+        """Every action back to its declared key (first all cleared, so swapped keys never collide)."""
+        assert self.registry is not None
+        for name in self.names:
+            self.registry.remap(name, "")
+        for name in self.names:
+            self.registry.remap(name, self.registry.specs[name].shortcut)
+            self.table.item(self.names.index(name), 1).setText(self.registry.key(name))
+        self.problem.setText("")
 
 
 class AboutDialog(QDialog):
@@ -171,6 +248,9 @@ class GuardsDialog(QDialog):
             limit = self._parse(self.value_edit.text())
         except ValueError as exc:
             self.error.setText(str(exc))
+            return
+        if limit <= 0:  # a limit of 0 or below would block every order ("above your limit -₹5.00")
+            self.error.setText("The order value limit must be above ₹0 (untick the box to switch the check off).")
             return
         self.saved.emit(self._cls(
             duplicate_enabled=self.dup.isChecked(), duplicate_window_s=self.dup_s.value(),

@@ -8,6 +8,8 @@ The window is a view: it builds every dock, menu and status-bar widget itself; t
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QFont, QGuiApplication, QIcon
 from PySide6.QtWidgets import (
@@ -27,7 +29,6 @@ from ..api.events import ConnectionState, Metrics, State
 from ..domain.instruments import InstrumentMaster
 from ..domain.money import format_rupees, percent_change_bp
 from ..domain.orders import Side
-from ..services.history import HistoryBook
 from ..services.mtm import MtmCurve
 from ..services.positions import PositionBook
 from ..store.market import MarketStore
@@ -38,6 +39,9 @@ from .positions import PositionsModel, PositionsPanel
 from .prefs import Prefs
 from .theme import ThemeChoice
 from .watchlist import WatchlistPanel
+
+if TYPE_CHECKING:  # chart.py pulls pyqtgraph and numpy in: imported only once the window is up
+    from .chart import BarSource, ChartView, ChartWindow
 
 STATE_COLORS = {
     State.JOINED: "#1a9a4b",
@@ -139,9 +143,13 @@ class InstrumentPanel(QWidget):
         self.token = token
         inst = self.master.get(token) if token else None
         if inst is None:  # nothing selected (an empty watchlist): no stale price either
-            self.title.setText("Select an instrument")
             for label in (self.subtitle, self.details, self.ltp, self.change):
                 label.setText("")
+            # a selected row whose token the master does not know (none imported yet, or gone from a new one):
+            # say which token it is and why it cannot be traded, never "Select an instrument" under a selected row
+            self.title.setText(f"Token {token}" if token else "Select an instrument")
+            if token:
+                self.subtitle.setText("not in the instrument master — File → Import instrument master…")
             return
         self.title.setText(inst.display)
         self.subtitle.setText(f"{inst.name} · {inst.exchange} · token {inst.token}")
@@ -162,9 +170,13 @@ class InstrumentPanel(QWidget):
             return
         inst = self.master.get(self.token)
         ltp = self.store.ltp(self.token)
-        if inst is None or ltp is None:
+        if ltp is None:
             self.ltp.setText("—")
             self.change.setText("waiting for a tick")
+            return
+        if inst is None:  # ticking, but no contract to compare with: the price only
+            self.ltp.setText(format_rupees(ltp))
+            self.change.setText("")
             return
         ref = inst.prev_close or self.store.first.get(self.token, 0)
         self.ltp.setText(format_rupees(ltp))
@@ -303,11 +315,14 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.margin_label)
         self.chain_docks: list[QDockWidget] = []  # open option chains (ui/chain.py)
         self.chart = None  # built by build_chart() once the window is shown (pyqtgraph stays out of the cold start)
+        self.bar_source: BarSource | None = None
+        self.chart_windows: list[ChartWindow] = []  # F7 / watchlist → Open chart window
 
         self._build_menus()
         self.relabel()
         self.actions_.remapped.connect(self.relabel)
         self.watchlist.currentTokenChanged.connect(self.instrument_panel.show_token)
+        self.watchlist.message.connect(self.show_message)
         self.watchlist.instrumentActivated.connect(self.buyRequested)
         self.watchlist.tradeRequested.connect(self._trade)
         self.instrument_panel.trade.connect(self._trade)
@@ -335,7 +350,7 @@ class MainWindow(QMainWindow):
         view.addAction(self.watch_dock.toggleViewAction())
         view.addAction(self.book_dock.toggleViewAction())
         view.addAction(self.positions_dock.toggleViewAction())
-        view.addActions([a["watchlist"], a["order_book"], a["positions"]])
+        view.addActions([a["watchlist"], a["order_book"], a["positions"], a["chart_window"]])
         theme_menu = view.addMenu("&Theme")
         group = QActionGroup(self)
         current = ThemeChoice(self.prefs.theme)
@@ -486,15 +501,34 @@ class MainWindow(QMainWindow):
         self.watchlist.save()
         self.prefs.sync()
 
-    def build_chart(self, histories: HistoryBook, mtm: MtmCurve) -> None:
+    def build_chart(self, source: BarSource, mtm: MtmCurve) -> None:
         """The live chart under the instrument panel (pyqtgraph and numpy are imported here, after the window is
-        shown, to keep them out of the cold start)."""
+        shown, to keep them out of the cold start). ``source`` gives the bars (the desk's bar book)."""
         from .chart import ChartPanel
 
-        self.chart = ChartPanel(self.master, histories, mtm, self)
+        self.bar_source = source
+        self.chart = ChartPanel(self.master, source, mtm, self, prefs=self.prefs)
         self.chart_host.addWidget(self.chart)
         self.chart.set_fills(self.positions_model.book.fills)
         self.chart.show_token(self.instrument_panel.token)
+
+    def open_chart_window(self, token: str) -> ChartWindow | None:
+        """A chart of ``token`` in its own window (more than one can be open); None before the chart exists."""
+        from .chart import ChartWindow
+
+        if self.bar_source is None:
+            return None
+        window = ChartWindow(token, self.master, self.bar_source, self.prefs)
+        window.view.set_fills(self.positions_model.book.fills)
+        window.closed.connect(lambda w: self.chart_windows.remove(w) if w in self.chart_windows else None)
+        self.chart_windows.append(window)
+        window.show()
+        return window
+
+    def chart_views(self) -> list[ChartView]:
+        """Every chart on screen: the docked one and each chart window."""
+        views = [self.chart.view] if self.chart is not None else []
+        return views + [w.view for w in self.chart_windows]
 
     # ---------------------------------------------------------------- status
     def show_message(self, text: str, timeout_ms: int = 8000) -> None:

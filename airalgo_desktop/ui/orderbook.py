@@ -357,6 +357,9 @@ class OrderBookPanel(QWidget):
         for col, width in ((TIME, when), (SYMBOL, 128), (SIDE, 40), (TYPE, 52), (QTY, 52), (PRICE, 78),
                            (TRIGGER, 64), (EXEC, 78), (STATUS, status), (NUMBER, 128), (LATENCY, 84)):
             header.resizeSection(col, width)
+        # Status right after Price on screen (the model, CSV and copy keep their order): in the default layout the
+        # dock is ~650 px wide and a status at the far right was cut to "Pendin" / "Unknown —"
+        header.moveSection(header.visualIndex(STATUS), header.visualIndex(TRIGGER))
         self.filters = QButtonGroup(self)
         bar = QHBoxLayout()
         bar.setContentsMargins(0, 0, 0, 0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QAction, QFont
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QMenu, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QLabel, QMenu, QTableView, QVBoxLayout, QWidget
 
 from ..domain.instruments import InstrumentMaster
 from ..domain.money import format_rupees
@@ -136,9 +136,19 @@ class PositionsPanel(QWidget):
         self.view.verticalHeader().setVisible(False)
         self.view.verticalHeader().setDefaultSectionSize(22)
         header = self.view.horizontalHeader()
-        header.setDefaultSectionSize(92)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setMinimumSectionSize(60)
+        header.setMinimumSectionSize(40)
+        header.setStretchLastSection(True)
+        # widths from the font, for the widest values a day brings; on screen the columns a trader reads first come
+        # first (Symbol, Net qty, LTP, P&L — as in Kite's positions), the model keeps its order. With eight 92 px
+        # columns the default ~650 px dock showed "RELIA…" and cut the P&L to "-1".
+        metrics = self.view.fontMetrics()
+        samples = ("NIFTY 27 FEB 2025 23500 CE", "-18,000", "1,23,456.65", "1,23,456.65", "1,23,456.65",
+                   "-1,23,456.78", "-1,23,456.78", "-1,23,456.78")
+        for col, sample in enumerate(samples):
+            header.resizeSection(col, metrics.horizontalAdvance(sample) + 16)
+        for position, name in enumerate(("Symbol", "Net qty", "LTP", "P&L")):
+            header.moveSection(header.visualIndex(COLUMNS.index(name)), position)
+        self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # a longer name keeps its strike and CE/PE
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._menu)
         self.greek_totals = QLabel(self)  # per underlying: Δ, Θ, V of its F&O positions

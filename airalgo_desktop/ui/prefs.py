@@ -29,6 +29,7 @@ log = logging.getLogger("airalgo.ui.prefs")
 
 THEMES = ("system", "light", "dark")  # the values of ui.theme.ThemeChoice (kept here so prefs stay Qt-free)
 NOTIFY_KINDS = ("fills", "rejections", "alerts", "sound")
+CHART_FRAMES = ("1m", "3m", "5m", "15m", "30m", "1h", "1d")  # services.bars.Frame labels, lower case
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off")
 
@@ -272,6 +273,29 @@ class Prefs:
         """Write every guard setting."""
         for key, value in settings.to_dict().items():
             self.store.setValue(f"guards/{key}", value)
+
+    # ------------------------------------------------------------------ charts
+    @property
+    def bar_keep_days(self) -> int:
+        """``charts/keep_days``: days of one-minute bars kept in the bar store (default 30, at least 1)."""
+        return self.read_int("charts/keep_days", 30, minimum=1)
+
+    def chart_frame(self, key: str) -> str:
+        """``charts/frame/<key>`` (``main`` for the docked chart, a token for a chart window): a frame label
+        (``1m`` … ``1h``, ``1d``); default ``1m``."""
+        return self.read_choice(f"charts/frame/{key}", CHART_FRAMES, "1m")
+
+    def set_chart_frame(self, key: str, label: str) -> None:
+        """Remember a chart's timeframe."""
+        self.store.setValue(f"charts/frame/{key}", label.lower())
+
+    def chart_window_geometry(self) -> object:
+        """``charts/window_geometry`` as stored (a ``QByteArray`` the window checks itself)."""
+        return self._raw("charts/window_geometry")
+
+    def save_chart_window_geometry(self, geometry: object) -> None:
+        """Remember the size and place of the last chart window closed."""
+        self.store.setValue("charts/window_geometry", geometry)
 
     def instrument_labels(self) -> dict[str, str]:
         """``instruments/labels``: what each token on screen meant when the trader added it (JSON object)."""

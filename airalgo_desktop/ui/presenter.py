@@ -3,8 +3,8 @@
 
 * the frame clock (``ui/frames.py``, ≤ 30 Hz, in the wake-up that brought the data, never when nothing changed)
   hands the market store's dirty tokens to the visible views — nothing per tick touches a widget;
-* the status timer (4 Hz) samples price history and MTM on the desk, updates the connection figures and redraws
-  the chart when its data changed.
+* the status timer (4 Hz) lets the desk build bars and sample MTM, updates the connection figures and redraws the
+  charts whose data changed.
 
 To show a new kind of notice, register a handler: ``presenter.handle(MyNotice, self.on_my_notice)``.
 """
@@ -21,6 +21,7 @@ from PySide6.QtCore import QObject, QTimer
 from ..api.events import State
 from ..desk import (
     AlertFired,
+    BarsRestored,
     ConnectionChanged,
     GuardsChanged,
     InstrumentsChanged,
@@ -78,6 +79,7 @@ class Presenter(QObject):
             GuardsChanged: self.on_guards_changed,
             InstrumentsChanged: self.on_instruments_changed,
             KeyNeeded: self.on_key_needed,
+            BarsRestored: self.on_bars_restored,
             MasterNeeded: self.on_master_needed,
         }
         desk.add_listener(self.on_notice)
@@ -117,10 +119,11 @@ class Presenter(QObject):
         self.status_timer.stop()
 
     def focus(self, token: str | None) -> None:
-        """The trader picked an instrument: chart it and sample its history at every status tick."""
+        """The trader picked an instrument: chart it (with its open orders)."""
         self.desk.focus = token
         if self.window.chart is not None:
             self.window.chart.show_token(token)
+            self.window.chart.set_orders(self.desk.orders.values())
 
     # ---------------------------------------------------------------- orders
     def on_order_changed(self, notice: OrderChanged) -> None:
@@ -128,6 +131,8 @@ class Presenter(QObject):
         record = notice.record
         self.window.order_model.upsert(record)
         self.ticket.follow(record)
+        for view in self.window.chart_views():  # open orders as lines on the charts
+            view.set_orders(self.desk.orders.values())
         if record.final_at is not None and record.sent_at is not None:
             self.show_latency()
 
@@ -149,18 +154,26 @@ class Presenter(QObject):
         self.window.show_message(f"{notice.record.symbol}: order not confirmed (connection lost). It was not resent.")
 
     def on_positions_changed(self, _notice: PositionsChanged) -> None:
-        """Positions table and the chart's fill markers."""
+        """Positions table and the charts' fill markers."""
         self.window.positions_model.rebuild()
+        for view in self.window.chart_views():
+            view.set_fills(self.desk.positions.fills)
+
+    def on_bars_restored(self, _notice: BarsRestored) -> None:
+        """Today's bars are back from disk: redraw the charts (and the rebuilt Day P&L curve)."""
+        for view in self.window.chart_views():
+            view.redraw(force=True)
         if self.window.chart is not None:
-            self.window.chart.set_fills(self.desk.positions.fills)
+            self.window.chart.redraw()
 
     def show_latency(self) -> None:
-        """Median and worst Send → final of this run's orders, in the status bar (figures from the desk)."""
+        """Median and worst Send → first exchange answer of this run's orders, in the status bar (from the desk)."""
         figures = self.desk.latency()
         if figures is not None:
             label = self.window.latency_label
             label.setText(f"orders: median {figures.median_ms:.0f} ms, worst {figures.worst_ms:.0f} ms")
-            label.setToolTip(f"Send → Executed/Rejected over {plural(figures.count, 'order')} this session")
+            label.setToolTip(f"Send → first answer from the exchange (Pending, Executed or Rejected) over "
+                             f"{plural(figures.count, 'order')} this session")
 
     def show_margin(self) -> None:
         """The account's margin used and available, when the app knows it (the demo simulator's account)."""
@@ -189,6 +202,8 @@ class Presenter(QObject):
         redraw the watchlists' symbols (marked rows keep what they meant, greyed with ⚠)."""
         w = self.window
         w.watchlist.set_meanings(self.desk.marks, self.desk.labels)
+        # the selected row did not change, its meaning may have: the panel reads the new master (name, lot, tick)
+        w.instrument_panel.show_token(w.instrument_panel.token)
         self.ticket.revalidate()
         parts = []
         if notice.imported:
@@ -269,13 +284,15 @@ class Presenter(QObject):
             self.ticket.refresh_ltp()
 
     def update_status(self) -> None:
-        """Four times a second: history/MTM samples, connection figures, the chart."""
+        """Four times a second: bars and MTM on the desk, connection figures, the charts."""
         desk = self.desk
         desk.sample(time.time())
         if desk.client is not None:
             self.window.connection.update_figures(desk.client.metrics, desk.client.now())
         if self.window.chart is not None:
             self.window.chart.redraw()
+        for window in self.window.chart_windows:
+            window.view.redraw()
         self.show_margin()
         self.show_option_greeks()
         self.refresh_chains()

@@ -457,6 +457,10 @@ class OrderTicket(QDialog):
             final = f"Rejected: {record.message}"
         elif record.status is OrderStatus.UNKNOWN:
             final = "Unknown — not confirmed (connection lost; not resent)"
+        elif record.status is OrderStatus.SENT:  # the line under the steps says what the step means, not it again
+            final = "Waiting for the exchange's answer"
+        elif record.status is OrderStatus.PENDING:
+            final = "Open at the exchange"
         else:
             final = record.status.value
         color = theme.STATUS_COLORS.get(record.status.value, theme.BUY).name()

@@ -61,7 +61,9 @@ class WatchlistPanel(QWidget):
     currentTokenChanged = Signal(str)
     alertRequested = Signal(str)  # token: "Set price alert…" from the context menu
     chainRequested = Signal(str)  # token: "Option chain" from the context menu
+    chartRequested = Signal(str)  # token: "Open chart window" from the context menu
     tokensAdded = Signal(list)  # tokens the trader just put on a watchlist (their meaning is remembered)
+    message = Signal(str)  # for the status bar (a search that found nothing)
 
     def __init__(self, master: InstrumentMaster, store: MarketStore, prefs: Prefs,
                  parent: QWidget | None = None, *, actions: ActionRegistry | None = None) -> None:
@@ -354,6 +356,8 @@ class WatchlistPanel(QWidget):
         if results:
             self.add_token(results[0].token)
             self.search.clear()
+        elif self.search.text().strip():  # say so; the text stays to be corrected
+            self.message.emit(f"No instrument matches “{self.search.text().strip()}”.")
 
     def _context_menu(self, view: WatchlistView, pos) -> None:  # type: ignore[no-untyped-def]
         index = view.indexAt(pos)
@@ -368,7 +372,9 @@ class WatchlistPanel(QWidget):
             alert.triggered.connect(lambda: self.alertRequested.emit(token))
             chain = QAction(key_label(self.actions, "option_chain", "Option chain"), menu)
             chain.triggered.connect(lambda: self.chainRequested.emit(token))
-            menu.addActions([buy, sell, alert, chain])
+            chart = QAction("Open chart window (F7)", menu)
+            chart.triggered.connect(lambda: self.chartRequested.emit(token))
+            menu.addActions([buy, sell, alert, chain, chart])
             menu.addSeparator()
         remove = QAction("Remove", menu)
         remove.setShortcut(QKeySequence(self.actions.key("remove_row") if self.actions else default_key("remove_row")))

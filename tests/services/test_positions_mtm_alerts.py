@@ -109,20 +109,3 @@ def test_alert_crossing_fires_once_both_directions_and_not_on_reference_tick() -
         (a.token, a.direction, a.price, a.fired_at) for a in book.alerts]
     assert AlertBook.from_json("junk").alerts == [] and AlertBook.from_json('[{"token": 1}]').alerts == []
     assert up.describe("RELIANCE") == "RELIANCE crossed above ₹1,250.00"
-
-
-def test_price_history_is_bounded_and_keeps_the_recent_end() -> None:
-    from airalgo_desktop.services.history import HistoryBook, PriceHistory
-
-    history = PriceHistory(capacity=1_000)
-    for i in range(100_000):
-        history.add(float(i * 2), 100_000 + i % 50)
-    assert len(history) <= 1_000
-    times = [t for t, _ in history.points]
-    assert times == sorted(times) and times[-1] == 199_998.0  # the latest tick is always there
-    assert times[0] < 100_000  # older history survives, thinned
-    history.add(199_998.5, history.points[-1][1])  # same price within a second: not a new point
-    assert history.points[-1][0] == 199_998.0
-    book = HistoryBook(capacity=10)
-    book.add("22", 1.0, 5)
-    assert len(book.by_token["22"]) == 1

@@ -84,3 +84,26 @@ def test_colleagues_can_add_a_notice_and_its_handler(qtbot) -> None:
     desk.publish(BarsReady())
     assert len(seen) == 1 and isinstance(seen[0], BarsReady)
     assert isinstance(presenter.parent(), QWidget)
+
+
+def test_the_instrument_panel_reads_a_new_master_for_the_selected_row(qtbot) -> None:
+    """No master yet (a real account): the selected row's token is named, not "Select an instrument"; once a master
+    is imported the same, still selected row shows its contract — without the trader clicking it again."""
+    from airalgo_desktop.domain.instruments import InstrumentMaster
+    from airalgo_desktop.instruments.catalog import Catalog
+
+    prefs = Prefs(MemoryStore())
+    desk = TradingDesk(Catalog(InstrumentMaster()), None, prefs)
+    window = MainWindow(desk.master, desk.store, prefs, positions=desk.positions)
+    qtbot.addWidget(window)
+    ticket = OrderTicket(desk.master, desk.store, prefs, desk.place, desk.check, window, guards=desk.guards,
+                         actions=window.actions_)
+    Presenter(desk, window, ticket, Notifier(window, prefs, tray=False), lambda _reason: None)
+    token = window.watchlist.current_token()
+    assert token == "2885"
+    panel = window.instrument_panel
+    assert panel.title.text() == "Token 2885" and "not in the instrument master" in panel.subtitle.text()
+    desk._swap(Catalog(load_sample()), window.watchlist.all_tokens(), imported=True)
+    assert window.watchlist.current_token() == "2885"
+    assert panel.title.text() == "RELIANCE"
+    assert "Reliance Industries" in panel.subtitle.text() and "Lot size" in panel.details.text()

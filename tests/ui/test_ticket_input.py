@@ -254,3 +254,19 @@ def test_a_typed_limit_price_survives_switching_to_sl_and_the_trigger_still_gets
     assert ticket.price.lineEdit().text() == "1241.50"  # typed: kept
     assert ticket.trigger.value() == 124065  # not typed: one tick above the LTP
     assert ticket.problems.text() == "" and ticket.send_button.isEnabled()
+
+
+def test_the_followed_order_names_its_state_once(ticket) -> None:
+    """After sending, the ticket read "Sent → Pending" over "Pending" (and "Sent" over "Sent"): the second line now
+    says what the state means."""
+    request = OrderRequest(RELIANCE, Side.BUY, OrderKind.LIMIT, 1, price=1_230_00)
+    record = OrderRecord("L1", request, "RELIANCE", now_ist(), status=OrderStatus.SENT, history=["Sent"])
+    ticket.record = record
+    ticket.follow(record)
+    text = ticket.status_label.text()
+    assert text.count("Sent") == 1 and "Waiting for the exchange's answer" in text
+    record.history.append("Pending")
+    record.status = OrderStatus.PENDING
+    ticket.follow(record)
+    text = ticket.status_label.text()
+    assert text.count("Pending") == 1 and "Sent → Pending" in text and "Open at the exchange" in text

@@ -234,3 +234,21 @@ def test_search_completer_adds_ranked_result(qtbot, settings: QSettings) -> None
     panel.search.setText("acc")
     panel._search_enter()
     assert panel.models[1].tokens == ["3045", "22"]
+
+
+def test_search_enter_without_a_match_says_so_in_the_status_bar(qtbot, settings: QSettings) -> None:
+    from PySide6.QtTest import QTest
+
+    from airalgo_desktop.ui.main_window import MainWindow
+
+    window = MainWindow(MASTER, MarketStore(), Prefs(settings))
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    search = window.watchlist.search
+    rows = list(window.watchlist.current_view().watchlist().tokens)
+    search.setFocus()
+    QTest.keyClicks(search, "zzzz")
+    QTest.keyClick(search, Qt.Key.Key_Return)
+    assert window.message_label.text() == "No instrument matches “zzzz”."
+    assert search.text() == "zzzz" and window.watchlist.current_view().watchlist().tokens == rows
