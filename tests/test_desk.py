@@ -33,7 +33,7 @@ from airalgo_desktop.desk import (
     Problem,
     TradingDesk,
 )
-from airalgo_desktop.domain.instruments import load_sample
+from airalgo_desktop.domain.instruments import InstrumentMaster, load_sample
 from airalgo_desktop.domain.nsetime import now_ist
 from airalgo_desktop.domain.orders import OrderKind, OrderRequest, OrderStatus, OrderUpdate, Side
 from airalgo_desktop.services.alerts import Alert, Direction
@@ -338,18 +338,22 @@ def test_a_new_master_marks_rows_never_relabels_them(tmp_path) -> None:
     from airalgo_desktop.domain.instruments import Instrument
     from airalgo_desktop.instruments import Catalog
 
-    desk, prefs, notices = make_desk()
-    desk.recheck(["2885", "3045", "35013"])
-    assert desk.labels["3045"] == "SBIN" and "35013" in desk.marks and "expired on 27 Feb 2025" in desk.marks["35013"]
+    # the demo universe of the day has no dead contracts: add the FEB 2025 future a stale master would still carry
+    dead = Instrument("49013", "NIFTY25FEBFUT", "NIFTY", "NFO", "NFO", "FUT", date(2025, 2, 27), lot_size=75)
+    desk = TradingDesk(InstrumentMaster([*MASTER, dead]), None, prefs := Prefs(MemoryStore()), clock=lambda: 5000.0)
+    notices: list = []
+    desk.add_listener(notices.append)
+    desk.recheck(["2885", "3045", "49013"])
+    assert desk.labels["3045"] == "SBIN" and "49013" in desk.marks and "expired on 27 Feb 2025" in desk.marks["49013"]
     assert prefs.instrument_labels()["3045"] == "SBIN"  # remembered across restarts
     far = date.today() + timedelta(days=30)
     new = Catalog([Instrument("2885", "RELIANCE"), Instrument("3045", "SBICARD"),
                    Instrument("99", "NIFTY99FUT", "NIFTY", "NFO", "NFO", "FUT", far)],
                   meta={"source": "test", "master_date": date.today().isoformat()})
-    desk._swap(new, ["2885", "3045", "35013"], imported=True)
+    desk._swap(new, ["2885", "3045", "49013"], imported=True)
     notice = of(notices, InstrumentsChanged)[-1]
-    assert set(notice.marks) == {"3045", "35013"} and "now means SBICARD" in notice.marks["3045"]
-    assert "not in the instrument master (it was NIFTY FEB 2025 FUT)" in notice.marks["35013"]
+    assert set(notice.marks) == {"3045", "49013"} and "now means SBICARD" in notice.marks["3045"]
+    assert "not in the instrument master (it was NIFTY FEB 2025 FUT)" in notice.marks["49013"]
     assert desk.label("3045") == "SBIN" and notice.stale is None
     desk.remember("3045")  # the trader re-added it: the new meaning is theirs now
     assert desk.labels["3045"] == "SBICARD" and "3045" not in desk.marks
