@@ -711,15 +711,23 @@ class ChartPanel(QWidget):
         self.mtm_plot.setYRange(lo, hi, padding=0.08)
         span = max(float(xs[-1] - xs[0]), 600.0)
         self.mtm_plot.setXRange(float(xs[-1]) - span, float(xs[-1]) + span * 0.03, padding=0)
+        self.show_pnl()
+
+    def show_pnl(self) -> None:
+        """The Day P&L line (the latest mark, max, min, drawdown) — cheap, so it is called with every repaint of the
+        positions and always shows their total; the curve itself is redrawn on the 4 Hz timer."""
         m = self.mtm
-        assert m.high is not None and m.low is not None
+        if m.last is None or m.high is None or m.low is None:
+            return
         clock = _clock
         drawdown = (f"max drawdown {format_rupees(m.drawdown)} ({clock(m.drawdown_from.at)}→"
                     f"{clock(m.drawdown_to.at)})" if m.drawdown and m.drawdown_from and m.drawdown_to
                     else "no drawdown")
-        self.mtm_label.setText(
-            f"Day P&L <b>{format_rupees(last, sign=True)}</b> · max {format_rupees(m.high.value, sign=True)} at "
-            f"{clock(m.high.at)} · min {format_rupees(m.low.value, sign=True)} at {clock(m.low.at)} · {drawdown}")
+        text = (f"Day P&L <b>{format_rupees(m.last, sign=True)}</b> · max {format_rupees(m.high.value, sign=True)} "
+                f"at {clock(m.high.at)} · min {format_rupees(m.low.value, sign=True)} at {clock(m.low.at)} · "
+                f"{drawdown}")
+        if text != self.mtm_label.text():
+            self.mtm_label.setText(text)
 
 
 def _clock(at: float) -> str:
