@@ -291,7 +291,8 @@ class ChartView(QWidget):
             plot.enableAutoRange(x=False, y=False)
         self.volume_plot.setXLink(self.price_plot)
         self.price_plot.getAxis("bottom").setStyle(showValues=False)
-        self.canvas.setMinimumHeight(150)
+        # a few price lines at least; below the instrument panel the chart is what gives way to a tall banner
+        self.canvas.setMinimumHeight(70)
         self.candles = CandleItem()
         self.volumes = VolumeItem()
         self.line = pg.PlotDataItem(pen=pg.mkPen(theme.BUY, width=2), antialias=True)

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -88,6 +89,20 @@ class Banner(QFrame):
         self.button.setText(button)
         self._callback = callback
         self.show()
+        self._fit_height()
+
+    def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        super().resizeEvent(event)
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        # a wrapped message needs more lines than the layout's minimum says (height-for-width is not part of the
+        # main window's minimum size, so the panel under it was squeezed): the minimum is what this width needs,
+        # and the order book dock or the chart gives way
+        layout = self.layout()
+        need = layout.totalHeightForWidth(self.width()) if layout.hasHeightForWidth() else -1
+        if need > 0 and need != self.minimumHeight():
+            self.setMinimumHeight(need)
 
 
 class InstrumentPanel(QWidget):
@@ -137,6 +152,8 @@ class InstrumentPanel(QWidget):
         layout.addWidget(self.details)
         layout.addLayout(buttons)
         layout.addStretch(1)
+        # always its layout's full height (details and buttons whole): with a banner showing, the chart shrinks
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
 
     def show_token(self, token: str | None) -> None:
         """Switch to ``token``."""
