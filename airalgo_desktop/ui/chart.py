@@ -59,6 +59,9 @@ VWAP_COLOR = QColor("#e69500")
 PREV_CLOSE_COLOR = QColor(128, 128, 128)
 
 
+CANVAS_MIN = 150  # the price and volume plots' least height
+CANVAS_MIN_YIELDING = 70  # a few price lines: while a banner needs the room (ChartPanel.yield_height)
+
 class BarSource(Protocol):
     """Where a chart gets its bars (the desk's :class:`~airalgo_desktop.services.barbook.BarBook`)."""
 
@@ -291,8 +294,7 @@ class ChartView(QWidget):
             plot.enableAutoRange(x=False, y=False)
         self.volume_plot.setXLink(self.price_plot)
         self.price_plot.getAxis("bottom").setStyle(showValues=False)
-        # a few price lines at least; below the instrument panel the chart is what gives way to a tall banner
-        self.canvas.setMinimumHeight(70)
+        self.canvas.setMinimumHeight(CANVAS_MIN)
         self.candles = CandleItem()
         self.volumes = VolumeItem()
         self.line = pg.PlotDataItem(pen=pg.mkPen(theme.BUY, width=2), antialias=True)
@@ -671,6 +673,18 @@ class ChartPanel(QWidget):
     def _remember_frame(self, frame: Frame) -> None:
         if self.prefs is not None:
             self.prefs.set_chart_frame("main", frame.label)
+
+    def yield_height(self, yielding: bool) -> None:
+        """While ``yielding`` (a banner above the instrument panel) the chart may shrink to a few price lines, so the
+        panel's details stay whole and the window still fits a 1280×800 screen; otherwise it keeps its usual least
+        height and the order book dock gives way."""
+        self.view.canvas.setMinimumHeight(CANVAS_MIN_YIELDING if yielding else CANVAS_MIN)
+        # settle the new least height now, before the window lays out the banner: a stale (larger) one would make a
+        # top-level window grow for a moment, and it never shrinks back by itself
+        for layout in (self.view.layout(), self.pnl.layout(), self.layout()):
+            layout.activate()
+        self.splitter.updateGeometry()
+        self.updateGeometry()
 
     def show_token(self, token: str | None) -> None:
         """Follow the selection."""

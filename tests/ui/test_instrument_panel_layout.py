@@ -9,6 +9,7 @@ from PySide6.QtTest import QTest
 
 from airalgo_desktop.services.barbook import BarBook
 from airalgo_desktop.services.mtm import MtmCurve
+from airalgo_desktop.ui.chart import CANVAS_MIN
 from tests.ui.test_watchlist_tabs import make_window
 
 MASTER_NEEDED = ("No instrument master yet. With a real account the app needs your broker's master (Kite, Upstox, "
@@ -40,3 +41,7 @@ def test_instrument_details_are_whole_with_a_banner_and_the_chart(qtbot, setting
     chart = window.chart
     assert chart.isVisible() and chart.height() > 0
     assert panel.geometry().bottom() < chart.mapTo(panel.parentWidget(), chart.rect().topLeft()).y()  # no overlap
+    window.banner.hide()  # no banner: the chart keeps its usual least height and the order book gives way
+    QTest.qWait(20)
+    assert chart.view.canvas.height() >= CANVAS_MIN, (size, chart.view.canvas.height())
+    assert details.height() >= details.sizeHint().height() and details.geometry().bottom() < buy.geometry().top()
