@@ -408,6 +408,10 @@ class TradingDesk:
             quotes = event.quotes
             self.store.apply(quotes)
             self.bars.on_ticks(quotes)  # an append: the bars are built on the 4 Hz sample()
+            if self.positions.positions and not self.positions.positions.keys().isdisjoint(quotes):
+                # the Day P&L follows the positions' LTPs at once (a few positions: cheap), so the figure with the
+                # chart is the Positions tab's total at every moment, not the last once-a-second sample's
+                self._sample_mtm(self.clock())
             if self._alert_tokens:
                 for token in self._alert_tokens & quotes.keys():
                     for alert in self.alerts.on_tick(token, quotes[token]["ltp"], self.clock()):
@@ -611,7 +615,7 @@ class TradingDesk:
     def sample(self, now: float) -> None:
         """Called a few times a second (never per tick): the day's orders expire at a new IST day, the ticks since
         the last call become bars (closed minutes go to the bar store's writer thread), and the MTM curve gets a
-        point once a second."""
+        point once a second (ticks of a position's token mark it in between: see :meth:`day_pnl`)."""
         today = now_ist().date()
         if today != self._day:
             self._day = today
@@ -620,11 +624,19 @@ class TradingDesk:
         if now - self._last_mtm >= MTM_SAMPLE_S:
             self._sample_mtm(now)
 
+    def day_pnl(self) -> Paisa | None:
+        """The day's P&L now: every position marked to its current LTP — the Positions tab's total, to the paisa
+        (None before the first fill)."""
+        if not self.positions.positions:
+            return None
+        ltps = {t: q["ltp"] for t in self.positions.positions if (q := self.store.quotes.get(t))}
+        return self.positions.total(ltps)
+
     def _sample_mtm(self, now: float) -> None:
         self._last_mtm = now
-        if self.positions.positions:
-            ltps = {t: q["ltp"] for t in self.positions.positions if (q := self.store.quotes.get(t))}
-            self.mtm.add(now, self.positions.total(ltps))
+        pnl = self.day_pnl()
+        if pnl is not None:
+            self.mtm.add(now, pnl)
 
     # ---------------------------------------------------------------- bars
     async def restore_bars(self) -> int:
@@ -651,6 +663,7 @@ class TradingDesk:
         points = day_pnl_curve(fills, self.bars.bars, since=day_start(self.bars.today), now=now)
         live = [p for p in self.mtm.points if not points or p[0] > points[-1][0]]
         self.mtm.replace(points + live)
+        self._sample_mtm(now)  # history is marked to bar closes; the point of now to the current LTPs
 
     # ---------------------------------------------------------------- instruments
     async def load_master(self, tokens: Iterable[str] = ()) -> None:

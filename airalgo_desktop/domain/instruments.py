@@ -103,6 +103,11 @@ class Instrument:
         return self.expiry is not None or self.instrument_type in ("FUT", "CE", "PE")
 
     @property
+    def is_option(self) -> bool:
+        """A call or a put (the only contracts with a strike)."""
+        return self.instrument_type in ("CE", "PE")
+
+    @property
     def api_instrument(self) -> str:
         """The ``instrument`` value AirAlgo puts in ``order_response`` (EQUITY, FUTIDX, ...)."""
         index = self.is_index or self.segment.upper().endswith(("IDX", "INDEX")) or self.name.upper() in _INDEX_NAMES

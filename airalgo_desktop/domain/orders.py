@@ -150,57 +150,75 @@ class OrderRequest:
         """Every problem with this ticket, as sentences a trader understands. Empty means sendable.
 
         ``today`` (IST; default: now) decides expiry: a contract past its expiry day is never sent."""
-        problems: list[str] = []
+        return [message for _fields, message in self.problems(instrument, today)]
+
+    def invalid_fields(self, instrument: Instrument | None, today: date | None = None) -> dict[str, str]:
+        """The ticket's fields whose value the order rejects (``quantity``, ``price``, ``trigger_price``), each with
+        its first reason — what a ticket marks red. Problems of no single field (expiry, no LTP) are not here."""
+        out: dict[str, str] = {}
+        for fields, message in self.problems(instrument, today):
+            for name in fields:
+                out.setdefault(name, message)
+        return out
+
+    def problems(self, instrument: Instrument | None, today: date | None = None) -> list[tuple[tuple[str, ...], str]]:
+        """:meth:`validate`'s sentences, each with the fields it is about (empty when none is)."""
+        problems: list[tuple[tuple[str, ...], str]] = []
         if instrument is None:
-            problems.append(f"Unknown instrument (token {self.token}): import the instrument master that lists it.")
+            problems.append(((), f"Unknown instrument (token {self.token}): import the instrument master that lists "
+                                 "it."))
         else:
             expired = instrument.expired_message(today or trading_today())
             if expired:
-                problems.append(f"{expired}: it can no longer be traded.")
+                problems.append(((), f"{expired}: it can no longer be traded."))
+        qty, price, trigger = ("quantity",), ("price",), ("trigger_price",)
         if not isinstance(self.quantity, int) or self.quantity <= 0:
-            problems.append("Quantity must be a whole number above zero.")
+            problems.append((qty, "Quantity must be a whole number above zero."))
         elif instrument is not None and self.quantity % instrument.lot_size:
-            problems.append(
+            problems.append((qty,
                 f"Quantity must be a multiple of the lot size {instrument.lot_size} "
                 f"(e.g. {max(instrument.lot_size, self.quantity // instrument.lot_size * instrument.lot_size)})."
-            )
+            ))
         tick = instrument.tick_size if instrument is not None else 0
         kind = self.kind
         if kind.needs_price:
             if self.price <= 0:
-                problems.append(f"{kind.label} orders need a price above zero.")
+                problems.append((price, f"{kind.label} orders need a price above zero."))
             elif tick and not is_on_tick(self.price, tick):
-                problems.append(f"Price must be a multiple of the tick size {format_rupees(tick)}.")
+                problems.append((price, f"Price must be a multiple of the tick size {format_rupees(tick)}."))
         elif self.price != 0:
-            problems.append(f"{kind.label} orders take no price.")
+            problems.append((price, f"{kind.label} orders take no price."))
         if kind.needs_trigger:
             if self.trigger_price <= 0:
-                problems.append(f"{kind.label} orders need a trigger price above zero.")
+                problems.append((trigger, f"{kind.label} orders need a trigger price above zero."))
             elif tick and not is_on_tick(self.trigger_price, tick):
-                problems.append(f"Trigger price must be a multiple of the tick size {format_rupees(tick)}.")
+                problems.append((trigger, f"Trigger price must be a multiple of the tick size {format_rupees(tick)}."))
         elif self.trigger_price != 0:
-            problems.append(f"{kind.label} orders take no trigger price.")
+            problems.append((trigger, f"{kind.label} orders take no trigger price."))
         if kind is not OrderKind.MARKET and self.ltp <= 0:
-            problems.append("No last traded price yet: wait for a tick before a limit or stop-loss order.")
+            problems.append(((), "No last traded price yet: wait for a tick before a limit or stop-loss order."))
         problems.extend(self._stop_rules())
         return problems
 
-    def _stop_rules(self) -> list[str]:
+    def _stop_rules(self) -> list[tuple[tuple[str, ...], str]]:
         """Exchange rules for stop-loss orders: buy LTP < trigger ≤ price; sell price ≤ trigger < LTP."""
         if not self.kind.needs_trigger or self.trigger_price <= 0:
             return []
-        out: list[str] = []
+        out: list[tuple[tuple[str, ...], str]] = []
         buy = self.side is Side.BUY
         if self.ltp > 0:
             if buy and not self.trigger_price > self.ltp:
-                out.append(f"A buy stop-loss trigger must be above the LTP {format_rupees(self.ltp)}.")
+                out.append((("trigger_price",), f"A buy stop-loss trigger must be above the LTP "
+                                                f"{format_rupees(self.ltp)}."))
             if not buy and not self.trigger_price < self.ltp:
-                out.append(f"A sell stop-loss trigger must be below the LTP {format_rupees(self.ltp)}.")
-        if self.kind is OrderKind.SL and self.price > 0:
+                out.append((("trigger_price",), f"A sell stop-loss trigger must be below the LTP "
+                                                f"{format_rupees(self.ltp)}."))
+        if self.kind is OrderKind.SL and self.price > 0:  # either of the two may be the wrong one
             if buy and not self.trigger_price <= self.price:
-                out.append("A buy stop-loss trigger must not be above its limit price.")
+                out.append((("trigger_price", "price"), "A buy stop-loss trigger must not be above its limit price."))
             if not buy and not self.price <= self.trigger_price:
-                out.append("A sell stop-loss trigger must not be below its limit price.")
+                out.append((("trigger_price", "price"), "A sell stop-loss trigger must not be below its limit "
+                                                         "price."))
         return out
 
 

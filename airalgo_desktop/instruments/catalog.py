@@ -380,10 +380,12 @@ class Catalog:
 
 
 def to_json(inst: Instrument) -> dict[str, Any]:
-    """The CLI's JSON object for one instrument (token as a string, money in paisa)."""
+    """The CLI's JSON object for one instrument (token as a string, money in paisa). ``strike_paisa`` is null for
+    anything but an option: an equity or a future has no strike, and a 0 would read like one."""
     return {"token": inst.token, "symbol": inst.symbol, "display": inst.display, "name": inst.name,
             "segment": "NSE" if inst.instrument_type == "EQ" else "NFO", "instrument_type": inst.instrument_type,
-            "expiry": inst.expiry.isoformat() if inst.expiry else None, "strike_paisa": inst.strike,
+            "expiry": inst.expiry.isoformat() if inst.expiry else None,
+            "strike_paisa": inst.strike if inst.is_option else None,
             "tick_size_paisa": inst.tick_size, "lot_size": inst.lot_size, "freeze_qty": inst.freeze_qty,
             "is_index": inst.is_index}
 

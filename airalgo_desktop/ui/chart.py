@@ -59,6 +59,9 @@ VWAP_COLOR = QColor("#e69500")
 PREV_CLOSE_COLOR = QColor(128, 128, 128)
 
 
+CANVAS_MIN = 150  # the price and volume plots' least height
+CANVAS_MIN_YIELDING = 70  # a few price lines: while a banner needs the room (ChartPanel.yield_height)
+
 class BarSource(Protocol):
     """Where a chart gets its bars (the desk's :class:`~airalgo_desktop.services.barbook.BarBook`)."""
 
@@ -291,7 +294,7 @@ class ChartView(QWidget):
             plot.enableAutoRange(x=False, y=False)
         self.volume_plot.setXLink(self.price_plot)
         self.price_plot.getAxis("bottom").setStyle(showValues=False)
-        self.canvas.setMinimumHeight(150)
+        self.canvas.setMinimumHeight(CANVAS_MIN)
         self.candles = CandleItem()
         self.volumes = VolumeItem()
         self.line = pg.PlotDataItem(pen=pg.mkPen(theme.BUY, width=2), antialias=True)
@@ -671,6 +674,18 @@ class ChartPanel(QWidget):
         if self.prefs is not None:
             self.prefs.set_chart_frame("main", frame.label)
 
+    def yield_height(self, yielding: bool) -> None:
+        """While ``yielding`` (a banner above the instrument panel) the chart may shrink to a few price lines, so the
+        panel's details stay whole and the window still fits a 1280×800 screen; otherwise it keeps its usual least
+        height and the order book dock gives way."""
+        self.view.canvas.setMinimumHeight(CANVAS_MIN_YIELDING if yielding else CANVAS_MIN)
+        # settle the new least height now, before the window lays out the banner: a stale (larger) one would make a
+        # top-level window grow for a moment, and it never shrinks back by itself
+        for layout in (self.view.layout(), self.pnl.layout(), self.layout()):
+            layout.activate()
+        self.splitter.updateGeometry()
+        self.updateGeometry()
+
     def show_token(self, token: str | None) -> None:
         """Follow the selection."""
         self.view.set_token(token)
@@ -711,15 +726,23 @@ class ChartPanel(QWidget):
         self.mtm_plot.setYRange(lo, hi, padding=0.08)
         span = max(float(xs[-1] - xs[0]), 600.0)
         self.mtm_plot.setXRange(float(xs[-1]) - span, float(xs[-1]) + span * 0.03, padding=0)
+        self.show_pnl()
+
+    def show_pnl(self) -> None:
+        """The Day P&L line (the latest mark, max, min, drawdown) — cheap, so it is called with every repaint of the
+        positions and always shows their total; the curve itself is redrawn on the 4 Hz timer."""
         m = self.mtm
-        assert m.high is not None and m.low is not None
+        if m.last is None or m.high is None or m.low is None:
+            return
         clock = _clock
         drawdown = (f"max drawdown {format_rupees(m.drawdown)} ({clock(m.drawdown_from.at)}→"
                     f"{clock(m.drawdown_to.at)})" if m.drawdown and m.drawdown_from and m.drawdown_to
                     else "no drawdown")
-        self.mtm_label.setText(
-            f"Day P&L <b>{format_rupees(last, sign=True)}</b> · max {format_rupees(m.high.value, sign=True)} at "
-            f"{clock(m.high.at)} · min {format_rupees(m.low.value, sign=True)} at {clock(m.low.at)} · {drawdown}")
+        text = (f"Day P&L <b>{format_rupees(m.last, sign=True)}</b> · max {format_rupees(m.high.value, sign=True)} "
+                f"at {clock(m.high.at)} · min {format_rupees(m.low.value, sign=True)} at {clock(m.low.at)} · "
+                f"{drawdown}")
+        if text != self.mtm_label.text():
+            self.mtm_label.setText(text)
 
 
 def _clock(at: float) -> str:

@@ -205,12 +205,13 @@ class GuardsDialog(QDialog):
     def __init__(self, current, parent: QWidget | None = None) -> None:  # type: ignore[no-untyped-def]
         from PySide6.QtWidgets import QDoubleSpinBox, QFormLayout
 
-        from ..domain.money import format_plain, parse_rupees
+        from ..domain.money import format_rupees, parse_rupees
         from ..services.guards import GuardSettings
 
         super().__init__(parent)
         self.setWindowTitle("Trading guards")
         self._parse = parse_rupees
+        self._format = format_rupees
         self._cls = GuardSettings
         form = QFormLayout()
         self.dup = QCheckBox("Ask before a duplicate order within", self)
@@ -219,9 +220,12 @@ class GuardsDialog(QDialog):
         self.band = QCheckBox("Ask when price or trigger is further from the LTP than", self)
         self.band.setChecked(current.price_band_enabled)
         self.band_pct = QDoubleSpinBox(self, suffix=" %", minimum=0.1, maximum=50, value=current.price_band_pct)
-        self.value = QCheckBox("Block orders worth more than (₹)", self)
+        self.value = QCheckBox("Block orders worth more than", self)
         self.value.setChecked(current.max_value_enabled)
-        self.value_edit = QLineEdit(format_plain(current.max_order_value), self)
+        # rupees grouped like every amount in the app (₹10,00,000.00); typed with or without separators or ₹
+        self.value_edit = QLineEdit(format_rupees(current.max_order_value), self)
+        self.value_edit.setPlaceholderText("₹10,00,000.00")
+        self.value_edit.editingFinished.connect(self._regroup)
         self.freeze = QCheckBox("Block quantities above the exchange freeze quantity", self)
         self.freeze.setChecked(current.freeze_enabled)
         self.stale = QCheckBox("Ask before a market order when the last tick is older than", self)
@@ -242,6 +246,15 @@ class GuardsDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
+
+    def _regroup(self) -> None:
+        """Leaving the field shows a valid amount grouped (the same number); anything else stays as typed."""
+        try:
+            limit = self._parse(self.value_edit.text())
+        except ValueError:
+            return
+        if limit > 0 and self.value_edit.text() != self._format(limit):
+            self.value_edit.setText(self._format(limit))
 
     def _save(self) -> None:
         try:

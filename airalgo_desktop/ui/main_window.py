@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -57,6 +58,8 @@ STATE_COLORS = {
 class Banner(QFrame):
     """A strip above the content with a message and one action button."""
 
+    shownChanged = Signal(bool)  # shown or hidden (the chart below gives way while it shows)
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("banner")
@@ -88,6 +91,32 @@ class Banner(QFrame):
         self.button.setText(button)
         self._callback = callback
         self.show()
+        # once laid out at its real width (now it may still have a stale one: a wrong, tall minimum would make the
+        # window grow past the screen); a resize refits it anyway
+        QTimer.singleShot(0, self, self._fit_height)
+
+    def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        super().resizeEvent(event)
+        self._fit_height()
+
+    def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        super().showEvent(event)
+        self.shownChanged.emit(True)
+
+    def hideEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        super().hideEvent(event)
+        self.shownChanged.emit(False)
+
+    def _fit_height(self) -> None:
+        # a wrapped message needs more lines than the layout's minimum says (height-for-width is not part of the
+        # main window's minimum size, so the panel under it was squeezed): the minimum is what this width needs,
+        # and the order book dock or the chart gives way
+        layout = self.layout()
+        if not self.isVisible():
+            return
+        need = layout.totalHeightForWidth(self.width()) if layout.hasHeightForWidth() else -1
+        if need > 0 and need != self.minimumHeight():
+            self.setMinimumHeight(need)
 
 
 class InstrumentPanel(QWidget):
@@ -137,6 +166,8 @@ class InstrumentPanel(QWidget):
         layout.addWidget(self.details)
         layout.addLayout(buttons)
         layout.addStretch(1)
+        # always its layout's full height (details and buttons whole): with a banner showing, the chart shrinks
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
 
     def show_token(self, token: str | None) -> None:
         """Switch to ``token``."""
@@ -509,6 +540,8 @@ class MainWindow(QMainWindow):
         self.bar_source = source
         self.chart = ChartPanel(self.master, source, mtm, self, prefs=self.prefs)
         self.chart_host.addWidget(self.chart)
+        self.chart.yield_height(self.banner.isVisible())
+        self.banner.shownChanged.connect(self.chart.yield_height)
         self.chart.set_fills(self.positions_model.book.fills)
         self.chart.show_token(self.instrument_panel.token)
 

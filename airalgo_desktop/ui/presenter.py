@@ -276,6 +276,8 @@ class Presenter(QObject):
             return
         if self.desk.positions.positions:
             w.positions_model.refresh(dirty)
+            if w.chart is not None and not dirty.isdisjoint(self.desk.positions.positions):
+                w.chart.show_pnl()  # the Day P&L with the chart moves with the positions' total, in the same frame
         if w.chain_docks:
             self._chain_dirty |= dirty
         if w.instrument_panel.token in dirty:

@@ -363,6 +363,13 @@ class OrderTicket(QDialog):
         problems = self.field_problems()
         if not problems:
             problems = self._check(req) + [v.message for v in self._guards(req) if v.level is Level.BLOCK]
+        # a value the order rejects (quantity 0 or empty, a missing or off-tick price) is marked on its field like
+        # text that is not a number: the red border goes where the message points
+        rejected = req.invalid_fields(self.instrument)
+        kind = req.kind
+        for field, name, active in ((self.qty, "quantity", True), (self.price, "price", kind.needs_price),
+                                    (self.trigger, "trigger_price", kind.needs_trigger)):
+            field.set_rejected(rejected.get(name) if active else None)
         self.problems.setText("\n".join(f"• {p}" for p in problems))
         self.problems.setVisible(bool(problems))
         self.send_button.setEnabled(not problems)

@@ -32,6 +32,7 @@ class NumberField(QAbstractSpinBox):
         super().__init__(parent)
         self._value = 0
         self._problem: str | None = None
+        self._rejected: str | None = None  # the owner's verdict on a readable value (quantity 0, price off tick)
         self._step = max(1, step)
         self.label = label
         self.setAccelerated(True)
@@ -71,6 +72,13 @@ class NumberField(QAbstractSpinBox):
         """Show ``value`` (0 shows an empty field)."""
         self.lineEdit().setText(self.render(value) if value else "")
 
+    def set_rejected(self, reason: str | None) -> None:
+        """The owner's verdict on the value (a quantity of 0 or nothing, a price off the tick): a reason gets the
+        same red border and tooltip as text that is not a number; None clears it."""
+        if reason != self._rejected:
+            self._rejected = reason
+            self._show_state()
+
     # ------------------------------------------------------------ internals
     def _on_text(self, text: str) -> None:
         try:
@@ -79,13 +87,17 @@ class NumberField(QAbstractSpinBox):
             value, problem = 0, str(exc)
         changed = value != self._value
         self._value, self._problem = value, problem
-        self.setToolTip(problem or "")
-        if (problem is None) != (self.property("invalid") is not True):
-            self.setProperty("invalid", problem is not None)
-            self.setStyleSheet("QAbstractSpinBox { border: 1px solid #d83a3a; }" if problem else "")
+        self._show_state()
         if changed:
             self.valueChanged.emit(value)
         self.edited.emit()
+
+    def _show_state(self) -> None:
+        reason = self._problem or self._rejected
+        self.setToolTip(reason or "")
+        if (reason is None) != (self.property("invalid") is not True):
+            self.setProperty("invalid", reason is not None)
+            self.setStyleSheet("QAbstractSpinBox { border: 1px solid #d83a3a; }" if reason else "")
 
     def validate(self, text: str, pos: int) -> object:  # type: ignore[override]
         return QValidator.State.Acceptable  # keep every keystroke and paste as typed; problem() reports

@@ -101,6 +101,10 @@ def test_cli_import_search_show(tmp_path: Path, capsys: pytest.CaptureFixture[st
     obj = json.loads(out)
     assert code == 0 and obj["token"] == "2885" and obj["segment"] == "NSE" and obj["instrument_type"] == "EQ"
     assert obj["tick_size_paisa"] == 5 and obj["lot_size"] == 1 and obj["expiry"] is None
+    assert obj["strike_paisa"] is None  # an equity has no strike: null, never a 0 that reads like one
+    code, out, _ = _cli(capsys, *home, "show", "2885")
+    assert code == 0 and [line.rstrip() for line in out.splitlines() if line.startswith("strike_paisa")] == [
+        "strike_paisa"]  # the text form leaves it empty too
     code, out, err = _cli(capsys, *home, "show", "424242")
     assert code != 0 and "not in the instrument master" in err
     code, out, err = _cli(capsys, *home, "import", str(FIX / "fyers_cm.csv") + ".missing")
@@ -120,6 +124,12 @@ def test_cli_prints_f_and_o_json_fields(tmp_path: Path, capsys: pytest.CaptureFi
     obj = json.loads(out)
     assert obj["segment"] == "NFO" and obj["instrument_type"] == "CE" and obj["expiry"] == "2099-02-27"
     assert obj["strike_paisa"] == 2_350_000 and obj["tick_size_paisa"] == 5 and obj["expired"] is False
+    code, out, _ = _cli(capsys, "show", "35013", "--json")  # the future: an expiry, but no strike either
+    future_obj = json.loads(out)
+    assert code == 0 and future_obj["instrument_type"] == "FUT" and future_obj["strike_paisa"] is None
+    code, out, _ = _cli(capsys, "search", "nifty", "--json", "--limit", "10")
+    strikes = {o["token"]: o["strike_paisa"] for o in json.loads(out)}
+    assert strikes["43210"] == strikes["43211"] == 2_350_000 and strikes["35013"] is None
     assert _cli(capsys, "import", str(FIX / "angel.json"))[1].startswith("2 instruments kept")  # FEB 2025: expired
 
 

@@ -109,3 +109,17 @@ def test_alert_crossing_fires_once_both_directions_and_not_on_reference_tick() -
         (a.token, a.direction, a.price, a.fired_at) for a in book.alerts]
     assert AlertBook.from_json("junk").alerts == [] and AlertBook.from_json('[{"token": 1}]').alerts == []
     assert up.describe("RELIANCE") == "RELIANCE crossed above ₹1,250.00"
+
+
+def test_mtm_curve_last_point_is_the_latest_mark_and_survives_thinning() -> None:
+    curve = MtmCurve(max_points=7)  # odd: plain [::2] thinning would drop the newest point
+    curve.add(10.0, 100)
+    curve.add(10.4, -250)  # within the second: the last point follows the mark
+    curve.add(10.9, 40)
+    assert curve.points == [(10.9, 40)] and curve.last == 40
+    assert curve.low.value == -250 and curve.high.value == 100  # every mark seen counts for the extremes
+    for i in range(1, 40):
+        curve.add(10.0 + i, i * 10)
+        curve.add(10.5 + i, i * 10 + 3)
+        assert curve.last == i * 10 + 3 and curve.points[-1] == (10.5 + i, i * 10 + 3)
+    assert len(curve.points) <= 7

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from airalgo_desktop.domain.money import format_rupees
 from airalgo_desktop.domain.orders import OrderKind, OrderRequest, OrderStatus, Side
 from airalgo_desktop.services.alerts import Alert, Direction
 from airalgo_desktop.ui.notify import Kind, Notifier
@@ -67,5 +68,32 @@ def test_positions_square_off_alerts_and_latency(qtbot, qloop, paths) -> None:
             # View → Notifications switches (declared actions)
             app.window.actions_["notify_fills"].setChecked(False)
             assert not app.prefs.notify("fills") and not app.notifier.enabled(Kind.FILL)
+
+    qloop.run_until_complete(scenario())
+
+
+def test_day_pnl_with_the_chart_is_the_positions_total_in_every_frame(qtbot, qloop, paths) -> None:
+    """Money correctness: the Day P&L line above the P&L curve and the Positions tab's total are the same number
+    (in paisa) after fills and ticks — not a once-a-second sample next to a live total."""
+    async def scenario() -> None:
+        async with running_app(app_args("--demo"), paths) as app:
+            await wait_until(lambda: app.desk.client and app.desk.client.state.joined
+                             and app.desk.store.ltp("2885") and app.desk.store.ltp("1333"))
+            orders = app.desk.service
+            orders.place(OrderRequest("2885", Side.BUY, OrderKind.MARKET, 3))
+            orders.place(OrderRequest("1333", Side.SELL, OrderKind.MARKET, 2))
+            await wait_until(lambda: sum(r.status is OrderStatus.EXECUTED for r in orders.records.values()) == 2)
+            app.presenter.focus("2885")
+            app.presenter.update_status()
+            model, label = app.window.positions_model, app.window.chart.mtm_label
+            ltps = app.desk.store.ltp
+            for step in range(6):
+                seen = (ltps("2885"), ltps("1333"))
+                await wait_until(lambda s=seen: (ltps("2885"), ltps("1333")) != s)  # the simulator's next move
+                app.presenter.refresh()  # the coalesced repaint (the 4 Hz status timer may or may not have run)
+                total = model.totals()[2]
+                assert model.data(model.index(2, 7)) == format_rupees(total, symbol=False, sign=True)
+                assert app.desk.mtm.last == app.desk.day_pnl() == total, step
+                assert f"Day P&L <b>{format_rupees(total, sign=True)}</b>" in label.text(), (step, label.text())
 
     qloop.run_until_complete(scenario())

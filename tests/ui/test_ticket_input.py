@@ -270,3 +270,44 @@ def test_the_followed_order_names_its_state_once(ticket) -> None:
     ticket.follow(record)
     text = ticket.status_label.text()
     assert text.count("Pending") == 1 and "Sent → Pending" in text and "Open at the exchange" in text
+
+
+def red(field) -> bool:
+    """The field shows the red border of an invalid input."""
+    return field.property("invalid") is True and "#d83a3a" in field.styleSheet()
+
+
+def clear_by_keys(field) -> None:
+    field.setFocus()
+    field.lineEdit().selectAll()
+    QTest.keyClick(field.lineEdit(), Qt.Key.Key_Backspace)
+
+
+@pytest.mark.parametrize("kind, field, typed, message", [
+    (0, "qty", "0", "Quantity must be a whole number above zero"),
+    (0, "qty", "", "Quantity must be a whole number above zero"),
+    (1, "price", "", "Limit orders need a price above zero"),
+    (1, "price", "0", "Limit orders need a price above zero"),
+    (1, "price", "1240.03", "Price must be a multiple of the tick size"),
+    (2, "trigger", "1200", "A buy stop-loss trigger must be above the LTP"),
+])
+def test_every_rejected_field_gets_the_red_border_with_its_message(ticket, kind, field, typed, message) -> None:
+    ticket.kind.setCurrentIndex(kind)
+    widget = getattr(ticket, field)
+    if typed:
+        type_into(widget, typed)
+    else:
+        clear_by_keys(widget)
+    assert widget.lineEdit().text() == typed and message in ticket.problems.text()
+    assert not ticket.send_button.isEnabled()
+    assert red(widget), (field, typed, widget.styleSheet())
+    assert message.split(" must")[0].split(" need")[0] in widget.toolTip() or message in widget.toolTip()
+    others = [w for w in (ticket.qty, ticket.price, ticket.trigger) if w is not widget and w.isEnabled()]
+    assert not any(red(w) for w in others)  # only the field that is wrong
+    good = {"qty": "3", "price": "1240.05", "trigger": "1245"}[field]
+    type_into(widget, good)  # fixed: the border goes with the message
+    if field == "trigger":  # the limit price followed the wrong trigger (1200.10): now the pair is wrong, both red
+        assert "must not be above its limit price" in ticket.problems.text() and red(ticket.price)
+        type_into(ticket.price, "1250")
+    assert not red(widget) and message not in ticket.problems.text(), ticket.problems.text()
+    assert widget.toolTip() == ""
