@@ -43,7 +43,7 @@ SPECS = [
                Qt.ShortcutContext.WidgetWithChildrenShortcut),
     ActionSpec("alerts", "Price &alerts…", "Ctrl+L", "List, edit and delete price alerts"),
     ActionSpec("positions", "&Positions", "F5", "Show positions and day P&L"),
-    ActionSpec("option_chain", "Option &chain…", "F8",
+    ActionSpec("option_chain", "Option &chain…", "F6",
                "Open an option chain for the selected instrument's underlying (NIFTY when it has no options)"),
     ActionSpec("payoff", "&Payoff graph…", "", "Payoff at expiry and today of the open F&O positions of an underlying"),
     ActionSpec("chart_window", "&Chart window", "F7", "Open a chart of the selected instrument in its own window"),
