@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, localcontext
-
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from airalgo_desktop.domain.orders import Side
@@ -19,6 +17,8 @@ fills = st.lists(
 
 
 @given(fills, st.integers(1, 5_000_000))
+@example(day=[Fill("22", Side.BUY, 2, 1), Fill("22", Side.BUY, 9, 2), Fill("22", Side.BUY, 11, 1),
+              Fill("22", Side.BUY, 50, 1), Fill("22", Side.SELL, 1, 1), Fill("22", Side.SELL, 35, 191)], ltp=1)
 def test_pnl_matches_simple_references(day: list[Fill], ltp: int) -> None:
     book = PositionBook(day)
     for token, position in book.positions.items():
@@ -27,16 +27,18 @@ def test_pnl_matches_simple_references(day: list[Fill], ltp: int) -> None:
         cash = sum(f.quantity * f.price * (1 if f.side is Side.SELL else -1) for f in mine)
         inventory = sum(f.quantity * (1 if f.side is Side.BUY else -1) for f in mine)
         assert position.total_pnl(ltp) == cash + inventory * ltp
-        # reference 2: realised with day averages, in 60-digit decimals, rounded half away from zero
+        # reference 2: realised with day averages, in exact integer arithmetic, rounded half away from zero.
+        # (A 60-digit Decimal reference was not exact: 36 × (6686/36) came out as 6685.999…, so a true half-paisa
+        # 6645.5 was "expected" as 6645; hypothesis found it.)
         bought = sum(f.quantity for f in mine if f.side is Side.BUY)
         sold = sum(f.quantity for f in mine if f.side is Side.SELL)
         if bought and sold:
-            with localcontext() as ctx:
-                ctx.prec = 60
-                avg_buy = Decimal(sum(f.quantity * f.price for f in mine if f.side is Side.BUY)) / bought
-                avg_sell = Decimal(sum(f.quantity * f.price for f in mine if f.side is Side.SELL)) / sold
-                expected = (min(bought, sold) * (avg_sell - avg_buy))
-                rounded = int(abs(expected).quantize(Decimal(1), rounding=ROUND_HALF_UP)) * (1 if expected >= 0 else -1)
+            buy_value = sum(f.quantity * f.price for f in mine if f.side is Side.BUY)
+            sell_value = sum(f.quantity * f.price for f in mine if f.side is Side.SELL)
+            numerator = min(bought, sold) * (sell_value * bought - buy_value * sold)
+            denominator = bought * sold
+            whole, rest = divmod(abs(numerator), denominator)
+            rounded = (whole + (1 if 2 * rest >= denominator else 0)) * (1 if numerator >= 0 else -1)
             assert position.realised() == rounded
         # realised + unrealised is the total, within display rounding
         assert abs(position.realised() + position.unrealised(ltp) - position.total_pnl(ltp)) <= 1
