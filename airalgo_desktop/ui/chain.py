@@ -4,8 +4,9 @@ One :class:`ChainPanel` per open chain, each in its own dock (several may be ope
 :class:`~airalgo_desktop.services.chain.ChainState` computes: the underlying and expiry pickers (expiry tabs with
 days to expiry), ±N strikes around the at-the-money one (ATM row highlighted and kept in view), in-the-money sides
 shaded, per leg LTP, change, IV and delta (gamma, theta, vega on the *Greeks* toggle). Trading: Enter buys and
-Shift+Enter sells the leg under the cursor, as do F1/F2 and a double-click (buy); the ticket opens at the
-option's lot size. The panel repaints only when one of its tokens ticked (coalesced by the presenter's timer).
+Shift+Enter sells the leg under the cursor, as do F1/F2, a double-click and a click on a leg's LTP (buy); the
+ticket opens at the option's lot size. The panel repaints only when one of its tokens ticked (coalesced by the
+presenter's timer).
 """
 
 from __future__ import annotations
@@ -152,6 +153,14 @@ class ChainModel(QAbstractTableModel):
             int(Qt.ItemDataRole.FontRole): font,  # type: ignore[dict-item]
         }
 
+    def field_at(self, column: int) -> str:
+        """The field a column shows ("LTP", "IV", … or "Strike")."""
+        if column < self.strike_column:
+            return self._left[column]
+        if column == self.strike_column:
+            return "Strike"
+        return self._right[column - self.strike_column - 1]
+
     def leg_at(self, row: int, column: int) -> tuple[str, LegQuote | None]:
         """("CE"|"PE", the leg) under a cell; the strike column counts as the call."""
         if not 0 <= row < len(self.rows):
@@ -234,7 +243,7 @@ class ChainPanel(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         header.setMinimumSectionSize(66)  # a narrow dock scrolls sideways instead of eliding prices to "2..."
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setToolTip("Enter or double-click: buy · Shift+Enter: sell · F1/F2 as everywhere")
+        self.table.setToolTip("Click a leg's LTP, double-click or Enter: buy · Shift+Enter: sell · F1/F2 as everywhere")
 
         top = QHBoxLayout()
         top.addWidget(self.underlying)
@@ -259,6 +268,7 @@ class ChainPanel(QWidget):
         self.width_box.valueChanged.connect(self._width_changed)
         self.greeks_box.toggled.connect(self._greeks_toggled)
         self.table.doubleClicked.connect(lambda index: self._trade_at(index.row(), index.column(), True))
+        self.table.clicked.connect(self._clicked)
         self.table.tradeKey.connect(self.trade_current)
         self._last_atm: int | None = None
         self.refresh()
@@ -348,6 +358,12 @@ class ChainPanel(QWidget):
         index = self.table.currentIndex()
         if index.isValid():
             self._trade_at(index.row(), index.column(), buy)
+
+    def _clicked(self, index: QModelIndex) -> None:
+        """A click on a leg's price opens its ticket (as a click on a price does in Kite's chain); a click anywhere
+        else only moves the cursor, so browsing the chain never opens tickets."""
+        if self.model.field_at(index.column()) == "LTP":
+            self._trade_at(index.row(), index.column(), True)
 
     def _trade_at(self, row: int, column: int, buy: bool) -> None:
         _kind, leg = self.model.leg_at(row, column)

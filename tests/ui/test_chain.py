@@ -70,6 +70,20 @@ def test_chain_subscribes_trades_and_releases(qtbot, qloop, paths) -> None:
             QTest.keyClick(panel.table, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
             call = chain.series.calls[view.rows[atm].strike]
             assert app.ticket.instrument.token == call.token and app.ticket.side is Side.SELL
+            # a click on the put's LTP cell opens a buy ticket for that put; a click on its IV only moves the cursor
+            ltp_column = sc + 1 + ["LTP", "Chg", "IV", "Delta", "Gamma", "Theta", "Vega"].index("LTP")
+            assert panel.model.field_at(ltp_column) == "LTP"
+            panel.table.scrollTo(panel.model.index(atm, ltp_column))
+            rect = panel.table.visualRect(panel.model.index(atm, ltp_column))
+            QTest.mouseClick(panel.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+            assert app.ticket.instrument.token == put.token and app.ticket.side is Side.BUY
+            iv_column = sc + 1 + ["LTP", "Chg", "IV"].index("IV")
+            app.ticket.set_side(Side.SELL)
+            panel.table.scrollTo(panel.model.index(atm, iv_column))
+            rect = panel.table.visualRect(panel.model.index(atm, iv_column))
+            QTest.mouseClick(panel.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+            assert panel.table.currentIndex().column() == iv_column and app.ticket.side is Side.SELL  # no new ticket
+            panel.table.setCurrentIndex(panel.model.index(atm, sc - 1))  # back on the call for the F1 step
             # F1 with the chain focused acts on the chain's leg, not the watchlist's row
             panel.table.setFocus()
             app.window._trade_current(Side.BUY)
