@@ -26,7 +26,7 @@ import math
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from statistics import median
 from typing import Any, Protocol
@@ -34,9 +34,10 @@ from typing import Any, Protocol
 from .api.client import NotConnectedError
 from .api.events import ChannelError, ConnectionState, Event, FeedStale, Metrics, State, StateChanged, Ticks
 from .domain.money import Paisa, format_rupees
-from .domain.nsetime import IST, now_ist
+from .domain.nsetime import IST, now_ist, trading_day_on_or_before
 from .domain.options import PayoffLeg
 from .domain.orders import CheckedOutcome, OrderRecord, OrderRequest, OrderStatus, TraderCheck
+from .domain.wording import plural
 from .instruments import Catalog, bundled_universe
 from .services.alerts import Alert, AlertBook
 from .services.barbook import BarBook, day_pnl_curve
@@ -224,22 +225,15 @@ class Latency:
     count: int
 
 
-def last_trading_day(today: date) -> date:
-    """The most recent weekday on or before ``today`` (exchange holidays are not known here)."""
-    while today.weekday() >= 5:
-        today -= timedelta(days=1)
-    return today
-
-
 def staleness(meta: dict[str, Any], today: date) -> str | None:
     """``"master from 3 days ago — refresh"`` when the master predates the last trading day, else None."""
     from .store.instruments import master_date
 
     day = master_date(meta)
-    if day is None or day >= last_trading_day(today):
+    if day is None or day >= trading_day_on_or_before(today):  # exchange holidays are not known here
         return None
     days = (today - day).days
-    return f"Instrument master from {days} day{'s' if days != 1 else ''} ago — refresh it (File → Import " \
+    return f"Instrument master from {plural(days, 'day')} ago — refresh it (File → Import " \
            "instrument master…): new contracts are missing and NSE reuses tokens of expired ones."
 
 

@@ -10,7 +10,8 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, time, timedelta, timezone
+from collections.abc import Container
+from datetime import UTC, date, datetime, time, timedelta, timezone
 
 from .money import wire_number
 
@@ -89,3 +90,10 @@ def in_market_hours(moment: datetime, start: time = MARKET_OPEN, end: time = MAR
     """True on a weekday between ``start`` and ``end`` IST (exchange holidays are not modelled)."""
     t = moment.astimezone(IST)
     return t.weekday() < 5 and start <= t.time() < end
+
+
+def trading_day_on_or_before(day: date, holidays: Container[date] = ()) -> date:
+    """``day``, or the last weekday before it that is not one of ``holidays`` (the exchange's list, when known)."""
+    while day.weekday() >= 5 or day in holidays:
+        day -= timedelta(days=1)
+    return day

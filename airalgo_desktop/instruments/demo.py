@@ -41,7 +41,7 @@ from datetime import date, datetime, time, timedelta
 
 from ..domain.instruments import Instrument, load_csv, sample_csv_path
 from ..domain.money import Paisa
-from ..domain.nsetime import IST
+from ..domain.nsetime import IST, trading_day_on_or_before
 from ..domain.options import DEFAULT_RATE, VolSurface, black76, years_to_expiry
 
 DOC_NIFTY_FUTURE_TOKEN = "35013"
@@ -64,9 +64,7 @@ class ExpiryRules:
 
     def trading_day_on_or_before(self, day: date) -> date:
         """``day``, or the last weekday before it that is not a holiday."""
-        while day.weekday() >= 5 or day in self.holidays:
-            day -= timedelta(days=1)
-        return day
+        return trading_day_on_or_before(day, self.holidays)
 
     def monthly_expiry(self, year: int, month: int) -> date:
         """The last expiry weekday of the month, moved before a holiday."""

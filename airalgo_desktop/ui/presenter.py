@@ -213,7 +213,7 @@ class Presenter(QObject):
                 parts.append("Skipped: " + "; ".join(skipped) + ("; …" if len(notice.details) > 5 else "") + ".")
         vanished = [m for m in notice.marks.values() if "not in the instrument master" in m or "now means" in m]
         if vanished:
-            parts.append(f"{len(vanished)} watchlist/position row{'s' if len(vanished) != 1 else ''} marked ⚠: "
+            parts.append(f"{plural(len(vanished), 'watchlist/position row')} marked ⚠: "
                          f"{vanished[0]}" + (" (all listed on the rows' tooltips)" if len(vanished) > 1 else ""))
         if notice.stale:
             parts.append(notice.stale)
