@@ -46,7 +46,7 @@ from .ticket import OrderTicket
 
 log = logging.getLogger("airalgo.ui.presenter")
 STATUS_MS = 250
-CHAIN_EVERY = 2  # option chains repaint every second status tick (2 Hz)
+CHAIN_EVERY = 4  # option chains repaint every fourth status tick (1 Hz)
 WATCHLIST_OWNER = "watchlist"  # the subscription owner name of the active watchlist
 
 
@@ -300,9 +300,10 @@ class Presenter(QObject):
         self.refresh_chains()
 
     def refresh_chains(self) -> None:
-        """Option chains repaint twice a second (Kite's and Sensibull's chains update about once a second), and
-        only those with a ticked token: IV, greeks and a repaint of a 41-strike chain cost a few ms, too much for
-        every 33 ms frame (benchmarks: chain_cpu_pct)."""
+        """Option chains refresh once a second, as Kite's and Sensibull's chains do, and only those with a ticked
+        token: the IVs and greeks of a 41-strike chain and the repaint of the cells that changed cost ≈ 2–3 ms a
+        chain, too much for every 33 ms frame (benchmarks: chain_cpu_pct; at 2 Hz two chains added ≈ 1 % of a core
+        beside the watchlist, at 1 Hz ≈ 0.5 %). A leg's ticket always takes the live LTP, not the chain's."""
         self._chain_tick += 1
         if self._chain_tick % CHAIN_EVERY:
             return
