@@ -123,7 +123,7 @@ def run(quick: bool) -> list[Figure]:
 
     # the whole app receiving 50k updates/s over a real socket (1,000-row watchlist, 1280×800 window)
     with simulator(rate=50, synthetic=1000, stamp=True) as (ws, http, key):
-        app50 = run_child("app", ws, http, key, str(10 if quick else 15))
+        app50 = run_child("app", ws, http, key, str(10 if quick else 15), "--lag")
     add("ui_cpu_pct_50k", app50["cpu_pct"], "% of core", 10, False)
     add("ui_loop_lag_p99_ms", app50["lag_p99_ms"], "ms", 16, False)
     add("tick_to_screen_p99_ms", app50["tick_to_screen_p99_ms"], "ms", 50, False)

@@ -29,7 +29,7 @@ PROBE = {
               "'socket_updates_per_s': r['updates_per_s']}).decode())",
     "app": "from benchmarks.common import simulator, run_child\n"
            "with simulator(rate=50, synthetic=1000, stamp=True) as (ws, http, key):\n"
-           "    r = run_child('app', ws, http, key, '10')\n"
+           "    r = run_child('app', ws, http, key, '10', '--lag')\n"
            "print(orjson.dumps({'app50_cpu_pct': r['cpu_pct'], 'app50_lag_p99_ms': r['lag_p99_ms'], "
            "'app50_tick_to_screen_p99_ms': r['tick_to_screen_p99_ms']}).decode())",
     "orders": "from benchmarks.common import simulator, run_child\n"
