@@ -10,6 +10,7 @@ from datetime import datetime
 import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QImage
 
 from airalgo_desktop.domain.instruments import load_sample
 from airalgo_desktop.domain.nsetime import IST
@@ -17,7 +18,7 @@ from airalgo_desktop.domain.orders import OrderKind, OrderRequest, OrderStatus, 
 from airalgo_desktop.services.bars import Bars, Frame
 from airalgo_desktop.services.orders import OrderRecord
 from airalgo_desktop.services.positions import Fill
-from airalgo_desktop.ui.chart import ChartView, ChartWindow, order_lines
+from airalgo_desktop.ui.chart import ChartView, ChartWindow, order_lines, volume_top
 from airalgo_desktop.ui.prefs import MemoryStore, Prefs
 from airalgo_desktop.ui.timeaxis import (
     BarTimeAxis,
@@ -323,3 +324,66 @@ def test_restart_keeps_the_bars_and_the_day_pnl_curve(qtbot, qloop, paths) -> No
 
     qloop.run_until_complete(first_run())
     qloop.run_until_complete(second_run())
+
+
+def test_a_live_bar_tick_repaints_its_column_and_looks_like_a_full_redraw(qtbot) -> None:
+    """A tick on the live bar (the 4 Hz case) repaints only that bar's column of the canvas — candle, volume and
+    VWAP — and what is on screen then is what a full redraw paints."""
+    from PySide6.QtCore import QEvent, QObject, QPoint, QRect
+    from PySide6.QtWidgets import QApplication
+
+    bars = week_of_bars(1)
+    source = FakeSource({"2885": bars})
+    view = ChartView(source, load_sample())
+    qtbot.addWidget(view)
+    view.resize(900, 420)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_token("2885")
+    qtbot.wait(50)
+
+    class Regions(QObject):
+        def __init__(self) -> None:
+            super().__init__()
+            self.rects: list[QRect] = []
+
+        def eventFilter(self, _obj: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint:
+                self.rects.append(event.region().boundingRect())
+            return False
+
+    regions = Regions()
+    canvas = view.canvas.viewport()
+    canvas.installEventFilter(regions)
+
+    def screen() -> QImage:  # what was flushed to the screen (grab() would paint the canvas again)
+        QApplication.processEvents()
+        origin = canvas.mapTo(view.window(), QPoint(0, 0))
+        return view.screen().grabWindow(view.window().winId()).toImage().copy(QRect(origin, canvas.size()))
+
+    live = source.data["2885"]
+
+    def tick(close: int, qty: int) -> None:
+        live.close[-1] = close
+        live.volume[-1] += qty
+        live.pv[-1] += qty * close
+        source.version += 1
+        view.redraw()
+
+    tick(int(live.close[-1]), 1)  # a first tick after the chart opened (its layout settles)
+    before = screen()
+    n = len(live)
+    # the live minute trades again inside its own high-low (so inside the range in view), on a little volume
+    low, high, was = int(live.low[-1]), int(live.high[-1]), int(live.close[-1])
+    close = low if was != low else high
+    assert low < high
+    assert volume_top(float(live.volume[-300:].max()) + 3) == view.volume_plot.getViewBox().viewRange()[1][1]
+    regions.rects.clear()
+    tick(close, 3)
+    ticked = screen()
+    assert regions.rects and max(r.width() for r in regions.rects) < 60  # the live column, not the panes
+    x_live = view.candles.mapToDevice(QPointF(n - 1, float(close) / 100)).x()
+    assert all(r.left() - 10 <= x_live <= r.right() + 10 for r in regions.rects)
+    assert ticked != before  # … and it did change on screen
+    view.redraw(force=True)  # everything painted again from scratch
+    assert screen() == ticked
