@@ -1,4 +1,5 @@
-"""``python -m benchmarks.ab REV [--rounds 3] [--only uipath,app,orders,socket,ingest]``: old against new, interleaved.
+"""``python -m benchmarks.ab REV [--rounds 3] [--only uipath,app,orders,socket,ingest,chain,chart]``: old against new,
+interleaved.
 
 Exports ``REV`` (``git archive``) to a temporary directory, puts *this* tree's ``benchmarks/`` into it, so both sides
 are measured by the same harness, then runs each measurement alternately in the old and in this tree, ``--rounds``
@@ -37,6 +38,17 @@ PROBE = {
               "    r = run_child('app', ws, http, key, '5', '--orders', '50')\n"
               "print(orjson.dumps({'order_to_wire_p99_ms': r['order_to_wire_p99_ms'], "
               "'order_to_wire_p50_ms': r['order_to_wire_p50_ms']}).decode())",
+    "chain": "from benchmarks.common import simulator, run_child\n"
+             "with simulator(rate=5, synthetic=1000) as (ws, http, key):\n"
+             "    r = run_child('app', ws, http, key, '6', '--chain', '--chart', 'off')\n"
+             "print(orjson.dumps({'chain_cpu_pct': r['chain_cpu_pct'], "
+             "'chain_watchlist_alone_cpu_pct': r['watchlist_cpu_pct']}).decode())",
+    "chart": "from benchmarks.common import simulator, run_child\n"
+             "with simulator(rate=5, synthetic=1000) as (ws, http, key):\n"
+             "    on = run_child('app', ws, http, key, '10', '--chart', 'on')\n"
+             "    off = run_child('app', ws, http, key, '10', '--chart', 'off')\n"
+             "print(orjson.dumps({'chart_on_cpu_pct_5k': on['cpu_pct'], 'chart_off_cpu_pct_5k': off['cpu_pct'], "
+             "'chart_cost_pct_5k': on['cpu_pct'] - off['cpu_pct']}).decode())",
     "uipath": "from benchmarks.common import run_child\n"
               "r = run_child('uipath', 'ours', '--rates', '2000,5000,10000,50000', '--step', '5', '--floor', '6')\n"
               "out = {f'uipath_{s[\"rate\"] // 1000}k_cpu_pct': s['cpu_pct'] for s in r['steps']}\n"
