@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QKeyEvent, QPainter
+from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QPersistentModelIndex, QPointF, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QKeyEvent, QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -49,7 +49,6 @@ _DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
 _BACKGROUND = int(Qt.ItemDataRole.BackgroundRole.value)
 _FOREGROUND = int(Qt.ItemDataRole.ForegroundRole.value)
 _OWN_PAINT = QStyle.StateFlag.State_Selected | QStyle.StateFlag.State_HasFocus | QStyle.StateFlag.State_MouseOver
-MARGIN = 4  # px of room each side of a cell's text
 _RESTYLE = (QEvent.Type.FontChange, QEvent.Type.PaletteChange, QEvent.Type.StyleChange)
 
 
@@ -226,6 +225,7 @@ class ChainDelegate(QStyledItemDelegate):
         self._bold = TextCache(256)
         self._fonts: tuple[QFont, QFont] | None = None
         self._ink = QColor()
+        self._margin = 3
 
     def restyle(self) -> None:
         """The view's font or palette changed: fonts, text colour and laid-out texts are taken again (per cell they
@@ -243,7 +243,10 @@ class ChainDelegate(QStyledItemDelegate):
             self._plain.use_font(plain)
             self._bold.use_font(bold)
             self._fonts = plain, bold
-            self._ink = self.view.palette().text().color()
+            self._ink = self.view.palette().color(QPalette.ColorGroup.Active, QPalette.ColorRole.Text)
+            # the style's text margin, as Qt's delegate leaves it (3 px under Fusion): the cursor's cell, which Qt's
+            # delegate paints, lines up with its neighbours
+            self._margin = self.view.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, self.view) + 1
         row, column, rect = index.row(), index.column(), option.rect  # type: ignore[attr-defined]
         text, back, fore = self.model.cell(row, column)
         if back is not None:
@@ -255,14 +258,21 @@ class ChainDelegate(QStyledItemDelegate):
         painter.setPen(fore if fore is not None else self._ink)
         static, width, height = (self._bold if strike else self._plain).get(text)
         x, y, w, h = rect.x(), rect.y(), rect.width(), rect.height()
-        room = w - 2 * MARGIN
+        margin = self._margin
+        room = w - 2 * margin
+        if height > h:  # a font too tall for the fixed rows: clipped to the cell, as Qt's delegate clips
+            painter.save()
+            painter.setClipRect(rect)
         if width > room:  # a too-narrow column (the header keeps them wide enough): elided, never cut
             elided = painter.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, room)
             align = Qt.AlignmentFlag.AlignCenter if strike else Qt.AlignmentFlag.AlignRight
-            painter.drawText(x + MARGIN, y, room, h, int(align | Qt.AlignmentFlag.AlignVCenter), elided)
-            return
-        painter.drawStaticText(x + MARGIN + ((room - width) // 2 if strike else room - width), y + (h - height) // 2,
-                               static)
+            painter.drawText(x + margin, y, room, h, int(align | Qt.AlignmentFlag.AlignVCenter), elided)
+        else:  # at the fractional position Qt's own delegate would lay the text out at (so the two line up)
+            exact = static.size().width()
+            painter.drawStaticText(QPointF(x + margin + ((room - exact) / 2 if strike else room - exact),
+                                           y + (h - height) // 2), static)
+        if height > h:
+            painter.restore()
 
 
 class ChainTable(QTableView):

@@ -336,7 +336,6 @@ class ChartView(QWidget):
         self._cursor: int | None = None
         self._fitting = False
         self._marks: dict = {}
-        self._volume_top = 0.0
         self._build()
 
     # ------------------------------------------------------------------ construction
@@ -550,7 +549,8 @@ class ChartView(QWidget):
         bars = self.source.bars(self.token, self.frame) if self.token else Bars.empty()
         key = (self.token, self.frame, len(bars), int(bars.close[-1]) if len(bars) else None,
                int(bars.volume[-1]) if len(bars) else None, int(bars.high[-1]) if len(bars) else None,
-               int(bars.low[-1]) if len(bars) else None, int(bars.time[0]) if len(bars) else None)
+               int(bars.low[-1]) if len(bars) else None, int(bars.time[0]) if len(bars) else None,
+               int(bars.volume.sum()))  # a late trade on an earlier bar (the minute just sealed) shows too
         if key == self._bars_key and not force:
             return
         live_only = not force and self._only_live_bar_changed(bars)
@@ -593,7 +593,7 @@ class ChartView(QWidget):
         n = len(bars)
         if not n or n != len(old) or (self.token, self.frame) != self._bars_key[:2]:
             return False
-        return bool(old.time[0] == bars.time[0] and old.time[-1] == bars.time[-1]) and all(
+        return bool(np.array_equal(old.time, bars.time)) and all(
             np.array_equal(a[:-1], b[:-1]) for a, b in ((old.open, bars.open), (old.high, bars.high),
                                                         (old.low, bars.low), (old.close, bars.close),
                                                         (old.volume, bars.volume), (old.pv, bars.pv)))

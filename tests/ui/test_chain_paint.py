@@ -57,8 +57,9 @@ def _render(table: ChainTable) -> QImage:
     return image
 
 
-def _cells(table: ChainTable, image: QImage) -> dict[tuple[int, int], tuple[bool, str, str]]:
-    """Per cell: any ink (text) in it, the colour of its darkest pixel (the text's) and of its corner (background)."""
+def _cells(table: ChainTable, image: QImage) -> dict[tuple[int, int], tuple[bool, str, str, tuple[int, ...]]]:
+    """Per cell: any ink (text) in it, the colour of its darkest pixel (the text's), of its corner (background), and
+    the box the ink covers (relative to the cell)."""
     out = {}
     model = table.model()
     for row in range(model.rowCount()):
@@ -66,14 +67,18 @@ def _cells(table: ChainTable, image: QImage) -> dict[tuple[int, int], tuple[bool
             rect = table.visualRect(model.index(row, col))
             corner = image.pixelColor(rect.left() + 1, rect.top() + 1)
             darkest, ink = corner, False
-            for y in range(rect.top() + 2, rect.bottom() - 1):
-                for x in range(rect.left() + 2, rect.right() - 1):
+            xs, ys = [], []
+            for y in range(rect.top() + 1, rect.bottom()):
+                for x in range(rect.left() + 1, rect.right()):
                     c = image.pixelColor(x, y)
                     if c != corner:
                         ink = True
+                        xs.append(x - rect.left())
+                        ys.append(y - rect.top())
                         if c.lightness() < darkest.lightness():
                             darkest = c
-            out[row, col] = (ink, darkest.name() if ink else "", corner.name())
+            box = (min(xs), min(ys), max(xs), max(ys)) if ink else ()
+            out[row, col] = (ink, darkest.name() if ink else "", corner.name(), box)
     return out
 
 
@@ -95,6 +100,8 @@ def test_delegate_paints_what_qts_delegate_paints(qtbot) -> None:
     for key in a:
         assert a[key][0] == b[key][0], key  # text where Qt draws text, none where it draws none
         assert a[key][2] == b[key][2], key  # the same ATM / ITM / strike / plain background
+        # the text in the same place, to the pixel (aligned right with the style's margin, the strike centred, bold)
+        assert a[key][3] == b[key][3], (key, a[key][3], b[key][3])
         if a[key][0]:  # text colours (green/red change, the palette's ink) alike, within antialiasing
             ca, cb = QColor(a[key][1]), QColor(b[key][1])
             coloured = ca.hsvSaturation() >= 60

@@ -326,14 +326,21 @@ def test_restart_keeps_the_bars_and_the_day_pnl_curve(qtbot, qloop, paths) -> No
     qloop.run_until_complete(second_run())
 
 
+class CopyingSource(FakeSource):
+    """Fresh arrays on every call, as the bar book's are (so the chart cannot see a change by sharing memory)."""
+
+    def bars(self, token: str, frame: Frame = Frame.M1) -> Bars:
+        b = super().bars(token, frame)
+        return Bars(*(a.copy() for a in (b.time, b.open, b.high, b.low, b.close, b.volume, b.pv)))
+
+
 def test_a_live_bar_tick_repaints_its_column_and_looks_like_a_full_redraw(qtbot) -> None:
     """A tick on the live bar (the 4 Hz case) repaints only that bar's column of the canvas — candle, volume and
-    VWAP — and what is on screen then is what a full redraw paints."""
+    VWAP — and what is on screen then is what a full redraw paints; a change to an earlier bar repaints the panes."""
     from PySide6.QtCore import QEvent, QObject, QPoint, QRect
     from PySide6.QtWidgets import QApplication
 
-    bars = week_of_bars(1)
-    source = FakeSource({"2885": bars})
+    source = CopyingSource({"2885": week_of_bars(1)})
     view = ChartView(source, load_sample())
     qtbot.addWidget(view)
     view.resize(900, 420)
@@ -362,28 +369,52 @@ def test_a_live_bar_tick_repaints_its_column_and_looks_like_a_full_redraw(qtbot)
         return view.screen().grabWindow(view.window().winId()).toImage().copy(QRect(origin, canvas.size()))
 
     live = source.data["2885"]
+    n = len(live)
 
-    def tick(close: int, qty: int) -> None:
-        live.close[-1] = close
-        live.volume[-1] += qty
-        live.pv[-1] += qty * close
+    def tick(close: int, qty: int, bar: int = -1) -> tuple[QImage, QImage]:
+        """One trade on ``bar``: (the screen before, the screen after)."""
+        before = screen()
+        live.close[bar] = close
+        live.high[bar] = max(int(live.high[bar]), close)
+        live.low[bar] = min(int(live.low[bar]), close)
+        live.volume[bar] += qty
+        live.pv[bar] += qty * close
         source.version += 1
+        regions.rects.clear()
         view.redraw()
+        return before, screen()
+
+    def looks_like_a_full_redraw(ticked: QImage) -> None:
+        view.redraw(force=True)  # everything painted again from scratch
+        assert screen() == ticked
 
     tick(int(live.close[-1]), 1)  # a first tick after the chart opened (its layout settles)
-    before = screen()
-    n = len(live)
-    # the live minute trades again inside its own high-low (so inside the range in view), on a little volume
-    low, high, was = int(live.low[-1]), int(live.high[-1]), int(live.close[-1])
-    close = low if was != low else high
+    x_live = view.candles.mapToDevice(QPointF(n - 1, float(live.close[-1]) / 100)).x()
+    low, high = int(live.low[-1]), int(live.high[-1])
     assert low < high
-    assert volume_top(float(live.volume[-300:].max()) + 3) == view.volume_plot.getViewBox().viewRange()[1][1]
-    regions.rects.clear()
-    tick(close, 3)
-    ticked = screen()
+    # the live minute trades inside its own high-low (so inside the range in view), on a little volume …
+    before, ticked = tick(low if int(live.close[-1]) != low else high, 3)
     assert regions.rects and max(r.width() for r in regions.rects) < 60  # the live column, not the panes
-    x_live = view.candles.mapToDevice(QPointF(n - 1, float(close) / 100)).x()
     assert all(r.left() - 10 <= x_live <= r.right() + 10 for r in regions.rects)
     assert ticked != before  # … and it did change on screen
-    view.redraw(force=True)  # everything painted again from scratch
-    assert screen() == ticked
+    looks_like_a_full_redraw(ticked)
+    # … then makes a new high for the minute, still inside the range in view: its wick grows, same column
+    i0, i1 = view.visible_range()
+    top = int(live.high[i0:i1].max())
+    assert top > int(live.high[-1])
+    before, ticked = tick(int(live.high[-1]) + (top - int(live.high[-1])) // 2, 2)
+    assert regions.rects and max(r.width() for r in regions.rects) < 60 and ticked != before
+    looks_like_a_full_redraw(ticked)
+    # a late trade on the minute before (its bar changes too): both panes are painted again, not one column
+    before, ticked = tick(int(live.low[-2]) + 5, 1, bar=-2)
+    assert max(r.width() for r in regions.rects) > 400 and ticked != before
+    looks_like_a_full_redraw(ticked)
+
+
+@pytest.mark.parametrize("largest", [0, 1, 7, 95, 999, 1_000, 1_090, 12_345, 2_500_000])
+def test_volume_pane_top_is_a_round_step_just_above_the_largest_bar(largest: int) -> None:
+    top = volume_top(largest)
+    assert top >= max(largest, 1) * 1.1  # the tallest bar never touches the top …
+    assert top <= max(largest, 1) * 1.1 * 1.34  # … and still fills about three quarters of the pane
+    mantissa = top / 10 ** np.floor(np.log10(top))
+    assert round(mantissa, 6) in {1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0}
