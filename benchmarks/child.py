@@ -386,7 +386,11 @@ def app_run(ws_url: str, token_url: str, key: str, seconds: float, orders: int, 
         rss_start = rss_mb()
         cpu0, t0, n0 = cpu_seconds(), time.perf_counter(), desk.store.updates
         clock = getattr(getattr(app, "presenter", None), "frames", None)  # the frame clock, where there is one
-        frames0 = clock.frames if clock is not None else 0
+
+        def frames_run() -> int:
+            return clock.frames if clock is not None else 0
+
+        frames0 = frames_run()
         latencies: list[float] = []
         loop = asyncio.get_running_loop()
         if orders:
@@ -417,9 +421,10 @@ def app_run(ws_url: str, token_url: str, key: str, seconds: float, orders: int, 
             while sum(desk.store.ltp(t) is not None for t in legs) < len(legs) * 0.9:
                 await asyncio.sleep(0.1)
             await asyncio.sleep(2.0)
-            cpu0, t0, n0 = cpu_seconds(), time.perf_counter(), desk.store.updates
+            cpu0, t0, n0, frames0 = cpu_seconds(), time.perf_counter(), desk.store.updates, frames_run()
             await asyncio.sleep(seconds)
             cpu, wall = cpu_seconds() - cpu0, time.perf_counter() - t0
+            updates, frames = desk.store.updates - n0, frames_run() - frames0
             out["chain_cpu_pct"] = 100 * cpu / wall
             # after the measurement: how often the legs tick (sampled 10 times a second for 3 s)
             seen = {t: dict(desk.store.quotes.get(t, {})) for t in legs}
@@ -439,14 +444,16 @@ def app_run(ws_url: str, token_url: str, key: str, seconds: float, orders: int, 
             out["rss_growth_mb"] = rss_mb() - rss_quarter
         if not chain:
             cpu, wall = cpu_seconds() - cpu0, time.perf_counter() - t0
+            updates, frames = desk.store.updates - n0, frames_run() - frames0
+        # every figure of the CPU window over that window (not the leg sampling or the lag window after it)
         if clock is not None:
-            out["frames_per_s"] = (clock.frames - frames0) / wall
+            out["frames_per_s"] = frames / wall
         if lag:  # the same load, measured for the loop's lag alone
             probe = LagProbe()
             probe.recording = True
             await asyncio.sleep(seconds)
             out.update(lag_p99_ms=percentile(probe.lags, 99), lag_max_ms=max(probe.lags, default=0.0))
-        out.update(cpu_pct=100 * cpu / wall, updates_per_s=(desk.store.updates - n0) / wall,
+        out.update(cpu_pct=100 * cpu / wall, updates_per_s=updates / wall,
                    tick_to_screen_p99_ms=percentile(stamps.latencies, 99),
                    tick_to_screen_p50_ms=percentile(stamps.latencies, 50), rss_mb=rss_mb(), rss_start_mb=rss_start)
         if chart == "on":
