@@ -42,7 +42,7 @@ from ..domain.instruments import InstrumentMaster
 from ..domain.money import Paisa, format_rupees
 from ..domain.nsetime import IST
 from ..domain.orders import OrderKind, Side
-from ..services.bars import Bars, Frame
+from ..services.bars import DAY, IST_OFFSET, Bars, Frame
 from ..services.mtm import MtmCurve
 from ..services.positions import Fill
 from . import theme
@@ -55,7 +55,6 @@ QWIDGETSIZE_MAX = (1 << 24) - 1  # Qt's "no maximum"
 DEFAULT_SPAN = 120  # bars in view when following
 GAP_BARS = 5  # more bars than this missing inside a session is marked as a gap
 MAX_GAP_MARKS = 100
-IST_OFFSET = 19_800
 VWAP_COLOR = QColor("#e69500")
 PREV_CLOSE_COLOR = QColor(128, 128, 128)
 
@@ -71,7 +70,8 @@ class BarSource(Protocol):
         """Changes whenever any bar changed."""
 
     def bars(self, token: str, frame: Frame = Frame.M1) -> Bars:
-        """Earlier sessions and today, oldest first."""
+        """Earlier sessions and today, oldest first — new arrays on every call, never changed afterwards (the chart
+        compares them with the ones on screen to repaint only what changed)."""
 
     def previous_close(self, token: str) -> Paisa | None:
         """The last close before today."""
@@ -126,7 +126,7 @@ def gap_starts(times: np.ndarray, frame: Frame, *, bars: int = GAP_BARS) -> list
         return []
     step = frame.value * 60
     jump = np.diff(times) > step * (bars + 1)
-    same_day = (times[1:] + IST_OFFSET) // 86_400 == (times[:-1] + IST_OFFSET) // 86_400
+    same_day = (times[1:] + IST_OFFSET) // DAY == (times[:-1] + IST_OFFSET) // DAY
     return (np.flatnonzero(jump & same_day) + 1).tolist()
 
 
@@ -147,15 +147,61 @@ def _bar_label(epoch: int, frame: Frame) -> str:
     return moment.strftime("%d %b %Y") if frame is Frame.DAY else moment.strftime("%d %b %H:%M")
 
 
-class _BarsItem(pg.GraphicsObject):
+def _with_room(n: int, lo: float, hi: float) -> QRectF:
+    """Bounds over ``n`` bars from ``lo`` to ``hi`` with room above and below for the live bar to move in before
+    the bounds — and so every bar — change (about 1 %, at least 5 paise)."""
+    room = max(hi * 0.01, 0.05)
+    return QRectF(-1, lo - room, n + 2, hi - lo + 2 * room)
+
+
+class _LiveItem(pg.GraphicsObject):
+    """A chart item whose data changes mostly at its last bar (the live minute): a change there repaints that
+    bar's column, not the pane (a whole pane costs a few ms a redraw; benchmarks: chart_cpu_pct_5k) — unless it
+    left the item's bounds, which leave it room."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._rect = QRectF()
+
+    def boundingRect(self) -> QRectF:
+        return self._rect
+
+    def _live_span(self) -> QRectF:
+        """The last bar's column in data coordinates (a null rect when there is nothing to draw there)."""
+        raise NotImplementedError
+
+    def _bounds(self) -> QRectF:
+        raise NotImplementedError
+
+    def _live_column(self) -> QRectF:
+        """:meth:`_live_span` with a few device pixels to spare for the pen."""
+        span = self._live_span()
+        if span.isNull():
+            return span
+        pw, ph = self.pixelWidth() or 0.0, self.pixelHeight() or 0.0
+        return span.adjusted(-3 * pw, -3 * ph, 3 * pw, 3 * ph)
+
+    def _changed(self, before: QRectF | None) -> None:
+        """After new data: ``before`` (the live column as it was, when only the last bar changed) and the new live
+        column are repainted if that column is still inside the bounds; else the bounds are taken again and the
+        whole item is repainted."""
+        if before is not None:
+            span = self._live_span()
+            if span.isNull() or (self._rect.top() <= span.top() and span.bottom() <= self._rect.bottom()):
+                self.update(before.united(self._live_column()))
+                return
+        self.prepareGeometryChange()
+        self._rect = self._bounds()
+        self.update()
+
+
+class _BarsItem(_LiveItem):
     """Shared by candles and volume: holds the bars (in rupees) and paints only the ones in view — and of those only
-    the ones in the exposed part: a tick on the live bar repaints that bar's column, not the pane (a whole pane
-    costs a few ms a redraw; benchmarks: chart_cpu_pct_5k)."""
+    the ones in the exposed part (a live-bar tick exposes its column only)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.o = self.h = self.l = self.c = self.v = np.zeros(0)
-        self._rect = QRectF()
         up, down = QPen(theme.UP), QPen(theme.DOWN)
         up.setCosmetic(True)
         down.setCosmetic(True)
@@ -164,35 +210,15 @@ class _BarsItem(pg.GraphicsObject):
         self.setFlag(self.GraphicsItemFlag.ItemUsesExtendedStyleOption)  # paint() is told the exposed rect
 
     def set_bars(self, bars: Bars, *, live_only: bool = False) -> None:
-        """New bars. ``live_only``: the caller knows only the last bar changed (same bars before it) — then only
-        its column is repainted, unless it grew past the item's bounds."""
-        before = self._live_rect() if live_only and len(self.o) == len(bars) and len(bars) else None
+        """New bars. ``live_only``: the caller knows only the last bar changed (same bars before it)."""
+        before = self._live_column() if live_only and len(self.o) == len(bars) and len(bars) else None
         self.o, self.h, self.l, self.c = (bars.open / 100, bars.high / 100, bars.low / 100, bars.close / 100)
         self.v = bars.volume.astype(np.float64)
-        if before is not None:
-            lo, hi = self._live_span()
-            if self._rect.top() <= lo and hi <= self._rect.bottom():  # still inside the bounds (they leave room)
-                self.update(before.united(self._live_rect()))
-                return
-        self.prepareGeometryChange()
-        self._rect = self._bounds()
-        self.update()
+        self._changed(before)
 
-    def _live_rect(self) -> QRectF:
-        """The last bar's column in item coordinates, with a few pixels to spare for the pen."""
+    def _column(self, lo: float, hi: float) -> QRectF:
         n = len(self.o)
-        lo, hi = self._live_span()
-        pw, ph = self.pixelWidth() or 0.0, self.pixelHeight() or 0.0
-        return QRectF(n - 1.5 - 3 * pw, lo - 3 * ph, 1 + 6 * pw, hi - lo + 6 * ph)
-
-    def _live_span(self) -> tuple[float, float]:
-        raise NotImplementedError
-
-    def _bounds(self) -> QRectF:
-        raise NotImplementedError
-
-    def boundingRect(self) -> QRectF:
-        return self._rect
+        return QRectF(n - 1.5, lo, 1, hi - lo)
 
     def visible_groups(self, exposed: QRectF | None = None) -> Iterator[tuple[np.ndarray, QPen, QBrush]]:
         """(indexes of the bars in view — within ``exposed`` if given —, pen, brush) for the up bars, then the down
@@ -219,12 +245,10 @@ class CandleItem(_BarsItem):
     def _bounds(self) -> QRectF:
         if not len(self.o):
             return QRectF()
-        lo, hi = float(self.l.min()), float(self.h.max())
-        room = max(hi * 0.01, 0.05)  # room for the live bar to move in before the bounds (and all bars) change
-        return QRectF(-1, lo - room, len(self.o) + 2, hi - lo + 2 * room)
+        return _with_room(len(self.o), float(self.l.min()), float(self.h.max()))
 
-    def _live_span(self) -> tuple[float, float]:
-        return float(self.l[-1]), float(self.h[-1])
+    def _live_span(self) -> QRectF:
+        return self._column(float(self.l[-1]), float(self.h[-1]))
 
     def paint(self, p: QPainter, option: object = None, *_args: object) -> None:
         for sel, pen, brush in self.visible_groups(getattr(option, "exposedRect", None)):
@@ -242,8 +266,8 @@ class VolumeItem(_BarsItem):
     def _bounds(self) -> QRectF:  # up to the pane's round top: the live bar's volume grows into it
         return QRectF(-1, 0, len(self.v) + 2, volume_top(float(self.v.max())) if len(self.v) else 1.0)
 
-    def _live_span(self) -> tuple[float, float]:
-        return 0.0, float(self.v[-1])
+    def _live_span(self) -> QRectF:
+        return self._column(0.0, float(self.v[-1]))
 
     def paint(self, p: QPainter, option: object = None, *_args: object) -> None:
         for sel, pen, brush in self.visible_groups(getattr(option, "exposedRect", None)):
@@ -252,52 +276,38 @@ class VolumeItem(_BarsItem):
             p.drawRects([QRectF(i - 0.35, 0, 0.7, v) for i, v in zip(sel.tolist(), self.v[sel].tolist(), strict=True)])
 
 
-class VwapItem(pg.GraphicsObject):
+class VwapItem(_LiveItem):
     """The day's running VWAP as a line over the bars (NaN — no volume yet — leaves a gap). Like the bars, a change
-    of the live bar's value repaints only the last segment's column, not the pane (a ``PlotDataItem`` would
-    repaint its whole bounding rect, and with it every candle under it)."""
+    of the live bar's value repaints only the last segment's column (a ``PlotDataItem`` would repaint its whole
+    bounding rect, and with it every candle under it)."""
 
     def __init__(self, pen: QPen) -> None:
         super().__init__()
         self.pen = pen
         self.values = np.zeros(0)
         self._path: Any = None
-        self._rect = QRectF()
 
     def set_values(self, values: np.ndarray, *, live_only: bool = False) -> None:
         """The VWAP at each bar's close (rupees). ``live_only``: only the last value changed."""
         n = len(values)
-        before = self._live_rect() if live_only and n == len(self.values) and n else None
+        before = self._live_column() if live_only and n == len(self.values) and n else None
         self.values = values
         self._path = None
-        if before is not None:
-            last = float(values[-1])
-            if not np.isfinite(last) or self._rect.top() <= last <= self._rect.bottom():  # inside (there is room)
-                self.update(before.united(self._live_rect()))
-                return
-        finite = values[np.isfinite(values)]
-        if len(finite):
-            lo, hi = float(finite.min()), float(finite.max())
-            room = max(hi * 0.01, 0.05)  # the running VWAP is often the day's extreme: room to move in
-            bounds = QRectF(-1, lo - room, n + 2, hi - lo + 2 * room)
-        else:
-            bounds = QRectF()
-        self.prepareGeometryChange()
-        self._rect = bounds
-        self.update()
+        self._changed(before)
 
-    def _live_rect(self) -> QRectF:
+    def _bounds(self) -> QRectF:
+        finite = self.values[np.isfinite(self.values)]
+        return _with_room(len(self.values), float(finite.min()), float(finite.max())) if len(finite) else QRectF()
+
+    def _live_span(self) -> QRectF:
+        """The last segment (its finite ends)."""
         n = len(self.values)
         tail = self.values[max(0, n - 2):]
         tail = tail[np.isfinite(tail)]
         if not len(tail):
             return QRectF()
-        pw, ph = self.pixelWidth() or 0.0, self.pixelHeight() or 0.0
         lo, hi = float(tail.min()), float(tail.max())
-        return QRectF(n - 2 - 3 * pw, lo - 3 * ph, 1 + 6 * pw, hi - lo + 6 * ph)
-
-    def boundingRect(self) -> QRectF:
-        return self._rect
+        return QRectF(n - 2, lo, 1, hi - lo)
 
     def paint(self, p: QPainter, *_args: object) -> None:
         if self._path is None:
@@ -332,7 +342,7 @@ class ChartView(QWidget):
         self.gaps: list[int] = []  # bar indexes that follow a stretch without bars (app closed, or no trades)
         self._gap_items: list[pg.InfiniteLine] = []
         self._seen: tuple = ()
-        self._bars_key: tuple = ()
+        self._shown: tuple = ()  # (token, frame) of the bars on screen
         self._cursor: int | None = None
         self._fitting = False
         self._marks: dict = {}
@@ -394,8 +404,7 @@ class ChartView(QWidget):
             plot.hideButtons()
             plot.getViewBox().setMouseEnabled(x=True, y=False)
             plot.enableAutoRange(x=False, y=False)
-        for plot in (self.price_plot, self.volume_plot):
-            for name in ("bottom", "right"):
+            for name in ("bottom", "right"):  # our axes format their own units: no SI-prefix label work per range
                 plot.getAxis(name).enableAutoSIPrefix(False)
         self.volume_plot.setXLink(self.price_plot)
         self.price_plot.getAxis("bottom").setStyle(showValues=False)
@@ -547,14 +556,12 @@ class ChartView(QWidget):
             return
         self._seen = seen
         bars = self.source.bars(self.token, self.frame) if self.token else Bars.empty()
-        key = (self.token, self.frame, len(bars), int(bars.close[-1]) if len(bars) else None,
-               int(bars.volume[-1]) if len(bars) else None, int(bars.high[-1]) if len(bars) else None,
-               int(bars.low[-1]) if len(bars) else None, int(bars.time[0]) if len(bars) else None,
-               int(bars.volume.sum()))  # a late trade on an earlier bar (the minute just sealed) shows too
-        if key == self._bars_key and not force:
+        shown = (self.token, self.frame)
+        change = "all" if force or shown != self._shown else self._change(bars)
+        if change == "none":  # the version moved for other tokens' ticks
             return
-        live_only = not force and self._only_live_bar_changed(bars)
-        self._bars_key = key
+        live_only = change == "live"
+        self._shown = shown
         self.bars = bars
         self.vwap_values = bars.vwap
         n = len(bars)
@@ -586,17 +593,20 @@ class ChartView(QWidget):
             self._fit_y()
         self._show_readout(self._cursor if self._cursor is not None else n - 1)
 
-    def _only_live_bar_changed(self, bars: Bars) -> bool:
-        """The same token and frame, the same number of bars, and every bar but the last as drawn: a tick on the
-        live bar (what happens four times a second), which repaints only that bar's column."""
+    def _change(self, bars: Bars) -> str:
+        """What changed against the bars on screen (same token and frame): ``"none"``; ``"live"`` — only the last
+        bar, a tick on the live minute (four times a second), which repaints only that bar's column; or ``"all"``
+        (a new bar, a late trade on an earlier one)."""
         old = self.bars
-        n = len(bars)
-        if not n or n != len(old) or (self.token, self.frame) != self._bars_key[:2]:
-            return False
-        return bool(np.array_equal(old.time, bars.time)) and all(
-            np.array_equal(a[:-1], b[:-1]) for a, b in ((old.open, bars.open), (old.high, bars.high),
-                                                        (old.low, bars.low), (old.close, bars.close),
-                                                        (old.volume, bars.volume), (old.pv, bars.pv)))
+        if len(old) != len(bars) or not np.array_equal(old.time, bars.time):
+            return "all"
+        if not len(bars):
+            return "none"
+        columns = ((old.open, bars.open), (old.high, bars.high), (old.low, bars.low), (old.close, bars.close),
+                   (old.volume, bars.volume), (old.pv, bars.pv))
+        if not all(np.array_equal(a[:-1], b[:-1]) for a, b in columns):
+            return "all"
+        return "live" if any(a[-1] != b[-1] for a, b in columns) else "none"
 
     def previous_close(self) -> Paisa | None:
         """The instrument master's previous close (what the instrument panel shows); without one, the last close

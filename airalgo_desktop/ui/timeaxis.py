@@ -20,8 +20,8 @@ import pyqtgraph as pg
 
 from ..domain.money import format_rupees
 from ..domain.nsetime import IST
+from ..services.bars import DAY, IST_OFFSET
 
-IST_OFFSET = 19_800
 INTRADAY_STEPS = (1, 2, 5, 10, 15, 30, 60, 120)  # minutes
 DAY_STEPS = (1, 2, 5, 10, 20, 40, 60)  # trading days between date labels
 
@@ -50,7 +50,7 @@ def bar_ticks(times: np.ndarray, lo: float, hi: float, pixels: float, bar_minute
     need = min_px / px_per_bar  # bars between labels at least
     local = (times[i0:i1 + 1] + IST_OFFSET) // 60  # IST minutes since the epoch
     day = local // 1440
-    new_day = np.r_[i0 == 0 or (times[i0 - 1] + IST_OFFSET) // 86_400 != day[0], day[1:] != day[:-1]]
+    new_day = np.r_[i0 == 0 or (times[i0 - 1] + IST_OFFSET) // DAY != day[0], day[1:] != day[:-1]]
     ticks: list[tuple[int, str]] = []
     last = -math.inf
     step = next((s for s in INTRADAY_STEPS if s >= bar_minutes and s / bar_minutes >= need), None)
@@ -74,7 +74,7 @@ def bar_ticks(times: np.ndarray, lo: float, hi: float, pixels: float, bar_minute
     bars_per_day = (i1 - i0 + 1) / days_visible
     every = next((s for s in DAY_STEPS if s * bars_per_day >= need), DAY_STEPS[-1])
     for index in first_of_day:
-        number = int((times[index] + IST_OFFSET) // 86_400)
+        number = int((times[index] + IST_OFFSET) // DAY)
         if (number % every == 0 or every == 1) and index - last >= need:
             ticks.append((index, date_label(float(times[index]))))
             last = index
@@ -94,7 +94,7 @@ def clock_ticks(lo: float, hi: float, pixels: float, min_px: float = 70.0) -> li
     out = []
     t = first
     while t <= hi:
-        midnight = (t + IST_OFFSET) % 86_400 == 0
+        midnight = (t + IST_OFFSET) % DAY == 0
         out.append((float(t), date_label(t) if midnight or step >= 86_400 else time_label(t)))
         t += step
     return out
