@@ -98,10 +98,11 @@ class Application(QObject):
         self.desk = TradingDesk.open(paths.data, self.prefs, demo=self.demo)
         self.allow_insecure = bool(getattr(args, "allow_insecure", False))
         desk = self.desk
-        self.window = MainWindow(desk.master, desk.store, self.prefs, positions=desk.positions, demo=self.demo,
+        self.window = MainWindow(desk.master, desk.store, self.prefs, positions=desk.pnl.positions, demo=self.demo,
                                  icon=app_icon())
-        self.ticket = OrderTicket(desk.master, desk.store, self.prefs, desk.place, desk.check, self.window,
-                                  guards=desk.guards, actions=self.window.actions_)
+        ledger = desk.ledger  # every order of the app goes through its one place()
+        self.ticket = OrderTicket(desk.master, desk.store, self.prefs, ledger.place, ledger.check, self.window,
+                                  guards=ledger.guards, actions=self.window.actions_)
         self.notifier = Notifier(self.window, self.prefs, app_icon())
         self.commands = Commands(self, desk, self.window, self.ticket, self.keystore, paths.logs)
         self.commands.bind()
@@ -118,12 +119,13 @@ class Application(QObject):
             app.aboutToQuit.connect(self.request_quit)
         self.window.show()
         self.harness.window_shown()
-        self.window.build_chart(self.desk.bars, self.desk.mtm)
-        self.desk.restore()
-        self.commands.run(self.desk.restore_bars(), "Reading today's bars")
+        self.window.build_chart(self.desk.pnl.bars, self.desk.pnl.mtm)
+        self.desk.ledger.restore()
+        self.commands.run(self.desk.pnl.restore_bars(), "Reading today's bars")
         self.presenter.start()
         # the stored master is read now, in a worker thread: nothing master-sized happens before the window shows
-        self.commands.run(self.desk.load_master(self.window.watchlist.all_tokens()), "Loading the instrument master")
+        self.commands.run(self.desk.instruments.load_master(self.window.watchlist.all_tokens()),
+                          "Loading the instrument master")
         try:
             await self._start_connection()
         except Exception:

@@ -87,9 +87,8 @@ class Presenter(QObject):
         watchlist.activeTokensChanged.connect(lambda tokens: desk.subscriptions.want(WATCHLIST_OWNER, tokens))
         desk.subscriptions.want(WATCHLIST_OWNER, watchlist.active_tokens())
         watchlist.currentTokenChanged.connect(self.focus)
-        watchlist.set_meanings(desk.marks, desk.labels)
+        watchlist.set_meanings(desk.instruments.marks, desk.instruments.labels)
         watchlist.tokensAdded.connect(self.on_tokens_added)
-        desk.focus = window.instrument_panel.token
         # the coalesced repaint runs in the wake-up that brought the data, ≤ 30 Hz, never when nothing changed
         self.frames = FrameClock(self.refresh, window.watchlist.fading, self)
         self.status_timer = QTimer(self)
@@ -120,10 +119,9 @@ class Presenter(QObject):
 
     def focus(self, token: str | None) -> None:
         """The trader picked an instrument: chart it (with its open orders)."""
-        self.desk.focus = token
         if self.window.chart is not None:
             self.window.chart.show_token(token)
-            self.window.chart.set_orders(self.desk.orders.values())
+            self.window.chart.set_orders(self.desk.ledger.records.values())
 
     # ---------------------------------------------------------------- orders
     def on_order_changed(self, notice: OrderChanged) -> None:
@@ -132,7 +130,7 @@ class Presenter(QObject):
         self.window.order_model.upsert(record)
         self.ticket.follow(record)
         for view in self.window.chart_views():  # open orders as lines on the charts
-            view.set_orders(self.desk.orders.values())
+            view.set_orders(self.desk.ledger.records.values())
         if record.final_at is not None and record.sent_at is not None:
             self.show_latency()
 
@@ -157,7 +155,7 @@ class Presenter(QObject):
         """Positions table and the charts' fill markers."""
         self.window.positions_model.rebuild()
         for view in self.window.chart_views():
-            view.set_fills(self.desk.positions.fills)
+            view.set_fills(self.desk.pnl.positions.fills)
 
     def on_bars_restored(self, _notice: BarsRestored) -> None:
         """Today's bars are back from disk: redraw the charts (and the rebuilt Day P&L curve)."""
@@ -168,7 +166,7 @@ class Presenter(QObject):
 
     def show_latency(self) -> None:
         """Median and worst Send → first exchange answer of this run's orders, in the status bar (from the desk)."""
-        figures = self.desk.latency()
+        figures = self.desk.ledger.latency()
         if figures is not None:
             label = self.window.latency_label
             label.setText(f"orders: median {figures.median_ms:.0f} ms, worst {figures.worst_ms:.0f} ms")
@@ -201,7 +199,7 @@ class Presenter(QObject):
         """The master was loaded or replaced: say what was kept/skipped, which rows are marked, whether it is stale;
         redraw the watchlists' symbols (marked rows keep what they meant, greyed with ⚠)."""
         w = self.window
-        w.watchlist.set_meanings(self.desk.marks, self.desk.labels)
+        w.watchlist.set_meanings(self.desk.instruments.marks, self.desk.instruments.labels)
         # the selected row did not change, its meaning may have: the panel reads the new master (name, lot, tick)
         w.instrument_panel.show_token(w.instrument_panel.token)
         self.ticket.revalidate()
@@ -238,7 +236,7 @@ class Presenter(QObject):
     def on_tokens_added(self, tokens: list[str]) -> None:
         """Rows the trader added: their current meaning is what they chose."""
         for token in tokens:
-            self.desk.remember(token)
+            self.desk.instruments.remember(token)
 
     # ---------------------------------------------------------------- connection and problems
     def on_connection_changed(self, notice: ConnectionChanged) -> None:
@@ -274,9 +272,9 @@ class Presenter(QObject):
         w.watchlist.refresh(dirty)  # with nothing dirty it still lets finished flashes fade
         if not dirty:
             return
-        if self.desk.positions.positions:
+        if self.desk.pnl.positions.positions:
             w.positions_model.refresh(dirty)
-            if w.chart is not None and not dirty.isdisjoint(self.desk.positions.positions):
+            if w.chart is not None and not dirty.isdisjoint(self.desk.pnl.positions.positions):
                 w.chart.show_pnl()  # the Day P&L with the chart moves with the positions' total, in the same frame
         if w.chain_docks:
             self._chain_dirty |= dirty
@@ -319,8 +317,8 @@ class Presenter(QObject):
     def show_option_greeks(self) -> None:
         """Per-leg greeks and per-underlying totals of the F&O positions (nothing to do without any)."""
         desk = self.desk
-        if not any(p.net for p in desk.positions.positions.values()):
+        if not any(p.net for p in desk.pnl.positions.positions.values()):
             return
-        legs = desk.option_greeks()
+        legs = desk.options.greeks()
         self.window.positions_model.set_greeks(legs)
         self.window.positions_panel.show_greek_totals(greek_totals(legs.values()))

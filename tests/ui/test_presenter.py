@@ -30,9 +30,10 @@ from airalgo_desktop.ui.ticket import OrderTicket
 def build(qtbot):
     prefs = Prefs(MemoryStore())
     desk = TradingDesk(load_sample(), None, prefs)
-    window = MainWindow(desk.master, desk.store, prefs, positions=desk.positions)
+    window = MainWindow(desk.master, desk.store, prefs, positions=desk.pnl.positions)
     qtbot.addWidget(window)
-    ticket = OrderTicket(desk.master, desk.store, prefs, desk.place, desk.check, window, guards=desk.guards,
+    ticket = OrderTicket(desk.master, desk.store, prefs, desk.ledger.place, desk.ledger.check, window,
+                         guards=desk.ledger.guards,
                          actions=window.actions_)
     notifier = Notifier(window, prefs, tray=False)
     asked: list[str] = []
@@ -94,16 +95,17 @@ def test_the_instrument_panel_reads_a_new_master_for_the_selected_row(qtbot) -> 
 
     prefs = Prefs(MemoryStore())
     desk = TradingDesk(Catalog(InstrumentMaster()), None, prefs)
-    window = MainWindow(desk.master, desk.store, prefs, positions=desk.positions)
+    window = MainWindow(desk.master, desk.store, prefs, positions=desk.pnl.positions)
     qtbot.addWidget(window)
-    ticket = OrderTicket(desk.master, desk.store, prefs, desk.place, desk.check, window, guards=desk.guards,
+    ticket = OrderTicket(desk.master, desk.store, prefs, desk.ledger.place, desk.ledger.check, window,
+                         guards=desk.ledger.guards,
                          actions=window.actions_)
     Presenter(desk, window, ticket, Notifier(window, prefs, tray=False), lambda _reason: None)
     token = window.watchlist.current_token()
     assert token == "2885"
     panel = window.instrument_panel
     assert panel.title.text() == "Token 2885" and "not in the instrument master" in panel.subtitle.text()
-    desk._swap(Catalog(load_sample()), window.watchlist.all_tokens(), imported=True)
+    desk.instruments.swap(Catalog(load_sample()), window.watchlist.all_tokens(), imported=True)
     assert window.watchlist.current_token() == "2885"
     assert panel.title.text() == "RELIANCE"
     assert "Reliance Industries" in panel.subtitle.text() and "Lot size" in panel.details.text()
