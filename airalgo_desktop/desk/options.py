@@ -5,6 +5,7 @@ payoff. It follows :class:`PositionsChanged` (open F&O positions stream with wha
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 
 from ..domain.nsetime import now_ist
@@ -25,11 +26,14 @@ POSITIONS_OWNER = "positions"  # subscription owner: open F&O positions and thei
 
 
 class OptionsDesk(Part):
-    """Chains, greeks and payoff over the master's options; ``positions`` is the day's (read only)."""
+    """Chains, greeks and payoff over the master's options; ``positions`` is the day's (read only), ``now`` the IST
+    time expiries and time value are counted from."""
 
-    def __init__(self, ctx: DeskContext, positions: PositionBook) -> None:
+    def __init__(self, ctx: DeskContext, positions: PositionBook,
+                 now: Callable[[], datetime] = now_ist) -> None:
         self.ctx = ctx
         self.positions = positions
+        self.now = now
         self.chains: dict[str, ChainState] = {}  # open option chains by subscription owner
         self._catalog: OptionCatalog | None = None
         self._serial = 0
@@ -52,7 +56,7 @@ class OptionsDesk(Part):
         self._serial += 1
         owner = f"chain:{self._serial}"
         subscriptions = self.ctx.subscriptions
-        chain = ChainState(self.catalog, self.ctx.store, underlying, expiry, width=width, today=now_ist().date(),
+        chain = ChainState(self.catalog, self.ctx.store, underlying, expiry, width=width, today=self.now().date(),
                            on_tokens=lambda tokens: subscriptions.want(owner, tokens))
         self.chains[owner] = chain
         return chain
@@ -66,12 +70,12 @@ class OptionsDesk(Part):
 
     def greeks(self, now: datetime | None = None) -> dict[str, LegGreeks]:
         """Delta/theta/vega of each open F&O position (see :func:`services.chain.position_greeks`)."""
-        return position_greeks(self.positions, self.catalog, self.ctx.store, now or now_ist(),
+        return position_greeks(self.positions, self.catalog, self.ctx.store, now or self.now(),
                                live=self.ctx.subscriptions.tokens)
 
     def payoff(self, underlying: str, now: datetime | None = None) -> list[PayoffLeg]:
         """The open option and future positions of ``underlying`` as payoff legs."""
-        return payoff_legs(self.positions, self.catalog, self.ctx.store, underlying, now or now_ist(),
+        return payoff_legs(self.positions, self.catalog, self.ctx.store, underlying, now or self.now(),
                            live=self.ctx.subscriptions.tokens)
 
     def _want_fno_positions(self, _notice: PositionsChanged) -> None:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from airalgo_desktop.desk import (
     AlertFired,
+    AlertWatch,
 )
 from airalgo_desktop.services.alerts import Alert, Direction
-from airalgo_desktop.ui.prefs import MemoryStore
-from tests.desk.fakes import FakeClient, make_desk, of, ticks
+from airalgo_desktop.ui.prefs import MemoryStore, Prefs
+from tests.desk.fakes import FakeClient, context, make_desk, of, ticks
 
 
 def test_alerts_fire_once_and_persist_through_prefs() -> None:
@@ -31,3 +32,21 @@ def test_alerts_fire_once_and_persist_through_prefs() -> None:
     client2.emit(ticks(t2885=1_240_00))
     client2.emit(ticks(t2885=1_270_00))
     assert not of(again, AlertFired)
+
+
+def test_the_watch_alone_edits_and_deletes_only_through_its_methods() -> None:
+    """An edit re-arms the alert (fired, reference cleared) and is saved; a deletion is saved; only live alerts'
+    tokens are watched."""
+    prefs = Prefs(MemoryStore())
+    ctx, bus = context(prefs=prefs)
+    watch = AlertWatch(ctx)
+    alert = watch.add(Alert("2885", Direction.ABOVE, 1_250_00))
+    other = watch.add(Alert("1333", Direction.BELOW, 500_00))
+    watch.on_event(ticks(t2885=1_240_00))
+    watch.on_event(ticks(t2885=1_260_00))
+    assert of(bus.notices, AlertFired) and watch.tokens == {"1333"}
+    watch.update(alert.id, Alert("2885", Direction.ABOVE, 1_300_00, note="again"))
+    assert watch.tokens == {"2885", "1333"} and prefs.load_alerts().alerts[0].price == 1_300_00
+    assert watch.book.alerts[0].id == alert.id and watch.book.alerts[0].fired_at is None
+    watch.remove([other.id])
+    assert [a.id for a in prefs.load_alerts().alerts] == [alert.id] and watch.tokens == {"2885"}

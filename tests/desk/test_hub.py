@@ -16,6 +16,7 @@ from airalgo_desktop.desk import (
     KeyNeeded,
     Part,
     Problem,
+    TradingDesk,
 )
 from tests.desk.fakes import FakeClient, make_desk, of, ticks
 
@@ -51,3 +52,51 @@ def test_importing_the_desk_loads_no_qt() -> None:
            "for m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_notice_lists_every_notice_and_views_can_register_by_type() -> None:
+    import dataclasses
+    import typing
+
+    from airalgo_desktop.desk import notices
+
+    defined = {obj for obj in vars(notices).values()
+               if isinstance(obj, type) and dataclasses.is_dataclass(obj) and obj.__module__ == notices.__name__}
+    assert set(typing.get_args(notices.Notice)) == defined and notices.BarsRestored in defined
+    desk, _prefs, _notices = make_desk()
+    seen: list = []
+    listener = desk.on(Problem, seen.append)
+    desk.publish(KeyNeeded("x"))
+    desk.publish(Problem("y"))
+    desk.remove_listener(listener)
+    desk.publish(Problem("z"))
+    assert [p.message for p in seen] == ["y"]
+
+
+def test_the_hub_stays_a_hub_and_parts_never_hold_it() -> None:
+    """TradingDesk ≤ 15 methods; every part in a file of its own, none above ~300 lines, none importing the hub."""
+    import ast
+    import inspect
+    from pathlib import Path
+
+    import airalgo_desktop.desk as package
+
+    methods = [n for n, v in vars(TradingDesk).items() if inspect.isfunction(v) or isinstance(v, classmethod)]
+    assert len(methods) <= 15, methods
+    for path in Path(package.__file__).parent.glob("*.py"):
+        if path.name in ("hub.py", "__init__.py"):
+            continue
+        source = path.read_text(encoding="utf-8")
+        assert len(source.splitlines()) <= 300, path.name
+        imported = {n.module for n in ast.walk(ast.parse(source)) if isinstance(n, ast.ImportFrom)}
+        assert "hub" not in imported and "PySide6" not in str(imported), path.name
+
+
+def test_close_shuts_the_parts_in_reverse_order(journal) -> None:
+    desk, _prefs, _notices = make_desk(journal)
+    order: list[str] = []
+    desk.pnl.bars.close = lambda: order.append("bars")  # type: ignore[method-assign]
+    journal_close = journal.close
+    journal.close = lambda: (order.append("journal"), journal_close())  # type: ignore[method-assign]
+    desk.close()
+    assert order == ["bars", "journal"]  # the running minute is written before the journal is checkpointed

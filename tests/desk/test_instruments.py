@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, timedelta
 
 from airalgo_desktop.desk import (
+    InstrumentBook,
     InstrumentsChanged,
     TradingDesk,
 )
 from airalgo_desktop.domain.instruments import InstrumentMaster
 from airalgo_desktop.ui.prefs import MemoryStore, Prefs
-from tests.desk.fakes import MASTER, of
+from tests.desk.fakes import MASTER, context, of
 
 
 def test_a_new_master_marks_rows_never_relabels_them(tmp_path) -> None:
@@ -57,3 +59,15 @@ def test_a_remembered_csv_is_never_read_at_start(tmp_path) -> None:
     assert "2885" in demo.master and not any(i.symbol.startswith("JUNK") for i in demo.master)
     live.close()
     demo.close()
+
+
+def test_the_book_alone_rechecks_the_rows_other_parts_name() -> None:
+    """Rows of interest named by other parts (positions, alerts: wired by the hub) are rechecked with the screen's."""
+    ctx, bus = context(InstrumentMaster(MASTER))
+    book = InstrumentBook(ctx)
+    held = {"404404"}
+    book.add_interest(lambda: held)
+    asyncio.run(book.load_master(["2885"]))
+    notice = of(bus.notices, InstrumentsChanged)[0]
+    assert notice.summary.startswith("Demo universe") and set(notice.marks) == {"404404"}
+    assert book.label("2885") == "RELIANCE"

@@ -15,17 +15,19 @@ from airalgo_desktop.api.events import (
 )
 from airalgo_desktop.desk import (
     ConnectionChanged,
+    FillsBooked,
     OrderChanged,
     OrderFilled,
+    OrderLedger,
     OrderNotConfirmed,
     OrderRejected,
     PositionsChanged,
 )
 from airalgo_desktop.domain.nsetime import now_ist
-from airalgo_desktop.domain.orders import OrderKind, OrderRequest, OrderStatus, Side
+from airalgo_desktop.domain.orders import CheckedOutcome, OrderKind, OrderRequest, OrderStatus, Side
 from airalgo_desktop.services.guards import GuardSettings
 from airalgo_desktop.ui.prefs import MemoryStore
-from tests.desk.fakes import FakeClient, make_desk, of, update
+from tests.desk.fakes import FakeClient, context, make_desk, of, update
 
 
 def test_fills_become_positions_once_across_restore_and_live(journal) -> None:
@@ -153,3 +155,33 @@ def test_restore_of_yesterday_is_not_today(journal) -> None:
     desk.ledger.place(OrderRequest("2885", Side.BUY, OrderKind.MARKET, 1))
     later, _prefs2, _n = make_desk(journal)
     assert later.ledger.restore(now_ist().date() - timedelta(days=1)) == []
+
+
+# ---------------------------------------------------------------- the ledger alone (no hub)
+def test_the_ledger_alone_books_fills_by_notice_and_sends_only_through_place(journal) -> None:
+    """A live fill is published as FillsBooked (the ledger never touches the positions) before OrderFilled; a
+    trader's check re-books the whole list; without a connection place() raises and nothing is journalled."""
+    ctx, bus = context()
+    ledger = OrderLedger(ctx, journal)
+    request = OrderRequest("2885", Side.BUY, OrderKind.MARKET, 4)
+    with pytest.raises(NotConnectedError):
+        ledger.place(request)
+    assert journal.orders_for(now_ist().date()) == [] and ledger.records == {}
+    client = FakeClient()
+    ledger.attached(client)
+    record = ledger.place(request)
+    assert client.sent == [(record.local_id, request)]
+    client.emit(OrderEvent(record.local_id, update("2885", "Executed", quantity=4, price=1_000_00)))
+    kinds = [type(n) for n in bus.notices]
+    assert kinds == [OrderChanged, OrderChanged, FillsBooked, OrderFilled]
+    booked = of(bus.notices, FillsBooked)[0]
+    assert booked.replaced is None and [f.price for f in booked.added] == [1_000_00]
+    assert of(bus.notices, OrderFilled)[0].fill is booked.added[0]
+    # an Unknown order the trader checked as executed: the list of fills is booked again, whole
+    second = ledger.place(OrderRequest("1333", Side.SELL, OrderKind.MARKET, 2))
+    client.emit(OrderUnknown(second.local_id, second.request))
+    ledger.mark_checked(second.local_id, CheckedOutcome.EXECUTED, 500_00, "broker app")
+    rebooked = of(bus.notices, FillsBooked)[-1]
+    assert rebooked.replaced is not None and [f.token for f in rebooked.replaced] == ["2885", "1333"]
+    ledger.detached()
+    assert client.listeners == [] and ledger.check(request)[-1] == "Not connected."

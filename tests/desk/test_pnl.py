@@ -5,8 +5,10 @@ from __future__ import annotations
 from airalgo_desktop.api.events import (
     OrderEvent,
 )
+from airalgo_desktop.desk import DayPnl, FillsBooked, PositionsChanged
 from airalgo_desktop.domain.orders import OrderKind, OrderRequest, Side
-from tests.desk.fakes import FakeClient, make_desk, ticks, update
+from airalgo_desktop.services.positions import Fill
+from tests.desk.fakes import FakeClient, context, make_desk, of, ticks, update
 
 
 def test_sampling_bars_and_mtm(journal) -> None:
@@ -65,3 +67,19 @@ def test_day_pnl_now_equals_the_positions_total_after_fills_and_ticks(journal) -
         assert desk.pnl.day_pnl() == shown_total == expected(), at
         assert desk.pnl.mtm.points[-1][1] == shown_total, at  # the chart's "Day P&L" is its curve's last point
     assert desk.pnl.mtm.low is not None and desk.pnl.mtm.low.value <= expected()  # extremes include the marks seen
+
+
+def test_the_day_pnl_alone_follows_fills_booked() -> None:
+    """Fed FillsBooked by hand (no ledger, no hub): positions follow, PositionsChanged is published after them."""
+    ctx, bus = context()
+    pnl = DayPnl(ctx)
+    seen: list[int] = []
+    bus.on(PositionsChanged, lambda _n: seen.append(pnl.positions.positions["2885"].net))
+    first = Fill("2885", Side.BUY, 5, 100_00, 1.0)
+    bus.publish(FillsBooked((first,)))
+    bus.publish(FillsBooked((Fill("2885", Side.SELL, 2, 101_00, 2.0),)))
+    assert seen == [5, 3] and len(pnl.positions.fills) == 2
+    bus.publish(FillsBooked(replaced=(first,)))  # one order's fill was taken out again
+    assert seen[-1] == 5 and pnl.positions.fills == [first] and of(bus.notices, PositionsChanged)[-1].fills == 1
+    ctx.store.apply({"2885": {"ltp": 103_00, "ltq": 1, "ltt": "2025-01-09T09:15:00Z"}})
+    assert pnl.day_pnl() == 5 * 3_00
