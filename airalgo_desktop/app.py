@@ -104,11 +104,19 @@ class Application(QObject):
         self.ticket = OrderTicket(desk.master, desk.store, self.prefs, ledger.place, ledger.check, self.window,
                                   guards=ledger.guards, actions=self.window.actions_)
         self.notifier = Notifier(self.window, self.prefs, app_icon())
-        self.commands = Commands(self, desk, self.window, self.ticket, self.keystore, paths.logs)
+        # the presenter first (the commands give each chain panel its 1 Hz beat); it asks the commands for a key
+        # or a master import through late-bound calls
+        self.presenter = Presenter(desk, self.window, self.ticket, self.notifier,
+                                   lambda message: self.commands.ask_for_key(message),
+                                   lambda reason: self.commands.import_master(reason))
+        self.commands = Commands(self, desk, self.window, self.ticket, self.keystore, paths.logs,
+                                 beats=self.presenter)
         self.commands.bind()
         self.window.closing.connect(self.request_quit)
-        self.presenter = Presenter(desk, self.window, self.ticket, self.notifier, self.commands.ask_for_key,
-                                   self.commands.import_master)
+        # the views that show desk notices register their own handlers (unregistered when destroyed)
+        self.window.order_book.listen_to(desk)
+        self.window.positions_panel.listen_to(desk)
+        self.ticket.listen_to(desk)
         self.harness = Harness(self, smoke=smoke, screenshot=getattr(args, "screenshot", None),
                                quit_after=getattr(args, "quit_after", None))
 
@@ -120,6 +128,8 @@ class Application(QObject):
         self.window.show()
         self.harness.window_shown()
         self.window.build_chart(self.desk.pnl.bars, self.desk.pnl.mtm)
+        if self.window.chart is not None:
+            self.window.chart.listen_to(self.desk)
         self.desk.ledger.restore()
         self.commands.run(self.desk.pnl.restore_bars(), "Reading today's bars")
         self.presenter.start()

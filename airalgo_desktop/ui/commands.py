@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
 
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import Qt, QUrl, SignalInstance
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFileDialog, QWidget
 
@@ -46,12 +46,20 @@ class Shell(Protocol):
     async def disconnect(self) -> None: ...
 
 
+class Beats(Protocol):
+    """The presenter's clocks a view may listen to itself."""
+
+    statusBeat: SignalInstance  # 4 Hz
+    chainsDue: SignalInstance  # 1 Hz, with the tokens ticked since the last one
+
+
 class Commands:
     """Every user action, bound to the window's actions and signals by :meth:`bind`."""
 
     def __init__(self, shell: Shell, desk: TradingDesk, window: MainWindow, ticket: OrderTicket,
-                 keystore: KeyStore, log_dir: Path) -> None:
+                 keystore: KeyStore, log_dir: Path, beats: Beats | None = None) -> None:
         self.shell = shell
+        self.beats = beats  # the presenter's clocks: each chart window and chain panel listens to them itself
         self.desk = desk
         self.window = window
         self.ticket = ticket
@@ -119,6 +127,8 @@ class Commands:
         chain = self.desk.options.open_chain(name, expiry)
         panel = ChainPanel(chain)
         panel.tradeRequested.connect(lambda t, side: self.open_ticket(t, Side(side)))
+        if self.beats is not None:
+            panel.listen_to(self.beats.chainsDue)
         dock = ChainDock(panel, self.window)
         dock.closed.connect(self.desk.options.close_chain)
         self.window.add_chain_dock(dock)
@@ -152,7 +162,9 @@ class Commands:
             return
         window = self.window.open_chart_window(token)
         if window is not None:
-            window.view.set_orders(self.desk.ledger.records.values())
+            window.view.listen_to(self.desk)  # its orders and fills until it is closed (deleted)
+            if self.beats is not None:
+                self.beats.statusBeat.connect(window.view.redraw)  # Qt disconnects it with the window
             # a chart window streams its instrument even when no watchlist shows it, until it is closed
             owner = f"chart-window-{id(window)}"
             self.desk.subscriptions.want(owner, [token])
