@@ -32,16 +32,17 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from ..domain.instruments import Instrument
 from ..domain.money import Paisa, format_rupees
-from ..domain.orders import OrderKind, OrderRequest, Side
+from ..domain.orders import OrderKind, OrderRecord, OrderRequest, Side
 from ..domain.wording import plural
 
 MENU = "Trade → Risk limits…"
 UNLOCK_PHRASE = "UNLOCK"  # what the trader types to lift a day lock early (a deliberate step, not a click)
 WARN_AT = 0.8  # the risk meter turns amber at 80 % of a limit
+REFUSED = "Refused by your limits"  # how a refusal starts, in the order book and the journal
 
 
 class Source(enum.StrEnum):
@@ -169,6 +170,33 @@ class Refusal:
         return self.message
 
 
+class OrderRefused(RuntimeError):
+    """The risk gate refused an order: it was journalled as refused and never sent. ``str()`` is the sentence."""
+
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(refusal.message)
+        self.refusal = refusal
+
+
+class Gate(Protocol):
+    """What the order ledger's one ``place`` asks before the journal sees an order (``desk.risk.RiskDesk``)."""
+
+    def assess(self, request: OrderRequest, source: Source) -> Refusal | None: ...
+    def placed(self, record: OrderRecord) -> None: ...
+
+
+class OpenGate:
+    """The gate of a bare ledger (tools, tests of other parts): every order may go. The app's desk always has the
+    real one."""
+
+    def assess(self, request: OrderRequest, source: Source) -> Refusal | None:
+        """Nothing is refused."""
+        return None
+
+    def placed(self, record: OrderRecord) -> None:
+        """Nothing is counted."""
+
+
 def underlying_key(instrument: Instrument | None, token: str) -> str:
     """The name positions are grouped under: a derivative's underlying name, a cash row's symbol."""
     if instrument is None:
@@ -292,20 +320,20 @@ class RiskGate:
         if is_reducing(request, exposure):
             return None  # exits are never blocked by counts or sizes, nor by the lock
         if self.lock is not None:
-            return Refusal("day_lock", f"Refused by your limits: the day is locked ({self.lock.reason}); only "
+            return Refusal("day_lock", f"{REFUSED}: the day is locked ({self.lock.reason}); only "
                                        f"orders that reduce a position are allowed until the next trading day.")
         if self.breached(exposure):
             assert self.limits.max_day_loss is not None
-            return Refusal("day_loss", f"Refused by your limits: the day's P&L "
+            return Refusal("day_loss", f"{REFUSED}: the day's P&L "
                                        f"{format_rupees(self.loss_figure(exposure), sign=True)} has reached your max "
                                        f"loss of {format_rupees(self.limits.max_day_loss)}.")
         limits = self.limits
         if limits.max_orders_per_minute is not None and self.orders_in_minute(now) >= limits.max_orders_per_minute:
-            return Refusal("per_minute", f"Refused by your limits: {plural(self.orders_in_minute(now), 'order')} "
+            return Refusal("per_minute", f"{REFUSED}: {plural(self.orders_in_minute(now), 'order')} "
                                          f"in the last minute; your limit is {limits.max_orders_per_minute} "
                                          f"({MENU}).")
         if limits.max_orders_per_day is not None and self._day_count >= limits.max_orders_per_day:
-            return Refusal("per_day", f"Refused by your limits: {plural(self._day_count, 'order')} today; your "
+            return Refusal("per_day", f"{REFUSED}: {plural(self._day_count, 'order')} today; your "
                                       f"limit is {limits.max_orders_per_day} a day ({MENU}).")
         instrument = self.lookup(request.token)
         for check in (self._value, self._instrument_lots, self._underlying_lots, self._premium):
@@ -320,12 +348,12 @@ class RiskGate:
             return None
         price = _reference_price(request, instrument, exposure.ltp.get(request.token))
         if not price:
-            return Refusal("max_value", f"Refused by your limits: no price yet, so the order value cannot be "
+            return Refusal("max_value", f"{REFUSED}: no price yet, so the order value cannot be "
                                         f"checked against your limit {format_rupees(limit)}; wait for the first "
                                         f"tick.")
         value = request.quantity * price
         if value > limit:
-            return Refusal("max_value", f"Refused by your limits: order value {format_rupees(value)} is above "
+            return Refusal("max_value", f"{REFUSED}: order value {format_rupees(value)} is above "
                                         f"your limit {format_rupees(limit)} ({MENU}).")
         return None
 
@@ -341,7 +369,7 @@ class RiskGate:
             return None
         lots = _lots(abs(self._after(request.token, request.side, request.quantity, exposure)), instrument)
         if lots > limit:
-            return Refusal("lots_instrument", f"Refused by your limits: {lots:g} lots open in this instrument "
+            return Refusal("lots_instrument", f"{REFUSED}: {lots:g} lots open in this instrument "
                                               f"after this order; your limit is {limit} ({MENU}).")
         return None
 
@@ -361,7 +389,7 @@ class RiskGate:
             after = self._after(token, request.side, qty, exposure) if qty else exposure.net.get(token, 0)
             total += _lots(abs(after), self.lookup(token))
         if total > limit:
-            return Refusal("lots_underlying", f"Refused by your limits: {total:g} lots open in {key} after this "
+            return Refusal("lots_underlying", f"{REFUSED}: {total:g} lots open in {key} after this "
                                               f"order; your limit is {limit} ({MENU}).")
         return None
 
@@ -382,7 +410,7 @@ class RiskGate:
         if request.kind is OrderKind.MARKET and not premium:
             premium = 0
         if credit + premium > limit:
-            return Refusal("premium", f"Refused by your limits: net option premium sold in {key} would be "
+            return Refusal("premium", f"{REFUSED}: net option premium sold in {key} would be "
                                       f"{format_rupees(credit + premium)}; your limit is {format_rupees(limit)} "
                                       f"({MENU}).")
         return None
