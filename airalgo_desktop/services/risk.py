@@ -68,7 +68,7 @@ class RiskLimits:
     max_orders_per_day: int | None = None
     max_lots_per_instrument: int | None = None
     max_lots_per_underlying: int | None = None
-    max_order_value: Paisa | None = 10_00_000_00  # ₹10 lakh: the ticket guard's old default, now a limit
+    max_order_value: Paisa | None = None
     max_premium_sold_per_underlying: Paisa | None = None
 
     def to_dict(self) -> dict[str, Any]:

@@ -53,8 +53,9 @@ def sell(token: str, qty: int, price: int = 0, kind: OrderKind = OrderKind.LIMIT
     return OrderRequest(token, Side.SELL, kind, qty, price=price, ltp=price)
 
 
-def test_no_limits_lets_everything_through_but_order_value_default():
-    g = gate(RiskLimits())
+def test_no_limits_lets_everything_through_and_the_value_limit_refuses():
+    assert gate(RiskLimits()).assess(buy("2885", 1000, 1300_00), Exposure(), 0.0) is None
+    g = gate(RiskLimits(max_order_value=10_00_000_00))
     assert g.assess(buy("2885", 10, 1300_00), Exposure(), 0.0) is None
     refusal = g.assess(buy("2885", 1000, 1300_00), Exposure(), 0.0)
     assert refusal is not None and refusal.rule == "max_value"
@@ -63,7 +64,7 @@ def test_no_limits_lets_everything_through_but_order_value_default():
 
 
 def test_order_value_without_any_price_is_refused_not_waved_through():
-    g = gate(RiskLimits())
+    g = gate(RiskLimits(max_order_value=10_00_000_00))
     no_price = OrderRequest("C1", Side.BUY, OrderKind.MARKET, 65)
     refusal = g.assess(no_price, Exposure(), 0.0)
     assert refusal is not None and "no price yet" in refusal.message
