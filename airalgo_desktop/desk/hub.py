@@ -25,6 +25,7 @@ from .notices import ConnectionChanged, FirstTick, KeyNeeded, Problem
 from .options import OptionsDesk
 from .part import DeskClient, DeskContext, DeskPrefs, Part
 from .pnl import DayPnl
+from .risk import RiskDesk
 
 log = logging.getLogger("airalgo.desk")
 
@@ -38,7 +39,7 @@ class TradingDesk:
     The hub owns the notice bus (:meth:`publish`, :meth:`on`, :meth:`add_listener`), the market store, the
     subscriptions and the connection (:meth:`attach`, :meth:`detach`, every client event in through
     :meth:`on_event`); the trading state lives in its parts: :attr:`ledger`, :attr:`instruments`, :attr:`pnl`,
-    :attr:`alerts`, :attr:`options` (and any part added with :meth:`add_part`)."""
+    :attr:`alerts`, :attr:`options`, :attr:`risk` (and any part added with :meth:`add_part`)."""
 
     def __init__(self, master: Catalog, journal: Journal | UnavailableJournal | None,
                  prefs: DeskPrefs, *,
@@ -61,6 +62,11 @@ class TradingDesk:
         self.pnl = self.add_part(DayPnl(self.context, bars))
         self.alerts = self.add_part(AlertWatch(self.context))
         self.options = self.add_part(OptionsDesk(self.context, self.pnl.positions))
+        # the risk gate sits inside the ledger's one place(); the kill switch's exits go back through it
+        risk_store = journal if hasattr(journal, "record_risk") else None
+        self.risk = self.add_part(RiskDesk(self.context, self.pnl.positions, self.ledger.records, risk_store))
+        self.ledger.use_gate(self.risk)
+        self.risk.use_placer(self.ledger.place)
         positions = self.pnl.positions.positions
         self.instruments.add_interest(lambda: positions)  # rows a new master must not relabel silently
         self.instruments.add_interest(lambda: self.alerts.tokens)

@@ -6,7 +6,8 @@ unanswered orders (mark-checked), the day-order expiry, the send → answer late
 **One way in.** :meth:`OrderLedger.place` is the only call that sends an order: the ticket, a chain's Buy/Sell,
 and later baskets, protective triggers and strategies all come through it, and the order service (which writes the
 frame) is private to the ledger. :meth:`OrderLedger._admit` is the one step every order passes before the journal —
-today validation and the connection; the risk gate goes there, so no path can skip it.
+validation, the connection and the risk gate (:meth:`OrderLedger.use_gate`; ``desk/risk.py``), so no path can skip
+it. A refused order is journalled as *refused by your limits* (Rejected, never sent) and shown in the order book.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from statistics import median
 
-from ..api.client import NotConnectedError
+from ..api.client import NotConnectedError, OrderValidationError
 from ..domain.money import Paisa
 from ..domain.nsetime import IST, now_ist
 from ..domain.orders import CheckedOutcome, OrderRecord, OrderRequest, OrderStatus, TraderCheck
@@ -24,6 +25,7 @@ from ..services.guards import GuardSettings, Verdict
 from ..services.guards import evaluate as evaluate_guards
 from ..services.orders import OrderService
 from ..services.positions import Fill
+from ..services.risk import REFUSED, Gate, OpenGate, OrderRefused, Refusal, Source
 from ..store.journal import Journal, UnavailableJournal
 from .notices import (
     FillsBooked,
@@ -63,6 +65,11 @@ class OrderLedger(Part):
         self._fill_of: dict[str, Fill] = {}  # local id → its booked fill (to take it out again)
         self._filled: set[str] = set()  # local ids already booked (restore and live never count one twice)
         self._day = now_ist().date()  # the trading day the records belong to (a new day expires Day orders)
+        self._gate: Gate = OpenGate()
+
+    def use_gate(self, gate: Gate) -> None:
+        """The risk gate every order passes inside :meth:`place` (the hub gives it at start)."""
+        self._gate = gate
 
     # ---------------------------------------------------------------- the one restore path
     def restore(self, day: date | None = None) -> list[OrderRecord]:
@@ -147,18 +154,45 @@ class OrderLedger(Part):
             tick_age=client.metrics.last_tick_age(now) if client is not None else None,
             recent=recent, now=now, settings=self.guard_settings)
 
-    def place(self, request: OrderRequest) -> OrderRecord:
-        """The one way an order is sent: admit, journal, send once. Raises (nothing sent) when invalid or not
-        connected, or when the journal cannot record it."""
-        service = self._admit(request)
-        return service.place(request)
+    def place(self, request: OrderRequest, source: Source = Source.TICKET) -> OrderRecord:
+        """The one way an order is sent, whoever sends it (``source``): admit (validation, connection, the risk
+        gate), journal, send once. Raises (nothing sent) when invalid, not connected, refused by the trader's limits
+        (:class:`OrderRefused`, journalled as such) or when the journal cannot record it."""
+        service = self._admit(request, source)
+        record = service.place(request)
+        self._gate.placed(record)
+        return record
 
-    def _admit(self, request: OrderRequest) -> OrderService:
-        """The step every order passes before the journal sees it (the risk gate belongs here). Raises with nothing
-        sent; returns the service that validates, journals and sends it."""
+    def _admit(self, request: OrderRequest, source: Source) -> OrderService:
+        """The step every order passes before the journal sees it. Raises with nothing sent; returns the service
+        that journals and sends it."""
         if self._service is None:
             raise NotConnectedError("not connected: the order was not sent")
+        problems = request.validate(self.ctx.master.get(request.token))
+        if problems:
+            raise OrderValidationError(problems)
+        refusal = self._gate.assess(request, source)
+        if refusal is not None:
+            self._refuse(request, refusal, source)
+            raise OrderRefused(refusal)
         return self._service
+
+    def _refuse(self, request: OrderRequest, refusal: Refusal, source: Source) -> None:
+        """Journal and show an order the trader's limits refused: Rejected, never sent, the reason as its message."""
+        client = self.client
+        assert client is not None
+        instrument = self.ctx.master.get(request.token)
+        record = OrderRecord(client.new_local_id(), request, instrument.display if instrument else request.token,
+                             now_ist(), status=OrderStatus.REJECTED, message=refusal.message)
+        record.history.append(REFUSED)
+        if self.journal is not None:
+            try:
+                self.journal.record_update(record, None, {REFUSED: refusal.message, "rule": refusal.rule,
+                                                          "source": source.value, "order": request.to_payload()})
+            except Exception as exc:  # refused either way; the order book still shows it
+                log.error("refused order %s not journalled: %s", record.local_id, exc)
+        self.records[record.local_id] = record
+        self.ctx.publish(OrderChanged(record))
 
     def set_guards(self, settings: GuardSettings) -> None:
         """New guard settings, saved."""

@@ -143,9 +143,46 @@ class FirstTick:
     at: float
 
 
+# ---------------------------------------------------------------- risk (the risk gate)
+@dataclass(frozen=True, slots=True)
+class RiskChanged:
+    """The risk meter's figures: the day's P&L measured against the loss limit (both paisa; the limit a positive
+    amount, None when off), orders this minute and today against their limits, and whether the day is locked."""
+
+    day_pnl: int
+    max_day_loss: int | None
+    orders_minute: int
+    max_per_minute: int | None
+    orders_today: int
+    max_per_day: int | None
+    locked: bool
+
+    @property
+    def used(self) -> float:
+        """The largest share of a limit used (1.0 at the limit; 0 without limits)."""
+        shares = [0.0]
+        if self.locked:
+            shares.append(1.0)
+        if self.max_day_loss and self.day_pnl < 0:
+            shares.append(-self.day_pnl / self.max_day_loss)
+        if self.max_per_minute:
+            shares.append(self.orders_minute / self.max_per_minute)
+        if self.max_per_day:
+            shares.append(self.orders_today / self.max_per_day)
+        return max(shares)
+
+
+@dataclass(frozen=True, slots=True)
+class KillSwitchDone:
+    """The kill switch ran: ``report`` (a ``desk.risk.KillReport``) says what was flattened, what failed, what is
+    still open at the exchange."""
+
+    report: object
+
+
 Notice = (OrderChanged | OrderFilled | OrderRejected | OrderNotConfirmed | FillsBooked | GuardsChanged
           | PositionsChanged | BarsRestored | AlertFired | InstrumentsChanged | MasterNeeded | ConnectionChanged
-          | Problem | KeyNeeded | FirstTick)
+          | Problem | KeyNeeded | FirstTick | RiskChanged | KillSwitchDone)
 
 
 def describe_fill(record: OrderRecord) -> str:
