@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 import pytest
 
+from airalgo_desktop.domain.clock import FixedClock
 from airalgo_desktop.domain.instruments import InstrumentMaster
 from airalgo_desktop.domain.nsetime import IST
 from airalgo_desktop.domain.options import payoff_at_expiry
@@ -17,7 +18,7 @@ from airalgo_desktop.sim.market import Market
 from airalgo_desktop.store.market import MarketStore
 
 TODAY = date(2026, 11, 25)
-NOW = datetime(2026, 11, 25, 11, 0, tzinfo=IST)
+NOW = datetime(2026, 11, 25, 11, 0, tzinfo=IST)  # the market prices at this moment too: no test reads the wall clock
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +28,7 @@ def master() -> InstrumentMaster:
 
 @pytest.fixture
 def market(master) -> Market:
-    return Market(master, seed=2)
+    return Market(master, seed=2, clock=FixedClock(NOW))
 
 
 def feed(market: Market, store: MarketStore, tokens) -> None:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
+from airalgo_desktop.domain.clock import ShiftedClock, use_clock
+from airalgo_desktop.domain.nsetime import IST
 from airalgo_desktop.domain.orders import OrderStatus, Side
 from tests.ui.conftest import app_args, running_app, wait_until
 
@@ -113,4 +117,7 @@ def test_chain_subscribes_trades_and_releases(qtbot, qloop, paths) -> None:
             await wait_until(lambda: _sim_subscriptions(app) == watch | held, timeout=5)
             assert not app.desk.chains
 
-    qloop.run_until_complete(scenario())
+    # the app and its simulator run from 25 Nov 2026 11:00 IST on (a Wednesday, nearest NIFTY expiry six days out),
+    # whatever today is: which expiry is nearest and how many strikes it lists change the chain this test walks
+    with use_clock(ShiftedClock(datetime(2026, 11, 25, 11, 0, tzinfo=IST))):
+        qloop.run_until_complete(scenario())
