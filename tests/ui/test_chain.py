@@ -46,9 +46,11 @@ def test_chain_subscribes_trades_and_releases(qtbot, qloop, paths) -> None:
             view = panel.refresh()
             atm = panel.model.atm_row()
             assert atm is not None and view.rows[atm].atm
-            # ATM kept in view: shrink the dock, move the index ₹600 up, and the new ATM row is scrolled to
+            # ATM kept in view: shrink the dock, move the index up, and the new ATM row is scrolled to. Up to ₹300 above
+            # its reference, not by a fixed step: the open gap is random (±1 %), and the ±10 strikes around the new
+            # ATM must stay inside the ±₹1,000 of strikes listed around the reference
             dock.resize(dock.width(), 260)
-            app.sim.market.set_ltp("26000", app.sim.market.ltp("26000") + 600_00)
+            app.sim.market.set_ltp("26000", app.sim.master["26000"].prev_close + 300_00)
             await wait_until(lambda: panel.refresh().atm != view.atm, timeout=15)
             moved = panel.model.atm_row()
             assert moved is not None
