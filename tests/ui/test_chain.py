@@ -104,9 +104,21 @@ def test_chain_subscribes_trades_and_releases(qtbot, qloop, paths) -> None:
             leg = app.window.positions_model.greeks[call.token]
             assert 0.2 * 65 < leg.delta < 0.8 * 65 and leg.theta < 0 < leg.vega
             assert "NIFTY" in app.window.positions_panel.greek_totals.text()
+            # and one lot of the same strike's put a week later: two expiries in the book (issue 25 item 4)
+            later = app.desk.options.series("NIFTY", chain.expiries()[1])
+            put2 = later.puts[view.rows[atm].strike]
+            assert app.ticket.open_for(put2.token, Side.BUY)
+            app.ticket.send()
+            await wait_until(lambda: app.ticket.record and app.ticket.record.request.token == put2.token
+                             and app.ticket.record.status is OrderStatus.EXECUTED)
+            await wait_until(lambda: app.desk.store.ltp(put2.token) is not None)
             app.commands.show_payoff("NIFTY")
             dialog = app.commands.payoff_dialog
             assert dialog is not None and "max loss" in dialog.summary.text()
+            dialog.redraw()  # P&L now = the positions tab's total of the NIFTY rows at the same prices, to the paisa
+            book, store = app.desk.positions, app.desk.store
+            assert dialog.now_pnl == sum(p.total_pnl(store.ltp(t)) for t, p in book.positions.items()
+                                         if (i := app.desk.options.get(t)) is not None and i.name == "NIFTY")
             dialog.close()
             # a second chain on another underlying, then close both: back to the watchlist's subscriptions
             second = app.commands.open_chain("2885")
@@ -115,7 +127,7 @@ def test_chain_subscribes_trades_and_releases(qtbot, qloop, paths) -> None:
             dock.close()
             second.close()
             # the open call position stays streamed with its underlying and future (its greeks need live prices)
-            held = {call.token, "26000"} | ({chain.series.future.token} if chain.series.future else set())
+            held = {call.token, put2.token, "26000"} | {s.future.token for s in (chain.series, later) if s.future}
             await wait_until(lambda: _sim_subscriptions(app) == watch | held, timeout=5)
             assert not app.desk.chains
 
