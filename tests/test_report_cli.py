@@ -9,13 +9,15 @@ from airalgo_desktop.cli import report_command
 from airalgo_desktop.domain.nsetime import now_ist
 from airalgo_desktop.domain.orders import OrderKind, OrderRecord, OrderRequest, OrderStatus, Side
 from airalgo_desktop.store.journal import Journal
+from tests.desk.fakes import update
 
 
 def _order(journal: Journal, local_id: str, side: Side, price: int, charges: float) -> None:
     record = OrderRecord(local_id, OrderRequest("2885", side, OrderKind.MARKET, 10), "RELIANCE", now_ist())
     journal.record_sent(record)
     record.status, record.executed_price = OrderStatus.EXECUTED, price
-    journal.record_update(record, None, {"status": "Executed", "net_charges": charges})
+    journal.record_update(record, update("2885", "Executed", side=side, quantity=10, price=price),
+                          {"status": "Executed", "net_charges": charges})
 
 
 def run(**kwargs: object) -> tuple[int, str, str]:
@@ -37,7 +39,7 @@ def test_report_reads_the_journal_the_app_holds_and_writes_csv(tmp_path) -> None
     assert code == 0
     assert "2 fills in 1 instrument · gross +₹100.00" in out and "RELIANCE" in out
     raw = csv_path.read_bytes()
-    assert raw.startswith(b"\xef\xbb\xbf") and b"25.00" in raw  # reported charges: 12 + 13 paisa-as-sent → ₹0.25
+    assert raw.startswith(b"\xef\xbb\xbf") and b",0.25," in raw  # reported charges: 12 + 13 paisa → ₹0.25
 
 
 def test_report_says_what_is_wrong_in_one_sentence(tmp_path) -> None:
