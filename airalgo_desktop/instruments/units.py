@@ -86,7 +86,9 @@ def parse_expiry(text: str) -> int:
     raw = text.strip()
     if not raw or raw in ("0", "-1", "NA", "None"):
         return 0
-    head = raw.split(" ")[0].split("T")[0]
+    head = raw.split(" ")[0]
+    if len(head) > 10 and head[4] == "-" and head[10] == "T":  # ISO date-time; never split "28-OCT-2025" on T
+        head = head[:10]
     try:
         if len(head) == 10 and head[4] == "-":
             return day_number(date(int(head[:4]), int(head[5:7]), int(head[8:10])))
