@@ -43,6 +43,7 @@ from .plausible import implausible, refusal
 from .units import (
     UnitError,
     epoch_to_ist_day,
+    from_day_number,
     paise_to_paisa,
     parse_expiry,
     rupees_to_paisa,
@@ -302,7 +303,8 @@ def parse_kite(text: str, name: str, b: Builder, cancel: Cancel | None, progress
             continue
         symbol = row[i_sym].strip()
         try:
-            under = row[i_name].strip() if kind != EQ else symbol.split("-")[0]
+            expiry = parse_expiry(row[i_exp]) if kind != EQ else 0
+            under = (row[i_name].strip() or _kite_underlying(symbol, expiry)) if kind != EQ else symbol.split("-")[0]
             prev = 0
             if i_last is not None:
                 try:
@@ -310,12 +312,25 @@ def parse_kite(text: str, name: str, b: Builder, cancel: Cancel | None, progress
                 except UnitError:
                     prev = 0
             b.add(token, symbol, row[i_name].strip() if kind == EQ else "", under, kind,
-                  parse_expiry(row[i_exp]) if kind != EQ else 0,
-                  rupees_to_paisa(row[i_strike] or "0") if kind >= CE else 0,
+                  expiry, rupees_to_paisa(row[i_strike] or "0") if kind >= CE else 0,
                   rupees_to_paisa(row[i_tick]), whole_number(row[i_lot] or "1"), prev, 0,
                   under.upper() in _INDEX_NAMES or itype.endswith("IDX"))
         except UnitError as exc:
             b.skip("unreadable row", f"{symbol}: {exc}")
+
+
+def _kite_underlying(symbol: str, expiry: int) -> str:
+    """The underlying of a Kite F&O symbol whose ``name`` is empty (Zerodha's own mock file leaves it empty for
+    every option): what precedes the expiry stamp, monthly ``NIFTY24APR…`` or weekly ``NIFTY24404…``."""
+    day = from_day_number(expiry)
+    if day is None:
+        return ""
+    yy = f"{day.year % 100:02d}"
+    for stamp in (f"{yy}{day.strftime('%b').upper()}", f"{yy}{'123456789OND'[day.month - 1]}{day.day:02d}"):
+        at = symbol.upper().find(stamp, 1)
+        if at > 0:
+            return symbol[:at]
+    return ""
 
 
 def _tick_scale(raw_ticks: list[str]) -> Callable[[object], int]:
