@@ -21,8 +21,6 @@ The checks (all in paisa):
 
 from __future__ import annotations
 
-from statistics import median_low
-
 from .catalog import CE, FUT, Builder, describe
 from .catalog import rupees as _rupees
 
@@ -70,15 +68,44 @@ def row_problems(b: Builder, row: int, median_strike: dict[str, int]) -> list[st
 
 
 def implausible(b: Builder, start: int = 0) -> list[tuple[str, list[str]]]:
-    """The rows from ``start`` on with implausible values: (contract in words, what is wrong), in file order."""
-    strikes: dict[str, list[int]] = {}
-    for row in range(start, len(b)):
-        if b.kind[row] >= CE and b.strike[row] > 0:
-            strikes.setdefault(b.under[row], []).append(b.strike[row])
-    # a median of a handful of strikes says little: only underlyings with MIN_STRIKES options are compared with it
-    median_strike = {under: median_low(values) for under, values in strikes.items() if len(values) >= MIN_STRIKES}
+    """The rows from ``start`` on with implausible values: (contract in words, what is wrong), in file order.
+
+    The same tests as :func:`row_problems`, first as array masks (a 250,000-row master in tens of milliseconds),
+    then in words for the few rows they flag."""
+    import numpy as np
+
+    n = len(b) - start
+    if n <= 0:
+        return []
+    kind = np.array(b.kind[start:], dtype=np.int8)
+    tick = np.array(b.tick[start:], dtype=np.int64)
+    lot = np.array(b.lot[start:], dtype=np.int64)
+    freeze = np.array(b.freeze[start:], dtype=np.int64)
+    strike = np.array(b.strike[start:], dtype=np.int64)
+    index = (np.array(b.index[start:], dtype=np.int8) == 1) & (kind >= FUT)
+    option = kind >= CE
+    names, under = np.unique(np.array(b.under[start:]), return_inverse=True)
+    under = under.reshape(-1)
+    # each underlying's median option strike (the lower middle one); a median of a handful of strikes says little,
+    # so only underlyings with MIN_STRIKES options are compared with it
+    rows = np.flatnonzero(option & (strike > 0))
+    order = rows[np.lexsort((strike[rows], under[rows]))]
+    counts = np.bincount(under[rows], minlength=len(names))
+    first = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    mid_of = np.where(counts >= MIN_STRIKES, strike[order[np.minimum(first + (counts - 1) // 2, len(order) - 1)]]
+                      if len(order) else 0, 0)
+    median_strike = {str(names[i]): int(mid_of[i]) for i in np.flatnonzero(mid_of).tolist()}
+    level_of = np.array([INDEX_LEVELS.get(str(name), 0) * 100 for name in names], dtype=np.int64)
+    level = np.where(index, level_of[under], 0)
+    mid = np.where(level == 0, mid_of[under], 0)
+    limit = np.where(index, MAX_INDEX_TICK, np.where(option, MAX_OPTION_TICK, MAX_TICK))
+    flagged = ((tick != 1) & (tick % 5 != 0)) | (tick > limit) | (lot > np.where(index, MAX_INDEX_LOT, MAX_LOT))
+    flagged |= (freeze != 0) & ((freeze < lot) | (freeze > MAX_FREEZE))
+    flagged |= option & (level > 0) & ((strike < level // LOW_FACTOR) | (strike > level * LEVEL_FACTOR))
+    flagged |= option & (mid > 0) & ((strike < mid // LOW_FACTOR) | (strike > mid * LEVEL_FACTOR))
     found: list[tuple[str, list[str]]] = []
-    for row in range(start, len(b)):
+    for offset in np.flatnonzero(flagged).tolist():
+        row = start + offset
         problems = row_problems(b, row, median_strike)
         if problems:
             found.append((describe(b.symbol[row], b.under[row], b.kind[row], b.expiry[row], b.strike[row]),
