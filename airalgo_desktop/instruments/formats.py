@@ -20,6 +20,11 @@ headers and public code that reads them; see the README's instrument section):
   Exchange, Segment, Scrip code, Underlying symbol, Underlying scrip code, Strike price, Option type, …);
   token = Scrip code; rupees.
 * Our own CSV (``token,symbol,name,exchange,segment,instrument_type,expiry,strike,tick_size,lot_size,…``).
+* Angel One's and Upstox's JSON keys as CSV columns (their JSON units), and in ``vendors``: Dhan's detailed
+  master, Kotak Neo and Trade API, ICICI Breeze SecurityMaster, Shoonya, 5paisa, Alice Blue.
+
+A vendor's own id (``VENDOR_IDS``) is never the token; whatever was read passes ``plausible.implausible`` or the
+file is refused whole (the store unchanged), naming the offending contracts.
 """
 
 from __future__ import annotations
