@@ -39,7 +39,8 @@ import zipfile
 from collections.abc import Callable, Iterator
 from datetime import date
 
-from .catalog import CE, EQ, FUT, PE, Builder
+from ..domain.instruments import _INDEX_NAMES
+from .catalog import CE, EQ, FUT, PE, Builder, strike_word
 from .formats import (
     INDEX_REASON,
     Cancel,
@@ -55,6 +56,7 @@ from .units import (
     UnitError,
     day_number,
     epoch_to_ist_day,
+    from_day_number,
     paise_to_paisa,
     parse_expiry,
     rupees_to_paisa,
@@ -102,10 +104,12 @@ FORMAT_NAMES = {"dhan-detailed": "Dhan detailed scrip master", "kotak-neo": "Kot
 
 
 class Table:
-    """Rows of a CSV with a header, cells read by :func:`key` name (``t(row, "token")``)."""
+    """Rows of a CSV with a header, cells read by :func:`key` name (``t(row, "token")``); ``b`` counts the
+    unreadable ones."""
 
-    def __init__(self, text: str, name: str, cancel: Cancel | None, progress: Progress | None, layout: str,
-                 needed: tuple[str, ...], *, delimiter: str = ",") -> None:
+    def __init__(self, text: str, name: str, b: Builder, cancel: Cancel | None, progress: Progress | None,
+                 layout: str, needed: tuple[str, ...], *, delimiter: str = ",") -> None:
+        self.b = b
         self.rows = iter(_csv_rows(text, name, cancel, progress, text.count("\n"), delimiter=delimiter))
         header = next(self.rows, [])
         self.col = {key(h): i for i, h in enumerate(header)}
@@ -119,10 +123,11 @@ class Table:
         return row[i].strip() if i is not None and i < len(row) else ""
 
     def __iter__(self) -> Iterator[list[str]]:
-        return self.rows
+        """The data rows; one too short for the needed columns is counted as unreadable (a blank line is not)."""
+        return (row for row in self.rows if not _short(row, self.width, self.b))
 
 
-def _kind(option: str, instrument: str = "") -> int:
+def _kind(option: str) -> int:
     """CE/PE/CALL/PUT → that kind; otherwise a future (callers have already kept cash rows apart)."""
     option = option.upper()
     if option in ("CE", "CALL"):
@@ -148,16 +153,11 @@ def _nse_token(b: Builder, text: str, symbol: str) -> int | None:
 
 
 def _is_index(under: str, instrument: str) -> bool:
-    from ..domain.instruments import _INDEX_NAMES
-
     return instrument.upper().endswith("IDX") or under.upper() in _INDEX_NAMES
 
 
 def _made_symbol(under: str, kind: int, expiry: int, strike: int) -> str:
     """A trading symbol for files that carry none (ICICI): ``NIFTY25AUG2625000CE``, ``NIFTY29SEP26FUT``."""
-    from .catalog import strike_word
-    from .units import from_day_number
-
     day = from_day_number(expiry)
     stamp = f"{day.day:02d}{day.strftime('%b').upper()}{day.year % 100:02d}" if day else ""
     return f"{under}{stamp}FUT" if kind == FUT else f"{under}{stamp}{strike_word(strike)}{'CE' if kind == CE else 'PE'}"
@@ -190,7 +190,7 @@ def _dhan_expiry(raw: str, order: str) -> int:
 def parse_dhan_detailed(text: str, name: str, b: Builder, cancel: Cancel | None, progress: Progress | None) -> None:
     """Dhan ``api-scrip-master-detailed.csv`` (both column sets; comma or tab separated)."""
     first = text[:text.find("\n")]
-    t = Table(text, name, cancel, progress, "Dhan detailed", (
+    t = Table(text, name, b, cancel, progress, "Dhan detailed", (
         "exch_id", "segment", "security_id", "instrument", "underlying_symbol", "symbol_name", "lot_size",
         "sm_expiry_date", "strike_price", "option_type", "tick_size"),
         delimiter="\t" if first.count("\t") > first.count(",") else ",")
@@ -198,8 +198,6 @@ def parse_dhan_detailed(text: str, name: str, b: Builder, cancel: Cancel | None,
     start = len(b)
     raw_ticks: list[str] = []
     for row in t:
-        if _short(row, t.width, b):
-            continue
         exch, seg, inst = t(row, "exch_id").upper(), t(row, "segment").upper(), t(row, "instrument").upper()
         if seg == "I" or inst == "INDEX":
             b.skip(INDEX_REASON)
@@ -235,11 +233,9 @@ def parse_dhan_detailed(text: str, name: str, b: Builder, cancel: Cancel | None,
 # ====================================================================== Kotak
 def parse_kotak_neo(text: str, name: str, b: Builder, cancel: Cancel | None, progress: Progress | None) -> None:
     """Kotak Neo ``nse_cm.csv`` / ``nse_fo.csv`` (tick and strike in paise, dates from 1980)."""
-    t = Table(text, name, cancel, progress, "Kotak Neo", ("psymbol", "pexchseg", "ptrdsymbol", "dticksize",
+    t = Table(text, name, b, cancel, progress, "Kotak Neo", ("psymbol", "pexchseg", "ptrdsymbol", "dticksize",
                                                            "llotsize"))
     for row in t:
-        if _short(row, t.width, b):
-            continue
         seg = t(row, "pexchseg").lower()
         symbol = t(row, "ptrdsymbol")
         if seg not in ("nse_cm", "nse_fo"):
@@ -267,11 +263,9 @@ def parse_kotak_neo(text: str, name: str, b: Builder, cancel: Cancel | None, pro
 
 def parse_kotak_trade(text: str, name: str, b: Builder, cancel: Cancel | None, progress: Progress | None) -> None:
     """Kotak Securities Trade API instruments file: ``exchangeToken`` is NSE's (``instrumentToken`` Kotak's)."""
-    t = Table(text, name, cancel, progress, "Kotak Trade API", ("exchangetoken", "instrumentname", "ticksize",
+    t = Table(text, name, b, cancel, progress, "Kotak Trade API", ("exchangetoken", "instrumentname", "ticksize",
                                                                  "lotsize", "exchange"))
     for row in t:
-        if _short(row, t.width, b):
-            continue
         exch, symbol = t(row, "exchange").upper(), t(row, "instrumentname")
         itype = t(row, "instrumenttype").upper()
         if exch != "NSE":
@@ -312,11 +306,9 @@ def icici_members(data: bytes) -> list[tuple[str, bytes]] | None:
 def parse_icici(text: str, name: str, b: Builder, cancel: Cancel | None, progress: Progress | None) -> None:
     """ICICI Breeze ``NSEScripMaster.txt`` (cash, tick in rupees) or ``FONSEScripMaster.txt`` (F&O, tick in
     paise); other members of the zip (BSE, MCX, currency, mutual funds) are not NSE cash or F&O."""
-    t = Table(text, name, cancel, progress, "ICICI Breeze", ("token", "shortname", "exchangecode"))
+    t = Table(text, name, b, cancel, progress, "ICICI Breeze", ("token", "shortname", "exchangecode"))
     fo = "instrumentname" in t.col
     for row in t:
-        if _short(row, t.width, b):
-            continue
         code = t(row, "exchangecode")
         if not fo:
             series = t(row, "series").upper()
@@ -359,11 +351,9 @@ def parse_icici(text: str, name: str, b: Builder, cancel: Cancel | None, progres
 # ====================================================================== Shoonya, 5paisa, Alice Blue
 def parse_shoonya(text: str, name: str, b: Builder, cancel: Cancel | None, progress: Progress | None) -> None:
     """Shoonya (Finvasia) ``NSE_symbols.txt`` / ``NFO_symbols.txt`` (rupees)."""
-    t = Table(text, name, cancel, progress, "Shoonya", ("exchange", "token", "lotsize", "tradingsymbol",
+    t = Table(text, name, b, cancel, progress, "Shoonya", ("exchange", "token", "lotsize", "tradingsymbol",
                                                          "ticksize"))
     for row in t:
-        if _short(row, t.width, b):
-            continue
         exch, symbol, inst = t(row, "exchange").upper(), t(row, "tradingsymbol"), t(row, "instrument").upper()
         if inst == "INDEX":
             b.skip(INDEX_REASON)
@@ -392,14 +382,11 @@ def parse_shoonya(text: str, name: str, b: Builder, cancel: Cancel | None, progr
 
 def parse_5paisa(text: str, name: str, b: Builder, cancel: Cancel | None, progress: Progress | None) -> None:
     """5paisa ScripMaster CSV (both the ``CpType``/``Root`` and the ``ScripType``/``SymbolRoot`` spellings)."""
-    t = Table(text, name, cancel, progress, "5paisa", ("exch", "exchtype", "scripcode", "name", "ticksize",
+    t = Table(text, name, b, cancel, progress, "5paisa", ("exch", "exchtype", "scripcode", "name", "ticksize",
                                                         "lotsize"))
     opt_col = "cptype" if "cptype" in t.col else "scriptype"
     root_col = "root" if "root" in t.col else "symbolroot"
-    strike_col = "strikerate"
     for row in t:
-        if _short(row, t.width, b):
-            continue
         exch, etype = t(row, "exch").upper(), t(row, "exchtype").upper()
         symbol, root = t(row, "name"), t(row, root_col) or t(row, "name")
         if exch != "N":
@@ -423,7 +410,7 @@ def parse_5paisa(text: str, name: str, b: Builder, cancel: Cancel | None, progre
         try:
             b.add(token, symbol, (t(row, "fullname") or symbol) if kind == EQ else "", root if kind != EQ else symbol,
                   kind, parse_expiry(t(row, "expiry")) if kind != EQ else 0,
-                  rupees_to_paisa(t(row, strike_col) or "0") if kind >= CE else 0,
+                  rupees_to_paisa(t(row, "strikerate") or "0") if kind >= CE else 0,
                   rupees_to_paisa(t(row, "ticksize")), whole_number(t(row, "lotsize") or "1"), 0,
                   whole_number(t(row, "qtylimit") or "0") if kind != EQ else 0, _is_index(root, ""))
         except (UnitError, ValueError) as exc:
@@ -432,11 +419,9 @@ def parse_5paisa(text: str, name: str, b: Builder, cancel: Cancel | None, progre
 
 def parse_aliceblue(text: str, name: str, b: Builder, cancel: Cancel | None, progress: Progress | None) -> None:
     """Alice Blue contract master ``NSE.csv`` / ``NFO.csv`` (rupees)."""
-    t = Table(text, name, cancel, progress, "Alice Blue", ("exch", "exchange segment", "token", "trading symbol",
+    t = Table(text, name, b, cancel, progress, "Alice Blue", ("exch", "exchange segment", "token", "trading symbol",
                                                             "lot size", "tick size"))
     for row in t:
-        if _short(row, t.width, b):
-            continue
         exch, seg, symbol = t(row, "exch").upper(), t(row, "exchange segment").lower(), t(row, "trading symbol")
         if seg.endswith(("idx", "index")) or exch in ("INDICES", "INDEX"):
             b.skip(INDEX_REASON)
