@@ -17,6 +17,9 @@ _MONTHS = {m: i for i, m in enumerate(("JAN", "FEB", "MAR", "APR", "MAY", "JUN",
                                         "NOV", "DEC"), start=1)}
 
 
+MAX_DIGITS = 18  # whole-number digits of any price (in paise too) or quantity a master may carry
+
+
 class UnitError(ValueError):
     """A value that cannot be converted exactly (the row is skipped and counted)."""
 
@@ -47,7 +50,9 @@ def _decimal(text: str, decimals: int) -> int:
             (frac and not (frac.isascii() and frac.isdigit())):
         raise UnitError(f"'{text}' is not a number")
     if len(frac) > decimals:
-        raise UnitError(f"'{text}' has more than {decimals} decimals")
+        raise UnitError(f"'{text[:40]}' has more than {decimals} decimals")
+    if len(whole.lstrip("0")) > MAX_DIGITS:  # no price or quantity has more; int() of 5,000 digits would raise
+        raise UnitError(f"'{text[:24]}…' is too large" if len(text) > 24 else f"'{text}' is too large")
     return sign * (int(whole or "0") * 10 ** decimals + int((frac or "0").ljust(decimals, "0")))
 
 

@@ -181,3 +181,17 @@ def test_many_shared_tokens_are_named_up_to_a_limit(tmp_path: Path) -> None:
     assert outcome.skipped[TOKEN_SHARED] == 150 and len(listed) == 100
     assert listed[0] == "STK1 FEB 2025 FUT (token 1 kept for STK1)"
     assert outcome.lines()[-1].strip() == "… and 50 more"
+
+
+def test_numbers_no_unit_explains_are_row_problems_never_a_traceback(tmp_path: Path) -> None:
+    """A 5,000-digit lot used to escape as Python's int-conversion ValueError (a traceback, the import stopped)."""
+    header = (FIX / "kite.csv").read_text().splitlines()[0]
+    rows = ['738561,2885,RELIANCE,"RELIANCE",0,,0,0.05,1,EQ,NSE,NSE',
+            '1,11,A,"A",0,,0,0.05,' + "9" * 5000 + ',EQ,NSE,NSE', '2,12,B,"B",0,,0,1e400,1,EQ,NSE,NSE',
+            '5,15,E,"E",0,,0,inf,1,EQ,NSE,NSE', '6,16,F,"F",0,,0,0.05,1e12,EQ,NSE,NSE',
+            '3,13,C,"C",1e30,,0,0.05,1,EQ,NSE,NSE']  # an absurd previous close is "none", the row is kept
+    outcome = import_master(str(_write(tmp_path, "hostile.csv", [header, *rows])), tmp_path / "d", today=TODAY)
+    assert sorted(i.symbol for i in outcome.catalog) == ["C", "RELIANCE"]
+    assert outcome.catalog.get("13").prev_close == 0  # type: ignore[union-attr]
+    assert outcome.skipped == {"unreadable row": 3, "tick, lot, strike or freeze quantity out of range": 1}
+    assert "is too large" in outcome.examples["unreadable row"]
