@@ -114,4 +114,7 @@ def epoch_to_ist_day(seconds: int) -> int:
     """Unix seconds → day number of that moment's IST date (Upstox gives ms, Fyers seconds)."""
     if seconds <= 0:
         return 0
-    return day_number(datetime.fromtimestamp(seconds, IST).date())
+    try:
+        return day_number(datetime.fromtimestamp(seconds, IST).date())
+    except (OverflowError, OSError, ValueError):  # year 300,000: a junk cell, not a date
+        raise UnitError(f"expiry {seconds} s is not a date") from None

@@ -195,3 +195,14 @@ def test_numbers_no_unit_explains_are_row_problems_never_a_traceback(tmp_path: P
     assert outcome.catalog.get("13").prev_close == 0  # type: ignore[union-attr]
     assert outcome.skipped == {"unreadable row": 3, "tick, lot, strike or freeze quantity out of range": 1}
     assert "is too large" in outcome.examples["unreadable row"]
+
+
+def test_an_expiry_beyond_any_calendar_is_a_row_problem(tmp_path: Path) -> None:
+    items = json.loads((FIX / "upstox.json").read_text())
+    for item in items:
+        if item["exchange_token"] == "35013":
+            item["expiry"] = 10**20  # epoch ms in year ~3 billion: datetime raised past the row handler
+    (tmp_path / "far.json").write_text(json.dumps(items))
+    outcome = import_master(str(tmp_path / "far.json"), tmp_path / "d", today=TODAY)
+    assert outcome.catalog.get("35013") is None and outcome.catalog.get("2885") is not None
+    assert "is not a date" in outcome.examples["unreadable row"]
