@@ -52,7 +52,8 @@ FILES: dict[str, Expect] = {
         "68114": ("NIFTY 25 APR 2024 22500 CE", 5, 50), "45791": ("NIFTY 4 APR 2024 22500 CE", 5, 50)}),
     "kite/nilanjan-guha_instruments_2026-08_excerpt.csv": Expect("kite", 308, 0, {
         "61897": ("NIFTY 25 AUG 2026 25000 CE", 5, 65), "68407": ("NIFTY SEP 2026 FUT", 10, 65)}),
-    "kite/zerodha-pykiteconnect_mock_instruments_all.csv": Expect("kite", 80, 19),
+    "kite/zerodha-pykiteconnect_mock_instruments_all.csv": Expect("kite", 80, 19, {  # options with an empty name
+        "47164": ("BANKNIFTY 25 JAN 2018 23500 CE", 5, 40)}),
     "kite/zerodha-pykiteconnect_mock_instruments_nse.csv": Expect("kite", 99, 0),
     "upstox/ShashankJ-oi_watcher_NSE_FO.json": Expect("upstox", 1521, 0, {
         "71474": ("NIFTY 30 JUN 2026 25000 CE", 5, 75), "50971": ("NIFTY 30 DEC 2025 27000 CE", 5, 75)}),
@@ -170,3 +171,10 @@ def test_a_real_master_read_in_the_wrong_layout_is_refused(tmp_path: Path, name:
     assert ROOT is not None
     with pytest.raises(MasterError, match=expected):
         import_master(str(ROOT / name), tmp_path, fmt, today=EARLY)
+
+
+def test_an_option_without_a_name_is_still_an_index_option(imported: dict[str, ImportOutcome]) -> None:
+    """Zerodha's own mock leaves ``name`` empty on every option: the underlying comes from the symbol, so a
+    BANKNIFTY option is OPTIDX in ``order_response`` terms (it was OPTSTK with the symbol as its underlying)."""
+    option = imported["kite/zerodha-pykiteconnect_mock_instruments_all.csv"].catalog["47164"]
+    assert option.name == "BANKNIFTY" and option.api_instrument == "OPTIDX" and option.strike == 23500_00
