@@ -31,7 +31,7 @@ def raw_decode_rate(frames: list[str], rounds: int) -> float:
 def protocol_rate(frames: list[str], rounds: int) -> float:
     """Our path: the channel machine (validation, metrics, events) into the market store."""
     machine = ChannelMachine(ChannelConfig("bench"))
-    machine._state = ConnectionState(State.JOINED)  # as after a join
+    machine.state = ConnectionState(State.JOINED)  # as after a join
     machine.topic = "api:bench"
     store = MarketStore()
     start = time.perf_counter()

@@ -29,7 +29,7 @@ HOSTILE_NUMBERS = ["²", "٣", "３", "9" * 5000, "1e308", "-5", "NaN", "Infinit
 
 def joined_machine() -> ChannelMachine:
     m = ChannelMachine(ChannelConfig(KEY))
-    m.want(["22", "2885"])
+    m.subscriptions.want(["22", "2885"])
     connect(m)
     m.take_commands()
     m.take_events()
@@ -62,7 +62,7 @@ def test_an_unforeseen_exception_drops_the_frame_not_the_socket(monkeypatch) -> 
     def boom(_payload):
         raise OverflowError("nobody thought of this")
 
-    monkeypatch.setattr(m, "_on_order_response", boom)
+    monkeypatch.setattr(m.orders, "answer", boom)
     m.receive(frame("order_response", {}), 1.0)
     assert m.state.state is State.JOINED and m.metrics.malformed_frames == 1
     assert not [c for c in m.take_commands() if isinstance(c, CloseSocket)]
@@ -111,12 +111,12 @@ def test_tokens_are_ascii_digits_everywhere_they_enter(tmp_path) -> None:
     report = load_csv(csv)
     assert [i.token for i in report.master] == ["22"] and len(report.problems) == 2
     m = ChannelMachine(ChannelConfig(KEY))
-    m.want(["22", "²", "٣"])
+    m.subscriptions.want(["22", "²", "٣"])
     connect(m)
     subscribes = [f for f in sent(m.take_commands()) if f["event"] == "subscribe"]
     assert subscribes == [{"topic": TOPIC, "event": "subscribe", "payload": {"list": ["22"]},
                            "ref": subscribes[0]["ref"]}]
-    m.unwant(["²"])
+    m.subscriptions.unwant(["²"])
     m.flush_subscriptions(2.0)
     assert m.state.state is State.JOINED
 
