@@ -3,7 +3,8 @@
 ``order_response`` pushes carry ``ref: null`` (protocol-notes §6), so the first answer is matched to the oldest
 unanswered ticket with the same token, side, quantity and kind; after that the exchange's ``order_number`` names
 the order. An order sent once is never sent again: when the connection is lost before any answer it becomes
-*unknown* (:meth:`OrderCorrelator.connection_lost`), and a later answer still resolves it.
+*unknown* (:meth:`OrderCorrelator.connection_lost`), and a later answer still resolves it. An answer for an order
+already final comes out as :class:`~airalgo_desktop.api.events.LateOrderResponse` (kept, never applied).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 from ..domain.orders import OrderRequest, OrderStatus, OrderUpdate
 from ..logs import redact_value
-from .events import OrderEvent, OrderUnknown
+from .events import LateOrderResponse, OrderEvent, OrderUnknown
 
 log = logging.getLogger("airalgo.api.channel")
 
@@ -35,6 +36,7 @@ class OrderCorrelator:
     def __init__(self) -> None:
         self._orders: OrderedDict[str, _InFlight] = OrderedDict()  # oldest first: the matching order
         self._by_number: dict[str, str] = {}
+        self._final: dict[str, OrderUpdate] = {}  # local id -> the answer that made it final (for late answers)
 
     def __contains__(self, local_id: object) -> bool:
         """True when ``local_id`` is followed (sent this session or tracked) and not final yet."""
@@ -66,13 +68,15 @@ class OrderCorrelator:
                 log.warning("order %s got no answer before the connection was lost: unknown, not resent", local_id)
         return lost
 
-    def answer(self, payload: Any) -> OrderEvent | None:
+    def answer(self, payload: Any) -> OrderEvent | LateOrderResponse | None:
         """The event for one ``order_response`` payload, or None when it is unusable. Server text is redacted and
         bounded before anything keeps, shows or journals it."""
         update = OrderUpdate.from_payload(redact_value(payload))
         if update is None:
             return None
         local_id = self._by_number.get(update.order_number) if update.order_number else None
+        if local_id is not None and local_id not in self._orders and local_id in self._final:
+            return LateOrderResponse(local_id, update, self._final[local_id])
         if local_id is None:
             for candidate, inflight in self._orders.items():  # oldest first
                 if not inflight.answered and update.matches(inflight.request):
@@ -88,7 +92,8 @@ class OrderCorrelator:
             inflight = self._orders[local_id]
             inflight.status = update.status
             if update.status.is_final:
-                del self._orders[local_id]  # the order-number map keeps resolving late duplicates
+                del self._orders[local_id]  # the order-number map keeps resolving late answers
+                self._final[local_id] = update
         return OrderEvent(local_id, update)
 
 

@@ -302,3 +302,24 @@ def test_random_event_sequences_keep_the_promises(steps) -> None:
         if driver.m.state.state is State.JOINED:
             assert driver.server_view == driver.m.subscriptions.wanted
         assert driver.m.next_deadline() is None or driver.m.next_deadline() >= 0
+
+
+def test_late_second_answer_for_a_final_order_is_an_event_not_an_error(caplog) -> None:
+    """Issue 26 item 10: the second answer for an order already final was dropped as "frame dropped: it could not
+    be handled (KeyError)" and never reached the journal."""
+    from airalgo_desktop.api.events import LateOrderResponse, OrderEvent
+
+    m = ChannelMachine(ChannelConfig(KEY))
+    connect(m)
+    m.place_order(ORDER, "A", 1)
+    m.take_commands()
+    m.take_events()
+    answer = {"token_number": "2885", "order_number": 1300000000111170.0, "buy_sell": "1", "volume": 1,
+              "market_limit_sl": "market"}
+    m.receive(frame("order_response", answer | {"status": "Executed"}), 2)
+    m.receive(frame("order_response", answer | {"status": "Rejected", "error": "late"}), 3)
+    final, late = m.take_events()
+    assert isinstance(final, OrderEvent) and final.local_id == "A"
+    assert isinstance(late, LateOrderResponse) and late.local_id == "A" and late.contradicts
+    assert late.update.raw["error"] == "late"  # kept raw for the journal
+    assert m.metrics.malformed_frames == 0 and not [r for r in caplog.records if r.levelname == "ERROR"]

@@ -66,3 +66,33 @@ def test_orders_from_an_earlier_run_are_followed_by_number() -> None:
     event = orders.answer(answer("Executed", 77.0))
     assert event is not None and event.local_id == "J1"
     assert orders.connection_lost() == []  # it had an answer before this run: never unknown
+
+
+# ------------------------------------------------------------------ issue 26 item 10: late answers for final orders
+def test_a_late_answer_for_a_final_order_is_delivered_as_late_never_dropped() -> None:
+    from airalgo_desktop.api.events import LateOrderResponse
+
+    orders = OrderCorrelator()
+    orders.sent("A", BUY, 1.0)
+    orders.answer(answer("Pending", 11.0))
+    final = orders.answer(answer("Executed", 11.0))
+    assert isinstance(final, OrderEvent) and final.local_id == "A"
+    again = orders.answer(answer("Executed", 11.0))  # a duplicate of the final answer
+    assert isinstance(again, LateOrderResponse) and again.local_id == "A" and not again.contradicts
+    assert again.final.status is OrderStatus.EXECUTED and again.update.raw["status"] == "Executed"
+    stale = orders.answer(answer("Pending", 11.0))  # an earlier answer arriving out of order: stale, not contrary
+    assert isinstance(stale, LateOrderResponse) and not stale.contradicts
+    contrary = orders.answer(answer("Rejected", 11.0))  # the exchange now says the opposite of the fill
+    assert isinstance(contrary, LateOrderResponse) and contrary.contradicts
+    assert contrary.final.status is OrderStatus.EXECUTED  # the answer that made it final stands
+
+
+def test_a_late_fill_at_another_price_or_quantity_contradicts() -> None:
+    orders = OrderCorrelator()
+    orders.sent("A", BUY, 1.0)
+    first = answer("Executed", 11.0) | {"executed_price": 124_050.0}
+    orders.answer(first)
+    other_price = orders.answer(first | {"executed_price": 124_100.0})
+    other_quantity = orders.answer(first | {"volume": 2})
+    assert other_price is not None and other_price.contradicts  # type: ignore[union-attr]
+    assert other_quantity is not None and other_quantity.contradicts  # type: ignore[union-attr]
