@@ -125,7 +125,7 @@ class ChannelMachine:
         self.state = ConnectionState(State.DISCONNECTED)
         self.subscriptions = SubscriptionSet()
         self.orders = OrderCorrelator()
-        self.feed = FeedGate(self.metrics)
+        self.feed = FeedGate(self.metrics, self.subscriptions.live)  # only wanted ticks are kept
         self._commands: list[Command] = []
         self._events: list[Event] = []
         self._refs = RefCounter()

@@ -191,6 +191,8 @@ class Metrics:
     unknown_events: int = 0
     oversized_frames: int = 0
     dropped_quotes: int = 0
+    unwanted_quotes: int = 0
+    """Quotes for tokens no view subscribed, dropped before the market store (a figure for the status bar)."""
     orders_sent: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -5,14 +5,14 @@ each :meth:`~SubscriptionSet.unwant` removes one; the server is asked to subscri
 1 → 0, as one net change per flush (:meth:`~SubscriptionSet.changes`). After every join the server has nothing
 (:meth:`~SubscriptionSet.server_lost`), so the next flush asks for everything still wanted.
 
-It is also the feed's filter: ``token in subscriptions`` is the test "does anyone want this quote".
+It is also the feed's filter: ``token in subscriptions.live`` is the test "does anyone want this quote".
 """
 
 from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, KeysView
 from typing import Any
 
 from ..domain.instruments import is_token, parse_token
@@ -56,6 +56,12 @@ class SubscriptionSet:
     def __bool__(self) -> bool:
         """True when any token is wanted."""
         return bool(self._wanted)
+
+    @property
+    def live(self) -> KeysView[str]:
+        """A live, read-only view of the wanted tokens: membership costs a dict lookup with no Python call, which
+        is what the feed's per-quote test needs."""
+        return self._wanted.keys()
 
     @property
     def wanted(self) -> set[str]:

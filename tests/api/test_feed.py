@@ -49,3 +49,20 @@ def test_clean_check_is_strict() -> None:
     assert not quotes_are_clean({"22": quote(ltq=True)})
     assert not quotes_are_clean({"٣": quote()})
     assert not quotes_are_clean({"22": {"ltp": 5}})
+
+
+# ------------------------------------------------------------------ issue 26 items 5 and 9: only wanted ticks
+def test_quotes_for_tokens_nobody_wants_are_dropped_and_counted() -> None:
+    from airalgo_desktop.api.subscriptions import SubscriptionSet
+
+    subs = SubscriptionSet()
+    subs.want(["22"])
+    gate = FeedGate(Metrics(), subs.live)
+    assert gate.accept({"22": quote(), "2885": quote(), "3045": quote()}, 1.0) == {"22": quote()}
+    assert gate.metrics.unwanted_quotes == 2 and gate.metrics.ticks_total == 1 and gate.metrics.dropped_quotes == 0
+    assert gate.accept({"2885": quote()}, 2.0) is None  # nothing wanted in it: no data for the stall watchdog either
+    assert gate.metrics.unwanted_quotes == 3 and gate.last_data == 1.0
+    bad = gate.accept({"x": quote(), "3045": "junk", "22": quote(0)}, 3.0)  # junk is junk, wanted or not
+    assert bad is None and gate.metrics.dropped_quotes == 3 and gate.metrics.unwanted_quotes == 3
+    subs.unwant(["22"])
+    assert gate.accept({"22": quote()}, 4.0) is None  # after the last view let go, even before the server hears it

@@ -40,3 +40,12 @@ def test_values_that_are_not_tokens_are_left_out() -> None:
     assert subs.wanted == {"22", "7"}  # surrounding spaces are forgiven (parse_token), other digits are not
     subs.unwant(["²"])
     assert subs.wanted == {"22", "7"}
+
+
+def test_the_live_view_follows_every_change() -> None:
+    subs = SubscriptionSet()
+    live = subs.live
+    subs.want(["22"])
+    assert "22" in live and "22" in subs
+    subs.unwant(["22"])
+    assert "22" not in live and not subs
