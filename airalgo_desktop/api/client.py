@@ -225,12 +225,12 @@ class AirAlgoClient:
 
     def subscribe(self, tokens: Iterable[str]) -> None:
         """Reference-counted subscribe; frames go out once per loop turn."""
-        self.machine.want(tokens)
+        self.machine.subscriptions.want(tokens)
         self._schedule_flush()
 
     def unsubscribe(self, tokens: Iterable[str]) -> None:
         """Reference-counted unsubscribe."""
-        self.machine.unwant(tokens)
+        self.machine.subscriptions.unwant(tokens)
         self._schedule_flush()
 
     def new_local_id(self) -> str:
@@ -256,7 +256,7 @@ class AirAlgoClient:
     def track_order(self, local_id: str, request: OrderRequest, *, order_number: str | None = None) -> None:
         """Follow an order sent earlier (a previous connection or run) so that late answers are correlated to it.
         Nothing is sent."""
-        self.machine.track_order(local_id, request, order_number=order_number)
+        self.machine.orders.track(local_id, request, order_number=order_number)
 
     async def ping(self, timeout: float | None = None) -> float:
         """Send a heartbeat now and return its round trip in seconds (TimeoutError if none)."""
