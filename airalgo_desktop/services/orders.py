@@ -170,6 +170,17 @@ class OrderService:
             record.order_number = update.order_number
             self._by_number[update.order_number] = record.local_id
         status = update.status
+        if record.status.is_final and status is not None and status.is_final and (
+                status is not record.status or (update.executed_price or record.executed_price)
+                != record.executed_price):
+            # a second final answer that contradicts the first (an order final since an earlier run, which the
+            # connection no longer follows): journalled raw, never applied — positions never change silently
+            record.history.append(f"{update.status_text or '?'} (late)")
+            record.message = (f"A late answer says {update.status_text or '?'!r} after {record.status.value!r}: "
+                              "not applied — check this order with your broker.")
+            self._journal_update(record, update, update.raw)
+            self._notify(record)
+            return
         if status is None:
             record.message = f"Unrecognised status {update.status_text!r}: {update.message}"
         elif not (record.status.is_final and not status.is_final):  # never step back from a final state

@@ -47,3 +47,23 @@ def test_a_late_answer_is_journalled_raw_and_positions_stay(journal, late_status
     assert kind == "response" and raw == late.raw
     contradicts = late_status != "Pending"  # another final status or another fill price; a stale Pending is not
     assert ("check this order with your broker" in record.message) is contradicts
+
+
+def test_a_contradicting_answer_for_an_order_final_since_an_earlier_run_is_not_applied(journal) -> None:
+    """After a restart the connection no longer follows a final order: its late answer arrives as a plain
+    OrderEvent by order number; it is journalled and said, never applied, and a rejection is announced once."""
+    from airalgo_desktop.desk import OrderRejected
+    from tests.desk.fakes import of
+
+    desk, _prefs, notices = make_desk(journal)
+    client = FakeClient()
+    desk.attach(client)
+    record = desk.ledger.place(OrderRequest("2885", Side.BUY, OrderKind.MARKET, 10))
+    client.emit(OrderEvent(record.local_id, answer("Rejected", error="Margin limit exceeded")))
+    assert record.status is OrderStatus.REJECTED and len(of(notices, OrderRejected)) == 1
+    client.emit(OrderEvent(None, answer("Executed", price=120_000.0)))  # by order number 1001
+    assert record.status is OrderStatus.REJECTED and "2885" not in desk.pnl.positions.positions
+    assert "check this order with your broker" in record.message and record.history[-1] == "Executed (late)"
+    assert len(of(notices, OrderRejected)) == 1
+    kind, _status, raw = journal.events_for(record.local_id)[-1]
+    assert kind == "response" and raw["status"] == "Executed"
