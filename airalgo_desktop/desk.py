@@ -33,6 +33,7 @@ from typing import Any, Protocol
 
 from .api.client import NotConnectedError
 from .api.events import ChannelError, ConnectionState, Event, FeedStale, Metrics, State, StateChanged, Ticks
+from .domain.bars import day_start
 from .domain.money import Paisa, format_rupees
 from .domain.nsetime import IST, now_ist, trading_day_on_or_before
 from .domain.options import PayoffLeg
@@ -41,7 +42,6 @@ from .domain.wording import plural
 from .instruments import Catalog, bundled_universe
 from .services.alerts import Alert, AlertBook
 from .services.barbook import BarBook, day_pnl_curve
-from .services.bars import day_start
 from .services.chain import (
     DEFAULT_WIDTH,
     ChainState,

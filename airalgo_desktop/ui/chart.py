@@ -38,11 +38,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..domain.bars import DAY, IST_OFFSET, Bars, Frame
 from ..domain.instruments import InstrumentMaster
 from ..domain.money import Paisa, format_rupees
 from ..domain.nsetime import IST
 from ..domain.orders import OrderKind, Side
-from ..services.bars import DAY, IST_OFFSET, Bars, Frame
 from ..services.mtm import MtmCurve
 from ..services.positions import Fill
 from . import theme

@@ -29,7 +29,7 @@ log = logging.getLogger("airalgo.ui.prefs")
 
 THEMES = ("system", "light", "dark")  # the values of ui.theme.ThemeChoice (kept here so prefs stay Qt-free)
 NOTIFY_KINDS = ("fills", "rejections", "alerts", "sound")
-CHART_FRAMES = ("1m", "3m", "5m", "15m", "30m", "1h", "1d")  # services.bars.Frame labels, lower case
+CHART_FRAMES = ("1m", "3m", "5m", "15m", "30m", "1h", "1d")  # domain.bars.Frame labels, lower case
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off")
 
