@@ -26,6 +26,12 @@ from ..domain.nsetime import IST
 log = logging.getLogger("airalgo.store.instruments")
 FILE_NAME = "instruments.npz"
 FORMAT_VERSION = 1
+ARRAY_NAMES = ("token", "kind", "expiry", "strike", "tick", "lot", "freeze", "prev", "under", "index", "grp",
+               "grp_start",
+               "sym_blob", "sym_off", "name_blob", "name_off", "und_blob", "und_off", "und_start",
+               "vocab", "post_off", "post", "tok_sorted", "tok_rows")
+"""The columns a stored master must hold (what ``instruments.catalog.Builder.arrays`` writes); a file missing one
+is from another version and is refused."""
 
 
 class StoreError(RuntimeError):
@@ -82,8 +88,6 @@ def load(data_dir: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]] | None:
         meta = orjson.loads(meta_raw.tobytes()) if meta_raw is not None else {}
     except orjson.JSONDecodeError:
         meta = {}
-    from ..instruments.catalog import ARRAY_NAMES
-
     missing = [name for name in ARRAY_NAMES if name not in arrays]
     if missing or meta.get("version") != FORMAT_VERSION:
         raise StoreError(f"the stored instrument master {path} is from another version; import it again")
