@@ -24,12 +24,13 @@ from PySide6.QtWidgets import QApplication
 
 from . import APP_NAME, __version__
 from . import config as app_config
-from .api.client import AirAlgoClient, ClientConfig, UrlError
+from .api.client import AirAlgoClient, ClientConfig
 from .desk import Problem, TradingDesk
 from .harness import Harness
 from .keystore import KeyStore
 from .logs import setup_file_logging
 from .resources import resource_path
+from .transport import UrlError
 from .ui import theme
 from .ui.commands import Commands
 from .ui.main_window import MainWindow

@@ -12,11 +12,12 @@ import logging
 import pytest
 
 from airalgo_desktop.api.channel import ChannelConfig, ChannelMachine
-from airalgo_desktop.api.client import AirAlgoClient, ClientConfig, check_transport
+from airalgo_desktop.api.client import AirAlgoClient, ClientConfig
 from airalgo_desktop.api.events import CloseSocket, State, Ticks, Unsubscribed
 from airalgo_desktop.domain.instruments import load_csv
 from airalgo_desktop.domain.orders import OrderUpdate
 from airalgo_desktop.logs import RateLimitFilter, redact, register_secret
+from airalgo_desktop.transport import check_transport
 from tests.api.test_channel_machine import KEY, TOPIC, connect, frame, sent
 
 # names this issue added are imported inside the tests, so that each test runs (and fails) on the code before it
@@ -208,7 +209,7 @@ async def test_oversized_frame_is_named_as_such(sim) -> None:
                                  "wss://", "wss://a.b:99999/x", "wss://user:pw@a.b/x", "ws://127.0.0.1:0/x",
                                  "wss://ex\u00e4mple.com/x", "https://api.airalgo.com"])
 def test_invalid_websocket_urls_are_refused_once_with_a_message(url) -> None:
-    from airalgo_desktop.api.client import UrlError
+    from airalgo_desktop.transport import UrlError
 
     with pytest.raises(ValueError) as info:  # UrlError
         AirAlgoClient(ClientConfig(url, "https://api.airalgo.com", "k"))
