@@ -67,7 +67,7 @@ MTM_SAMPLE_S = 1.0
 
 # ---------------------------------------------------------------- what the desk needs from outside
 class DeskPrefs(Protocol):
-    """The preferences the desk reads and writes (``ui.prefs.Prefs`` over QSettings; a fake in tests)."""
+    """The preferences the desk reads and writes (``settings.Prefs`` over QSettings; a fake in tests)."""
 
     def load_alerts(self) -> AlertBook: ...
     def save_alerts(self, book: AlertBook) -> None: ...

@@ -38,8 +38,8 @@ from airalgo_desktop.domain.nsetime import now_ist
 from airalgo_desktop.domain.orders import OrderKind, OrderRequest, OrderStatus, OrderUpdate, Side
 from airalgo_desktop.services.alerts import Alert, Direction
 from airalgo_desktop.services.guards import GuardSettings
+from airalgo_desktop.settings import MemoryStore, Prefs
 from airalgo_desktop.store.journal import Journal
-from airalgo_desktop.ui.prefs import MemoryStore, Prefs
 
 MASTER = load_sample()
 
@@ -329,7 +329,7 @@ def test_restore_of_yesterday_is_not_today(journal) -> None:
 
 
 def test_importing_the_desk_loads_no_qt() -> None:
-    code = "import sys, airalgo_desktop.desk, airalgo_desktop.ui.prefs; print(any(m.startswith('PySide6') " \
+    code = "import sys, airalgo_desktop.desk, airalgo_desktop.settings; print(any(m.startswith('PySide6') " \
            "for m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert out.stdout.strip() == "False"

@@ -45,8 +45,8 @@ from ..domain.nsetime import IST
 from ..domain.orders import OrderKind, Side
 from ..services.mtm import MtmCurve
 from ..services.positions import Fill
+from ..settings import Prefs
 from . import theme
-from .prefs import Prefs
 from .timeaxis import BarTimeAxis, ClockAxis, RupeeAxis, VolumeAxis
 
 pg.setConfigOptions(antialias=False)  # crisp candle edges; curves set their own antialiasing

@@ -32,12 +32,12 @@ from ..domain.money import format_rupees, percent_change_bp
 from ..domain.orders import Side
 from ..services.mtm import MtmCurve
 from ..services.positions import PositionBook
+from ..settings import Prefs
 from ..store.market import MarketStore
 from . import theme
 from .actions import NOTIFY_ACTIONS, ActionRegistry
 from .orderbook import OrderBookModel, OrderBookPanel
 from .positions import PositionsModel, PositionsPanel
-from .prefs import Prefs
 from .theme import ThemeChoice
 from .watchlist import WatchlistPanel
 

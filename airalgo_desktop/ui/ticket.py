@@ -26,10 +26,10 @@ from ..domain.instruments import Instrument, InstrumentMaster
 from ..domain.money import Rounding, format_rupees, round_to_tick
 from ..domain.orders import OrderKind, OrderRecord, OrderRequest, OrderStatus, Side
 from ..services.guards import Level, Verdict
+from ..settings import Prefs
 from ..store.market import MarketStore
 from . import theme
 from .actions import ActionRegistry, default_key, key_label
-from .prefs import Prefs
 from .widgets import NumberField, PriceSpin, QuantitySpin
 
 KIND_ORDER = (OrderKind.MARKET, OrderKind.LIMIT, OrderKind.SL, OrderKind.SLM)

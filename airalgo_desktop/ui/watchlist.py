@@ -24,9 +24,9 @@ from ..domain.instruments import InstrumentMaster
 from ..domain.wording import plural
 from ..instruments import Catalog
 from ..services.watchlists import DEFAULT_TOKENS, WatchlistBook, WatchlistEntry
+from ..settings import Prefs
 from ..store.market import MarketStore
 from .actions import ActionRegistry, default_key, key_label
-from .prefs import Prefs
 from .watchlist_model import (
     CHANGE,
     COLUMNS,

@@ -254,7 +254,7 @@ def test_saved_watchlists_and_alerts_keep_only_real_tokens() -> None:
     import json as _json
 
     from airalgo_desktop.services.alerts import AlertBook
-    from airalgo_desktop.ui.prefs import MemoryStore, Prefs
+    from airalgo_desktop.settings import MemoryStore, Prefs
 
     saved = [{"name": "W", "tokens": ["22", "²", 2885, "٣", True]}]
     prefs = Prefs(MemoryStore({"watchlists/lists": _json.dumps(saved)}))

@@ -18,8 +18,8 @@ from airalgo_desktop.domain.nsetime import IST
 from airalgo_desktop.domain.orders import OrderKind, OrderRequest, OrderStatus, Side
 from airalgo_desktop.services.orders import OrderRecord
 from airalgo_desktop.services.positions import Fill
+from airalgo_desktop.settings import MemoryStore, Prefs
 from airalgo_desktop.ui.chart import ChartView, ChartWindow, order_lines, volume_top
-from airalgo_desktop.ui.prefs import MemoryStore, Prefs
 from airalgo_desktop.ui.timeaxis import (
     BarTimeAxis,
     ClockAxis,

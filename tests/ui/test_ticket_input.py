@@ -12,10 +12,10 @@ from airalgo_desktop.domain.instruments import Instrument, InstrumentMaster, loa
 from airalgo_desktop.domain.nsetime import now_ist
 from airalgo_desktop.domain.orders import OrderKind, OrderRecord, OrderRequest, OrderStatus, Side
 from airalgo_desktop.services.guards import GuardSettings, evaluate
+from airalgo_desktop.settings import Prefs
 from airalgo_desktop.store.market import MarketStore
 from airalgo_desktop.ui import theme
 from airalgo_desktop.ui.orderbook import OrderBookModel, OrderBookPanel
-from airalgo_desktop.ui.prefs import Prefs
 from airalgo_desktop.ui.ticket import OrderTicket
 from airalgo_desktop.ui.watchlist import WatchlistPanel
 

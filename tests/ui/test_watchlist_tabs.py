@@ -9,9 +9,9 @@ from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMenu, QMes
 
 from airalgo_desktop.domain.instruments import load_sample
 from airalgo_desktop.domain.orders import Side
+from airalgo_desktop.settings import Prefs
 from airalgo_desktop.store.market import MarketStore
 from airalgo_desktop.ui.main_window import MainWindow
-from airalgo_desktop.ui.prefs import Prefs
 from tests.ui.conftest import app_args, running_app, wait_until
 from tests.ui.test_app import joined
 
