@@ -33,9 +33,10 @@ from airalgo_desktop.desk import (
     Problem,
     TradingDesk,
 )
-from airalgo_desktop.domain.instruments import InstrumentMaster, load_sample
+from airalgo_desktop.domain.instruments import InstrumentMaster
 from airalgo_desktop.domain.nsetime import now_ist
 from airalgo_desktop.domain.orders import OrderKind, OrderRequest, OrderStatus, OrderUpdate, Side
+from airalgo_desktop.instruments.demo import load_sample
 from airalgo_desktop.services.alerts import Alert, Direction
 from airalgo_desktop.services.guards import GuardSettings
 from airalgo_desktop.settings import MemoryStore, Prefs

@@ -14,8 +14,8 @@ import pytest
 from airalgo_desktop.api.channel import ChannelConfig, ChannelMachine
 from airalgo_desktop.api.client import AirAlgoClient, ClientConfig
 from airalgo_desktop.api.events import CloseSocket, State, Ticks, Unsubscribed
-from airalgo_desktop.domain.instruments import load_csv
 from airalgo_desktop.domain.orders import OrderUpdate
+from airalgo_desktop.instruments.formats import parse
 from airalgo_desktop.logs import RateLimitFilter, redact, register_secret
 from airalgo_desktop.transport import check_transport
 from tests.api.test_channel_machine import KEY, TOPIC, connect, frame, sent
@@ -107,10 +107,8 @@ def test_tokens_are_ascii_digits_everywhere_they_enter(tmp_path) -> None:
     assert parse_token("²") is None and parse_token("٣") is None and parse_token("22") == "22"
     assert parse_token(" 22.0 ") == "22" and parse_token(22) == "22" and parse_token(22.0) == "22"
     assert parse_token(True) is None and parse_token("1" * 16) is None and parse_token(-1) is None
-    csv = tmp_path / "m.csv"
-    csv.write_text("token,symbol\n22,ACC\n²,JUNK\n٣,JUNK2\n", encoding="utf-8")
-    report = load_csv(csv)
-    assert [i.token for i in report.master] == ["22"] and len(report.problems) == 2
+    builder, _ = parse("token,symbol\n22,ACC\n²,JUNK\n٣,JUNK2\n".encode(), "m.csv")
+    assert builder.token == [22] and builder.skipped == {"token not a number": 2}
     m = ChannelMachine(ChannelConfig(KEY))
     m.want(["22", "²", "٣"])
     connect(m)

@@ -13,9 +13,9 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QImage
 
 from airalgo_desktop.domain.bars import Bars, Frame
-from airalgo_desktop.domain.instruments import load_sample
 from airalgo_desktop.domain.nsetime import IST
 from airalgo_desktop.domain.orders import OrderKind, OrderRequest, OrderStatus, Side
+from airalgo_desktop.instruments.demo import load_sample
 from airalgo_desktop.services.orders import OrderRecord
 from airalgo_desktop.services.positions import Fill
 from airalgo_desktop.settings import MemoryStore, Prefs

@@ -8,8 +8,8 @@ import logging
 import pytest
 from PySide6.QtCore import QSettings
 
-from airalgo_desktop.domain.instruments import load_sample
 from airalgo_desktop.instruments import Catalog
+from airalgo_desktop.instruments.demo import load_sample
 from airalgo_desktop.services.guards import GuardSettings
 from airalgo_desktop.settings import MemoryStore, Prefs
 from airalgo_desktop.store.market import MarketStore

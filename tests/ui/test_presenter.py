@@ -15,9 +15,9 @@ from airalgo_desktop.desk import (
     Problem,
     TradingDesk,
 )
-from airalgo_desktop.domain.instruments import load_sample
 from airalgo_desktop.domain.nsetime import now_ist
 from airalgo_desktop.domain.orders import OrderKind, OrderRecord, OrderRequest, OrderStatus, Side
+from airalgo_desktop.instruments.demo import load_sample
 from airalgo_desktop.services.alerts import Alert, Direction
 from airalgo_desktop.services.positions import Fill
 from airalgo_desktop.settings import MemoryStore, Prefs

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QKeySequenceEdit
 
-from airalgo_desktop.domain.instruments import load_sample
+from airalgo_desktop.instruments.demo import load_sample
 from airalgo_desktop.settings import Prefs
 from airalgo_desktop.store.market import MarketStore
 from airalgo_desktop.ui.dialogs import ShortcutsDialog

@@ -8,9 +8,10 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
 
-from airalgo_desktop.domain.instruments import Instrument, InstrumentMaster, load_sample
+from airalgo_desktop.domain.instruments import Instrument, InstrumentMaster
 from airalgo_desktop.domain.nsetime import now_ist
 from airalgo_desktop.domain.orders import OrderKind, OrderRecord, OrderRequest, OrderStatus, Side
+from airalgo_desktop.instruments.demo import load_sample
 from airalgo_desktop.services.guards import GuardSettings, evaluate
 from airalgo_desktop.settings import Prefs
 from airalgo_desktop.store.market import MarketStore

@@ -7,8 +7,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMenu, QMessageBox
 
-from airalgo_desktop.domain.instruments import load_sample
 from airalgo_desktop.domain.orders import Side
+from airalgo_desktop.instruments.demo import load_sample
 from airalgo_desktop.settings import Prefs
 from airalgo_desktop.store.market import MarketStore
 from airalgo_desktop.ui.main_window import MainWindow
