@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..domain.instruments import Instrument, InstrumentMaster
+from ..domain.instruments import Instrument, Master
 from ..domain.money import Rounding, format_rupees, round_to_tick
 from ..domain.orders import OrderKind, OrderRecord, OrderRequest, OrderStatus, Side
 from ..services.guards import Level, Verdict
@@ -41,7 +41,7 @@ class OrderTicket(QDialog):
 
     sent = Signal(object)  # OrderRecord
 
-    def __init__(self, master: InstrumentMaster, store: MarketStore, prefs: Prefs,
+    def __init__(self, master: Master, store: MarketStore, prefs: Prefs,
                  submit: Callable[[OrderRequest], OrderRecord], check: Callable[[OrderRequest], list[str]],
                  parent: QWidget | None = None,
                  guards: Callable[[OrderRequest], list[Verdict]] | None = None,
