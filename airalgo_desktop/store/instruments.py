@@ -1,8 +1,9 @@
 """The imported instrument master on disk: one file in the data dir, replaced atomically by each import.
 
 Format: an uncompressed ``.npz`` of the catalog's columns plus a JSON ``meta`` (source, format, when it was
-imported, what was kept and skipped). Measured on a 250,000-row master: ~30 MB on disk, loaded in ~0.1 s —
-which is why the app loads it *after* the window is shown, in a worker thread (see ``benchmarks``).
+imported, what was kept and skipped). A 250,000-row master is tens of MB and takes a noticeable moment to load
+(``master_*`` in the README's benchmark table), which is why the app loads it *after* the window is shown, in a
+worker thread.
 
 Writing: a new file next to the old one (``instruments.npz.new``), flushed and fsync'd, then ``os.replace`` —
 on every platform a reader sees either the old master or the new one, never half of one; a failed or cancelled
