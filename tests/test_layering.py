@@ -207,12 +207,14 @@ def test_no_import_points_up_the_layers() -> None:
 
 def test_no_cycle_between_rooms() -> None:
     found = room_cycles(IMPORTS)
-    assert not found, "rooms in one import cycle (each reaches the others):\n" + "\n".join(" ↔ ".join(group) for group in found)
+    groups = "\n".join(" ↔ ".join(group) for group in found)
+    assert not found, f"rooms in one import cycle (each reaches the others):\n{groups}"
 
 
 def test_no_cycle_between_modules() -> None:
     found = module_cycles(IMPORTS)
-    assert not found, "modules in one import cycle (each reaches the others):\n" + "\n".join(" ↔ ".join(group) for group in found)
+    groups = "\n".join(" ↔ ".join(group) for group in found)
+    assert not found, f"modules in one import cycle (each reaches the others):\n{groups}"
 
 
 # ----------------------------------------------------------------------------------------------- the reader itself
