@@ -33,12 +33,12 @@ ROOT = Path(__file__).resolve().parents[1] / PACKAGE
 # low → high; a module may import its own layer (without cycles) and any layer below it
 LAYERS: list[tuple[str, set[str]]] = [
     ("domain and base modules", {"domain", "__init__", "logs", "config", "transport", "clock", "resources",
-                                 "keystore"}),
+                                 "keystore", "listeners"}),
     ("store, api", {"store", "api"}),
     ("instruments", {"instruments"}),
     # settings reads and writes services' objects (alerts, guard settings, watchlist entries) for desk and ui
     ("services, sim, settings", {"services", "sim", "settings"}),
-    ("desk", {"desk"}),  # desk.py today, a desk/ package of hub + parts tomorrow: the same room
+    ("desk", {"desk"}),  # the desk/ package (hub + parts); a desk.py module would be the same room
     ("ui", {"ui"}),
     ("app, entry points, harness", {"app", "__main__", "cli", "harness"}),
 ]

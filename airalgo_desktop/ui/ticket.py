@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..desk.notices import ConnectionChanged, GuardsChanged, InstrumentsChanged, OrderChanged
 from ..domain.instruments import Instrument, Master
 from ..domain.money import Rounding, format_rupees, round_to_tick
 from ..domain.orders import OrderKind, OrderRecord, OrderRequest, OrderStatus, Side
@@ -30,6 +31,7 @@ from ..settings import Prefs
 from ..store.market import MarketStore
 from . import theme
 from .actions import ActionRegistry, default_key, key_label
+from .listening import NoticeSource, listen
 from .widgets import NumberField, PriceSpin, QuantitySpin
 
 KIND_ORDER = (OrderKind.MARKET, OrderKind.LIMIT, OrderKind.SL, OrderKind.SLM)
@@ -452,6 +454,14 @@ class OrderTicket(QDialog):
         self.pages.setCurrentIndex(2)
         self.follow(record)
         self.sent.emit(record)
+
+    def listen_to(self, desk: NoticeSource) -> None:
+        """Follow the desk until the ticket is destroyed: its order's answers, and a fresh check of the open ticket
+        when the guards, the master (name, lot, tick) or the connection (Send) change."""
+        listen(self, desk, {OrderChanged: lambda notice: self.follow(notice.record),
+                            GuardsChanged: self.revalidate,
+                            InstrumentsChanged: self.revalidate,
+                            ConnectionChanged: lambda _n: self.isVisible() and self.revalidate()})
 
     def follow(self, record: OrderRecord) -> None:
         """Show the order's progress: Sent → Pending → Executed at ₹x / Rejected: reason."""
