@@ -42,7 +42,7 @@ from typing import Any
 
 import orjson
 
-from ..domain.instruments import _INDEX_NAMES, _canonical_headers, parse_token
+from ..domain.instruments import _INDEX_NAMES, parse_token
 from .catalog import CE, EQ, FUT, MAX_TICK, PE, Builder, rupees
 from .plausible import implausible, refusal
 from .units import (
@@ -592,8 +592,44 @@ def parse_fyers(text: str, name: str, b: Builder, cancel: Cancel | None, progres
             b.skip("unreadable row", f"{symbol}: {exc}")
 
 
+# ====================================================================== our own CSV
+# canonical name -> accepted header spellings (lower-cased, stripped)
+_COLUMNS: dict[str, tuple[str, ...]] = {
+    # NSE's token only: a vendor's own id (Kite instrument_token, RELIANCE 738561; Kotak instrumentToken; Upstox
+    # instrument_key) is never one — a file with nothing else is refused (VENDOR_IDS)
+    "token": ("token", "exchange_token", "token_number", "symboltoken"),
+    "symbol": ("symbol", "tradingsymbol", "trading_symbol", "scrip"),
+    "name": ("name", "company_name", "description"),
+    "exchange": ("exchange", "exch", "exch_seg"),
+    "segment": ("segment",),
+    "instrument_type": ("instrument_type", "instrumenttype", "instrument", "series"),
+    "expiry": ("expiry", "expiry_date"),
+    "strike": ("strike", "strike_price"),
+    "tick_size": ("tick_size", "ticksize", "tick"),
+    "lot_size": ("lot_size", "lotsize", "lot", "market_lot"),
+    "prev_close": ("prev_close", "previous_close", "close", "last_price", "ref_price"),
+    "freeze_qty": ("freeze_qty", "freeze_quantity", "freezeqty"),
+}
+_PAISA_VARIANTS = ("tick_size", "strike", "prev_close")
+
+
+def _canonical_headers(headers: list[str]) -> dict[str, str]:
+    """Map file headers to our canonical names (the preferred spelling wins when several are present)."""
+    mapping: dict[str, str] = {}
+    lowered = {header.strip().lower(): header for header in headers}
+    for canonical, spellings in _COLUMNS.items():
+        for spelling in spellings:  # the tuple's order is the preference, not the file's column order
+            if spelling in lowered and lowered[spelling] not in mapping:
+                mapping[lowered[spelling]] = canonical
+                break
+        if canonical in _PAISA_VARIANTS and f"{canonical}_paisa" in lowered:
+            mapping[lowered[f"{canonical}_paisa"]] = f"{canonical}_paisa"
+    return mapping
+
+
 def parse_generic(text: str, name: str, b: Builder, cancel: Cancel | None, progress: Progress | None) -> None:
-    """Our own CSV layout (rupees, or ``*_paisa`` columns)."""
+    """Our own CSV layout (rupees, or ``*_paisa`` columns; the header spellings of :data:`_COLUMNS`): its one parser,
+    for an import, the demo's bundled sample (``instruments.demo``) and the simulator's ``--instruments``."""
     rows = iter(_csv_rows(text, name, cancel, progress, text.count("\n")))
     header = next(rows, [])
     mapping = _canonical_headers(header)

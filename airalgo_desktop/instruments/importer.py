@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from ..store import instruments as store
+from ..transport import InsecureTransportError, check_transport
 from .catalog import TOKEN_SHARED, Builder, Catalog
 from .formats import FORMAT_NAMES, Cancel, ImportCancelled, MasterError, Progress, parse, read_path
 
@@ -73,8 +74,6 @@ def is_url(source: str) -> bool:
 def download(url: str, *, cancel: Cancel | None = None, progress: Progress | None = None,
              allow_insecure: bool = False, timeout: float = 30.0) -> bytes:
     """Stream ``url`` into memory with progress; https required for hosts other than this machine."""
-    from ..api.client import InsecureTransportError, check_transport
-
     try:
         check_transport(url, allow_insecure=allow_insecure, kind="Master URL")
     except InsecureTransportError as exc:

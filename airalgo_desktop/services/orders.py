@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from ..api.client import NotConnectedError, OrderValidationError
 from ..api.events import ConnectionState, Event, LateOrderResponse, OrderEvent, OrderUnknown, OrderWritten
-from ..domain.instruments import Instrument, InstrumentMaster
+from ..domain.instruments import Instrument, Master
 from ..domain.nsetime import now_ist
 from ..domain.orders import OrderRecord, OrderRequest, OrderStatus, OrderUpdate
 from ..listeners import Listeners
@@ -60,7 +60,7 @@ class OrderService:
     """Places orders through one connection and keeps their records up to date. ``records`` may be shared with an
     owner that outlives the connection (the desk): a new service then follows the open ones (:meth:`follow_open`)."""
 
-    def __init__(self, client: OrderClient, master: InstrumentMaster, journal: Journal | None = None,
+    def __init__(self, client: OrderClient, master: Master, journal: Journal | None = None,
                  clock: Callable[[], float] | None = None, records: dict[str, OrderRecord] | None = None) -> None:
         self.client = client
         self.master = master

@@ -12,11 +12,12 @@ import logging
 import pytest
 
 from airalgo_desktop.api.channel import ChannelConfig, ChannelMachine
-from airalgo_desktop.api.client import AirAlgoClient, ClientConfig, check_transport
+from airalgo_desktop.api.client import AirAlgoClient, ClientConfig
 from airalgo_desktop.api.events import CloseSocket, State, Ticks, Unsubscribed
-from airalgo_desktop.domain.instruments import load_csv
 from airalgo_desktop.domain.orders import OrderUpdate
+from airalgo_desktop.instruments.formats import parse
 from airalgo_desktop.logs import RateLimitFilter, redact, register_secret
+from airalgo_desktop.transport import check_transport
 from tests.api.test_channel_machine import KEY, TOPIC, connect, frame, sent
 
 # names this issue added are imported inside the tests, so that each test runs (and fails) on the code before it
@@ -106,10 +107,8 @@ def test_tokens_are_ascii_digits_everywhere_they_enter(tmp_path) -> None:
     assert parse_token("²") is None and parse_token("٣") is None and parse_token("22") == "22"
     assert parse_token(" 22.0 ") == "22" and parse_token(22) == "22" and parse_token(22.0) == "22"
     assert parse_token(True) is None and parse_token("1" * 16) is None and parse_token(-1) is None
-    csv = tmp_path / "m.csv"
-    csv.write_text("token,symbol\n22,ACC\n²,JUNK\n٣,JUNK2\n", encoding="utf-8")
-    report = load_csv(csv)
-    assert [i.token for i in report.master] == ["22"] and len(report.problems) == 2
+    builder, _ = parse("token,symbol\n22,ACC\n²,JUNK\n٣,JUNK2\n".encode(), "m.csv")
+    assert builder.token == [22] and builder.skipped == {"token not a number": 2}
     m = ChannelMachine(ChannelConfig(KEY))
     m.subscriptions.want(["22", "²", "٣"])
     connect(m)
@@ -209,7 +208,7 @@ async def test_oversized_frame_is_named_as_such(sim) -> None:
                                  "wss://", "wss://a.b:99999/x", "wss://user:pw@a.b/x", "ws://127.0.0.1:0/x",
                                  "wss://ex\u00e4mple.com/x", "https://api.airalgo.com"])
 def test_invalid_websocket_urls_are_refused_once_with_a_message(url) -> None:
-    from airalgo_desktop.api.client import UrlError
+    from airalgo_desktop.transport import UrlError
 
     with pytest.raises(ValueError) as info:  # UrlError
         AirAlgoClient(ClientConfig(url, "https://api.airalgo.com", "k"))
@@ -254,7 +253,7 @@ def test_saved_watchlists_and_alerts_keep_only_real_tokens() -> None:
     import json as _json
 
     from airalgo_desktop.services.alerts import AlertBook
-    from airalgo_desktop.ui.prefs import MemoryStore, Prefs
+    from airalgo_desktop.settings import MemoryStore, Prefs
 
     saved = [{"name": "W", "tokens": ["22", "²", 2885, "٣", True]}]
     prefs = Prefs(MemoryStore({"watchlists/lists": _json.dumps(saved)}))
