@@ -349,6 +349,8 @@ class TradingDesk:
             self.publish(OrderChanged(record))
         if fills:
             self._after_fills(fills)
+        if (unread := self.journal.read_problem()) is not None:  # rows left out: listed, the rest loaded
+            self.publish(Problem(unread, persistent=True))
         if journaled:
             log.info("journal: %d orders today, %d without a final answer", len(journaled),
                      sum(1 for j in journaled if j.status.is_open))
@@ -615,6 +617,8 @@ class TradingDesk:
             self._day = today
             self.expire_day_orders(today)
         self.bars.poll()
+        if self.journal is not None:
+            self.journal.retry_pending()  # answers a full disk refused go in once it takes them (rate-limited)
         if now - self._last_mtm >= MTM_SAMPLE_S:
             self._sample_mtm(now)
 
