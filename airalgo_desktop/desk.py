@@ -617,6 +617,8 @@ class TradingDesk:
             self._day = today
             self.expire_day_orders(today)
         self.bars.poll()
+        for text in self.bars.take_problems():  # the bar store's write faults and rows it left out, once each
+            self.publish(Problem(text, persistent=True))
         if self.journal is not None:
             self.journal.retry_pending()  # answers a full disk refused go in once it takes them (rate-limited)
         if now - self._last_mtm >= MTM_SAMPLE_S:
