@@ -56,7 +56,7 @@ from .services.mtm import MtmCurve
 from .services.orders import OrderClient, OrderService
 from .services.positions import Fill, PositionBook
 from .services.subscriptions import Subscriptions
-from .store.journal import Journal, UnavailableJournal, open_journal
+from .store.journal import Journal, JournalWriteError, UnavailableJournal, open_journal
 from .store.market import MarketStore
 
 log = logging.getLogger("airalgo.desk")
@@ -338,7 +338,8 @@ class TradingDesk:
             record = OrderRecord.from_journal(j, today)
             self.orders[record.local_id] = record
             records.append(record)
-            self.journal.record_update(record, None, None)
+            with contextlib.suppress(JournalWriteError):  # a full disk: kept and written later (the journal says)
+                self.journal.record_update(record, None, None)
             self.publish(OrderChanged(record))
         for j in journaled:
             record = OrderRecord.from_journal(j, today)
@@ -523,7 +524,8 @@ class TradingDesk:
             if record.status.is_open and record.created.astimezone(IST).date() < today:
                 record.expire()
                 if self.journal is not None:
-                    self.journal.record_update(record, None, None)
+                    with contextlib.suppress(JournalWriteError):  # kept and written later; the rest still expire
+                        self.journal.record_update(record, None, None)
                 self._refill(record)
                 self.publish(OrderChanged(record))
                 count += 1

@@ -314,3 +314,34 @@ def test_answers_kept_in_the_side_file_reach_the_journal_at_the_next_start(tmp_p
         assert again.orders_for(now_ist().date())[0].events == 3 and not again.side_path.exists()
     finally:
         again.close()
+
+
+def test_orders_expiring_at_midnight_on_a_full_disk_all_expire_and_are_kept(tmp_path: Path) -> None:
+    """The desk's timer expires yesterday's open orders; a journal refusing the write must not stop it after the
+    first (an exception in the timer) — each change is kept and written later."""
+    from datetime import timedelta
+
+    from airalgo_desktop.desk import TradingDesk
+    from airalgo_desktop.domain.instruments import load_sample
+    from airalgo_desktop.ui.prefs import MemoryStore, Prefs
+
+    journal = Journal.open(tmp_path)
+    desk = TradingDesk(load_sample(), journal, Prefs(MemoryStore()))
+    try:
+        for name in ("A", "B"):
+            rec = record(name)
+            rec.created -= timedelta(days=1)
+            journal.record_sent(rec)
+            desk.orders[name] = rec
+        pages = journal.db.execute("PRAGMA page_count").fetchone()[0]
+        journal.db.execute(f"PRAGMA max_page_count={pages}")
+        for size in (2000, 200, 20, 1):  # use up the free room left in those pages
+            with contextlib.suppress(sqlite3.OperationalError):
+                for _ in range(10_000):
+                    journal.db.execute("INSERT INTO events (local_id, at, kind, raw) VALUES ('F', '', 'x', ?)",
+                                       ("x" * size,))
+        assert desk.expire_day_orders(now_ist().date()) == 2
+        assert [r.status for r in desk.orders.values()] == [OrderStatus.EXPIRED] * 2
+        assert len(journal.pending) == 2
+    finally:
+        journal.close()
