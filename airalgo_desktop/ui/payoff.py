@@ -80,14 +80,14 @@ class PayoffDialog(QDialog):
     def redraw(self) -> None:
         """Recompute both curves from the positions and the latest prices."""
         now = now_ist()
-        legs = self.desk.payoff(self.underlying, now)
+        legs = self.desk.options.payoff(self.underlying, now)
         self.setWindowTitle(f"Payoff — {self.underlying}")
         if not legs:
             self.summary.setText(f"No open option or future positions in {self.underlying}.")
             self.expiry_curve.setData([], [])
             self.today_curve.setData([], [])
             return
-        options = self.desk.options
+        options = self.desk.options.catalog
         nearest = min(leg.expiry for leg in legs if leg.expiry is not None)
         live = live_strikes(options, self.underlying, nearest, self.desk.subscriptions.tokens)
         forward = options.forward(self.underlying, nearest, self.desk.store, now, strikes=live)

@@ -275,10 +275,10 @@ async def test_fills_answered_on_a_full_disk_are_written_once_it_has_room(sim, t
         again = Journal.open(data)
         try:
             desk = TradingDesk(sim.master, again, Prefs(MemoryStore()))
-            restored = {r.local_id: r for r in desk.restore()}
+            restored = {r.local_id: r for r in desk.ledger.restore()}
             assert [restored[r.local_id].status for r in placed] == [OrderStatus.EXECUTED] * 5
-            assert desk.positions.positions["2885"].net == 15 + 9
-            assert len(desk.positions.fills) == 6
+            assert desk.pnl.positions.positions["2885"].net == 15 + 9
+            assert len(desk.pnl.positions.fills) == 6
         finally:
             again.close()
 
@@ -332,7 +332,7 @@ def test_orders_expiring_at_midnight_on_a_full_disk_all_expire_and_are_kept(tmp_
             rec = record(name)
             rec.created -= timedelta(days=1)
             journal.record_sent(rec)
-            desk.orders[name] = rec
+            desk.ledger.records[name] = rec
         pages = journal.db.execute("PRAGMA page_count").fetchone()[0]
         journal.db.execute(f"PRAGMA max_page_count={pages}")
         for size in (2000, 200, 20, 1):  # use up the free room left in those pages
@@ -340,8 +340,8 @@ def test_orders_expiring_at_midnight_on_a_full_disk_all_expire_and_are_kept(tmp_
                 for _ in range(10_000):
                     journal.db.execute("INSERT INTO events (local_id, at, kind, raw) VALUES ('F', '', 'x', ?)",
                                        ("x" * size,))
-        assert desk.expire_day_orders(now_ist().date()) == 2
-        assert [r.status for r in desk.orders.values()] == [OrderStatus.EXPIRED] * 2
+        assert desk.ledger.expire_day_orders(now_ist().date()) == 2
+        assert [r.status for r in desk.ledger.records.values()] == [OrderStatus.EXPIRED] * 2
         assert len(journal.pending) == 2
     finally:
         journal.close()

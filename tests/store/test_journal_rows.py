@@ -66,10 +66,10 @@ def test_a_hostile_row_is_left_out_and_listed_the_rest_loads(tmp_path: Path, cas
     notices: list = []
     desk.add_listener(notices.append)
     try:
-        records = desk.restore(DAY)
+        records = desk.ledger.restore(DAY)
         assert [r.local_id for r in records] == ["GOOD1", "GOOD2"]
-        assert desk.positions.positions["2885"].net == 10  # never 2⁶³, never a NaN
-        pnl = desk.positions.total({"2885": 120300})
+        assert desk.pnl.positions.positions["2885"].net == 10  # never 2⁶³, never a NaN
+        pnl = desk.pnl.positions.total({"2885": 120300})
         assert pnl == 2 * 5 * (120300 - 120275)  # a figure, never ±inf
         (problem,) = [n for n in notices if isinstance(n, Problem)]
         assert problem.persistent and "BAD" in problem.message and why in problem.message, problem.message

@@ -90,7 +90,7 @@ def test_chain_subscribes_trades_and_releases(qtbot, qloop, paths) -> None:
             assert app.ticket.instrument.token == call.token and app.ticket.side is Side.BUY
             # buy one lot of that call: positions show its greeks
             app.ticket.confirm_box.setChecked(False)
-            app.desk.guard_settings.max_value_enabled = False
+            app.desk.ledger.guard_settings.max_value_enabled = False
             app.ticket.send()
             await wait_until(lambda: app.ticket.record and app.ticket.record.status is OrderStatus.EXECUTED)
             await wait_until(lambda: call.token in app.window.positions_model.greeks
@@ -111,6 +111,6 @@ def test_chain_subscribes_trades_and_releases(qtbot, qloop, paths) -> None:
             # the open call position stays streamed with its underlying and future (its greeks need live prices)
             held = {call.token, "26000"} | ({chain.series.future.token} if chain.series.future else set())
             await wait_until(lambda: _sim_subscriptions(app) == watch | held, timeout=5)
-            assert not app.desk.chains
+            assert not app.desk.options.chains
 
     qloop.run_until_complete(scenario())
