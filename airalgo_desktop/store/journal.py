@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import math
 import os
 import sqlite3
 import time
@@ -362,6 +363,27 @@ def _parse_row(row: tuple[Any, ...]) -> JournaledOrder:
                           events=events if type(events) is int else 0)
 
 
+# the side file's values, column by column ("s" text, "i" integer, "n" number; a "?" suffix: may be null): a line
+# that does not match is skipped, so one hand-edited or torn line can never block the journal's next write
+_KEPT_SHAPE = {"order": "sssssssiiiisss?is", "event": "ssss?s?s?", "update": "sss?isn?n?s"}
+
+
+def _check_kept(entry: dict[str, list[Any]]) -> None:
+    """Raise ValueError unless ``entry`` has the shape the journal writes (:data:`_KEPT_SHAPE`)."""
+    for name, shape in _KEPT_SHAPE.items():
+        kinds = [k + "?" if nxt == "?" else k for k, nxt in zip(shape, shape[1:] + " ", strict=True) if k != "?"]
+        values = entry[name]
+        if len(values) != len(kinds):
+            raise ValueError(f"{name}: {len(values)} values, not {len(kinds)}")
+        for value, kind in zip(values, kinds, strict=True):
+            if value is None and kind.endswith("?"):
+                continue
+            ok = {"s": type(value) is str, "i": type(value) is int and abs(value) < 2**63,
+                  "n": type(value) in (int, float) and math.isfinite(value)}[kind[0]]
+            if not ok:
+                raise ValueError(f"{name}: {value!r} is not the kind of value the journal writes")
+
+
 PENDING_SUFFIX = ".pending"
 RETRY_S = 5.0  # how often the kept answers are retried while the journal fails (a failed write is quick)
 
@@ -630,8 +652,7 @@ class Journal:
             try:
                 data = json.loads(line)
                 entry = {k: list(data[k]) for k in ("order", "event", "update")}
-                if (len(entry["order"]), len(entry["event"]), len(entry["update"])) != (16, 6, 8):
-                    raise ValueError("wrong number of values")
+                _check_kept(entry)
             except (ValueError, TypeError, KeyError) as exc:  # a torn last line (a crash mid-write)
                 log.warning("journal: %s line %d skipped: %s", self.side_path.name, number, exc)
                 continue

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import sqlite3
 import subprocess
@@ -309,9 +310,12 @@ def test_answers_kept_in_the_side_file_reach_the_journal_at_the_next_start(tmp_p
         assert [e[1] for e in again.events_for("A")] == ["Sent", "Pending", "Executed"]
         assert not again.side_path.exists() and again.pending == []
         # a crash after the write but before the side file went: read again, nothing is doubled
-        again.side_path.write_text(side + '{"order": [1, 2', encoding="utf-8")  # and a torn last line
+        first = json.loads(side.splitlines()[0])
+        first["update"][0] = ["not", "a", "status"]  # a hand-edited line: would fail every later write
+        again.side_path.write_text(side + json.dumps(first) + '\n{"order": [1, 2', encoding="utf-8")  # torn last
         again._load_side_file()
         assert again.orders_for(now_ist().date())[0].events == 3 and not again.side_path.exists()
+        again.record_sent(record("NEXT"))  # the journal is not blocked by them
     finally:
         again.close()
 
