@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from airalgo_desktop.desk import (
     InstrumentBook,
@@ -19,7 +19,9 @@ def test_a_new_master_marks_rows_never_relabels_them(tmp_path) -> None:
     """Tokens on screen whose meaning changed or vanished are marked with what they meant; expired ones too."""
 
     from airalgo_desktop.desk import staleness
+    from airalgo_desktop.domain.clock import FixedClock, use_clock
     from airalgo_desktop.domain.instruments import Instrument
+    from airalgo_desktop.domain.nsetime import IST
     from airalgo_desktop.instruments import Catalog
 
     # the demo universe of the day has no dead contracts: add the FEB 2025 future a stale master would still carry
@@ -31,19 +33,23 @@ def test_a_new_master_marks_rows_never_relabels_them(tmp_path) -> None:
     book = desk.instruments
     assert book.labels["3045"] == "SBIN" and "49013" in book.marks and "expired on 27 Feb 2025" in book.marks["49013"]
     assert prefs.instrument_labels()["3045"] == "SBIN"  # remembered across restarts
-    far = date.today() + timedelta(days=30)
+    # a master dated "today" is not stale: today by the desk's clock, frozen (the wall clock's UTC date is the
+    # day before IST's every evening from 18:30 UTC)
+    today = date(2026, 12, 31)
+    far = today + timedelta(days=30)
     new = Catalog([Instrument("2885", "RELIANCE"), Instrument("3045", "SBICARD"),
                    Instrument("99", "NIFTY99FUT", "NIFTY", "NFO", "NFO", "FUT", far)],
-                  meta={"source": "test", "master_date": date.today().isoformat()})
-    desk.instruments.swap(new, ["2885", "3045", "49013"], imported=True)
+                  meta={"source": "test", "master_date": today.isoformat()})
+    with use_clock(FixedClock(datetime(2026, 12, 31, 23, 30, tzinfo=IST))):
+        desk.instruments.swap(new, ["2885", "3045", "49013"], imported=True)
     notice = of(notices, InstrumentsChanged)[-1]
     assert set(notice.marks) == {"3045", "49013"} and "now means SBICARD" in notice.marks["3045"]
     assert "not in the instrument master (it was NIFTY FEB 2025 FUT)" in notice.marks["49013"]
     assert desk.instruments.label("3045") == "SBIN" and notice.stale is None
     desk.instruments.remember("3045")  # the trader re-added it: the new meaning is theirs now
     assert desk.instruments.labels["3045"] == "SBICARD" and "3045" not in desk.instruments.marks
-    old = {"master_date": (date.today() - timedelta(days=10)).isoformat()}
-    assert "from 10 days ago" in staleness(old, date.today())
+    old = {"master_date": (today - timedelta(days=10)).isoformat()}
+    assert "from 10 days ago" in staleness(old, today)
 
 
 def test_a_remembered_csv_is_never_read_at_start(tmp_path) -> None:
