@@ -36,6 +36,7 @@ from ..settings import Prefs
 from ..store.market import MarketStore
 from . import theme
 from .actions import NOTIFY_ACTIONS, ActionRegistry
+from .banners import BannerStack
 from .orderbook import OrderBookModel, OrderBookPanel
 from .positions import PositionsModel, PositionsPanel
 from .theme import ThemeChoice
@@ -293,7 +294,7 @@ class MainWindow(QMainWindow):
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks)
         self.actions_ = ActionRegistry(self, prefs)
 
-        self.banner = Banner(self)
+        self.banner = BannerStack(Banner, self)  # problems stack: a second one never hides the first
         self.instrument_panel = InstrumentPanel(master, store, self)
         central = QWidget(self)
         central_layout = QVBoxLayout(central)
