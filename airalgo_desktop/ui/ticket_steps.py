@@ -132,6 +132,30 @@ class SendBar(QWidget):
             f" border: 1px dashed {border}; }}")
 
 
+def _big_text(parent: QWidget, name: str, scale: float) -> QLabel:
+    """The centred, word-wrapped, larger text a step is about."""
+    label = QLabel(parent)
+    label.setObjectName(name)
+    label.setWordWrap(True)
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    font = label.font()
+    font.setPointSizeF(font.pointSizeF() * scale)
+    label.setFont(font)
+    return label
+
+
+def _centred(step: QWidget, text: QLabel, *buttons: QPushButton) -> None:
+    """A step's layout: its text over a row of buttons, in the middle of the page."""
+    row = QHBoxLayout()
+    for button in buttons:
+        row.addWidget(button)
+    layout = QVBoxLayout(step)
+    layout.addStretch(1)
+    layout.addWidget(text)
+    layout.addLayout(row)
+    layout.addStretch(1)
+
+
 class ConfirmStep(QWidget):
     """The inline confirmation (no nested modal loop): the order in words, a guard's warnings, Back and Confirm."""
 
@@ -140,13 +164,7 @@ class ConfirmStep(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.confirm_text = QLabel(self)
-        self.confirm_text.setObjectName("ticket_confirm_text")
-        self.confirm_text.setWordWrap(True)
-        self.confirm_text.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        bigger = self.confirm_text.font()
-        bigger.setPointSizeF(bigger.pointSizeF() * 1.25)
-        self.confirm_text.setFont(bigger)
+        self.confirm_text = _big_text(self, "ticket_confirm_text", 1.25)
         self.confirm_button = QPushButton("Confirm (Enter)", self)
         self.confirm_button.setObjectName("ticket_confirm")
         self.confirm_button.setDefault(True)
@@ -154,14 +172,7 @@ class ConfirmStep(QWidget):
         back = QPushButton("Back (Esc)", self)
         back.setAutoDefault(False)
         back.clicked.connect(lambda: self.back.emit())
-        row = QHBoxLayout()
-        row.addWidget(back)
-        row.addWidget(self.confirm_button)
-        confirm_layout = QVBoxLayout(self)
-        confirm_layout.addStretch(1)
-        confirm_layout.addWidget(self.confirm_text)
-        confirm_layout.addLayout(row)
-        confirm_layout.addStretch(1)
+        _centred(self, self.confirm_text, back, self.confirm_button)
 
     def ask(self, req: OrderRequest, display: str, value: str, warnings: Sequence[str]) -> None:
         """Say what Confirm will send: side, quantity and ``display`` (the instrument), type and prices, the order
@@ -190,27 +201,14 @@ class FollowStep(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.status_label = QLabel(self)
-        self.status_label.setObjectName("ticket_status")
-        self.status_label.setWordWrap(True)
-        self.status_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        font = self.status_label.font()
-        font.setPointSizeF(font.pointSizeF() * 1.2)
-        self.status_label.setFont(font)
+        self.status_label = _big_text(self, "ticket_status", 1.2)
         another = QPushButton("New order", self)
         another.setAutoDefault(False)
         another.clicked.connect(lambda: self.another.emit())
         done = QPushButton("Close (Esc)", self)
         done.setDefault(True)
         done.clicked.connect(lambda: self.done.emit())
-        row2 = QHBoxLayout()
-        row2.addWidget(another)
-        row2.addWidget(done)
-        follow_layout = QVBoxLayout(self)
-        follow_layout.addStretch(1)
-        follow_layout.addWidget(self.status_label)
-        follow_layout.addLayout(row2)
-        follow_layout.addStretch(1)
+        _centred(self, self.status_label, another, done)
 
     def show_record(self, record: OrderRecord) -> None:
         """The steps the order went through, then what its status means in words."""
