@@ -411,18 +411,19 @@ class Journal:
 
     # ------------------------------------------------------------------ opening
     @classmethod
-    def open(cls, folder: Path, **kwargs: Any) -> Journal:
-        """Open (or create) ``folder/journal.db`` and hold it for this process's lifetime (:meth:`close` lets go).
+    def open(cls, folder: Path, *, name: str = FILE_NAME, **kwargs: Any) -> Journal:
+        """Open (or create) ``folder/journal.db`` (or ``folder/name``: the paper session's ``paper-journal.db``) and
+        hold it for this process's lifetime (:meth:`close` lets go).
 
         Owned by another window → this session journals to its own file; corrupt → moved aside, fresh one;
         read-only, full or failing storage → :class:`JournalUnavailable`, the file untouched (see the module)."""
-        journal = cls(folder / FILE_NAME, **kwargs)
+        journal = cls(folder / name, **kwargs)
         try:
             folder.mkdir(parents=True, exist_ok=True)
             if not journal._take_lock():
                 stamp = time.strftime("%Y%m%d-%H%M%S")
-                journal.path = folder / f"journal-{stamp}-{os.getpid()}.db"
-                journal.notice = (f"The order journal {FILE_NAME} is in use by another AirAlgo Desktop window. "
+                journal.path = folder / f"{Path(name).stem}-{stamp}-{os.getpid()}.db"
+                journal.notice = (f"The order journal {name} is in use by another AirAlgo Desktop window. "
                                   f"This session journals to {journal.path.name}; both files are kept.")
                 log.warning("journal: %s", journal.notice)
                 if not journal._take_lock():
@@ -437,11 +438,11 @@ class Journal:
         return journal
 
     @classmethod
-    def read_only(cls, folder: Path) -> Journal:
-        """``folder/journal.db`` opened for reading only (the day report, while the app may hold the journal): no
-        lock, no migration, nothing written. Raises :class:`JournalUnavailable` when there is none or it cannot be
-        read."""
-        journal = cls(folder / FILE_NAME)
+    def read_only(cls, folder: Path, *, name: str = FILE_NAME) -> Journal:
+        """``folder/journal.db`` (or ``folder/name``) opened for reading only (the day report, while the app may hold
+        the journal): no lock, no migration, nothing written. Raises :class:`JournalUnavailable` when there is none or
+        it cannot be read."""
+        journal = cls(folder / name)
         if not journal.path.is_file():
             raise JournalUnavailable(f"no order journal in {folder}")
         try:
