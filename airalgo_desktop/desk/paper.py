@@ -117,7 +117,7 @@ class PaperDesk(Part):
     def _on_fills(self, notice: FillsBooked) -> None:
         if notice.replaced is not None:
             self._fills = list(notice.replaced)
-        self._fills.extend(notice.fills)
+        self._fills.extend(notice.added)
         net: dict[str, int] = {}
         for fill in self._fills:
             net[fill.token] = net.get(fill.token, 0) + (fill.quantity if fill.side is Side.BUY else -fill.quantity)
