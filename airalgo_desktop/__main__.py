@@ -49,6 +49,12 @@ def build_parser() -> argparse.ArgumentParser:
     gui.add_argument("--smoke-test", action="store_true",
                      help="open the window on the embedded simulator, wait for a tick, exit 0 (non-zero with a "
                           "reason after 20 s) — for installers and CI")
+    gui.add_argument("--paper", action="store_true",
+                     help="paper trading: live (or --demo) prices, orders filled by a paper exchange in this app, "
+                          "never sent; its own journal (paper-journal.db)")
+    gui.add_argument("--paper-reset", action="store_true",
+                     help="with --paper: start a fresh paper day (the paper journal is archived; the live one is "
+                          "untouched)")
     gui.add_argument("--home", help=argparse.SUPPRESS)  # all files under one folder (tests); or AIRALGO_HOME
     return parser
 

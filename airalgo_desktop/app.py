@@ -26,11 +26,13 @@ from . import APP_NAME, __version__
 from . import config as app_config
 from .api.client import AirAlgoClient, ClientConfig
 from .desk import Problem, TradingDesk
+from .desk.paper import PAPER_JOURNAL, SETTINGS_FILE, PaperDesk, archive_paper_journal
 from .harness import Harness
 from .keystore import KeyStore
 from .logs import setup_file_logging
 from .resources import resource_path
 from .settings import Prefs
+from .store.journal import FILE_NAME as LIVE_JOURNAL
 from .transport import UrlError
 from .ui import theme
 from .ui.commands import Commands
@@ -98,7 +100,17 @@ class Application(QObject):
         self.sim = None
         self.config: app_config.Config | None = None
         self._quit = asyncio.Event()
-        self.desk = TradingDesk.open(paths.data, self.prefs, demo=self.demo)
+        # paper mode is decided here, once: its own journal (the live one is never opened) and a paper account that
+        # every connection is wrapped in (connect), so no order of this run can reach the exchange
+        self.paper_mode = bool(getattr(args, "paper", False))
+        if self.paper_mode and getattr(args, "paper_reset", False):
+            archive_paper_journal(paths.data)
+        self.desk = TradingDesk.open(paths.data, self.prefs, demo=self.demo,
+                                     journal_name=PAPER_JOURNAL if self.paper_mode else LIVE_JOURNAL)
+        self.paper: PaperDesk | None = None
+        if self.paper_mode:
+            self.paper = self.desk.add_part(PaperDesk(self.desk.context, self.desk.ledger.records,
+                                                      settings_file=paths.data / SETTINGS_FILE))
         self.allow_insecure = bool(getattr(args, "allow_insecure", False))
         desk = self.desk
         self.window = MainWindow(desk.master, desk.store, self.prefs, positions=desk.pnl.positions, demo=self.demo,
@@ -122,6 +134,11 @@ class Application(QObject):
         self.ticket.listen_to(desk)
         self.harness = Harness(self, smoke=smoke, screenshot=getattr(args, "screenshot", None),
                                quit_after=getattr(args, "quit_after", None))
+        if self.paper is not None:
+            from .ui.paper import apply_paper_look
+
+            apply_paper_look(self.window, self.ticket, self.paper.settings.describe())
+            self.presenter.margin_source = self.paper.margin
 
     async def run(self) -> int:
         """Show the window, restore the journal, connect, run until quit, shut down cleanly. Returns the exit code."""
@@ -134,6 +151,8 @@ class Application(QObject):
         if self.window.chart is not None:
             self.window.chart.listen_to(self.desk)
         self.desk.ledger.restore()
+        if self.paper is not None:
+            self.paper.restore()  # the paper exchange's margin book from the paper journal's fills
         self.desk.risk.restore()  # the day's order count and a lock set earlier today
         self.commands.run(self.desk.pnl.restore_bars(), "Reading today's bars")
         self.presenter.start()
@@ -156,7 +175,8 @@ class Application(QObject):
             self.sim = SimServer(SimConfig(api_keys=(DEMO_KEY,)))
             await self.sim.start()
             engine = self.sim.engine
-            self.presenter.margin_source = lambda: (engine.margin_used(DEMO_KEY), engine.margin_limit)
+            if self.paper is None:
+                self.presenter.margin_source = lambda: (engine.margin_used(DEMO_KEY), engine.margin_limit)
             await self.connect(ClientConfig(self.sim.ws_url, self.sim.base_http, DEMO_KEY))
             self.window.show_message("Demo mode: an embedded simulator plays the market. No real orders.", 0)
             return
@@ -190,7 +210,9 @@ class Application(QObject):
         except UrlError as exc:  # malformed or unencrypted: refused once, with the reason
             self.window.banner.show_message(str(exc), "Settings…", self.commands.ask_for_key)
             return
-        self.desk.attach(client)
+        # paper mode: the desk gets a paper session (the live client's prices, the paper exchange's orders; the client
+        # is held without a way to send one)
+        self.desk.attach(self.paper.session(client) if self.paper is not None else client)
         await client.start()
 
     async def connect_with_key(self, key: str) -> None:
@@ -237,7 +259,8 @@ def main(args: argparse.Namespace) -> int:
     """Start the desktop app."""
     paths = Paths.resolve(getattr(args, "home", None))
     log_file = setup_file_logging(paths.logs, console=bool(os.environ.get("AIRALGO_LOG_CONSOLE")))
-    log.info("%s %s starting (%s)", APP_NAME, __version__, "demo" if args.demo else "live")
+    log.info("%s %s starting (%s%s)", APP_NAME, __version__, "demo" if args.demo else "live",
+             ", paper" if getattr(args, "paper", False) else "")
     QGuiApplication.setApplicationName(APP_NAME)
     QGuiApplication.setOrganizationName("AirAlgo")
     QGuiApplication.setApplicationVersion(__version__)
