@@ -191,6 +191,9 @@ class Application(QObject):
                                       + (" …" if len(cfg.warnings) > 4 else ""), persistent=True))
         if cfg.api_key:
             await self.connect(self._client_config(cfg.api_key))
+            if self.paper is not None:
+                self.window.show_message("PAPER: live prices; orders fill on the paper exchange in this app and are "
+                                         "never sent.", 0)
         else:
             self.commands.ask_for_key()
 

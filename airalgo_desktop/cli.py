@@ -383,6 +383,7 @@ def add_report_command(sub: argparse._SubParsersAction) -> None:  # type: ignore
                                           "reported), net — from the order journal")
     p_rep.add_argument("--date", metavar="YYYY-MM-DD", help="the trading day (default: today, IST)")
     p_rep.add_argument("--csv", metavar="FILE", help="also write the report as CSV (UTF-8 with BOM, opens in Excel)")
+    p_rep.add_argument("--paper", action="store_true", help="the paper account's day (paper-journal.db)")
     p_rep.add_argument("--data-dir", help=argparse.SUPPRESS)
 
 
@@ -396,6 +397,7 @@ def report_command(args: argparse.Namespace, out=None, err=None) -> int:  # type
 
     from .config import home_data_dir
     from .domain.nsetime import now_ist
+    from .services.paper import PAPER_JOURNAL
     from .services.report import build, reported_charges, text_lines, write_csv
     from .store.journal import Journal, JournalUnavailable
 
@@ -406,7 +408,8 @@ def report_command(args: argparse.Namespace, out=None, err=None) -> int:  # type
         return 2
     data_dir = Path(args.data_dir) if getattr(args, "data_dir", None) else home_data_dir(getattr(args, "home", None))
     try:
-        journal = Journal.read_only(data_dir)
+        journal = Journal.read_only(data_dir, name=PAPER_JOURNAL) if getattr(args, "paper", False) else \
+            Journal.read_only(data_dir)
     except JournalUnavailable as exc:
         print(f"error: {exc}", file=err)
         return 2
@@ -427,6 +430,8 @@ def report_command(args: argparse.Namespace, out=None, err=None) -> int:  # type
     catalog = _catalog_for_cli(data_dir, err)
     lookup = catalog.get if catalog is not None else (lambda _token: None)  # type: ignore[attr-defined]
     report = build(day, records, lookup, reported=reported)
+    if getattr(args, "paper", False):
+        print("PAPER — paper trading, no order reached the exchange", file=out)
     for line in text_lines(report):
         print(line, file=out)
     if args.csv:

@@ -47,3 +47,21 @@ def test_report_says_what_is_wrong_in_one_sentence(tmp_path) -> None:
     assert code == 2 and "no order journal" in err
     code, _out, err = run(data_dir=str(tmp_path), date="06-12-2026")
     assert code == 2 and "is not a date" in err
+
+
+def test_report_of_the_paper_account_reads_the_paper_journal_only(tmp_path) -> None:
+    data = tmp_path / "data"
+    live = Journal.open(data)
+    _order(live, "A1", Side.BUY, 1300_00, 12.0)
+    live.close()
+    paper = Journal.open(data, name="paper-journal.db")
+    try:
+        _order(paper, "P1", Side.BUY, 1300_00, 0.0)
+        _order(paper, "P2", Side.SELL, 1320_00, 0.0)
+        code, out, _err = run(data_dir=str(data), paper=True)
+    finally:
+        paper.close()
+    assert code == 0 and out.startswith("PAPER — ")
+    assert "2 fills in 1 instrument · gross +₹200.00" in out
+    code, out, _err = run(data_dir=str(data))
+    assert code == 0 and "PAPER" not in out and "1 fill" in out
