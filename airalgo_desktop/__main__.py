@@ -55,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     gui.add_argument("--paper-reset", action="store_true",
                      help="with --paper: start a fresh paper day (the paper journal is archived; the live one is "
                           "untouched)")
+    gui.add_argument("--shadow-fills", action="store_true",
+                     help="live mode: also paper-fill every live order when it is sent, and show the live fill beside "
+                          "the paper one with the slippage in rupees and ticks")
     gui.add_argument("--home", help=argparse.SUPPRESS)  # all files under one folder (tests); or AIRALGO_HOME
     return parser
 

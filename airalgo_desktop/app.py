@@ -27,6 +27,7 @@ from . import config as app_config
 from .api.client import AirAlgoClient, ClientConfig
 from .desk import Problem, TradingDesk
 from .desk.paper import PAPER_JOURNAL, SETTINGS_FILE, PaperDesk, archive_paper_journal
+from .desk.shadow import ShadowDesk
 from .harness import Harness
 from .keystore import KeyStore
 from .logs import setup_file_logging
@@ -111,6 +112,10 @@ class Application(QObject):
         if self.paper_mode:
             self.paper = self.desk.add_part(PaperDesk(self.desk.context, self.desk.ledger.records,
                                                       settings_file=paths.data / SETTINGS_FILE))
+        # live mode with shadow fills: every live order also paper-filled at send time, for the slippage
+        self.shadow: ShadowDesk | None = None
+        if not self.paper_mode and getattr(args, "shadow_fills", False):
+            self.shadow = self.desk.add_part(ShadowDesk(self.desk.context))
         self.allow_insecure = bool(getattr(args, "allow_insecure", False))
         desk = self.desk
         self.window = MainWindow(desk.master, desk.store, self.prefs, positions=desk.pnl.positions, demo=self.demo,
@@ -139,6 +144,10 @@ class Application(QObject):
 
             apply_paper_look(self.window, self.ticket, self.paper.settings.describe())
             self.presenter.margin_source = self.paper.margin
+        if self.shadow is not None:
+            from .ui.paper import show_shadow_fills
+
+            show_shadow_fills(self.window, desk, self.shadow.fills)
 
     async def run(self) -> int:
         """Show the window, restore the journal, connect, run until quit, shut down cleanly. Returns the exit code."""

@@ -5,13 +5,23 @@ window, the ticket or the order book work — it only adds: "PAPER" in front of 
 changes), a coloured frame drawn over the window's edge, a PAPER badge first in the status bar, a PAPER strip at the
 top of the ticket (so on its entry, confirmation and follow pages), "PAPER" in front of every order book row's
 symbol and in the order book's tab.
+
+:func:`show_shadow_fills` (live mode with ``--shadow-fills``) puts each live order's paper twin and its slippage
+beside the live fill in the order book, and the day's sum in the status bar.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QLabel, QMainWindow, QStyledItemDelegate, QStyleOptionViewItem, QWidget
+
+from ..desk.shadow import ShadowFilled
+from ..domain.money import format_rupees
+from ..services.shadow import ShadowFill
+from .listening import NoticeSource, listen
 
 PAPER_COLOUR = "#d35400"  # burnt orange: no state colour of the app (green, red, amber, blue) looks like it
 PAPER_PREFIX = "PAPER — "
@@ -109,3 +119,47 @@ def apply_paper_look(window: QMainWindow, ticket: QWidget | None, describe: str)
         if layout is not None and hasattr(layout, "insertWidget"):
             layout.insertWidget(0, strip)
         PaperFrame(ticket)
+
+
+class ShadowExecDelegate(QStyledItemDelegate):
+    """The order book's Exec. price cell of a live order with a paper twin: ``"₹1,300.10 · paper ₹1,300.00 · +₹1.00
+    (2 t)"`` (``fills``: local id → its pair, the shadow part's own dict)."""
+
+    def __init__(self, parent: QObject, fills: Mapping[str, ShadowFill]) -> None:
+        super().__init__(parent)
+        self.fills = fills
+
+    def initStyleOption(self, option: QStyleOptionViewItem,
+                        index: QModelIndex | QPersistentModelIndex) -> None:
+        super().initStyleOption(option, index)
+        from .orderbook import RECORD_ROLE
+
+        record = index.data(RECORD_ROLE)
+        pair = self.fills.get(getattr(record, "local_id", ""))
+        if pair is None or not pair.paper_price:
+            return
+        text = f"{option.text} · paper {format_rupees(pair.paper_price)}"  # type: ignore[attr-defined]
+        if pair.slippage is not None and pair.ticks is not None:
+            text += f" · {format_rupees(pair.slippage, sign=True)} ({float(pair.ticks):g} t)"
+        option.text = text  # type: ignore[attr-defined]
+
+
+def show_shadow_fills(window: QMainWindow, desk: NoticeSource, fills: Mapping[str, ShadowFill]) -> QLabel:
+    """Live mode with shadow fills: each order book row shows its paper twin and slippage beside the live fill, the
+    status bar the day's sum, and each new comparison is said once in the status bar's message."""
+    from .orderbook import EXEC
+
+    label = QLabel("Shadow slippage: no order compared yet", window)
+    label.setObjectName("shadow_summary")
+    window.statusBar().addPermanentWidget(label)
+    view = window.order_book.view  # type: ignore[attr-defined]
+    view.setItemDelegateForColumn(EXEC, ShadowExecDelegate(view, fills))
+
+    def shown(notice: ShadowFilled) -> None:
+        label.setText(notice.summary.describe())
+        view.viewport().update()
+        if notice.fill.complete:
+            window.show_message(notice.fill.describe())  # type: ignore[attr-defined]
+
+    listen(label, desk, {ShadowFilled: shown})
+    return label

@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QLabel, QStyleOptionViewItem
 
 from airalgo_desktop.api.events import State
 from airalgo_desktop.desk.paper import PaperDesk
+from airalgo_desktop.domain.money import format_rupees
 from airalgo_desktop.domain.orders import OrderStatus, Side
 from airalgo_desktop.services.paper import PAPER_JOURNAL, PaperSession
 from airalgo_desktop.store.journal import FILE_NAME, Journal
@@ -53,3 +54,31 @@ def test_a_paper_session_fills_on_the_paper_exchange_and_says_so(qtbot, qloop, p
     after = {p.name: p.read_bytes() for p in paths.data.iterdir() if p.name.startswith(FILE_NAME)}
     assert after == before
     assert (paths.data / PAPER_JOURNAL).is_file()
+
+
+def test_shadow_fills_show_the_paper_twin_beside_each_live_fill(qtbot, qloop, paths) -> None:
+    async def scenario() -> None:
+        async with running_app(app_args("--demo", "--shadow-fills"), paths) as app:
+            await wait_until(lambda: joined(app) and app.desk.store.ltp("2885"))
+            assert app.paper is None and not app.window.windowTitle().startswith("PAPER")
+            ticket = app.ticket
+            app.commands.open_ticket("2885", Side.BUY)
+            ticket.confirm_box.setChecked(False)
+            ticket.qty.setValue(3)
+            ticket.send()
+            await wait_until(lambda: ticket.record and ticket.record.status is OrderStatus.EXECUTED)
+            local_id = ticket.record.local_id
+            await wait_until(lambda: app.shadow.fills.get(local_id) and app.shadow.fills[local_id].complete)
+            assert len(app.sim.engine.all_orders) == 1  # the live order, once; its twin stays in the app
+            pair = app.shadow.fills[local_id]
+            label = app.window.findChild(QLabel, "shadow_summary")
+            await wait_until(lambda: "over 1 order" in label.text())
+            view = app.window.order_book.view
+            from airalgo_desktop.ui.orderbook import EXEC
+
+            index = view.model().index(0, EXEC)
+            option = QStyleOptionViewItem()
+            view.itemDelegateForColumn(EXEC).initStyleOption(option, index)
+            assert f"paper {format_rupees(pair.paper_price)}" in option.text
+
+    qloop.run_until_complete(scenario())
