@@ -60,6 +60,15 @@ def strike_word(paisa: int) -> str:
     return str(paisa // 100) if paisa % 100 == 0 else f"{paisa / 100:g}"
 
 
+MAX_ROWS = 500_000
+"""The most contracts one master may keep. NSE lists ~150,000 cash and F&O contracts; each kept row costs ~700
+bytes while the master is built, so this caps an import near 400 MB however large the file."""
+
+
+class TooManyRows(Exception):  # not a ValueError on purpose: importers catch those per row
+    """A master keeps more than :data:`MAX_ROWS` contracts (the import stops)."""
+
+
 class Builder:
     """Collects normalised rows from any importer and turns them into catalog arrays.
 
@@ -106,6 +115,8 @@ class Builder:
         if kind != EQ and not expiry:
             self.skip("F&O row without an expiry", symbol)
             return False
+        if len(self.token) >= MAX_ROWS:
+            raise TooManyRows(f"more than {MAX_ROWS:,} contracts")
         self._seen.add(token)
         self.token.append(token)
         self.symbol.append(symbol)

@@ -10,8 +10,10 @@ import contextlib
 import json
 import logging
 import os
+import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter
@@ -19,13 +21,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from urllib.parse import urlsplit
+from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 
 from ..store import instruments as store
 from .catalog import Builder, Catalog
-from .formats import FORMAT_NAMES, Cancel, ImportCancelled, MasterError, Progress, parse, read_path
+from .formats import FORMAT_NAMES, Cancel, ImportCancelled, MasterError, Progress, parse
 
 log = logging.getLogger("airalgo.instruments")
 MAX_DOWNLOAD_BYTES = 512 * 2**20  # the largest public masters are ~60 MB uncompressed JSON
@@ -63,43 +66,139 @@ def is_url(source: str) -> bool:
     return urlsplit(source).scheme.lower() in ("http", "https")
 
 
-def download(url: str, *, cancel: Cancel | None = None, progress: Progress | None = None,
-             allow_insecure: bool = False, timeout: float = 30.0) -> bytes:
-    """Stream ``url`` into memory with progress; https required for hosts other than this machine."""
-    from ..api.client import InsecureTransportError, check_transport
+MAX_REDIRECTS = 5
+DOWNLOAD_PREFIX = "instruments.download-"  # a download in progress in the data dir (removed, or swept next time)
+_REDIRECT_CODES = (301, 302, 303, 307, 308)
 
+
+def _check_hop(url: str, allow_insecure: bool, came_from: str | None = None) -> None:
+    """The transport rules for every URL a download dials — the first and each redirect: https, or plain http to
+    this machine only (unless allowed), no credentials, ASCII host."""
+    from ..api.client import HTTP_SCHEMES, UrlError, check_transport
+
+    kind = f"The redirect from {came_from} to" if came_from else "Master URL"
     try:
-        check_transport(url, allow_insecure=allow_insecure, kind="Master URL")
-    except InsecureTransportError as exc:
-        raise MasterError(str(exc)) from None
-    started = time.monotonic()
-    chunks: list[bytes] = []
+        check_transport(url, allow_insecure=allow_insecure, kind=kind, schemes=HTTP_SCHEMES)
+    except UrlError as exc:
+        tail = "; the previous master is kept." if came_from else ""
+        raise MasterError(f"{exc}{tail}") from None
+
+
+def _human_bytes(count: int) -> str:
+    return f"{count / 2**20:.1f} MB" if count >= 2**20 else f"{count / 1024:.1f} KB" if count >= 1024 else (
+        f"{count} bytes")
+
+
+def _shut(stream: object) -> None:
+    """Break a connection from another thread: ``shutdown`` wakes a read blocked on the socket (``close`` alone
+    may not, on Linux), which then ends at once."""
+    get = getattr(stream, "get_extra_info", None)
+    sock = get("socket") if get else None
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+
+def download_to_file(url: str, folder: Path, *, cancel: Cancel | None = None, progress: Progress | None = None,
+                     allow_insecure: bool = False, timeout: float = 30.0, deadline: float | None = None,
+                     limit: int | None = None) -> Path:
+    """Stream ``url`` into a new file in ``folder`` and return its path (the caller removes it).
+
+    One deadline for the whole download, kept by a timer that breaks the connection — a server trickling a few
+    bytes a second (or its headers) is refused when it passes, not after the next 256 KB. Progress from the first
+    byte. Redirects are followed by hand, at most :data:`MAX_REDIRECTS`, each hop checked by the same transport
+    rules as the first URL (an https master redirected to plain http on another host is refused before dialling).
+    At most ``limit`` bytes (:data:`MAX_DOWNLOAD_BYTES`)."""
+    deadline = DOWNLOAD_DEADLINE_S if deadline is None else deadline
+    limit = MAX_DOWNLOAD_BYTES if limit is None else limit
+    report = progress or (lambda _f, _t: None)
+    _check_hop(url, allow_insecure)
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=DOWNLOAD_PREFIX, suffix=".part", dir=folder)
+    path = Path(name)
+    expired = threading.Event()
+    streams: list[object] = []
+
+    def trace(event: str, info: dict[str, Any]) -> None:
+        if event == "connection.connect_tcp.complete":
+            streams.append(info.get("return_value"))
+            if expired.is_set():
+                _shut(streams[-1])
+
+    def on_deadline() -> None:
+        expired.set()
+        for stream in list(streams):
+            _shut(stream)
+
+    def late() -> MasterError:
+        return MasterError(f"downloading {url} took longer than {deadline:.0f} s; try again or download the file "
+                           "and import it from disk.")
+
+    timer = threading.Timer(deadline, on_deadline)
+    timer.daemon = True
     got = 0
     try:
-        with httpx.Client(timeout=timeout, follow_redirects=True) as client, client.stream("GET", url) as resp:
-            if resp.status_code != 200:
-                raise MasterError(f"{url} answered HTTP {resp.status_code}; the previous master is kept.")
-            total = int(resp.headers.get("content-length") or 0)
-            for chunk in resp.iter_raw(_CHUNK):  # raw: a .gz stays compressed, we unpack it ourselves
-                chunks.append(chunk)
-                got += len(chunk)
-                if got > MAX_DOWNLOAD_BYTES:
-                    raise MasterError(f"{url} is larger than {MAX_DOWNLOAD_BYTES // 2**20} MB: not an instrument "
-                                      "master.")
-                if time.monotonic() - started > DOWNLOAD_DEADLINE_S:
-                    raise MasterError(f"downloading {url} took longer than {DOWNLOAD_DEADLINE_S:.0f} s; "
-                                      "try again or download the file and import it from disk.")
-                if cancel:
-                    cancel.check()
-                if progress:
-                    fraction = got / total if total else 0.0
-                    progress(min(fraction, 1.0) * 0.5, f"downloaded {got / 2**20:.1f} MB"
-                             + (f" of {total / 2**20:.1f} MB" if total else ""))
-    except httpx.HTTPError as exc:
-        raise MasterError(f"the download of {url} failed after {got / 2**20:.1f} MB "
-                          f"({type(exc).__name__}: {exc}); the previous master is kept.") from None
-    data = b"".join(chunks)
-    return data
+        with os.fdopen(fd, "wb") as fh:
+            timer.start()
+            try:
+                with httpx.Client(timeout=timeout, follow_redirects=False) as client:
+                    hop = url
+                    for hops in range(MAX_REDIRECTS + 1):
+                        report(0.0, f"connecting to {urlsplit(hop).hostname}")
+                        with client.stream("GET", hop, extensions={"trace": trace}) as resp:
+                            if expired.is_set():
+                                raise late()
+                            location = resp.headers.get("location")
+                            if resp.status_code in _REDIRECT_CODES and location:
+                                target = urljoin(hop, location)
+                                _check_hop(target, allow_insecure, came_from=hop)
+                                if hops == MAX_REDIRECTS:
+                                    raise MasterError(f"{url} redirects more than {MAX_REDIRECTS} times; the "
+                                                      "previous master is kept.")
+                                hop = target
+                                continue
+                            if resp.status_code != 200:
+                                raise MasterError(f"{hop} answered HTTP {resp.status_code}; the previous master "
+                                                  "is kept.")
+                            total = int(resp.headers.get("content-length") or 0)
+                            shown = 0.0
+                            # raw: a .gz stays compressed (we unpack it ourselves, within a budget); no chunk size,
+                            # so every piece that arrives is written and reported at once
+                            for chunk in resp.iter_raw():
+                                if expired.is_set():
+                                    raise late()
+                                fh.write(chunk)
+                                got += len(chunk)
+                                if got > limit:
+                                    raise MasterError(f"{url} is larger than {_human_bytes(limit)}, the limit for an "
+                                                      "instrument master; the previous master is kept.")
+                                if cancel:
+                                    cancel.check()
+                                now = time.monotonic()
+                                if got == len(chunk) or now - shown >= 0.2:
+                                    shown = now
+                                    fraction = min(got / total, 1.0) if total else 0.0
+                                    report(fraction * 0.5, f"downloaded {_human_bytes(got)}"
+                                           + (f" of {_human_bytes(total)}" if total else ""))
+                            break
+            except httpx.HTTPError as exc:
+                if expired.is_set():
+                    raise late() from None
+                raise MasterError(f"the download of {url} failed after {_human_bytes(got)} "
+                                  f"({type(exc).__name__}: {exc}); the previous master is kept.") from None
+            if expired.is_set():
+                raise late()
+    except BaseException:
+        _unlink_quietly(path)
+        raise
+    finally:
+        timer.cancel()
+    return path
+
+
+def _unlink_quietly(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.unlink()
 
 
 def import_master(source: str | Sequence[str], data_dir: Path, fmt: str | None = None, *,
@@ -122,22 +221,23 @@ def import_master(source: str | Sequence[str], data_dir: Path, fmt: str | None =
         def scaled(fraction: float, text: str, low: float = low) -> None:
             report(low + fraction * share * 0.85, text)
 
-        if is_url(one):
-            data = download(one, cancel=cancel, progress=scaled, allow_insecure=allow_insecure)
-            name = Path(urlsplit(one).path).name or one
-            base = 0.5
-        else:
-            path = Path(one).expanduser()
-            scaled(0.0, f"reading {path.name}")
-            data = read_path(path)
-            name = path.name
-            base = 0.0
+        with contextlib.ExitStack() as stack:
+            if is_url(one):
+                path = download_to_file(one, Path(data_dir), cancel=cancel, progress=scaled,
+                                        allow_insecure=allow_insecure)
+                stack.callback(_unlink_quietly, path)
+                name = Path(urlsplit(one).path).name or one
+                base = 0.5
+            else:
+                path = Path(one).expanduser()
+                scaled(0.0, f"reading {path.name}")
+                name = path.name
+                base = 0.0
 
-        def parse_progress(fraction: float, text: str, base: float = base, scaled=scaled) -> None:  # type: ignore[no-untyped-def]
-            scaled(base + fraction * (1.0 - base), text)
+            def parse_progress(fraction: float, text: str, base: float = base, scaled=scaled) -> None:  # type: ignore[no-untyped-def]
+                scaled(base + fraction * (1.0 - base), text)
 
-        _, chosen = parse(data, name, fmt, cancel=cancel, progress=parse_progress, into=builder)
-        del data
+            _, chosen = parse(path, name, fmt, cancel=cancel, progress=parse_progress, into=builder)
         formats.append(chosen)
         names.append(name)
     chosen = "+".join(dict.fromkeys(formats))
