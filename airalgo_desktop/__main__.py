@@ -7,6 +7,7 @@ import asyncio
 import sys
 
 from .cli import add_connection_flags, add_instrument_commands, doctor, instruments_command, stream
+from .console import utf8_console
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point."""
+    utf8_console()  # before any output, argparse's included
     args = build_parser().parse_args(argv)
     from .logs import setup_console_logging
 

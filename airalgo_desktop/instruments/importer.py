@@ -26,6 +26,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from ..console import CHILD_ENV
 from ..store import instruments as store
 from .catalog import Builder, Catalog
 from .formats import FORMAT_NAMES, Cancel, ImportCancelled, MasterError, Progress, parse
@@ -295,7 +296,9 @@ def import_in_child(sources: Sequence[str], data_dir: Path, fmt: str | None = No
     if allow_insecure:
         cmd.append("--allow-insecure")
     package_root = str(Path(__file__).resolve().parents[2])
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)}
+    env = {**os.environ, **CHILD_ENV,
+           "PYTHONPATH": os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)}
+    before = _stamp(data_dir)
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
                             encoding="utf-8", errors="replace")
     cancelled = threading.Event()
@@ -323,14 +326,38 @@ def import_in_child(sources: Sequence[str], data_dir: Path, fmt: str | None = No
     out = proc.stdout.read()
     proc.wait()
     watcher.join(1)
+    result: dict[str, Any] | None = None
+    with contextlib.suppress(ValueError, IndexError):
+        parsed = json.loads(out.strip().splitlines()[-1])
+        result = parsed if isinstance(parsed, dict) else None
+    if proc.returncode == 0 and result is not None:
+        catalog = load_stored(data_dir)
+        if catalog is None:  # pragma: no cover - the child said it saved
+            raise MasterError("the import finished but no master was stored.")
+        return ImportOutcome(catalog, result["source"], result["format"], result["kept"], Counter(result["skipped"]),
+                             result["examples"], result["seconds"])
+    if _stamp(data_dir) != before:
+        # the child replaced the master and then failed to say so (killed, or its report was lost): the file is
+        # what is stored now, so the app takes it — never the old master in memory beside a new one on disk
+        log.warning("instrument import: the child exited %s after replacing the master; loading it",
+                    proc.returncode)
+        catalog = load_stored(data_dir)
+        if catalog is not None:
+            meta = catalog.meta
+            return ImportOutcome(catalog, str(meta.get("source", " + ".join(sources))),
+                                 str(meta.get("format", "generic")), int(meta.get("kept", len(catalog))),
+                                 Counter(meta.get("skipped") or {}), {}, 0.0)
     if cancelled.is_set():
         raise ImportCancelled("import cancelled")
-    if proc.returncode != 0:
-        raise MasterError(errors[-1] if errors else f"the import stopped (exit {proc.returncode}); the previous "
-                                                    "master is kept.")
-    result = json.loads(out.strip().splitlines()[-1])
-    catalog = load_stored(data_dir)
-    if catalog is None:  # pragma: no cover - the child said it saved
-        raise MasterError("the import finished but no master was stored.")
-    return ImportOutcome(catalog, result["source"], result["format"], result["kept"], Counter(result["skipped"]),
-                         result["examples"], result["seconds"])
+    if errors:
+        raise MasterError(errors[-1])
+    raise MasterError(f"the import stopped (exit {proc.returncode}); the previous master is kept.")
+
+
+def _stamp(data_dir: Path) -> tuple[int, int, int] | None:
+    """Which stored master file is there (changed by every save: a new file renamed over the old one)."""
+    try:
+        st = store.path_in(data_dir).stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size, st.st_ino

@@ -140,6 +140,9 @@ async def run(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point."""
+    from ..console import utf8_console
+
+    utf8_console()
     args = build_parser().parse_args(argv)
     from ..logs import setup_console_logging
 
