@@ -68,7 +68,6 @@ def is_url(source: str) -> bool:
 
 
 MAX_REDIRECTS = 5
-DOWNLOAD_PREFIX = "instruments.download-"  # a download in progress in the data dir (removed, or swept next time)
 _REDIRECT_CODES = (301, 302, 303, 307, 308)
 
 
@@ -115,7 +114,7 @@ def download_to_file(url: str, folder: Path, *, cancel: Cancel | None = None, pr
     report = progress or (lambda _f, _t: None)
     _check_hop(url, allow_insecure)
     folder.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=DOWNLOAD_PREFIX, suffix=".part", dir=folder)
+    fd, name = tempfile.mkstemp(prefix=store.DOWNLOAD_PREFIX, suffix=".part", dir=folder)
     path = Path(name)
     expired = threading.Event()
     streams: list[object] = []
@@ -212,6 +211,7 @@ def import_master(source: str | Sequence[str], data_dir: Path, fmt: str | None =
     sources = [source] if isinstance(source, str) else list(source)
     if not sources:
         raise MasterError("nothing to import.")
+    store.sweep_stale(Path(data_dir))
     builder = Builder()
     formats: list[str] = []
     names: list[str] = []
@@ -269,6 +269,7 @@ def import_master(source: str | Sequence[str], data_dir: Path, fmt: str | None =
 
 def load_stored(data_dir: Path) -> Catalog | None:
     """The stored master as a catalog (None when none was imported). Raises StoreError when unreadable."""
+    store.sweep_stale(Path(data_dir))
     loaded = store.load(data_dir)
     if loaded is None:
         return None
