@@ -29,6 +29,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus, InvalidURI
 from ..domain.instruments import Instrument
 from ..domain.nsetime import now_ist
 from ..domain.orders import OrderRequest
+from ..listeners import Listeners
 from ..logs import RateLimitFilter, register_secret, shorten
 from .channel import ChannelConfig, ChannelMachine
 from .events import (
@@ -171,7 +172,7 @@ class AirAlgoClient:
         self.machine = ChannelMachine(config.channel_config(), rng=rng, clock_ist=clock_ist)
         self._http = http or httpx.AsyncClient(timeout=httpx.Timeout(config.http_timeout), follow_redirects=False)
         self._own_http = http is None
-        self._listeners: list[Callable[[Event], None]] = []
+        self._listeners: Listeners[Event] = Listeners(log, "event listener")
         self._ws: ClientConnection | None = None
         self._gen = 0
         self._queue: asyncio.Queue[Any] | None = None
@@ -191,12 +192,11 @@ class AirAlgoClient:
     # ------------------------------------------------------------------ public API
     def add_listener(self, listener: Callable[[Event], None]) -> None:
         """Call ``listener(event)`` for every event (on the loop's thread)."""
-        self._listeners.append(listener)
+        self._listeners.add(listener)
 
     def remove_listener(self, listener: Callable[[Event], None]) -> None:
         """Stop calling ``listener``."""
-        with contextlib.suppress(ValueError):
-            self._listeners.remove(listener)
+        self._listeners.remove(listener)
 
     @property
     def state(self) -> ConnectionState:
@@ -346,11 +346,7 @@ class AirAlgoClient:
             future = self._hb_waiters.get(event.ref)
             if future is not None and not future.done():
                 future.set_exception(TimeoutError("no heartbeat reply"))
-        for listener in list(self._listeners):
-            try:
-                listener(event)
-            except Exception:
-                log.exception("event listener failed on %s", type(event).__name__)
+        self._listeners.emit(event)
 
     def _reschedule_timer(self) -> None:
         deadline = self.machine.next_deadline()

@@ -82,8 +82,10 @@ def format_ltt(moment: datetime) -> str:
 
 
 def now_ist() -> datetime:
-    """The current time on the exchange clock."""
-    return datetime.now(IST)
+    """The current time on the exchange clock: the process clock of :mod:`.clock` (tests freeze it)."""
+    from .clock import process_clock  # here, not at the top: clock imports IST from this module
+
+    return process_clock().astimezone(IST)
 
 
 def in_market_hours(moment: datetime, start: time = MARKET_OPEN, end: time = MARKET_CLOSE) -> bool:

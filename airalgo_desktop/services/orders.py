@@ -20,6 +20,7 @@ from ..api.events import ConnectionState, Event, OrderEvent, OrderUnknown, Order
 from ..domain.instruments import Instrument, InstrumentMaster
 from ..domain.nsetime import now_ist
 from ..domain.orders import OrderRecord, OrderRequest, OrderStatus, OrderUpdate
+from ..listeners import Listeners
 from ..logs import RateLimitFilter
 
 log = logging.getLogger("airalgo.services.orders")
@@ -68,7 +69,7 @@ class OrderService:
         self.records: dict[str, OrderRecord] = {} if records is None else records
         self._by_number: dict[str, str] = {r.order_number: r.local_id for r in self.records.values()
                                            if r.order_number}
-        self._listeners: list[Callable[[OrderRecord], None]] = []
+        self._listeners: Listeners[OrderRecord] = Listeners(log, "order listener")
         client.add_listener(self._on_client_event)
 
     def close(self) -> None:
@@ -85,14 +86,10 @@ class OrderService:
 
     def add_listener(self, listener: Callable[[OrderRecord], None]) -> None:
         """Call ``listener(record)`` whenever a record is added or changes."""
-        self._listeners.append(listener)
+        self._listeners.add(listener)
 
     def _notify(self, record: OrderRecord) -> None:
-        for listener in list(self._listeners):
-            try:
-                listener(record)
-            except Exception:
-                log.exception("order listener failed")
+        self._listeners.emit(record)
 
     def check(self, request: OrderRequest) -> list[str]:
         """Every reason the ticket cannot be sent now (validation, connection)."""
@@ -124,13 +121,6 @@ class OrderService:
         self._notify(record)
         return record
 
-    def recover(self, journal_orders: list) -> int:  # list[JournaledOrder]
-        """Show today's orders from the journal. Those without a final answer become *Unknown — not confirmed*
-        and are followed (never resent): a late ``order_response`` still resolves them. Returns how many."""
-        for j in journal_orders:
-            self.adopt(OrderRecord.from_journal(j))
-        return len(journal_orders)
-
     def recent_orders(self, window: float) -> list:
         """Orders sent in the last ``window`` seconds (for the duplicate guard)."""
         from .guards import RecentOrder
@@ -139,15 +129,6 @@ class OrderService:
         return [RecentOrder(r.request.token, r.request.side.value, r.request.quantity, r.request.kind.value,
                             r.sent_at) for r in self.records.values()
                 if r.sent_at is not None and now - r.sent_at <= window]
-
-    def adopt(self, record: OrderRecord) -> None:
-        """Show and follow an order from an earlier run (journal recovery); nothing is sent."""
-        self.records[record.local_id] = record
-        if record.order_number:
-            self._by_number[record.order_number] = record.local_id
-        if record.status.is_open:
-            self.client.track_order(record.local_id, record.request, order_number=record.order_number)
-        self._notify(record)
 
     def _on_client_event(self, event: Event) -> None:
         if isinstance(event, OrderEvent):

@@ -295,6 +295,26 @@ class Journal:
             raise journal._unavailable(exc) from exc
         return journal
 
+    @classmethod
+    def read_only(cls, folder: Path) -> Journal:
+        """``folder/journal.db`` opened for reading only (the day report, while the app may hold the journal): no
+        lock, no migration, nothing written. Raises :class:`JournalUnavailable` when there is none or it cannot be
+        read."""
+        journal = cls(folder / FILE_NAME)
+        if not journal.path.is_file():
+            raise JournalUnavailable(f"no order journal in {folder}")
+        try:
+            db = sqlite3.connect(f"{journal.path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.Error as exc:
+            raise journal._unavailable(exc) from exc
+        if version != SCHEMA_VERSION:
+            db.close()
+            raise JournalUnavailable(f"the journal has schema {version}; this app reads {SCHEMA_VERSION} (open the "
+                                     "app once to bring it up to date)")
+        journal.db = db
+        return journal
+
     def _take_lock(self) -> bool:
         lock = _HeldLock(Path(f"{self.path}.lock"))
         if not lock.acquire():

@@ -21,7 +21,7 @@ import math
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import pyqtgraph as pg
@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..desk.notices import BarsRestored, OrderChanged, PositionsChanged
 from ..domain.instruments import InstrumentMaster
 from ..domain.money import Paisa, format_rupees
 from ..domain.nsetime import IST
@@ -46,8 +47,12 @@ from ..services.bars import DAY, IST_OFFSET, Bars, Frame
 from ..services.mtm import MtmCurve
 from ..services.positions import Fill
 from . import theme
+from .listening import listen
 from .prefs import Prefs
 from .timeaxis import BarTimeAxis, ClockAxis, RupeeAxis, VolumeAxis
+
+if TYPE_CHECKING:
+    from ..desk import TradingDesk
 
 pg.setConfigOptions(antialias=False)  # crisp candle edges; curves set their own antialiasing
 
@@ -524,6 +529,16 @@ class ChartView(QWidget):
         self.follow_button.setChecked(True)
         self._place_x()
 
+    def listen_to(self, desk: TradingDesk) -> None:
+        """Show the desk's open orders and fills, and redraw when today's bars are restored — from now until this
+        view is destroyed (it registers its own handlers; nobody loops over the charts)."""
+        orders, fills = desk.ledger.records, desk.pnl.positions.fills
+        listen(self, desk, {OrderChanged: lambda _n: self.set_orders(orders.values()),
+                            PositionsChanged: lambda _n: self.set_fills(fills),
+                            BarsRestored: lambda _n: self.redraw(force=True)})
+        self.set_orders(orders.values())
+        self.set_fills(fills)
+
     def set_fills(self, fills: Sequence[Fill]) -> None:
         """Executions (all instruments; this chart marks its own)."""
         self.fills = list(fills)
@@ -820,6 +835,11 @@ class ChartPanel(QWidget):
     def show_token(self, token: str | None) -> None:
         """Follow the selection."""
         self.view.set_token(token)
+
+    def listen_to(self, desk: TradingDesk) -> None:
+        """The chart follows the desk's orders, fills and restored bars; the P&L curve redraws with the bars."""
+        self.view.listen_to(desk)
+        listen(self, desk, {BarsRestored: lambda _n: self._redraw_mtm()})
 
     def set_fills(self, fills: Sequence[Fill]) -> None:
         """Executions to mark."""

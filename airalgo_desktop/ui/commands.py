@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
 
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import Qt, QUrl, SignalInstance
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFileDialog, QWidget
 
@@ -46,12 +46,20 @@ class Shell(Protocol):
     async def disconnect(self) -> None: ...
 
 
+class Beats(Protocol):
+    """The presenter's clocks a view may listen to itself."""
+
+    statusBeat: SignalInstance  # 4 Hz
+    chainsDue: SignalInstance  # 1 Hz, with the tokens ticked since the last one
+
+
 class Commands:
     """Every user action, bound to the window's actions and signals by :meth:`bind`."""
 
     def __init__(self, shell: Shell, desk: TradingDesk, window: MainWindow, ticket: OrderTicket,
-                 keystore: KeyStore, log_dir: Path) -> None:
+                 keystore: KeyStore, log_dir: Path, beats: Beats | None = None) -> None:
         self.shell = shell
+        self.beats = beats  # the presenter's clocks: each chart window and chain panel listens to them itself
         self.desk = desk
         self.window = window
         self.ticket = ticket
@@ -108,7 +116,7 @@ class Commands:
     def open_chain(self, token: str | None = None, expiry: date | None = None) -> ChainDock | None:
         """An option chain for the underlying of ``token`` (a stock, an index or one of its contracts; NIFTY when
         it has none) in a new dock."""
-        options = self.desk.options
+        options = self.desk.options.catalog
         name = (options.underlying_of(token) if token else None) or next(iter(options.underlyings()), None)
         if name is None:
             self.window.show_message("The instrument master has no options.")
@@ -116,18 +124,20 @@ class Commands:
         if token and options.underlying_of(token) is None:
             inst = self.desk.master.get(token)
             self.window.show_message(f"{inst.display if inst else token} has no options: showing {name}.")
-        chain = self.desk.open_chain(name, expiry)
+        chain = self.desk.options.open_chain(name, expiry)
         panel = ChainPanel(chain)
         panel.tradeRequested.connect(lambda t, side: self.open_ticket(t, Side(side)))
+        if self.beats is not None:
+            panel.listen_to(self.beats.chainsDue)
         dock = ChainDock(panel, self.window)
-        dock.closed.connect(self.desk.close_chain)
+        dock.closed.connect(self.desk.options.close_chain)
         self.window.add_chain_dock(dock)
         panel.table.setFocus()
         return dock
 
     def show_payoff(self, underlying: str | None) -> None:
         """The payoff graph of the open F&O positions of ``underlying`` (the first one held when None)."""
-        held = underlyings_held(self.desk.positions, self.desk.options)
+        held = underlyings_held(self.desk.pnl.positions, self.desk.options.catalog)
         name = underlying or (held[0] if held else None)
         if name is None:
             self.window.show_message("No open option or future positions to draw a payoff for.")
@@ -152,7 +162,9 @@ class Commands:
             return
         window = self.window.open_chart_window(token)
         if window is not None:
-            window.view.set_orders(self.desk.orders.values())
+            window.view.listen_to(self.desk)  # its orders and fills until it is closed (deleted)
+            if self.beats is not None:
+                self.beats.statusBeat.connect(window.view.redraw)  # Qt disconnects it with the window
             # a chart window streams its instrument even when no watchlist shows it, until it is closed
             owner = f"chart-window-{id(window)}"
             self.desk.subscriptions.want(owner, [token])
@@ -160,14 +172,14 @@ class Commands:
 
     def mark_checked(self, local_id: str) -> None:
         """Order book → Mark as checked…: the trader's word on an Unknown order (journalled as theirs)."""
-        record = self.desk.orders.get(local_id)
+        record = self.desk.ledger.records.get(local_id)
         if record is None:
             return
         dialog = MarkCheckedDialog(record, self.desk.store.ltp(record.request.token), self.window)
 
         def save(lid: str, outcome: str, price: int, note: str) -> None:
             try:
-                self.desk.mark_checked(lid, CheckedOutcome(outcome), price, note)
+                self.desk.ledger.mark_checked(lid, CheckedOutcome(outcome), price, note)
             except ValueError as exc:  # answered meanwhile, or no price: nothing recorded
                 self.window.show_message(f"Not marked: {exc}")
 
@@ -177,21 +189,23 @@ class Commands:
     def set_alert(self, token: str) -> None:
         """Watchlist → Set price alert…"""
         dialog = AlertDialog(self.desk.master, token, self.desk.store.ltp(token), self.window)
-        dialog.saved.connect(self.desk.add_alert)
+        dialog.saved.connect(self.desk.alerts.add)
         dialog.open()
 
     def edit_alerts(self) -> None:
         """Trade → Price alerts…"""
-        dialog = AlertsDialog(self.desk.alerts, self.desk.master, self.desk.store.ltp, self.window)
-        dialog.changed.connect(self.desk.alerts_changed)
+        alerts = self.desk.alerts
+        dialog = AlertsDialog(alerts.book, self.desk.master, self.desk.store.ltp, self.window)
+        dialog.edited.connect(alerts.update)
+        dialog.deleted.connect(alerts.remove)
         dialog.open()
 
     def edit_guards(self) -> None:
         """Trade → Guards…"""
-        dialog = GuardsDialog(self.desk.guard_settings, self.window)
+        dialog = GuardsDialog(self.desk.ledger.guard_settings, self.window)
 
         def save(values: GuardSettings) -> None:
-            self.desk.set_guards(values)
+            self.desk.ledger.set_guards(values)
 
         dialog.saved.connect(save)
         dialog.open()
@@ -227,9 +241,7 @@ class Commands:
 
     def reconnect(self) -> None:
         """Account → Reconnect (with a fresh token); without a connection, ask for a key."""
-        if self.desk.client is not None:
-            self.desk.client.reconnect()
-        else:
+        if not self.desk.reconnect():
             self.ask_for_key()
 
     # ---------------------------------------------------------------- files
@@ -252,7 +264,7 @@ class Commands:
                 loop.call_soon_threadsafe(dialog.set_progress, fraction, text)
 
         try:
-            await self.desk.import_master(sources, self.window.watchlist.all_tokens(), fmt,
+            await self.desk.instruments.import_master(sources, self.window.watchlist.all_tokens(), fmt,
                                           cancel=dialog.cancel_flag if dialog else None, progress=progress,
                                           allow_insecure=bool(getattr(self.shell, "allow_insecure", False)))
         except ImportCancelled:

@@ -36,11 +36,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..desk.notices import OrderChanged
 from ..domain.money import format_plain, format_rupees
 from ..domain.nsetime import IST, now_ist
 from ..domain.orders import CheckedOutcome, OrderRecord, OrderStatus, Side
 from ..domain.wording import plural
 from . import theme
+from .listening import NoticeSource, listen
 from .widgets import PriceSpin
 
 COLUMNS = ("Time", "Symbol", "Side", "Type", "Qty", "Price", "Trigger", "Exec. price", "Status", "Message",
@@ -385,6 +387,10 @@ class OrderBookPanel(QWidget):
         model.rowsInserted.connect(self._update_summary)
         model.dataChanged.connect(self._update_summary)
 
+
+    def listen_to(self, desk: NoticeSource) -> None:
+        """Show every order record the desk adds or changes, until this panel is destroyed."""
+        listen(self, desk, {OrderChanged: lambda notice: self.model.upsert(notice.record)})
     def _update_summary(self, *_args: object) -> None:
         records = self.model.records
         open_count = sum(1 for r in records if r.is_open)

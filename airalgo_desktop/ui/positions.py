@@ -7,12 +7,14 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QAction, QFont
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QMenu, QTableView, QVBoxLayout, QWidget
 
+from ..desk.notices import PositionsChanged
 from ..domain.instruments import InstrumentMaster
 from ..domain.money import format_rupees
 from ..services.chain import LegGreeks
 from ..services.positions import PositionBook, round_paisa
 from ..store.market import MarketStore
 from . import theme
+from .listening import NoticeSource, listen
 
 COLUMNS = ("Symbol", "Net qty", "Avg buy", "Avg sell", "LTP", "Realised", "Unrealised", "P&L", "Delta", "Theta/day",
            "Vega")
@@ -160,6 +162,10 @@ class PositionsPanel(QWidget):
         layout.addWidget(self.view)
         layout.addWidget(self.greek_totals)
 
+
+    def listen_to(self, desk: NoticeSource) -> None:
+        """Rebuild the table when the desk's positions change (fills live or restored), until destroyed."""
+        listen(self, desk, {PositionsChanged: lambda _n: self.model.rebuild()})
     def show_greek_totals(self, totals: dict[str, tuple[float | None, float | None, float | None]]) -> None:
         """One line per underlying held in F&O: net delta, theta a day and vega a vol point."""
         def num(value: float | None, money: bool) -> str:

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..desk.notices import ConnectionChanged, GuardsChanged, InstrumentsChanged, OrderChanged
 from ..domain.instruments import Instrument, InstrumentMaster
 from ..domain.money import Rounding, format_rupees, round_to_tick
 from ..domain.orders import OrderKind, OrderRecord, OrderRequest, OrderStatus, Side
@@ -29,6 +30,7 @@ from ..services.guards import Level, Verdict
 from ..store.market import MarketStore
 from . import theme
 from .actions import ActionRegistry, default_key, key_label
+from .listening import NoticeSource, listen
 from .prefs import Prefs
 from .widgets import NumberField, PriceSpin, QuantitySpin
 
@@ -452,6 +454,14 @@ class OrderTicket(QDialog):
         self.pages.setCurrentIndex(2)
         self.follow(record)
         self.sent.emit(record)
+
+    def listen_to(self, desk: NoticeSource) -> None:
+        """Follow the desk until the ticket is destroyed: its order's answers, and a fresh check of the open ticket
+        when the guards, the master (name, lot, tick) or the connection (Send) change."""
+        listen(self, desk, {OrderChanged: lambda notice: self.follow(notice.record),
+                            GuardsChanged: self.revalidate,
+                            InstrumentsChanged: self.revalidate,
+                            ConnectionChanged: lambda _n: self.isVisible() and self.revalidate()})
 
     def follow(self, record: OrderRecord) -> None:
         """Show the order's progress: Sent → Pending → Executed at ₹x / Rejected: reason."""

@@ -1,15 +1,18 @@
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import date, datetime
 
 import pytest
 
+from airalgo_desktop.domain.clock import FixedClock, use_clock
 from airalgo_desktop.domain.instruments import Instrument, InstrumentMaster, load_csv, load_sample
+from airalgo_desktop.domain.nsetime import IST
 
 
 def test_sample_has_required_rows() -> None:
-    master = load_sample()
+    with use_clock(FixedClock(datetime(2027, 3, 29, 15, 0, tzinfo=IST))):  # a Monday, the week of a month-end expiry
+        master = load_sample()
     assert len(master) >= 150
     assert master["22"].symbol == "ACC"
     assert master["2885"].symbol == "RELIANCE"
@@ -17,7 +20,7 @@ def test_sample_has_required_rows() -> None:
     nifty = master["35013"]  # the API doc's NIFTY contract: the near-month future of the demo universe
     assert nifty.display.startswith("NIFTY ") and nifty.display.endswith(" FUT")
     assert nifty.lot_size == 65
-    assert nifty.expiry >= date.today() - timedelta(days=1)
+    assert nifty.expiry == date(2027, 3, 30)  # the demo universe of the clock's day: the near month, not expired
     assert nifty.api_instrument == "FUTIDX" and nifty.api_option_type == "XX"
     assert master["2885"].api_instrument == "EQUITY" and master["2885"].api_option_type == "EQ"
     kinds = {i.instrument_type for i in master}

@@ -21,8 +21,8 @@ def test_an_unusable_journal_is_a_banner_not_an_exit(qtbot, qloop, paths) -> Non
             await wait_until(lambda: app.desk.client is not None and app.desk.client.state.joined)
             # market data works; orders are refused, unsent, with the reason
             with pytest.raises(Exception, match=r"(?i)not sent.*is a file, not a folder"):
-                app.desk.place(OrderRequest("2885", Side.BUY, OrderKind.MARKET, 1))
-            assert app.desk.orders == {}
+                app.desk.ledger.place(OrderRequest("2885", Side.BUY, OrderKind.MARKET, 1))
+            assert app.desk.ledger.records == {}
 
     qloop.run_until_complete(scenario())
     assert paths.data.read_text() == "a file where the data folder should be"  # left exactly as it was
@@ -33,8 +33,8 @@ def test_a_second_window_on_the_same_data_dir_says_so(qtbot, qloop, paths) -> No
         async with running_app(app_args("--demo"), paths) as first, running_app(app_args("--demo"), paths) as second:
             await wait_until(lambda: second.window.banner.isVisible())
             assert "in use by another AirAlgo Desktop window" in second.window.banner.label.text()
-            assert second.desk.journal.path != first.desk.journal.path
-            assert first.desk.journal.path.name == "journal.db"
+            assert second.desk.ledger.journal.path != first.desk.ledger.journal.path
+            assert first.desk.ledger.journal.path.name == "journal.db"
 
     qloop.run_until_complete(scenario())
 

@@ -98,7 +98,7 @@ def test_the_app_starts_with_every_bad_value(qloop, paths) -> None:
     async def scenario() -> None:
         async with running_app(app_args("--demo"), paths) as app:
             await wait_until(lambda: app.desk.client and app.desk.client.state.joined)
-            assert app.desk.guard_settings == GuardSettings() and len(app.desk.alerts.alerts) == 1
+            assert app.desk.ledger.guard_settings == GuardSettings() and len(app.desk.alerts.book.alerts) == 1
             assert app.ticket.confirm_box.isChecked() and app.window.actions_["notify_fills"].isChecked()
 
     qloop.run_until_complete(scenario())

@@ -137,12 +137,10 @@ def test_import_master_in_the_background_marks_changed_rows(qtbot, qloop, paths,
 
 
 def test_import_master_can_be_cancelled(qtbot, qloop, paths, tmp_path: Path) -> None:
-    from datetime import date
-
     from benchmarks.master import generate
 
     big = tmp_path / "big.csv"
-    generate(big, date.today(), rows=120_000)
+    generate(big, now_ist().date(), rows=120_000)  # the app's today (IST), not the machine's UTC date
 
     async def scenario() -> None:
         async with running_app(app_args("--demo"), paths) as app:
