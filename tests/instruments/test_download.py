@@ -9,7 +9,7 @@ import time
 import zlib
 from collections.abc import Iterator
 from datetime import date
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -18,6 +18,7 @@ from airalgo_desktop.instruments import formats, importer
 from airalgo_desktop.instruments.formats import MasterError
 from airalgo_desktop.instruments.importer import download_to_file, import_master
 from airalgo_desktop.store import instruments as store
+from tests.helpers import http_server
 
 FIX = Path(__file__).parent / "fixtures"
 TODAY = date(2025, 2, 10)
@@ -86,16 +87,11 @@ class _Handler(BaseHTTPRequestHandler):
 @pytest.fixture
 def server() -> Iterator[str]:
     STOP.clear()
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
     try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+        with http_server(_Handler) as url:
+            yield url
     finally:
         STOP.set()
-        httpd.shutdown()
-        httpd.server_close()
 
 
 def test_a_trickle_ends_at_the_deadline_with_progress_from_the_first_byte(tmp_path: Path, server: str) -> None:
