@@ -20,9 +20,9 @@ from .money import MoneyError, Paisa, parse_rupees
 
 # canonical name -> accepted header spellings (lower-cased, stripped)
 _COLUMNS: dict[str, tuple[str, ...]] = {
-    # NSE's own number first: Kite's instrument_token is Zerodha's id (RELIANCE 738561), its exchange_token is
-    # NSE's (2885); a file with both must give the exchange token whatever the column order
-    "token": ("token", "exchange_token", "token_number", "symboltoken", "instrument_token"),
+    # NSE's token only: a vendor's own id (Kite instrument_token, RELIANCE 738561; Kotak instrumentToken; Upstox
+    # instrument_key) is never one — a file with nothing else is refused (instruments.formats.VENDOR_IDS)
+    "token": ("token", "exchange_token", "token_number", "symboltoken"),
     "symbol": ("symbol", "tradingsymbol", "trading_symbol", "scrip"),
     "name": ("name", "company_name", "description"),
     "exchange": ("exchange", "exch", "exch_seg"),
@@ -279,7 +279,7 @@ def load_csv(source: str | Path | io.TextIOBase, *, name: str | None = None) -> 
     mapping = _canonical_headers(list(headers))
     if "token" not in mapping.values() or "symbol" not in mapping.values():
         raise ValueError(
-            f"{name or 'CSV'}: needs a token column (token/instrument_token) and a symbol column "
+            f"{name or 'CSV'}: needs a token column (token/exchange_token) and a symbol column "
             f"(symbol/tradingsymbol); found {', '.join(h for h in headers if h) or 'no header'}"
         )
     instruments: list[Instrument] = []

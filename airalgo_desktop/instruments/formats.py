@@ -20,6 +20,11 @@ headers and public code that reads them; see the README's instrument section):
   Exchange, Segment, Scrip code, Underlying symbol, Underlying scrip code, Strike price, Option type, …);
   token = Scrip code; rupees.
 * Our own CSV (``token,symbol,name,exchange,segment,instrument_type,expiry,strike,tick_size,lot_size,…``).
+* Angel One's and Upstox's JSON keys as CSV columns (their JSON units), and in ``vendors``: Dhan's detailed
+  master, Kotak Neo and Trade API, ICICI Breeze SecurityMaster, Shoonya, 5paisa, Alice Blue.
+
+A vendor's own id (``VENDOR_IDS``) is never the token; whatever was read passes ``plausible.implausible`` or the
+file is refused whole (the store unchanged), naming the offending contracts.
 """
 
 from __future__ import annotations
@@ -40,20 +45,32 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from ..domain.instruments import _INDEX_NAMES, _canonical_headers, parse_token
-from .catalog import CE, EQ, FUT, PE, Builder, TooManyRows
+from .catalog import CE, EQ, FUT, MAX_TICK, PE, Builder, TooManyRows, rupees
+from .plausible import implausible, refusal
 from .units import (
     UnitError,
     epoch_to_ist_day,
+    from_day_number,
     paise_to_paisa,
     parse_expiry,
     rupees_to_paisa,
     whole_number,
 )
 
-FORMATS = ("kite", "upstox", "upstox-csv", "angel", "dhan", "fyers", "generic")
+FORMATS = ("kite", "upstox", "upstox-csv", "upstox-flat", "angel", "angel-csv", "dhan", "dhan-detailed", "fyers",
+           "kotak-neo", "kotak-trade", "icici", "shoonya", "5paisa", "aliceblue", "generic")
 FORMAT_NAMES = {"kite": "Kite (Zerodha) instruments CSV", "upstox": "Upstox complete.json",
-                "upstox-csv": "Upstox instruments CSV", "angel": "Angel One OpenAPIScripMaster.json",
-                "dhan": "Dhan scrip master CSV", "fyers": "Fyers symbol master CSV", "generic": "instrument CSV"}
+                "upstox-csv": "Upstox instruments CSV", "upstox-flat": "Upstox complete.json as CSV",
+                "angel": "Angel One OpenAPIScripMaster.json",
+                "angel-csv": "Angel One ScripMaster as CSV", "dhan": "Dhan scrip master CSV",
+                "fyers": "Fyers symbol master CSV", "generic": "instrument CSV"}  # + vendors.FORMAT_NAMES below
+# A vendor's own instrument id is never the NSE token (Kite RELIANCE 738561 vs NSE 2885): a file whose only id
+# column is one of these is refused, naming the column it needs instead.
+VENDOR_IDS = {"instrument_token": ("Zerodha's own id", "exchange_token"),
+              "instrumenttoken": ("Kotak's own id", "exchangeToken"),
+              "instrument_key": ("Upstox's own key", "exchange_token"),
+              "fytoken": ("Fyers' own id", "the scrip code"),
+              "pscriprefkey": ("Kotak's own key", "pSymbol")}
 Progress = Callable[[float, str], None]
 _CHECK_EVERY = 20_000  # rows between progress reports / cancel checks
 
@@ -158,10 +175,13 @@ class MasterText:
     six times its size and got the import killed without a word; read in pieces, memory is what the kept rows
     need, and a file past :data:`MAX_MASTER_BYTES` is refused with a sentence."""
 
-    def __init__(self, raw: BinaryIO, name: str, *, limit: int | None = None) -> None:
+    def __init__(self, raw: BinaryIO, name: str, *, limit: int | None = None, member: str | None = None,
+                 reopen: Callable[[], MasterText] | None = None) -> None:
         limit = MAX_MASTER_BYTES if limit is None else limit
         self.name = name
         self._raw = raw
+        self._member = member
+        self._reopen = reopen
         self._closers: list[Any] = []
         try:
             raw.seek(0, io.SEEK_END)
@@ -203,6 +223,8 @@ class MasterText:
                 self._closers.append(zf)
                 members = [m for m in zf.infolist() if not m.is_dir()]
                 wanted = [m for m in members if m.filename.lower().endswith((".csv", ".json", ".txt"))] or members
+                if self._member is not None:
+                    wanted = [m for m in members if m.filename.rsplit("/", 1)[-1] == self._member]
                 if not wanted:
                     raise MasterError(f"{name} is a .zip file with nothing in it.")
                 if wanted[0].file_size > limit:  # what the archive declares; the read is counted as well
@@ -242,6 +264,15 @@ class MasterText:
                 raise MasterError(f"{self.name} is not a readable CSV: one line is longer than "
                                   f"{_size_words(MAX_LINE_CHARS)} (not an instrument master).")
             yield line
+
+    def pieces(self) -> Iterator[str]:
+        """The text once more from its start, in pieces, on a pass of its own (the file is read again; never
+        held whole) — for a layout whose reading depends on the whole file (Dhan's order of day and month)."""
+        if self._reopen is None:
+            return
+        with self._reopen() as again:
+            while piece := again._text.read(_READ_BYTES):
+                yield piece
 
     def json_items(self) -> Iterator[Any]:
         """The items of the master's JSON list — the document itself, or the first list inside a wrapping object
@@ -355,14 +386,20 @@ class _JsonItems:
                 raise self._damaged("expected ',' or ']' between items" if sep else "it ends inside the list")
 
 
-def open_master(source: Path | bytes, name: str, *, limit: int | None = None) -> MasterText:
+def open_master(source: Path | bytes, name: str, *, limit: int | None = None,
+                member: str | None = None) -> MasterText:
     """A file (or bytes) as a :class:`MasterText`, or one sentence saying why not. ``limit``: the most text it
-    may unpack to (:data:`MAX_MASTER_BYTES`)."""
+    may unpack to (:data:`MAX_MASTER_BYTES`); ``member``: which file of a zip (default: its first .csv/.json/.txt).
+    """
     limit = MAX_MASTER_BYTES if limit is None else limit
+
+    def reopen() -> MasterText:
+        return open_master(source, name, limit=limit, member=member)
+
     if isinstance(source, bytes | bytearray):
         if not source:
             raise MasterError(f"{name} is empty.")
-        return MasterText(io.BytesIO(source), name, limit=limit)
+        return MasterText(io.BytesIO(source), name, limit=limit, member=member, reopen=reopen)
     path = Path(source)
     try:
         raw = open(path, "rb")  # noqa: SIM115 - MasterText owns and closes it
@@ -379,15 +416,15 @@ def open_master(source: Path | bytes, name: str, *, limit: int | None = None) ->
         if size > limit:
             raise MasterError(f"{name} is {size / 2**20:,.0f} MB, more than the {_size_words(limit)} limit for an "
                               "instrument master (the largest brokers' masters are under 100 MB).")
-        return MasterText(raw, name, limit=limit)
+        return MasterText(raw, name, limit=limit, member=member, reopen=reopen)
     except BaseException:
         raw.close()
         raise
 
 
-def sniff(text: MasterText | str, name: str) -> str:
+def sniff(text: str, name: str) -> str:
     """Which layout ``text`` is in, from its content (never from the file name)."""
-    head = (text.head if isinstance(text, MasterText) else text)[:8192].lstrip()
+    head = text[:8192].lstrip()
     if head[:1] in "[{":
         if '"exch_seg"' in head:
             return "angel"
@@ -395,26 +432,41 @@ def sniff(text: MasterText | str, name: str) -> str:
             return "upstox"
         raise MasterError(f"{name} is JSON but neither Angel One's nor Upstox's instrument master.")
     first = head.splitlines()[0] if head else ""
-    header = {h.strip().strip('"').lower() for h in first.split(",")}
+    cells_text = first.split("\t") if first.count("\t") > first.count(",") else first.split(",")
+    header = {vendors.key(h) for h in cells_text}
     if "sem_smst_security_id" in header:
         return "dhan"
+    vendor = vendors.sniff_header(header)
+    if vendor:
+        return vendor
+    if {"instrument_key", "exchange_token", "segment"} <= header and "strike" not in header:
+        return "upstox-flat"  # complete.json's keys as columns (its units)
     if {"instrument_key", "exchange_token"} <= header:
         return "upstox-csv"
     if {"instrument_token", "exchange_token", "tradingsymbol"} <= header:
         return "kite"
     cells = first.split(",")
-    if len(cells) >= 17 and cells[0].strip().isdigit() and ":" in cells[9]:
+    if len(cells) >= 14 and cells[0].strip().isdigit() and ":" in cells[9]:
         return "fyers"
+    if {"token", "symbol", "exch_seg", "instrumenttype"} <= header:
+        return "angel-csv"  # Angel One's JSON keys as CSV columns: strike and tick still in paise
     if "token" in _canonical_headers(list(header)).values():
         return "generic"
+    for column, (what, needed) in VENDOR_IDS.items():
+        if column in header:
+            shown = next(h.strip().strip('"') for h in cells_text if vendors.key(h) == column)
+            raise MasterError(f"{name} has no NSE token column: {shown} is {what}, not the NSE token; export the "
+                              f"master with its {needed} column (the NSE exchange token, 2885 for RELIANCE).")
     shown = first[:120] + ("…" if len(first) > 120 else "")
     raise MasterError(f"{name} has no token column: it is not an instrument master this app knows "
                       f"(first line: {shown!r}).")
 
 
-def _csv_rows(text: MasterText, name: str, cancel: Cancel | None, progress: Progress | None) -> Iterable[list[str]]:
+def _csv_rows(text: MasterText, name: str, cancel: Cancel | None, progress: Progress | None, *,
+              delimiter: str = ",") -> Iterable[list[str]]:
     """The CSV records of ``text``, streamed (the text is never copied whole), with progress and cancel."""
-    reader = csv.reader(text.lines())
+    # skipinitialspace: ICICI's cash master writes `"Token", "ShortName", …` (a blank before each quote)
+    reader = csv.reader(text.lines(), delimiter=delimiter, skipinitialspace=True)
     try:
         for i, row in enumerate(reader):
             if i % _CHECK_EVERY == 0:
@@ -454,6 +506,7 @@ class _Rows:
         self.count = 0
 
     def tick(self) -> None:
+        """One more row: progress and cancel every ``_CHECK_EVERY`` rows."""
         self.count += 1
         if self.count % _CHECK_EVERY == 0:
             if self.cancel:
@@ -532,7 +585,8 @@ def parse_kite(text: MasterText, name: str, b: Builder, cancel: Cancel | None, p
             continue
         symbol = row[i_sym].strip()
         try:
-            under = row[i_name].strip() if kind != EQ else symbol.split("-")[0]
+            expiry = parse_expiry(row[i_exp]) if kind != EQ else 0
+            under = (row[i_name].strip() or _kite_underlying(symbol, expiry)) if kind != EQ else symbol.split("-")[0]
             prev = 0
             if i_last is not None:
                 try:
@@ -540,12 +594,25 @@ def parse_kite(text: MasterText, name: str, b: Builder, cancel: Cancel | None, p
                 except UnitError:
                     prev = 0
             b.add(token, symbol, row[i_name].strip() if kind == EQ else "", under, kind,
-                  parse_expiry(row[i_exp]) if kind != EQ else 0,
-                  rupees_to_paisa(row[i_strike] or "0") if kind >= CE else 0,
+                  expiry, rupees_to_paisa(row[i_strike] or "0") if kind >= CE else 0,
                   rupees_to_paisa(row[i_tick]), whole_number(row[i_lot] or "1"), prev, 0,
                   under.upper() in _INDEX_NAMES or itype.endswith("IDX"))
         except UnitError as exc:
             b.skip("unreadable row", f"{symbol}: {exc}")
+
+
+def _kite_underlying(symbol: str, expiry: int) -> str:
+    """The underlying of a Kite F&O symbol whose ``name`` is empty (Zerodha's own mock file leaves it empty for
+    every option): what precedes the expiry stamp, monthly ``NIFTY24APR…`` or weekly ``NIFTY24404…``."""
+    day = from_day_number(expiry)
+    if day is None:
+        return ""
+    yy = f"{day.year % 100:02d}"
+    for stamp in (f"{yy}{day.strftime('%b').upper()}", f"{yy}{'123456789OND'[day.month - 1]}{day.day:02d}"):
+        at = symbol.upper().find(stamp, 1)
+        if at > 0:
+            return symbol[:at]
+    return ""
 
 
 def _tick_scale(raw_ticks: list[str]) -> Callable[[object], int]:
@@ -565,6 +632,7 @@ def _finish_ticks(b: Builder, start: int, raw_ticks: list[str]) -> None:
     """Convert the raw tick texts of rows ``start…`` once the unit is known; drop rows whose tick is junk."""
     convert = _tick_scale(raw_ticks)
     bad: list[int] = []
+    huge: list[int] = []
     for offset, raw in enumerate(raw_ticks):
         try:
             value = convert(raw)
@@ -572,18 +640,56 @@ def _finish_ticks(b: Builder, start: int, raw_ticks: list[str]) -> None:
             value = 0
         if value <= 0:
             bad.append(start + offset)
+        elif value > MAX_TICK:  # the same per-row limit as Builder.add (issue 26 item 11)
+            huge.append(start + offset)
         b.tick[start + offset] = value
-    if bad:
-        b.keep_rows(sorted(set(range(len(b.token))) - set(bad)), "tick size or lot size not positive")
+    if bad or huge:
+        for rows, reason, example in (
+                (bad, "tick size or lot size not positive", lambda r: b.symbol[r]),
+                (huge, "tick, lot, strike or freeze quantity out of range",
+                 lambda r: f"{b.symbol[r]}: tick {rupees(b.tick[r])}")):
+            if rows:
+                b.skipped[reason] += len(rows)
+                b.examples.setdefault(reason, example(rows[0]))
+        drop = set(bad) | set(huge)
+        b.keep_rows([i for i in range(len(b.token)) if i not in drop], None)
 
 
 def parse_upstox(text: MasterText, name: str, b: Builder, cancel: Cancel | None, progress: Progress | None) -> None:
     """Upstox ``complete.json``."""
     rows = _Rows(b, cancel, progress, text)
     items = _json_rows(text, name)
+    _upstox_items(rows.objects(items), b, rows)
+
+
+def parse_upstox_flat(text: MasterText, name: str, b: Builder,
+                      cancel: Cancel | None, progress: Progress | None) -> None:
+    """Upstox's JSON saved as CSV (pandas): the JSON's keys as columns, its units (tick in paise, expiry in epoch
+    ms, here written ``1767119399000.0``); ``trading_symbol`` sometimes renamed ``symbol``."""
+    rows = _Rows(b, cancel, progress, text)
+    _upstox_items(_dict_rows(text, name, rows, {"symbol": "trading_symbol"}), b, rows)
+
+
+def _dict_rows(text: MasterText, name: str, rows: _Rows, rename: dict[str, str]) -> Iterable[dict[str, Any]]:
+    """A CSV's rows as dicts keyed by lower-case header (``rename`` maps other spellings), with progress."""
+    reader = csv.DictReader(text.lines(), skipinitialspace=True)
+    try:
+        for row in reader:
+            rows.tick()
+            item = {}
+            for k, v in row.items():
+                k = (k or "").strip().lower()
+                item[rename.get(k, k)] = v if isinstance(v, str) else ""
+            yield item
+    except csv.Error as exc:
+        raise MasterError(f"{name} is not a readable CSV at line {reader.line_num}: {exc} "
+                          "(not an instrument master).") from None
+
+
+def _upstox_items(items: Iterable[dict[str, Any]], b: Builder, rows: _Rows) -> None:
     start = len(b)
     raw_ticks: list[str] = []
-    for item in rows.objects(items):
+    for item in items:
         seg = str(item.get("segment", "")).upper()
         itype = str(item.get("instrument_type", "")).upper()
         if seg == "NSE_INDEX" or itype == "INDEX":
@@ -606,7 +712,7 @@ def parse_upstox(text: MasterText, name: str, b: Builder, cancel: Cancel | None,
         symbol = str(item.get("trading_symbol") or item.get("tradingsymbol") or "").strip()
         try:
             expiry_ms = item.get("expiry") or 0
-            expiry = epoch_to_ist_day(int(expiry_ms) // 1000) if kind != EQ else 0
+            expiry = epoch_to_ist_day(int(float(expiry_ms)) // 1000) if kind != EQ else 0
             under = str(item.get("underlying_symbol") or item.get("name") or symbol) if kind != EQ else symbol
             added = b.add(token, symbol, str(item.get("name", "")) if kind == EQ else "", under, kind, expiry,
                           rupees_to_paisa(item.get("strike_price") or 0) if kind >= CE else 0, 1,
@@ -625,7 +731,18 @@ def parse_angel(text: MasterText, name: str, b: Builder, cancel: Cancel | None, 
     """Angel One ``OpenAPIScripMaster.json`` (strike and tick in paise)."""
     rows = _Rows(b, cancel, progress, text)
     items = _json_rows(text, name)
-    for item in rows.objects(items):
+    _angel_items(rows.objects(items), b, rows)
+
+
+def parse_angel_csv(text: MasterText, name: str, b: Builder, cancel: Cancel | None, progress: Progress | None) -> None:
+    """Angel One's ScripMaster saved as CSV with its keys as columns: the JSON's units (strike ×100, tick in
+    paise: ``NIFTY25JUN2623000CE`` strike ``2300000.000000``, tick ``5.000000`` = ₹0.05)."""
+    rows = _Rows(b, cancel, progress, text)
+    _angel_items(_dict_rows(text, name, rows, {}), b, rows)
+
+
+def _angel_items(items: Iterable[dict[str, Any]], b: Builder, rows: _Rows) -> None:
+    for item in items:
         seg = str(item.get("exch_seg", "")).upper()
         itype = str(item.get("instrumenttype", "")).upper()
         symbol = str(item.get("symbol", "")).strip()
@@ -720,7 +837,7 @@ def parse_dhan(text: MasterText, name: str, b: Builder, cancel: Cancel | None, p
 def parse_fyers(text: MasterText, name: str, b: Builder, cancel: Cancel | None, progress: Progress | None) -> None:
     """Fyers ``NSE_CM.csv`` / ``NSE_FO.csv`` (no header)."""
     for row in _csv_rows(text, name, cancel, progress):
-        if _short(row, 17, b):
+        if _short(row, 14, b):  # 21 columns since 2022; 14 before (no strike / option type tail)
             continue
         exchange, segment, ticker = row[10].strip(), row[11].strip(), row[9].strip()
         if exchange != "10":
@@ -734,7 +851,7 @@ def parse_fyers(text: MasterText, name: str, b: Builder, cancel: Cancel | None, 
             kind = EQ
             symbol = symbol[:-3] if symbol.upper().endswith("-EQ") else symbol
         elif segment == "11":
-            opt = row[16].strip().upper()
+            opt = row[16].strip().upper() if len(row) > 16 else ""
             kind = CE if opt == "CE" else PE if opt == "PE" else FUT
         else:
             b.skip(_exchange_reason({"12": "NSE currency", "20": "NSE commodity"}.get(segment, segment)))
@@ -747,7 +864,7 @@ def parse_fyers(text: MasterText, name: str, b: Builder, cancel: Cancel | None, 
             under = row[13].strip() or symbol.split("-")[0]
             expiry = epoch_to_ist_day(int(float(row[8] or 0))) if kind != EQ else 0
             b.add(token, symbol, row[1].strip() if kind == EQ else "", under, kind, expiry,
-                  rupees_to_paisa(row[15] or "0") if kind >= CE else 0, rupees_to_paisa(row[4]),
+                  rupees_to_paisa(row[15] or "0") if kind >= CE and len(row) > 15 else 0, rupees_to_paisa(row[4]),
                   whole_number(row[3] or "1"), 0, 0, row[2].strip() in ("11", "14") or under.upper() in _INDEX_NAMES)
         except (UnitError, ValueError) as exc:
             b.skip("unreadable row", f"{symbol}: {exc}")
@@ -813,22 +930,42 @@ def parse_generic(text: MasterText, name: str, b: Builder, cancel: Cancel | None
 
 PARSERS: dict[str, Callable[[MasterText, str, Builder, Cancel | None, Progress | None], None]] = {
     "kite": parse_kite, "upstox-csv": parse_kite, "upstox": parse_upstox, "angel": parse_angel,
-    "dhan": parse_dhan, "fyers": parse_fyers, "generic": parse_generic,
+    "angel-csv": parse_angel_csv, "upstox-flat": parse_upstox_flat, "dhan": parse_dhan, "fyers": parse_fyers,
+    "generic": parse_generic,
 }
 
 
 def parse(data: bytes | Path, name: str, fmt: str | None = None, *, cancel: Cancel | None = None,
-          progress: Progress | None = None, into: Builder | None = None) -> tuple[Builder, str]:
+          progress: Progress | None = None, into: Builder | None = None,
+          member: str | None = None) -> tuple[Builder, str]:
     """A master file (or its bytes) → (builder with the kept rows and the skip counts, format used); ``into`` adds
-    to a builder. The file is streamed: decompressed and decoded piece by piece, within :data:`MAX_MASTER_BYTES`."""
-    with open_master(data, name) as text:
-        chosen = fmt or sniff(text, name)
+    to a builder; ``member``: that file of a zip. The file is streamed — unpacked and decoded piece by piece,
+    within :data:`MAX_MASTER_BYTES` — never held whole.
+
+    Refused as a whole (MasterError) when what was read is implausible for NSE (``instruments.plausible``)."""
+    builder = into if into is not None else Builder()
+    members = vendors.icici_members(data) if fmt in (None, "icici") and member is None else None
+    if members:  # ICICI's SecurityMaster.zip: its NSE cash and NSE F&O members, not the first file in it
+        for one in members:
+            parse(data, f"{name}/{one}", "icici", cancel=cancel, progress=progress, into=builder, member=one)
+        return builder, "icici"
+    with open_master(data, name, member=member) as text:
+        chosen = fmt or sniff(text.head, name)
         if chosen not in PARSERS:
             raise MasterError(f"unknown format {chosen!r}; use one of {', '.join(FORMATS)}.")
-        builder = into if into is not None else Builder()
+        start = len(builder)
         try:
             PARSERS[chosen](text, name, builder, cancel, progress)
         except TooManyRows as exc:
             raise MasterError(f"{name} lists {exc} of NSE cash and F&O (NSE has about 150,000): not an "
                               "instrument master this app can use.") from None
+    found = implausible(builder, start)  # whatever the layout: a misread unit never reaches the store
+    if found:
+        raise MasterError(refusal(name, found))
     return builder, chosen
+
+
+from . import vendors  # noqa: E402 - the vendor parsers build on the helpers above
+
+PARSERS.update(vendors.PARSERS)
+FORMAT_NAMES.update(vendors.FORMAT_NAMES)

@@ -28,7 +28,7 @@ import httpx
 
 from ..console import CHILD_ENV
 from ..store import instruments as store
-from .catalog import Builder, Catalog
+from .catalog import TOKEN_SHARED, Builder, Catalog
 from .formats import FORMAT_NAMES, Cancel, ImportCancelled, MasterError, Progress, parse
 
 log = logging.getLogger("airalgo.instruments")
@@ -58,6 +58,13 @@ class ImportOutcome:
             out.append(f"{total:,} rows skipped:")
             for reason, count in self.skipped.most_common():
                 example = self.examples.get(reason)
+                if reason == TOKEN_SHARED and example:  # every contract lost to a shared token, by name
+                    out.append(f"  {count:>9,}  {reason}:")
+                    names = example.split("\n")
+                    out.extend(f"             {line}" for line in names)
+                    if count > len(names):
+                        out.append(f"             … and {count - len(names):,} more")
+                    continue
                 out.append(f"  {count:>9,}  {reason}" + (f"  (e.g. {example})" if example else ""))
         return out
 

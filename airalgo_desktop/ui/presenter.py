@@ -51,6 +51,24 @@ CHAIN_EVERY = 4  # option chains repaint every fourth status tick (1 Hz)
 WATCHLIST_OWNER = "watchlist"  # the subscription owner name of the active watchlist
 
 
+
+def shared_token_contracts(details: list[str]) -> list[str]:
+    """The contracts an import summary (``ImportOutcome.lines``) lists as dropped for a token another contract
+    has, one per line under that reason."""
+    from ..instruments.catalog import TOKEN_SHARED
+
+    out: list[str] = []
+    inside = False
+    for line in details:
+        if line.rstrip().endswith(f"{TOKEN_SHARED}:"):
+            inside = True
+        elif inside and line.startswith(" " * 13):
+            if not line.strip().startswith("…"):  # "… and N more" past the named ones
+                out.append(line.strip())
+        else:
+            inside = False
+    return out
+
 class Presenter(QObject):
     """Shows what the desk says window-wide; owns the frame clock and the status timer."""
 
@@ -175,9 +193,14 @@ class Presenter(QObject):
         parts = []
         if notice.imported:
             parts.append("; ".join(line.strip() for line in notice.details[:1]))
-            skipped = [line.strip() for line in notice.details[2:5]]
-            if skipped:
-                parts.append("Skipped: " + "; ".join(skipped) + ("; …" if len(notice.details) > 5 else "") + ".")
+            reasons = [line.strip() for line in notice.details[2:] if not line.startswith(" " * 13)]
+            if reasons:
+                parts.append("Skipped: " + "; ".join(reasons[:3]) + ("; …" if len(reasons) > 3 else "") + ".")
+            shared = shared_token_contracts(notice.details)
+            if shared:  # a contract lost to another's token is named: searching for it would just say "no match"
+                log.info("instruments not imported (token of another contract): %s", "; ".join(shared))
+                parts.append(f"Not imported, their token belongs to another contract: {'; '.join(shared[:5])}"
+                             + (f"; and {len(shared) - 5} more (all in the log)" if len(shared) > 5 else "") + ".")
         vanished = [m for m in notice.marks.values() if "not in the instrument master" in m or "now means" in m]
         if vanished:
             parts.append(f"{plural(len(vanished), 'watchlist/position row')} marked ⚠: "

@@ -34,7 +34,7 @@ def test_sample_has_required_rows() -> None:
 
 def test_kite_style_columns_and_paisa_columns() -> None:
     text = (
-        "instrument_token,tradingsymbol,name,exchange,tick_size,lot_size,expiry,instrument_type,last_price\n"
+        "exchange_token,tradingsymbol,name,exchange,tick_size,lot_size,expiry,instrument_type,last_price\n"
         "2885,RELIANCE,Reliance Industries,NSE,0.050000,1,,EQ,1240.5\n"
     )
     report = load_csv(io.StringIO(text))
