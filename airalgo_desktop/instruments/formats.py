@@ -124,8 +124,13 @@ def _cp1252_fallback(exc: UnicodeError) -> tuple[str, int]:
 codecs.register_error("airalgo-cp1252", _cp1252_fallback)
 
 
-def _size_words(limit: int) -> str:
-    return f"{limit / 2**20:,.0f} MB" if limit >= 2**20 else f"{limit:,} bytes"
+def size_words(count: int) -> str:
+    """A byte count as a trader reads it: ``512 MB``, ``3.4 MB``, ``1.5 KB``, ``2 bytes``."""
+    for unit, size in (("MB", 2**20), ("KB", 1024)):
+        if count >= size:
+            value = count / size
+            return f"{value:,.0f} {unit}" if value == int(value) else f"{value:,.1f} {unit}"
+    return f"{count:,} bytes"
 
 
 class _Budgeted(io.RawIOBase):
@@ -151,7 +156,7 @@ class _Budgeted(io.RawIOBase):
         self.count += len(data)
         if self.count > self.limit:
             what = "unpacks to" if self.kind != "text" else "is"
-            raise MasterError(f"{self.name} {what} more than {_size_words(self.limit)} of text, the limit for an "
+            raise MasterError(f"{self.name} {what} more than {size_words(self.limit)} of text, the limit for an "
                               "instrument master (the largest brokers' masters are under 100 MB).")
         if self.kind != "text" and self.count > BOMB_FLOOR_BYTES and self.count > BOMB_RATIO * max(self.packed(), 1):
             raise MasterError(f"{self.name} unpacks to more than {BOMB_RATIO} times its packed size: a decompression "
@@ -229,7 +234,7 @@ class MasterText:
                     raise MasterError(f"{name} is a .zip file with nothing in it.")
                 if wanted[0].file_size > limit:  # what the archive declares; the read is counted as well
                     raise MasterError(f"{name} unpacks to {wanted[0].file_size / 2**20:,.0f} MB, more than the "
-                                      f"{_size_words(limit)} limit for an instrument master.")
+                                      f"{size_words(limit)} limit for an instrument master.")
                 member = zf.open(wanted[0])
                 self._closers.append(member)
                 return member, ".zip"
@@ -262,7 +267,7 @@ class MasterText:
                 return
             if len(line) >= MAX_LINE_CHARS and not line.endswith(("\n", "\r")):
                 raise MasterError(f"{self.name} is not a readable CSV: one line is longer than "
-                                  f"{_size_words(MAX_LINE_CHARS)} (not an instrument master).")
+                                  f"{size_words(MAX_LINE_CHARS)} (not an instrument master).")
             yield line
 
     def pieces(self) -> Iterator[str]:
@@ -414,7 +419,7 @@ def open_master(source: Path | bytes, name: str, *, limit: int | None = None,
     try:
         size = os.fstat(raw.fileno()).st_size
         if size > limit:
-            raise MasterError(f"{name} is {size / 2**20:,.0f} MB, more than the {_size_words(limit)} limit for an "
+            raise MasterError(f"{name} is {size / 2**20:,.0f} MB, more than the {size_words(limit)} limit for an "
                               "instrument master (the largest brokers' masters are under 100 MB).")
         return MasterText(raw, name, limit=limit, member=member, reopen=reopen)
     except BaseException:

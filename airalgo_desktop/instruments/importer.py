@@ -29,7 +29,7 @@ import httpx
 from ..console import CHILD_ENV
 from ..store import instruments as store
 from .catalog import TOKEN_SHARED, Builder, Catalog
-from .formats import FORMAT_NAMES, Cancel, ImportCancelled, MasterError, Progress, parse
+from .formats import FORMAT_NAMES, Cancel, ImportCancelled, MasterError, Progress, parse, size_words
 
 log = logging.getLogger("airalgo.instruments")
 MAX_DOWNLOAD_BYTES = 512 * 2**20  # the largest public masters are ~60 MB uncompressed JSON
@@ -89,11 +89,6 @@ def _check_hop(url: str, allow_insecure: bool, came_from: str | None = None) -> 
     except UrlError as exc:
         tail = "; the previous master is kept." if came_from else ""
         raise MasterError(f"{exc}{tail}") from None
-
-
-def _human_bytes(count: int) -> str:
-    return f"{count / 2**20:.1f} MB" if count >= 2**20 else f"{count / 1024:.1f} KB" if count >= 1024 else (
-        f"{count} bytes")
 
 
 def _shut(stream: object) -> None:
@@ -177,7 +172,7 @@ def download_to_file(url: str, folder: Path, *, cancel: Cancel | None = None, pr
                                 fh.write(chunk)
                                 got += len(chunk)
                                 if got > limit:
-                                    raise MasterError(f"{url} is larger than {_human_bytes(limit)}, the limit for an "
+                                    raise MasterError(f"{url} is larger than {size_words(limit)}, the limit for an "
                                                       "instrument master; the previous master is kept.")
                                 if cancel:
                                     cancel.check()
@@ -185,13 +180,13 @@ def download_to_file(url: str, folder: Path, *, cancel: Cancel | None = None, pr
                                 if got == len(chunk) or now - shown >= 0.2:
                                     shown = now
                                     fraction = min(got / total, 1.0) if total else 0.0
-                                    report(fraction * 0.5, f"downloaded {_human_bytes(got)}"
-                                           + (f" of {_human_bytes(total)}" if total else ""))
+                                    report(fraction * 0.5, f"downloaded {size_words(got)}"
+                                           + (f" of {size_words(total)}" if total else ""))
                             break
             except httpx.HTTPError as exc:
                 if expired.is_set():
                     raise late() from None
-                raise MasterError(f"the download of {url} failed after {_human_bytes(got)} "
+                raise MasterError(f"the download of {url} failed after {size_words(got)} "
                                   f"({type(exc).__name__}: {exc}); the previous master is kept.") from None
             if expired.is_set():
                 raise late()

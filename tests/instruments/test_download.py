@@ -141,6 +141,6 @@ def test_a_bomb_and_an_oversized_body_over_http_are_refused(tmp_path: Path, serv
     monkeypatch.setattr(formats, "BOMB_FLOOR_BYTES", 2**20)
     with pytest.raises(MasterError, match="decompression bomb"):
         import_master(f"{server}/bomb.csv.gz", tmp_path, today=TODAY)
-    with pytest.raises(MasterError, match=r"is larger than 1\.0 KB, the limit for an instrument master"):
+    with pytest.raises(MasterError, match="is larger than 1 KB, the limit for an instrument master"):
         download_to_file(f"{server}/kite.csv", tmp_path, limit=1024)
     assert not list(tmp_path.glob("*.part"))
