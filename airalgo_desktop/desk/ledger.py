@@ -64,6 +64,7 @@ class OrderLedger(Part):
         self._service: OrderService | None = None  # private: nothing sends an order except place()
         self._fill_of: dict[str, Fill] = {}  # local id → its booked fill (to take it out again)
         self._filled: set[str] = set()  # local ids already booked (restore and live never count one twice)
+        self._announced: set[str] = set()  # local ids whose rejection was announced
         self._day = now_ist().date()  # the trading day the records belong to (a new day expires Day orders)
         self._gate: Gate = OpenGate()
 
@@ -261,7 +262,9 @@ class OrderLedger(Part):
                 publish(FillsBooked((fill,)))
                 if record.final_at is not None:
                     publish(OrderFilled(record, fill))
-        elif record.status is OrderStatus.REJECTED and record.final_at is not None:
+        elif record.status is OrderStatus.REJECTED and record.final_at is not None \
+                and record.local_id not in self._announced:
+            self._announced.add(record.local_id)  # a late answer after the rejection is not a second rejection
             publish(OrderRejected(record))
         elif record.status is OrderStatus.UNKNOWN:
             publish(OrderNotConfirmed(record))

@@ -11,9 +11,9 @@ import logging
 import math
 
 from ..api.events import Event, Ticks
+from ..domain.bars import day_start
 from ..domain.money import Paisa
 from ..services.barbook import BarBook, day_pnl_curve
-from ..services.bars import day_start
 from ..services.mtm import MtmCurve
 from ..services.positions import PositionBook
 from .notices import BarsRestored, FillsBooked, PositionsChanged, Problem

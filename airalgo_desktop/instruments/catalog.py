@@ -42,10 +42,6 @@ KIND_NAMES = ("EQ", "FUT", "CE", "PE")
 _KIND_OF = {name: i for i, name in enumerate(KIND_NAMES)}
 _MONTH_WORDS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 _SPLIT = re.compile(r"[^0-9A-Z]+")
-ARRAY_NAMES = ("token", "kind", "expiry", "strike", "tick", "lot", "freeze", "prev", "under", "index", "grp",
-               "grp_start",
-               "sym_blob", "sym_off", "name_blob", "name_off", "und_blob", "und_off", "und_start",
-               "vocab", "post_off", "post", "tok_sorted", "tok_rows")
 
 
 def _blob(strings: list[str]) -> tuple[np.ndarray, np.ndarray]:

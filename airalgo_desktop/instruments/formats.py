@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from ..domain.instruments import _INDEX_NAMES, _canonical_headers, parse_token
+from ..domain.instruments import _INDEX_NAMES, parse_token
 from .catalog import CE, EQ, FUT, MAX_TICK, PE, Builder, TooManyRows, rupees
 from .plausible import implausible, refusal
 from .units import (
@@ -258,6 +258,7 @@ class MasterText:
     def lines(self) -> Iterator[str]:
         """The text line by line, line ends kept (what :mod:`csv` wants); one pass."""
         readline = self._text.readline
+        number = 0
         while True:
             try:
                 line = readline(MAX_LINE_CHARS)
@@ -265,9 +266,12 @@ class MasterText:
                 raise self._not_text() from None
             if not line:
                 return
+            number += 1
             if len(line) >= MAX_LINE_CHARS and not line.endswith(("\n", "\r")):
-                raise MasterError(f"{self.name} is not a readable CSV: one line is longer than "
-                                  f"{size_words(MAX_LINE_CHARS)} (not an instrument master).")
+                # csv's own words for a huge field, which is what such a line holds
+                raise MasterError(f"{self.name} is not a readable CSV at line {number}: field larger than field "
+                                  f"limit (a line of more than {size_words(MAX_LINE_CHARS)}; not an instrument "
+                                  "master).")
             yield line
 
     def pieces(self) -> Iterator[str]:
@@ -875,8 +879,45 @@ def parse_fyers(text: MasterText, name: str, b: Builder, cancel: Cancel | None, 
             b.skip("unreadable row", f"{symbol}: {exc}")
 
 
-def parse_generic(text: MasterText, name: str, b: Builder, cancel: Cancel | None, progress: Progress | None) -> None:
-    """Our own CSV layout (rupees, or ``*_paisa`` columns)."""
+# ====================================================================== our own CSV
+# canonical name -> accepted header spellings (lower-cased, stripped)
+_COLUMNS: dict[str, tuple[str, ...]] = {
+    # NSE's token only: a vendor's own id (Kite instrument_token, RELIANCE 738561; Kotak instrumentToken; Upstox
+    # instrument_key) is never one — a file with nothing else is refused (VENDOR_IDS)
+    "token": ("token", "exchange_token", "token_number", "symboltoken"),
+    "symbol": ("symbol", "tradingsymbol", "trading_symbol", "scrip"),
+    "name": ("name", "company_name", "description"),
+    "exchange": ("exchange", "exch", "exch_seg"),
+    "segment": ("segment",),
+    "instrument_type": ("instrument_type", "instrumenttype", "instrument", "series"),
+    "expiry": ("expiry", "expiry_date"),
+    "strike": ("strike", "strike_price"),
+    "tick_size": ("tick_size", "ticksize", "tick"),
+    "lot_size": ("lot_size", "lotsize", "lot", "market_lot"),
+    "prev_close": ("prev_close", "previous_close", "close", "last_price", "ref_price"),
+    "freeze_qty": ("freeze_qty", "freeze_quantity", "freezeqty"),
+}
+_PAISA_VARIANTS = ("tick_size", "strike", "prev_close")
+
+
+def _canonical_headers(headers: list[str]) -> dict[str, str]:
+    """Map file headers to our canonical names (the preferred spelling wins when several are present)."""
+    mapping: dict[str, str] = {}
+    lowered = {header.strip().lower(): header for header in headers}
+    for canonical, spellings in _COLUMNS.items():
+        for spelling in spellings:  # the tuple's order is the preference, not the file's column order
+            if spelling in lowered and lowered[spelling] not in mapping:
+                mapping[lowered[spelling]] = canonical
+                break
+        if canonical in _PAISA_VARIANTS and f"{canonical}_paisa" in lowered:
+            mapping[lowered[f"{canonical}_paisa"]] = f"{canonical}_paisa"
+    return mapping
+
+
+def parse_generic(text: MasterText, name: str, b: Builder, cancel: Cancel | None,
+                  progress: Progress | None) -> None:
+    """Our own CSV layout (rupees, or ``*_paisa`` columns; the header spellings of :data:`_COLUMNS`): its one parser,
+    for an import, the demo's bundled sample (``instruments.demo``) and the simulator's ``--instruments``."""
     rows = iter(_csv_rows(text, name, cancel, progress))
     header = next(rows, [])
     mapping = _canonical_headers(header)

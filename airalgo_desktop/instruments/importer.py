@@ -28,6 +28,7 @@ import httpx
 
 from ..console import CHILD_ENV
 from ..store import instruments as store
+from ..transport import HTTP_SCHEMES, UrlError, check_transport
 from .catalog import TOKEN_SHARED, Builder, Catalog
 from .formats import FORMAT_NAMES, Cancel, ImportCancelled, MasterError, Progress, parse, size_words
 
@@ -81,8 +82,6 @@ _REDIRECT_CODES = (301, 302, 303, 307, 308)
 def _check_hop(url: str, allow_insecure: bool, came_from: str | None = None) -> None:
     """The transport rules for every URL a download dials — the first and each redirect: https, or plain http to
     this machine only (unless allowed), no credentials, ASCII host."""
-    from ..api.client import HTTP_SCHEMES, UrlError, check_transport
-
     kind = f"The redirect from {came_from} to" if came_from else "Master URL"
     try:
         check_transport(url, allow_insecure=allow_insecure, kind=kind, schemes=HTTP_SCHEMES)

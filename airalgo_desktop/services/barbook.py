@@ -17,9 +17,10 @@ from typing import Any
 
 import numpy as np
 
+from ..domain.bars import Bars, Frame, day_number
 from ..domain.money import Paisa
 from ..store.bars import BarStore
-from .bars import BarBuilder, Bars, Frame, day_number
+from .bars import BarBuilder
 from .positions import Fill, PositionBook
 
 log = logging.getLogger("airalgo.services.barbook")

@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from ..services.bars import Bars, SealedMinute, day_start, number_of
+from ..domain.bars import Bars, SealedMinute, day_start, number_of
 from .sqlitefile import DamagedData, is_corrupt, is_locked, move_aside, parallel_path
 
 log = logging.getLogger("airalgo.store.bars")

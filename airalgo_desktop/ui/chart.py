@@ -39,16 +39,16 @@ from PySide6.QtWidgets import (
 )
 
 from ..desk.notices import BarsRestored, OrderChanged, PositionsChanged
-from ..domain.instruments import InstrumentMaster
+from ..domain.bars import DAY, IST_OFFSET, Bars, Frame
+from ..domain.instruments import Master
 from ..domain.money import Paisa, format_rupees
 from ..domain.nsetime import IST
 from ..domain.orders import OrderKind, Side
-from ..services.bars import DAY, IST_OFFSET, Bars, Frame
 from ..services.mtm import MtmCurve
 from ..services.positions import Fill
+from ..settings import Prefs
 from . import theme
 from .listening import listen
-from .prefs import Prefs
 from .timeaxis import BarTimeAxis, ClockAxis, RupeeAxis, VolumeAxis
 
 if TYPE_CHECKING:
@@ -329,7 +329,7 @@ class ChartView(QWidget):
 
     frameChanged = Signal(object)  # Frame
 
-    def __init__(self, source: BarSource, master: InstrumentMaster, parent: QWidget | None = None,
+    def __init__(self, source: BarSource, master: Master, parent: QWidget | None = None,
                  frame: Frame = Frame.M1) -> None:
         super().__init__(parent)
         self.source, self.master = source, master
@@ -762,7 +762,7 @@ class ChartView(QWidget):
 class ChartPanel(QWidget):
     """The docked chart: the watchlist's selected instrument, above the day's P&L curve."""
 
-    def __init__(self, master: InstrumentMaster, source: BarSource, mtm: MtmCurve, parent: QWidget | None = None,
+    def __init__(self, master: Master, source: BarSource, mtm: MtmCurve, parent: QWidget | None = None,
                  prefs: Prefs | None = None) -> None:
         super().__init__(parent)
         self.master, self.source, self.mtm = master, source, mtm
@@ -906,7 +906,7 @@ class ChartWindow(QWidget):
 
     closed = Signal(object)  # self
 
-    def __init__(self, token: str, master: InstrumentMaster, source: BarSource, prefs: Prefs | None = None,
+    def __init__(self, token: str, master: Master, source: BarSource, prefs: Prefs | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

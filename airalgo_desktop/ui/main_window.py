@@ -27,17 +27,17 @@ from PySide6.QtWidgets import (
 
 from .. import APP_NAME
 from ..api.events import ConnectionState, Metrics, State
-from ..domain.instruments import InstrumentMaster
+from ..domain.instruments import Master
 from ..domain.money import format_rupees, percent_change_bp
 from ..domain.orders import Side
 from ..services.mtm import MtmCurve
 from ..services.positions import PositionBook
+from ..settings import Prefs
 from ..store.market import MarketStore
 from . import theme
 from .actions import NOTIFY_ACTIONS, ActionRegistry
 from .orderbook import OrderBookModel, OrderBookPanel
 from .positions import PositionsModel, PositionsPanel
-from .prefs import Prefs
 from .theme import ThemeChoice
 from .watchlist import WatchlistPanel
 
@@ -124,7 +124,7 @@ class InstrumentPanel(QWidget):
 
     trade = Signal(str, str)  # token, "B"/"S"
 
-    def __init__(self, master: InstrumentMaster, store: MarketStore, parent: QWidget | None = None) -> None:
+    def __init__(self, master: Master, store: MarketStore, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.master = master
         self.store = store
@@ -279,7 +279,7 @@ class MainWindow(QMainWindow):
     sellRequested = Signal(str)
     closing = Signal()
 
-    def __init__(self, master: InstrumentMaster, store: MarketStore, prefs: Prefs, *,
+    def __init__(self, master: Master, store: MarketStore, prefs: Prefs, *,
                  positions: PositionBook | None = None, demo: bool = False, icon: QIcon | None = None) -> None:
         super().__init__()
         self.setObjectName("main_window")

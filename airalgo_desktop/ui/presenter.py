@@ -288,9 +288,9 @@ class Presenter(QObject):
 
     def refresh_chains(self) -> None:
         """Option chains refresh once a second, as Kite's and Sensibull's chains do, and only those with a ticked
-        token: the IVs and greeks of a 41-strike chain and the repaint of the cells that changed cost ≈ 2–3 ms a
-        chain, too much for every 33 ms frame (benchmarks: chain_cpu_pct; at 2 Hz two chains added ≈ 1 % of a core
-        beside the watchlist, at 1 Hz ≈ 0.5 %). A leg's ticket always takes the live LTP, not the chain's."""
+        token: a chain's IVs, greeks and repaint cost milliseconds, too much for every frame (what they cost is
+        ``chain_cpu_pct`` in the README's benchmark table). A leg's ticket always takes the live LTP, not the
+        chain's."""
         self._chain_tick += 1
         if self._chain_tick % CHAIN_EVERY:
             return

@@ -23,15 +23,15 @@ from PySide6.QtWidgets import (
 )
 
 from ..desk.notices import ConnectionChanged, GuardsChanged, InstrumentsChanged, OrderChanged
-from ..domain.instruments import Instrument, InstrumentMaster
+from ..domain.instruments import Instrument, Master
 from ..domain.money import Rounding, format_rupees, round_to_tick
 from ..domain.orders import OrderKind, OrderRecord, OrderRequest, OrderStatus, Side
 from ..services.guards import Level, Verdict
+from ..settings import Prefs
 from ..store.market import MarketStore
 from . import theme
 from .actions import ActionRegistry, default_key, key_label
 from .listening import NoticeSource, listen
-from .prefs import Prefs
 from .widgets import NumberField, PriceSpin, QuantitySpin
 
 KIND_ORDER = (OrderKind.MARKET, OrderKind.LIMIT, OrderKind.SL, OrderKind.SLM)
@@ -43,7 +43,7 @@ class OrderTicket(QDialog):
 
     sent = Signal(object)  # OrderRecord
 
-    def __init__(self, master: InstrumentMaster, store: MarketStore, prefs: Prefs,
+    def __init__(self, master: Master, store: MarketStore, prefs: Prefs,
                  submit: Callable[[OrderRequest], OrderRecord], check: Callable[[OrderRequest], list[str]],
                  parent: QWidget | None = None,
                  guards: Callable[[OrderRequest], list[Verdict]] | None = None,

@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 
 from airalgo_desktop.__main__ import main
-from airalgo_desktop.domain.instruments import load_csv
 from airalgo_desktop.instruments.catalog import TOKEN_SHARED
-from airalgo_desktop.instruments.formats import MasterError
+from airalgo_desktop.instruments.formats import MasterError, _canonical_headers
 from airalgo_desktop.instruments.importer import import_master, load_stored
 from airalgo_desktop.store import instruments as store
 from airalgo_desktop.ui.presenter import shared_token_contracts
@@ -68,10 +67,9 @@ def test_a_vendor_id_alone_is_refused_naming_the_column_needed(tmp_path: Path, d
     assert cat is not None and cat.get("738561") is None and cat.get("2885") is not None
 
 
-def test_the_domain_csv_loader_no_longer_takes_instrument_token(tmp_path: Path) -> None:
-    source = _write(tmp_path, "ids.csv", ["instrument_token,tradingsymbol", "738561,RELIANCE"])
-    with pytest.raises(ValueError, match="needs a token column"):
-        load_csv(source)
+def test_our_own_csv_reader_no_longer_takes_instrument_token() -> None:
+    assert "token" not in _canonical_headers(["instrument_token", "tradingsymbol"]).values()
+    assert _canonical_headers(["instrument_token", "exchange_token", "tradingsymbol"])["exchange_token"] == "token"
 
 
 # ---------------------------------------------------------------- Angel's keys as CSV columns

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import numpy as np
 
+from airalgo_desktop.domain.bars import Bars, Frame
 from airalgo_desktop.domain.nsetime import format_ltt
 from airalgo_desktop.domain.orders import Side
 from airalgo_desktop.services.barbook import BarBook, day_pnl_curve
-from airalgo_desktop.services.bars import Bars, Frame
 from airalgo_desktop.services.mtm import MtmCurve
 from airalgo_desktop.services.positions import Fill
 from tests.services.test_bars import DAY0, hhmm, ltt, tick

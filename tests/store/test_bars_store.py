@@ -8,8 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
+from airalgo_desktop.domain.bars import SealedMinute, day_number
 from airalgo_desktop.domain.nsetime import format_ltt
-from airalgo_desktop.services.bars import BarBuilder, SealedMinute, day_number
+from airalgo_desktop.services.bars import BarBuilder
 from airalgo_desktop.store.bars import FILE_NAME, BarStore
 from tests.services.test_bars import DAY0, Clock, hhmm, ltt, tick
 

@@ -8,14 +8,14 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QGuiApplication
 
-from airalgo_desktop.domain.instruments import load_sample
 from airalgo_desktop.domain.nsetime import now_ist
 from airalgo_desktop.domain.orders import OrderKind, OrderRecord, OrderRequest, OrderStatus, Side
 from airalgo_desktop.instruments import Catalog
+from airalgo_desktop.instruments.demo import load_sample
+from airalgo_desktop.settings import Prefs
 from airalgo_desktop.store.market import MarketStore
 from airalgo_desktop.ui.actions import ActionRegistry
 from airalgo_desktop.ui.main_window import MainWindow
-from airalgo_desktop.ui.prefs import Prefs
 from airalgo_desktop.ui.ticket import OrderTicket
 from tests.ui.conftest import app_args, running_app, wait_until
 
