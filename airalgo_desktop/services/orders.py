@@ -12,7 +12,9 @@ the order says "not journalled" with the reason.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from statistics import median
 from typing import Any, Protocol
 
 from ..api.client import NotConnectedError, OrderValidationError
@@ -28,6 +30,26 @@ log.addFilter(RateLimitFilter(burst=5, period=10.0))  # a flood of junk answers 
 
 
 NOT_JOURNALLED = "not journalled"
+
+
+@dataclass(frozen=True, slots=True)
+class Latency:
+    """Send → the exchange's first answer (Pending, or the final answer when it comes first) of a run's orders.
+
+    The first answer, not the fill: a limit order resting for minutes is the market's time, not the link's."""
+
+    median_ms: float
+    worst_ms: float
+    count: int
+
+
+def latency_of(records: Iterable[OrderRecord]) -> Latency | None:
+    """Median and worst Send → first answer over the orders sent in this run (None before the first answer)."""
+    firsts = sorted((min(t for t in (r.pending_at, r.final_at) if t is not None) - r.sent_at) * 1000
+                    for r in records if r.sent_at is not None and (r.pending_at is not None or r.final_at is not None))
+    if not firsts:
+        return None
+    return Latency(median(firsts), firsts[-1], len(firsts))
 
 
 class OrderNotJournalled(RuntimeError):

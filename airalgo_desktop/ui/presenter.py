@@ -237,19 +237,18 @@ class Presenter(QObject):
         w = self.window
         w.connection.set_state(state, notice.at)
         if state.state is State.JOINED and self.auth_banner:
-            w.banner.hide()
+            w.banner.dismiss("auth")  # only the key's strip: a journal or bar-store problem stays
             self.auth_banner = False
 
     def on_key_needed(self, notice: KeyNeeded) -> None:
         """The banner asking for an API key (hidden by itself once a connection joins)."""
         self.auth_banner = True
         self.window.banner.show_message(notice.message, "Enter API key…", lambda: self.ask_for_key(notice.message),
-                                        error=notice.error)
+                                        error=notice.error, key="auth")
 
     def on_problem(self, notice: Problem) -> None:
         """A transient problem in the status bar; a persistent one in the banner."""
         if notice.persistent:
-            self.auth_banner = False
             self.window.banner.show_message(notice.message, "OK", self.window.banner.hide)
         else:
             self.window.show_message(notice.message)

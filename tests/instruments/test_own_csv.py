@@ -67,7 +67,8 @@ def test_junk_rows_are_counted_by_reason_with_an_example_not_fatal() -> None:
     )
     builder, _ = parse(text.encode(), "junk.csv")
     assert builder.token == [22, 35013]
-    assert builder.skipped == {"token not a number": 2, "symbol missing": 1, "token shared with another contract (first row kept)": 1,
+    assert builder.skipped == {"token not a number": 2, "symbol missing": 1,
+                               "token shared with another contract (first row kept)": 1,
                                "unreadable row": 3, "tick size or lot size not positive": 1,
                                "exchange BSE (AirAlgo trades NSE cash and NSE F&O)": 1}
     assert builder.examples["token not a number"] == "BAD"
