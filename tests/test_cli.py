@@ -70,12 +70,18 @@ async def test_stream_exits_nonzero_on_auth_failed(sim) -> None:
 
 async def test_stream_survives_drops(sim) -> None:
     async def dropper() -> None:
-        for _ in range(3):
-            await asyncio.sleep(0.8)
+        # drop each connection once it has joined and streamed a moment: a fixed schedule raced the child's start
+        # on a loaded machine (the first drop came before it had connected)
+        for n in range(1, 4):
+            for _ in range(400):  # bounded: 20 s
+                if sim.stats.joins_ok >= n:
+                    break
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(0.4)
             sim.drop_all()
 
     task = asyncio.create_task(dropper())
-    code, out, err = await run("stream", "22", "--seconds", "3.5", env=env_for(sim))
+    code, out, err = await run("stream", "22", "--seconds", "8", env=env_for(sim))
     await task
     assert code == 0
     assert err.count("Reconnecting") >= 3 and len(out.splitlines()) > 10
