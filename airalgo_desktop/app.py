@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QApplication
 from . import APP_NAME, __version__
 from . import config as app_config
 from .api.client import AirAlgoClient, ClientConfig
+from .console import mark_running
 from .desk import Problem, TradingDesk
 from .desk.paper import PAPER_JOURNAL, SETTINGS_FILE, PaperDesk, archive_paper_journal
 from .desk.shadow import ShadowDesk
@@ -270,6 +271,7 @@ def _install_signal_handlers(app: Application) -> None:
 def main(args: argparse.Namespace) -> int:
     """Start the desktop app."""
     paths = Paths.resolve(getattr(args, "home", None))
+    running = mark_running()  # noqa: F841 - held until the process ends: the installer refuses while it exists
     log_file = setup_file_logging(paths.logs, console=bool(os.environ.get("AIRALGO_LOG_CONSOLE")))
     log.info("%s %s starting (%s%s)", APP_NAME, __version__, "demo" if args.demo else "live",
              ", paper" if getattr(args, "paper", False) else "")

@@ -206,10 +206,20 @@ class _HeldLock:
         return True
 
     def release(self) -> None:
-        """Let go (closing the descriptor releases the lock)."""
+        """Let go. On Windows the byte-range lock is undone explicitly before the close: Windows releases a lock
+        left on a closed handle only "when the system gets to it", so a restart right after could find the journal
+        still taken (msvcrt's documentation asks for LK_UNLCK)."""
         if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
+            fd, self._fd = self._fd, None
+            try:
+                if os.name == "nt":
+                    import msvcrt
+
+                    with contextlib.suppress(OSError):
+                        os.lseek(fd, 0, os.SEEK_SET)  # the lock covers byte 0: unlock from there
+                        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+            finally:
+                os.close(fd)
 
 
 class UnavailableJournal:
