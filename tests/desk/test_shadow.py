@@ -8,6 +8,7 @@ import pytest
 from airalgo_desktop.api.events import OrderEvent
 from airalgo_desktop.desk.shadow import ShadowDesk, ShadowFilled
 from airalgo_desktop.domain.orders import OrderKind, OrderRequest, Side
+from airalgo_desktop.services.paper import PaperExchange
 from airalgo_desktop.services.risk import OrderRefused, RiskLimits
 from tests.desk.fakes import FakeClient, make_desk, of, ticks, update
 
@@ -59,3 +60,10 @@ def test_orders_that_were_never_sent_have_no_shadow() -> None:
     with pytest.raises(OrderRefused):
         desk.ledger.place(OrderRequest("2885", Side.BUY, OrderKind.MARKET, 1))
     assert shadow.fills == {} and client.sent == []
+
+
+def test_the_shadow_only_ever_holds_a_paper_exchange() -> None:
+    _desk, shadow, client, _ = wired()
+    assert isinstance(shadow.exchange, PaperExchange)
+    assert all(value is not client for value in vars(shadow).values())  # it never keeps the live connection
+    assert "attached" not in vars(ShadowDesk)  # and is never handed one
