@@ -67,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point."""
     utf8_console()  # before any output, argparse's included
     args = build_parser().parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # for a restart in paper (or live) mode
     from .logs import setup_console_logging
 
     if args.command == "instruments":

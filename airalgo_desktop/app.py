@@ -118,6 +118,7 @@ class Application(QObject):
         if not self.paper_mode and getattr(args, "shadow_fills", False):
             self.shadow = self.desk.add_part(ShadowDesk(self.desk.context))
         self.allow_insecure = bool(getattr(args, "allow_insecure", False))
+        self.relaunch_argv: list[str] | None = None  # set by switch_paper: the app starts again with these
         desk = self.desk
         self.window = MainWindow(desk.master, desk.store, self.prefs, positions=desk.pnl.positions, demo=self.demo,
                                  icon=app_icon())
@@ -145,6 +146,9 @@ class Application(QObject):
 
             apply_paper_look(self.window, self.ticket, self.paper.settings.describe())
             self.presenter.margin_source = self.paper.margin
+        from .ui.paper import add_paper_switch
+
+        add_paper_switch(self.window, self.paper_mode, self.switch_paper)
         if self.shadow is not None:
             from .ui.paper import show_shadow_fills
 
@@ -236,6 +240,13 @@ class Application(QObject):
         """Close the connection (orders in flight become Unknown, never resent)."""
         await self.desk.disconnect()
 
+    def switch_paper(self, paper: bool) -> None:
+        """Account → Paper trading: quit cleanly and start again in paper mode (or back in live mode) with the same
+        options. Paper-ness is decided once per run, at composition — a running desk is never re-pointed."""
+        argv = [a for a in getattr(self.args, "argv", None) or [] if a not in ("--paper", "--paper-reset")]
+        self.relaunch_argv = [*argv, "--paper"] if paper else argv
+        self.request_quit()
+
     def request_quit(self) -> None:
         """Leave at the next loop turn (window closed, Quit, OS logout, Ctrl+C)."""
         self._quit.set()
@@ -287,10 +298,15 @@ def main(args: argparse.Namespace) -> int:
     theme.follow_system_changes(qt_app, lambda: theme.ThemeChoice(Prefs(paths.settings()).theme))
     import qasync
 
+    relaunch: list[list[str]] = []
+
     async def run() -> int:
         application = Application(args, paths)
         _install_signal_handlers(application)
-        return await application.run()
+        code = await application.run()
+        if application.relaunch_argv is not None:
+            relaunch.append(application.relaunch_argv)
+        return code
 
     try:
         code = qasync.run(run())
@@ -298,5 +314,13 @@ def main(args: argparse.Namespace) -> int:
         log.exception("fatal error")
         print(f"AirAlgo Desktop stopped after an error; details in {log_file}", file=sys.stderr)
         return 1
+    if relaunch:  # Account → Paper trading: the next run starts once this one let go of its files
+        from PySide6.QtCore import QProcess
+
+        from .instruments.importer import child_command
+
+        command = [*child_command(), *relaunch[0]]
+        started = QProcess.startDetached(command[0], command[1:])
+        log.info("relaunched as %s: %s", " ".join(relaunch[0]) or "live", started)
     log.info("exit %s", code)
     return code

@@ -12,11 +12,19 @@ beside the live fill in the order book, and the day's sum in the status bar.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt
-from PySide6.QtGui import QColor, QPainter, QPen
-from PySide6.QtWidgets import QLabel, QMainWindow, QStyledItemDelegate, QStyleOptionViewItem, QWidget
+from PySide6.QtGui import QAction, QColor, QPainter, QPen
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QWidget,
+)
 
 from ..desk.shadow import ShadowFilled
 from ..domain.money import format_rupees
@@ -163,3 +171,33 @@ def show_shadow_fills(window: QMainWindow, desk: NoticeSource, fills: Mapping[st
 
     listen(label, desk, {ShadowFilled: shown})
     return label
+
+
+def add_paper_switch(window: QMainWindow, paper: bool, switch: Callable[[bool], None]) -> QAction | None:
+    """Account → Paper trading (checked in a paper session): after a confirmation, ``switch(on)`` restarts the app
+    in paper mode or back in live mode. None when the window has no Account menu."""
+    menu = next((a.menu() for a in window.menuBar().actions() if a.text().replace("&", "") == "Account"), None)
+    if not isinstance(menu, QMenu):
+        return None
+    action = QAction("&Paper trading (restarts the app)", window)
+    action.setObjectName("paper_switch")
+    action.setCheckable(True)
+    action.setChecked(paper)
+
+    def asked(on: bool) -> None:
+        action.setChecked(not on)  # unchanged until confirmed (and then the app restarts)
+        box = QMessageBox(QMessageBox.Icon.Question, "Paper trading",
+                          "Restart in PAPER mode? Prices stay live; orders fill on the paper exchange in this app "
+                          "and are never sent. The live journal is not touched." if on else
+                          "Restart in LIVE mode? Orders will be sent to the exchange.",
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, window)
+        box.setObjectName("paper_switch_confirm")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.buttonClicked.connect(
+            lambda button: switch(on) if box.standardButton(button) == QMessageBox.StandardButton.Yes else None)
+        box.open()  # never exec(): no nested loop under qasync
+
+    action.triggered.connect(asked)
+    menu.addSeparator()
+    menu.addAction(action)
+    return action

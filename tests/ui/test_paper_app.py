@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QStyleOptionViewItem
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QLabel, QMessageBox, QStyleOptionViewItem
 
 from airalgo_desktop.api.events import State
 from airalgo_desktop.desk.paper import PaperDesk
@@ -80,5 +81,27 @@ def test_shadow_fills_show_the_paper_twin_beside_each_live_fill(qtbot, qloop, pa
             option = QStyleOptionViewItem()
             view.itemDelegateForColumn(EXEC).initStyleOption(option, index)
             assert f"paper {format_rupees(pair.paper_price)}" in option.text
+
+    qloop.run_until_complete(scenario())
+
+
+def test_the_account_menu_restarts_the_app_in_paper_mode_after_a_confirmation(qtbot, qloop, paths) -> None:
+    args = app_args("--demo")
+    args.argv = ["--demo"]
+
+    async def scenario() -> None:
+        async with running_app(args, paths) as app:
+            switch = app.window.findChild(QAction, "paper_switch")
+            assert switch is not None and not switch.isChecked()
+            switch.trigger()
+            box = app.window.findChild(QMessageBox, "paper_switch_confirm")
+            assert box is not None and "PAPER" in box.text() and not switch.isChecked()
+            box.button(QMessageBox.StandardButton.Cancel).click()
+            assert app.relaunch_argv is None
+            switch.trigger()
+            box = [b for b in app.window.findChildren(QMessageBox, "paper_switch_confirm") if b.isVisible()][-1]
+            box.button(QMessageBox.StandardButton.Yes).click()
+            assert app.relaunch_argv == ["--demo", "--paper"]
+            await wait_until(lambda: app._quit.is_set())
 
     qloop.run_until_complete(scenario())
