@@ -42,7 +42,7 @@ from ..domain.money import MAX_PRICE, Paisa, format_rupees
 from ..domain.options import underlying_tokens
 from ..domain.orders import OrderRecord, OrderRequest, OrderStatus, OrderUpdate, Side
 from ..listeners import Listeners
-from ..sim.orders import OrderEngine, SimOrder
+from ..sim.orders import MSG_CONFIRM, MSG_REJECTED, OrderEngine, SimOrder
 
 log = logging.getLogger("airalgo.services.paper")
 
@@ -207,17 +207,19 @@ class PaperExchange:
 
     def track_order(self, local_id: str, request: OrderRequest, *, order_number: str | None = None) -> None:
         """Follow an order of an earlier connection or run. One the engine still holds is only followed; one of an
-        earlier run with an order number rests again under it (its margin blocked, its next answer its fill); one
-        that never got an order number is *Unknown* (it is not resent)."""
+        earlier run with an order number rests again under it (its margin blocked; answered *Pending* once, then its
+        fill); one that never got an order number is *Unknown* (it is not resent)."""
         number = int(order_number) if order_number and order_number.isdigit() else None
         if number is not None and number in self.engine.open_orders:
             self._local_of[number] = local_id
             return
         if number is not None:
-            if self.engine.reinstate(PAPER_KEY, request.to_payload(), number) is not None:
+            order = self.engine.reinstate(PAPER_KEY, request.to_payload(), number)
+            if order is not None:  # resting again: said once as Pending (the record was Unknown since the restart)
                 self._local_of[number] = local_id
+                self._emit(OrderEvent(local_id, self._update(self.engine.payload(order, "Pending", MSG_CONFIRM))))
                 return
-            payload = self.engine.payload(self._gone(number, request), "Rejected", "Order has been Rejected",
+            payload = self.engine.payload(self._gone(number, request), "Rejected", MSG_REJECTED,
                                           error="The contract can no longer be traded")
             self._emit(OrderEvent(local_id, self._update(payload)))
             return

@@ -193,8 +193,10 @@ def test_the_paper_journal_carries_a_paper_day_across_a_restart(tmp_path: Path) 
     assert paper2.settings == PaperSettings(capital=5_00_000_00, slippage_ticks=1)  # the trader's, kept
     desk2.ledger.restore()
     assert paper2.restore() == {"2885": 100}
+    assert desk2.ledger.records[resting.local_id].status is OrderStatus.UNKNOWN  # not confirmed since the restart
     live2 = connect(desk2, paper2)  # follows the resting sell: it rests again, nothing is resent
     assert live2.order_calls == [] and paper2.exchange.orders_received == 0
+    assert desk2.ledger.records[resting.local_id].status is OrderStatus.PENDING
     live2.emit(ticks(t2885=1300_00))
     assert paper2.margin()[0] == pytest.approx(used_before)  # the restored position, valued at the same price
     live2.emit(ticks(t2885=1321_00))
