@@ -29,6 +29,7 @@ from .console import mark_running
 from .desk import Problem, TradingDesk
 from .desk.paper import PAPER_JOURNAL, SETTINGS_FILE, PaperDesk, archive_paper_journal
 from .desk.shadow import ShadowDesk
+from .domain.nsetime import in_market_hours, now_ist
 from .harness import Harness
 from .keystore import KeyStore
 from .logs import setup_file_logging
@@ -182,8 +183,13 @@ class Application(QObject):
         await self.shutdown()
         return self.harness.exit_code
 
+    def paper_on_demo_feed(self) -> bool:
+        """Paper mode outside market hours: the live feed is silent, so the embedded simulator's feed is used."""
+        return self.paper is not None and not self.demo and not in_market_hours(now_ist())
+
     async def _start_connection(self) -> None:
-        if self.demo:
+        demo_feed = self.paper_on_demo_feed()
+        if self.demo or demo_feed:
             from .sim.server import SimConfig, SimServer
 
             self.sim = SimServer(SimConfig(api_keys=(DEMO_KEY,)))
@@ -192,7 +198,14 @@ class Application(QObject):
             if self.paper is None:
                 self.presenter.margin_source = lambda: (engine.margin_used(DEMO_KEY), engine.margin_limit)
             await self.connect(ClientConfig(self.sim.ws_url, self.sim.base_http, DEMO_KEY))
-            self.window.show_message("Demo mode: an embedded simulator plays the market. No real orders.", 0)
+            if demo_feed:
+                from .ui.paper import note_demo_feed
+
+                note_demo_feed(self.window)
+                self.window.show_message("PAPER on the demo feed: the market is closed, so the embedded simulator "
+                                         "plays the prices. Restart with --paper in market hours for live prices.", 0)
+            else:
+                self.window.show_message("Demo mode: an embedded simulator plays the market. No real orders.", 0)
             return
         flags = {"WEBSOCKET_SERVER_URL": self.args.ws_url, "TOKEN_SERVER_URL": self.args.token_url,
                  "API_KEY": self.args.api_key}

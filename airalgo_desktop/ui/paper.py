@@ -201,3 +201,13 @@ def add_paper_switch(window: QMainWindow, paper: bool, switch: Callable[[bool], 
     menu.addSeparator()
     menu.addAction(action)
     return action
+
+
+def note_demo_feed(window: QMainWindow) -> QLabel:
+    """Paper mode outside market hours: a DEMO FEED badge beside PAPER says the prices are the simulator's."""
+    label = QLabel(" DEMO FEED ", window)
+    label.setObjectName("paper_demo_feed")
+    label.setToolTip("The market is closed: prices come from the embedded simulator, not the exchange.")
+    label.setStyleSheet("background: #c98a00; color: white; font-weight: bold; border-radius: 3px;")
+    window.statusBar().insertWidget(1, label)
+    return label

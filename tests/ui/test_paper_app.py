@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel, QMessageBox, QStyleOptionViewItem
 
@@ -10,11 +12,13 @@ from airalgo_desktop.api.events import State
 from airalgo_desktop.desk.paper import PaperDesk
 from airalgo_desktop.domain.money import format_rupees
 from airalgo_desktop.domain.orders import OrderStatus, Side
+from airalgo_desktop.keystore import KeyStore
 from airalgo_desktop.services.paper import PAPER_JOURNAL, PaperSession
 from airalgo_desktop.store.journal import FILE_NAME, Journal
 from airalgo_desktop.ui.orderbook import SYMBOL
 from airalgo_desktop.ui.paper import PaperFrame
 from tests.ui.conftest import app_args, running_app, wait_until
+from tests.ui.test_app import MemoryKeyring
 
 
 def joined(app) -> bool:
@@ -103,5 +107,32 @@ def test_the_account_menu_restarts_the_app_in_paper_mode_after_a_confirmation(qt
             box.button(QMessageBox.StandardButton.Yes).click()
             assert app.relaunch_argv == ["--demo", "--paper"]
             await wait_until(lambda: app._quit.is_set())
+
+    qloop.run_until_complete(scenario())
+
+
+def test_paper_outside_market_hours_trades_on_the_demo_feed_and_says_so(qtbot, qloop, paths, monkeypatch) -> None:
+    monkeypatch.setattr("airalgo_desktop.app.in_market_hours", lambda _moment: False)
+
+    async def scenario() -> None:
+        async with running_app(app_args("--paper"), paths) as app:
+            await wait_until(lambda: joined(app))
+            assert app.sim is not None and app.paper_on_demo_feed()
+            assert isinstance(app.desk.client, PaperSession)
+            assert app.window.findChild(QLabel, "paper_demo_feed") is not None
+            assert "demo feed" in app.window.message_label.text()
+
+    qloop.run_until_complete(scenario())
+
+
+def test_paper_in_market_hours_uses_the_live_feed(qtbot, qloop, paths, monkeypatch) -> None:
+    monkeypatch.setattr("airalgo_desktop.app.in_market_hours", lambda _moment: True)
+    monkeypatch.delenv("AIRALGO_API_KEY", raising=False)
+
+    async def scenario() -> None:
+        async with running_app(app_args("--paper"), paths, keystore=KeyStore(backend=MemoryKeyring())) as app:
+            await asyncio.sleep(0.3)  # the start-up reads the settings: with no key, it asks for one
+            assert not app.paper_on_demo_feed() and app.sim is None
+            assert app.window.findChild(QLabel, "paper_demo_feed") is None
 
     qloop.run_until_complete(scenario())
