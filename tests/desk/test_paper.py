@@ -256,3 +256,51 @@ def test_ticks_fill_resting_orders_after_the_desk_has_the_price() -> None:
     desk.add_listener(lambda n: seen.append(desk.store.ltp("2885")) if isinstance(n, FillsBooked) else None)
     live.emit(Ticks({"2885": {"ltp": 1294_00, "ltq": 1, "ltt": "2025-01-09T09:15:00Z"}}))
     assert order.status is OrderStatus.EXECUTED and seen == [1294_00]
+
+
+def test_a_real_client_in_a_paper_session_never_writes_an_order_frame() -> None:
+    """End to end on a real socket: the live client (to the simulator, which plays the exchange) streams prices to
+    a paper desk; orders from four sources fill on the paper exchange; the simulator receives none, the client
+    counts no order sent, and the client's own place_order — made to raise — is never called."""
+    import asyncio
+
+    from airalgo_desktop.api.client import AirAlgoClient, ClientConfig
+    from airalgo_desktop.sim.server import SimConfig, SimServer
+    from tests.desk.fakes import MASTER
+
+    async def until(predicate, timeout: float = 10.0) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not predicate():
+            assert loop.time() < deadline, "condition not met in time"
+            await asyncio.sleep(0.02)
+
+    async def run() -> None:
+        server = SimServer(SimConfig(api_keys=("k",), rate_hz=20, instruments=MASTER))
+        await server.start()
+        desk, paper, _ = paper_desk()
+        client = AirAlgoClient(ClientConfig(server.ws_url, server.base_http, "k", stall_timeout=None))
+        refused: list = []
+
+        def refuse(*args, **kwargs):
+            refused.append(args)
+            raise AssertionError("a paper order reached the live client")
+
+        client.place_order = refuse  # type: ignore[method-assign]
+        try:
+            desk.attach(paper.session(client))
+            desk.subscriptions.want("test", ["2885", "3045"])
+            await client.start()
+            await until(lambda: desk.store.ltp("2885") and desk.store.ltp("3045"))
+            records = [desk.ledger.place(buy("2885", 2), Source.TICKET),
+                       desk.ledger.place(sell("3045", 1), Source.CHAIN),
+                       desk.ledger.place(buy("2885", 1), Source.TRIGGER),
+                       desk.ledger.place(sell("2885", 3), Source.BASKET)]
+            await until(lambda: all(r.status is OrderStatus.EXECUTED for r in records))
+            assert refused == [] and client.metrics.orders_sent == 0
+            assert server.engine.all_orders == []  # the "exchange" never saw an order
+        finally:
+            await desk.disconnect()
+            await server.stop()
+
+    asyncio.run(run())
