@@ -429,7 +429,12 @@ def report_command(args: argparse.Namespace, out=None, err=None) -> int:  # type
         journal.close()
     catalog = _catalog_for_cli(data_dir, err)
     lookup = catalog.get if catalog is not None else (lambda _token: None)  # type: ignore[attr-defined]
-    report = build(day, records, lookup, reported=reported)
+    label = None
+    if getattr(args, "paper", False):  # every row of a paper report says so, on screen and in the CSV
+        def label(token: str) -> str:
+            instrument = lookup(token)
+            return f"PAPER · {instrument.display if instrument is not None else token}"
+    report = build(day, records, lookup, reported=reported, label=label)
     if getattr(args, "paper", False):
         print("PAPER — paper trading, no order reached the exchange", file=out)
     for line in text_lines(report):

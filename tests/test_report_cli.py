@@ -58,10 +58,13 @@ def test_report_of_the_paper_account_reads_the_paper_journal_only(tmp_path) -> N
     try:
         _order(paper, "P1", Side.BUY, 1300_00, 0.0)
         _order(paper, "P2", Side.SELL, 1320_00, 0.0)
-        code, out, _err = run(data_dir=str(data), paper=True)
+        csv_path = tmp_path / "paper.csv"
+        code, out, _err = run(data_dir=str(data), paper=True, csv=str(csv_path))
     finally:
         paper.close()
     assert code == 0 and out.startswith("PAPER — ")
-    assert "2 fills in 1 instrument · gross +₹200.00" in out
+    assert "2 fills in 1 instrument · gross +₹200.00" in out and "PAPER · " in out
+    rows = csv_path.read_text(encoding="utf-8-sig").splitlines()[1:]
+    assert [row.split(",")[0] for row in rows if row] == ["PAPER · RELIANCE", "Total"]
     code, out, _err = run(data_dir=str(data))
     assert code == 0 and "PAPER" not in out and "1 fill" in out
