@@ -143,9 +143,10 @@ class Application(QObject):
         self.harness = Harness(self, smoke=smoke, screenshot=getattr(args, "screenshot", None),
                                quit_after=getattr(args, "quit_after", None))
         if self.paper is not None:
-            from .ui.paper import apply_paper_look
+            from .ui.paper import add_paper_account, apply_paper_look
 
             apply_paper_look(self.window, self.ticket, self.paper.settings.describe())
+            add_paper_account(self.window, self.paper)
             self.presenter.margin_source = self.paper.margin
         from .ui.paper import add_paper_switch
 

@@ -17,17 +17,25 @@ from collections.abc import Callable, Mapping
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QAction, QColor, QPainter, QPen
 from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
     QLabel,
+    QLineEdit,
     QMainWindow,
     QMenu,
     QMessageBox,
+    QSpinBox,
     QStyledItemDelegate,
     QStyleOptionViewItem,
+    QVBoxLayout,
     QWidget,
 )
 
+from ..desk.paper import PaperDesk
 from ..desk.shadow import ShadowFilled
-from ..domain.money import format_rupees
+from ..domain.money import MoneyError, format_rupees, parse_rupees
+from ..services.paper import MAX_SLIPPAGE_TICKS, PaperSettings
 from ..services.shadow import ShadowFill
 from .listening import NoticeSource, listen
 
@@ -211,3 +219,94 @@ def note_demo_feed(window: QMainWindow) -> QLabel:
     label.setStyleSheet("background: #c98a00; color: white; font-weight: bold; border-radius: 3px;")
     window.statusBar().insertWidget(1, label)
     return label
+
+
+class PaperAccountDialog(QDialog):
+    """Account → Paper account…: the capital and the fill model (saved), and a reset. Opened with ``open()``;
+    ``paper`` is the desk's paper part (its ``apply`` and ``reset`` refuse implausible values and open positions
+    with one sentence, shown here — nothing changes then)."""
+
+    def __init__(self, paper: PaperDesk, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.paper = paper
+        self.setObjectName("paper_account_dialog")
+        self.setWindowTitle(paper_title("Paper account"))
+        settings = paper.settings
+        self.capital = QLineEdit(format_rupees(settings.capital, symbol=False), self)
+        self.capital.setObjectName("paper_capital")
+        self.slippage = QSpinBox(self)
+        self.slippage.setObjectName("paper_slippage")
+        self.slippage.setRange(0, MAX_SLIPPAGE_TICKS)
+        self.slippage.setSuffix(" ticks")
+        self.slippage.setSpecialValueText("at LTP")
+        self.slippage.setValue(settings.slippage_ticks)
+        self.error = QLabel("", self)
+        self.error.setObjectName("paper_account_error")
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #c0392b;")
+        form = QFormLayout()
+        form.addRow("Capital (₹)", self.capital)
+        form.addRow("Fills", self.slippage)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel,
+                                   self)
+        self.reset_button = buttons.addButton("Reset account", QDialogButtonBox.ButtonRole.ResetRole)
+        self.reset_button.setToolTip("Cancel every open paper order and restore the capital (paper positions must "
+                                     "be flat)")
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        self.reset_button.clicked.connect(self.reset)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+
+    def _settings(self) -> PaperSettings | None:
+        try:
+            capital = parse_rupees(self.capital.text())
+        except MoneyError:
+            self.error.setText("Capital: type an amount in rupees, such as 10,00,000.")
+            return None
+        return PaperSettings(capital, self.slippage.value())
+
+    def save(self) -> None:
+        """Apply and keep the settings, or say why not (the dialog stays open)."""
+        settings = self._settings()
+        if settings is None:
+            return
+        try:
+            self.paper.apply(settings)
+        except ValueError as exc:
+            self.error.setText(str(exc))
+            return
+        self.accept()
+
+    def reset(self) -> None:
+        """Reset the paper account with the settings shown, or say why not."""
+        settings = self._settings()
+        if settings is None:
+            return
+        try:
+            cancelled = self.paper.reset(settings)
+        except ValueError as exc:
+            self.error.setText(str(exc))
+            return
+        self.error.setStyleSheet("")
+        self.error.setText(f"Paper account reset: {cancelled} open order(s) cancelled, {settings.describe()}.")
+
+
+def add_paper_account(window: QMainWindow, paper: PaperDesk) -> QAction | None:
+    """Account → Paper account… (paper mode only). None when the window has no Account menu."""
+    menu = next((a.menu() for a in window.menuBar().actions() if a.text().replace("&", "") == "Account"), None)
+    if not isinstance(menu, QMenu):
+        return None
+    action = QAction("Paper &account…", window)
+    action.setObjectName("paper_account")
+
+    def opened() -> None:
+        dialog = PaperAccountDialog(paper, window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    action.triggered.connect(opened)
+    menu.addAction(action)
+    return action
