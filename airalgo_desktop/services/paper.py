@@ -403,19 +403,20 @@ class FeedOnly:
 _LIVE_ORDER_EVENTS = (OrderEvent, LateOrderResponse, OrderUnknown, OrderWritten)
 
 
-class PaperSession:
-    """The connection a paper-mode desk is attached to: market data from ``feed`` (held as :class:`FeedOnly`),
-    orders to ``exchange``. Ticks reach the desk first, then the exchange matches against them; the feed's own
-    order answers (another terminal's orders) are dropped and counted (:attr:`dropped_live_answers`)."""
+class PaperSession(FeedOnly):
+    """The connection a paper-mode desk is attached to: the live ``feed`` held as a :class:`FeedOnly` (its market
+    data and life pass through; the live client is reachable by nothing else), with the order methods answered by
+    ``exchange`` instead. Ticks reach the desk first, then the exchange matches against them; the feed's own order
+    answers (another terminal's orders) are dropped and counted (:attr:`dropped_live_answers`)."""
 
     paper = True
 
     def __init__(self, feed: LiveFeed, exchange: PaperExchange) -> None:
-        self.feed = feed if isinstance(feed, FeedOnly) else FeedOnly(feed)
+        super().__init__(feed)
         self.exchange = exchange
         self.dropped_live_answers = 0
         self._listeners: Listeners[Event] = Listeners(log, "paper session listener")
-        self.feed.add_listener(self._on_feed)
+        super().add_listener(self._on_feed)
         exchange.add_listener(self._listeners.emit)
 
     # ---------------------------------------------------------------- orders: the paper exchange only
@@ -423,29 +424,17 @@ class PaperSession:
         """A paper order id."""
         return self.exchange.new_local_id()
 
-    def place_order(self, request: OrderRequest, instrument: Instrument | None, *, local_id: str | None = None) -> str:
+    def place_order(self, request: OrderRequest, instrument: Instrument | None, *,  # type: ignore[override]
+                    local_id: str | None = None) -> str:
         """To the paper exchange (the only object here that can take an order)."""
         return self.exchange.place_order(request, instrument, local_id=local_id)
 
-    def track_order(self, local_id: str, request: OrderRequest, *, order_number: str | None = None) -> None:
+    def track_order(self, local_id: str, request: OrderRequest, *,  # type: ignore[override]
+                    order_number: str | None = None) -> None:
         """Followed by the paper exchange."""
         self.exchange.track_order(local_id, request, order_number=order_number)
 
-    # ---------------------------------------------------------------- market data and life: the live feed
-    @property
-    def state(self) -> ConnectionState:
-        """The feed's state (a paper order needs the prices it fills against)."""
-        return self.feed.state
-
-    @property
-    def metrics(self) -> Metrics:
-        """The feed's metrics."""
-        return self.feed.metrics
-
-    def now(self) -> float:
-        """The feed's clock."""
-        return self.feed.now()
-
+    # ---------------------------------------------------------------- events: the feed's market data + paper answers
     def add_listener(self, listener: Callable[[Event], None]) -> None:
         """Hear the feed's market events and the paper exchange's answers."""
         self._listeners.add(listener)
@@ -454,28 +443,12 @@ class PaperSession:
         """Stop hearing them."""
         self._listeners.remove(listener)
 
-    def subscribe(self, tokens: Iterable[str]) -> None:
-        """Stream these tokens on the feed."""
-        self.feed.subscribe(tokens)
-
-    def unsubscribe(self, tokens: Iterable[str]) -> None:
-        """Stop streaming them."""
-        self.feed.unsubscribe(tokens)
-
-    def reconnect(self) -> None:
-        """Reconnect the feed."""
-        self.feed.reconnect()
-
-    async def ping(self, timeout: float | None = None) -> float:
-        """A heartbeat on the feed."""
-        return await self.feed.ping(timeout)
-
     async def close(self) -> None:
         """Close the feed and stop hearing the exchange (which outlives the session)."""
         try:
-            await self.feed.close()
+            await super().close()
         finally:
-            self.feed.remove_listener(self._on_feed)
+            super().remove_listener(self._on_feed)
             self.exchange.remove_listener(self._listeners.emit)
 
     def _on_feed(self, event: Event) -> None:

@@ -15,7 +15,7 @@ from airalgo_desktop.desk.paper import SETTINGS_FILE, PaperChanged, PaperDesk, a
 from airalgo_desktop.domain.nsetime import now_ist
 from airalgo_desktop.domain.orders import OrderKind, OrderRequest, OrderStatus, Side
 from airalgo_desktop.services import report
-from airalgo_desktop.services.paper import PAPER_JOURNAL, RESET_REASON, PaperModeError, PaperSettings
+from airalgo_desktop.services.paper import PAPER_JOURNAL, RESET_REASON, FeedOnly, PaperModeError, PaperSettings
 from airalgo_desktop.services.risk import OrderRefused, RiskLimits, Source
 from airalgo_desktop.settings import MemoryStore, Prefs
 from airalgo_desktop.store.journal import FILE_NAME
@@ -108,10 +108,14 @@ def test_the_session_holds_the_live_client_without_its_order_methods() -> None:
     _desk, paper, _ = paper_desk()
     live = LiveClientThatRefusesOrders()
     session = paper.session(live)
+    # the live client is held as a FeedOnly, whose order methods raise; the session answers them from the paper
+    # exchange instead — and nothing else of the session holds the live client
     with pytest.raises(PaperModeError):
-        session.feed.place_order(buy("2885", 1), None)
+        FeedOnly.place_order(session, buy("2885", 1), None)
     with pytest.raises(PaperModeError):
-        session.feed.track_order("L-1", buy("2885", 1))
+        FeedOnly.track_order(session, "L-1", buy("2885", 1))
+    assert isinstance(session, FeedOnly)
+    assert [name for name, value in vars(session).items() if value is live] == ["_FeedOnly__client"]
     assert live.order_calls == []
 
 

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from airalgo_desktop.api.client import OrderValidationError
-from airalgo_desktop.api.events import ConnectionState, Metrics, OrderEvent, OrderUnknown, State, StateChanged, Ticks
+from airalgo_desktop.api.events import ConnectionState, OrderEvent, OrderUnknown, State, StateChanged, Ticks
 from airalgo_desktop.domain.clock import FixedClock
 from airalgo_desktop.domain.instruments import Instrument, InstrumentMaster
 from airalgo_desktop.domain.nsetime import IST
@@ -24,6 +24,7 @@ from airalgo_desktop.services.paper import (
     PaperSettings,
     slipped,
 )
+from tests.desk.fakes import FakeClient
 
 EXPIRY = date(2031, 3, 27)
 CLOCK = FixedClock(datetime(2031, 3, 2, 11, 0, tzinfo=IST))
@@ -282,43 +283,11 @@ def test_answers_wait_for_the_loop_when_one_runs() -> None:
 
 
 # ---------------------------------------------------------------------------------------------------- the session
-class LiveFeedThatRefusesOrders:
+class LiveFeedThatRefusesOrders(FakeClient):
     """A live connection whose order methods raise: anything reaching them fails the test."""
-
-    def __init__(self) -> None:
-        self.listeners: list = []
-        self.state = ConnectionState(State.JOINED)
-        self.metrics = Metrics()
-        self.streaming: set[str] = set()
-        self.closed = False
 
     def now(self) -> float:
         return 10.0
-
-    def add_listener(self, listener) -> None:
-        self.listeners.append(listener)
-
-    def remove_listener(self, listener) -> None:
-        self.listeners.remove(listener)
-
-    def emit(self, event) -> None:
-        for listener in list(self.listeners):
-            listener(event)
-
-    def subscribe(self, tokens) -> None:
-        self.streaming |= set(tokens)
-
-    def unsubscribe(self, tokens) -> None:
-        self.streaming -= set(tokens)
-
-    def reconnect(self) -> None:
-        pass
-
-    async def ping(self, timeout=None) -> float:
-        return 0.01
-
-    async def close(self) -> None:
-        self.closed = True
 
     def place_order(self, *args, **kwargs):
         raise AssertionError("a paper order reached the live connection")
