@@ -34,6 +34,7 @@ from .harness import Harness
 from .keystore import KeyStore
 from .logs import setup_file_logging
 from .resources import resource_path
+from .services.shadow import SHADOW_FILE
 from .settings import Prefs
 from .store.journal import FILE_NAME as LIVE_JOURNAL
 from .transport import UrlError
@@ -117,7 +118,7 @@ class Application(QObject):
         # live mode with shadow fills: every live order also paper-filled at send time, for the slippage
         self.shadow: ShadowDesk | None = None
         if not self.paper_mode and getattr(args, "shadow_fills", False):
-            self.shadow = self.desk.add_part(ShadowDesk(self.desk.context))
+            self.shadow = self.desk.add_part(ShadowDesk(self.desk.context, keep=paths.data / SHADOW_FILE))
         self.allow_insecure = bool(getattr(args, "allow_insecure", False))
         self.relaunch_argv: list[str] | None = None  # set by switch_paper: the app starts again with these
         desk = self.desk

@@ -399,6 +399,7 @@ def report_command(args: argparse.Namespace, out=None, err=None) -> int:  # type
     from .domain.nsetime import now_ist
     from .services.paper import PAPER_JOURNAL
     from .services.report import build, reported_charges, text_lines, write_csv
+    from .services.shadow import SHADOW_FILE, read_shadow, summarise
     from .store.journal import Journal, JournalUnavailable
 
     try:
@@ -439,6 +440,11 @@ def report_command(args: argparse.Namespace, out=None, err=None) -> int:  # type
         print("PAPER — paper trading, no order reached the exchange", file=out)
     for line in text_lines(report):
         print(line, file=out)
+    shadow, unread = read_shadow(data_dir / SHADOW_FILE, day)
+    if shadow:  # live mode with shadow fills: the day's slippage against the paper twins
+        print(summarise(shadow).describe(), file=out)
+    if unread:
+        print(f"{unread} shadow-fill line(s) could not be read and were left out", file=err)
     if args.csv:
         write_csv(report, Path(args.csv))
         print(f"CSV written to {args.csv}", file=err)

@@ -68,3 +68,19 @@ def test_report_of_the_paper_account_reads_the_paper_journal_only(tmp_path) -> N
     assert [row.split(",")[0] for row in rows if row] == ["PAPER · RELIANCE", "Total"]
     code, out, _err = run(data_dir=str(data))
     assert code == 0 and "PAPER" not in out and "1 fill" in out
+
+
+def test_the_day_report_sums_the_shadow_slippage(tmp_path) -> None:
+    from airalgo_desktop.services.shadow import SHADOW_FILE, ShadowFill, append_shadow
+
+    data = tmp_path / "data"
+    journal = Journal.open(data)
+    try:
+        _order(journal, "A1", Side.BUY, 1300_10, 0.0)
+        today = now_ist().date()
+        append_shadow(data / SHADOW_FILE, today, ShadowFill("A1", "2885", "RELIANCE", Side.BUY, 10, 5, 1300_00,
+                                                            1300_10))
+        code, out, _err = run(data_dir=str(data))
+    finally:
+        journal.close()
+    assert code == 0 and "Shadow slippage +₹1.00 over 1 order (avg 2.00 ticks)" in out

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 from ..api.client import OrderValidationError
 from ..api.events import Event, OrderEvent, Ticks
+from ..domain.nsetime import now_ist
 from ..domain.orders import OrderRecord, OrderStatus
 from ..services.paper import MAX_CAPITAL, PaperExchange, PaperSettings
-from ..services.shadow import ShadowFill, ShadowSummary, summarise
+from ..services.shadow import ShadowFill, ShadowSummary, append_shadow, summarise
 from .notices import OrderChanged
 from .part import DeskContext, Part
 
@@ -32,10 +34,12 @@ class ShadowFilled:
 
 
 class ShadowDesk(Part):
-    """Paper twins of the run's live orders. ``fills``: local id → its pair."""
+    """Paper twins of the run's live orders. ``fills``: local id → its pair; ``keep``: the file complete pairs are
+    appended to, for the day report."""
 
-    def __init__(self, ctx: DeskContext, exchange: PaperExchange | None = None) -> None:
+    def __init__(self, ctx: DeskContext, exchange: PaperExchange | None = None, *, keep: Path | None = None) -> None:
         self.ctx = ctx
+        self.keep = keep  # shadow-fills.jsonl for the day report (None: not kept)
         self.exchange = exchange or PaperExchange(ctx.master, PaperSettings(capital=MAX_CAPITAL))
         self.exchange.add_listener(self._on_paper)
         self.fills: dict[str, ShadowFill] = {}
@@ -93,4 +97,9 @@ class ShadowDesk(Part):
 
     def _set(self, pair: ShadowFill) -> None:
         self.fills[pair.local_id] = pair
+        if pair.complete and self.keep is not None:
+            try:
+                append_shadow(self.keep, now_ist().date(), pair)
+            except OSError as exc:  # the comparison is still shown; only the report will miss it
+                log.error("shadow fill of %s not kept: %s", pair.local_id, exc)
         self.ctx.publish(ShadowFilled(pair, self.summary()))

@@ -2,15 +2,21 @@
 
 Slippage is signed from the trader's side: positive when the live fill was worse than the paper one (a buy paid
 more, a sell got less), in paisa per unit, in paisa for the order, and in ticks.
+
+Complete pairs are kept for the day report in ``shadow-fills.jsonl`` beside the journal (one JSON line each,
+:func:`append_shadow`, :func:`read_shadow`); the live journal is not changed by them.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from datetime import date
 from fractions import Fraction
+from pathlib import Path
 
-from ..domain.money import Paisa, format_rupees
+from ..domain.money import MAX_PRICE, Paisa, format_rupees
 from ..domain.orders import Side
 
 
@@ -102,3 +108,46 @@ def summarise(fills: Iterable[ShadowFill]) -> ShadowSummary:
     complete = [f for f in fills if f.complete]
     return ShadowSummary(len(complete), sum(f.slippage or 0 for f in complete),
                          sum((f.ticks or Fraction(0) for f in complete), Fraction(0)))
+
+
+SHADOW_FILE = "shadow-fills.jsonl"
+
+
+def append_shadow(path: Path, day: date, fill: ShadowFill) -> None:
+    """Keep a complete pair for the day report: one JSON line, appended (UTF-8). Raises OSError when the disk
+    refuses it (the caller logs it: a comparison is not worth stopping trading for)."""
+    line = json.dumps({"day": day.isoformat(), "local_id": fill.local_id, "token": fill.token, "symbol": fill.symbol,
+                       "side": fill.side.value, "quantity": fill.quantity, "tick": fill.tick,
+                       "paper": fill.paper_price, "live": fill.live_price}, ensure_ascii=False)
+    with path.open("a", encoding="utf-8", newline="\n") as out:
+        out.write(line + "\n")
+
+
+def read_shadow(path: Path, day: date) -> tuple[list[ShadowFill], int]:
+    """The day's kept pairs (the last line per order wins) and how many lines could not be read (left out)."""
+    if not path.is_file():
+        return [], 0
+    pairs: dict[str, ShadowFill] = {}
+    bad = 0
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            if row["day"] != day.isoformat():
+                continue
+            fill = ShadowFill(str(row["local_id"]), str(row["token"]), str(row["symbol"]), Side(row["side"]),
+                              _positive(row["quantity"]), _positive(row["tick"]), _positive(row["paper"]),
+                              _positive(row["live"]))
+        except (ValueError, KeyError, TypeError):
+            bad += 1
+            continue
+        pairs[fill.local_id] = fill
+    return list(pairs.values()), bad
+
+
+def _positive(value: object) -> int:
+    """An integer in (0, MAX_PRICE]; ValueError otherwise (an implausible line is left out, never summed)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_PRICE:
+        raise ValueError(f"implausible value {value!r}")
+    return value

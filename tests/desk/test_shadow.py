@@ -67,3 +67,20 @@ def test_the_shadow_only_ever_holds_a_paper_exchange() -> None:
     assert isinstance(shadow.exchange, PaperExchange)
     assert all(value is not client for value in vars(shadow).values())  # it never keeps the live connection
     assert "attached" not in vars(ShadowDesk)  # and is never handed one
+
+
+def test_complete_pairs_are_kept_for_the_day_report(tmp_path) -> None:
+    from airalgo_desktop.domain.nsetime import now_ist
+    from airalgo_desktop.services.shadow import read_shadow
+
+    desk, _prefs, _notices = make_desk()
+    keep = tmp_path / "shadow-fills.jsonl"
+    shadow = desk.add_part(ShadowDesk(desk.context, keep=keep))
+    client = FakeClient()
+    desk.attach(client)
+    client.emit(ticks(t2885=1300_00))
+    record = desk.ledger.place(OrderRequest("2885", Side.BUY, OrderKind.MARKET, 10))
+    assert not keep.exists()  # the paper half alone is not kept
+    answer(client, record, 1300_10)
+    fills, bad = read_shadow(keep, now_ist().date())
+    assert fills == [shadow.fills[record.local_id]] and bad == 0

@@ -41,3 +41,21 @@ def test_the_description_names_both_fills() -> None:
     assert pair(Side.BUY, 1300_00, 1300_10).describe() == (
         "Shadow: Buy 10 RELIANCE live ₹1,300.10 vs paper ₹1,300.00 — slippage +₹1.00 (2 ticks)")
     assert pair(Side.SELL, 1300_00, 1299_95, qty=1).describe().endswith("slippage +₹0.05 (1 tick)")
+
+
+def test_kept_pairs_read_back_for_the_day_and_junk_is_left_out(tmp_path) -> None:
+    from datetime import date
+
+    from airalgo_desktop.services.shadow import append_shadow, read_shadow
+
+    path = tmp_path / "shadow-fills.jsonl"
+    day, other = date(2031, 3, 3), date(2031, 3, 4)
+    append_shadow(path, day, pair(Side.BUY, 1300_00, 1300_10))
+    append_shadow(path, other, pair(Side.SELL, 1300_00, 1299_95))
+    with path.open("a", encoding="utf-8") as out:
+        out.write("{not json\n")
+        out.write('{"day": "2031-03-03", "local_id": "L-9", "token": "1", "symbol": "X", "side": "B", '
+                  '"quantity": -4, "tick": 5, "paper": 100, "live": 105}\n')  # implausible: refused
+    fills, bad = read_shadow(path, day)
+    assert [f.slippage for f in fills] == [100] and bad == 2
+    assert read_shadow(tmp_path / "none.jsonl", day) == ([], 0)
