@@ -162,16 +162,16 @@ class RiskDesk(Part):
         self._publish_meter(force=True)
 
     # ---------------------------------------------------------------- the book as the gate sees it
-    def exposure(self) -> Exposure:
-        """Positions, open orders, LTPs and the day's P&L now."""
+    def exposure(self, token: str | None = None) -> Exposure:
+        """Positions, open orders, LTPs (of ``token`` too, the order's instrument) and the day's P&L now."""
         quotes = self.ctx.store.quotes
         positions = self.positions.positions
         ltps = {t: q["ltp"] for t in positions if (q := quotes.get(t))}
         open_orders = [OpenOrder(r.request.token, r.request.side, r.request.quantity, r.request.price)
                        for r in self.records.values() if r.is_open]
-        for o in open_orders:
-            if o.token not in ltps and (q := quotes.get(o.token)):
-                ltps[o.token] = q["ltp"]
+        for t in [o.token for o in open_orders] + ([token] if token else []):
+            if t not in ltps and (q := quotes.get(t)):
+                ltps[t] = q["ltp"]
         by_token: dict[str, list] = {}
         for fill in self.positions.fills:
             by_token.setdefault(fill.token, []).append(fill)
@@ -185,13 +185,18 @@ class RiskDesk(Part):
     # ---------------------------------------------------------------- the gate (called by the ledger's place)
     def assess(self, request: OrderRequest, source: Source) -> Refusal | None:
         """None when ``request`` may go; else why not (the ledger journals it as refused, never sends it)."""
-        exposure = self.exposure()
+        exposure = self.exposure(request.token)
         if self.gate.locked is None and self.gate.breached(exposure):
             self._lock(f"the day's loss reached your limit of {format_rupees(self.gate.limits.max_day_loss or 0)}")
         refusal = self.gate.assess(request, exposure, self.ctx.clock(), source)
         if refusal is not None:
             log.info("risk: %s order refused (%s): %s", source.value, refusal.rule, refusal.message)
         return refusal
+
+    def preview(self, request: OrderRequest) -> Refusal | None:
+        """What :meth:`assess` would say of ``request`` now, for the ticket before Send — without side effects: a
+        loss past the limit is reported, not locked (the next sample or order locks it)."""
+        return self.gate.assess(request, self.exposure(request.token), self.ctx.clock(), Source.TICKET)
 
     def placed(self, record: OrderRecord) -> None:
         """An order passed the gate and was journalled: it counts."""

@@ -68,7 +68,7 @@ class RiskLimits:
     max_orders_per_day: int | None = None
     max_lots_per_instrument: int | None = None
     max_lots_per_underlying: int | None = None
-    max_order_value: Paisa | None = None
+    max_order_value: Paisa | None = 10_00_000_00  # ₹10 lakh, as the ticket's value guard had it before the move
     max_premium_sold_per_underlying: Paisa | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -169,6 +169,12 @@ class Refusal:
     def __str__(self) -> str:
         return self.message
 
+    @property
+    def before_send(self) -> str:
+        """The sentence as the ticket shows it before Send: the reason alone, capitalised (nothing refused yet)."""
+        text = self.message.removeprefix(f"{REFUSED}: ")
+        return text[:1].upper() + text[1:]
+
 
 class OrderRefused(RuntimeError):
     """The risk gate refused an order: it was journalled as refused and never sent. ``str()`` is the sentence."""
@@ -182,6 +188,7 @@ class Gate(Protocol):
     """What the order ledger's one ``place`` asks before the journal sees an order (``desk.risk.RiskDesk``)."""
 
     def assess(self, request: OrderRequest, source: Source) -> Refusal | None: ...
+    def preview(self, request: OrderRequest) -> Refusal | None: ...
     def placed(self, record: OrderRecord) -> None: ...
 
 
@@ -191,6 +198,10 @@ class OpenGate:
 
     def assess(self, request: OrderRequest, source: Source) -> Refusal | None:
         """Nothing is refused."""
+        return None
+
+    def preview(self, request: OrderRequest) -> Refusal | None:
+        """Nothing would be refused."""
         return None
 
     def placed(self, record: OrderRecord) -> None:
