@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QPlainTextEdit,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -103,6 +104,11 @@ class DayReportDialog(QDialog):
         self.notes.setObjectName("day_report_notes")
         self.notes.setWordWrap(True)
         self.notes.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # the rates with their sources and dates: all there, scrolled, so the table keeps the room
+        self.rates = QPlainTextEdit("Rates used:\n" + "\n".join(f"• {s}" for s in charges.sources()), self)
+        self.rates.setObjectName("day_report_rates")
+        self.rates.setReadOnly(True)
+        self.rates.setMaximumHeight(96)
         self.export = QPushButton("Export CSV…", self)
         self.export.setObjectName("day_report_export")
         self.export.clicked.connect(self.ask_export)
@@ -118,8 +124,9 @@ class DayReportDialog(QDialog):
         layout.addWidget(self.summary)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.notes)
+        layout.addWidget(self.rates)
         layout.addWidget(buttons)
-        self.resize(900, 520)
+        self.resize(900, 500)
         self.refresh()
 
     @property
@@ -155,7 +162,7 @@ class DayReportDialog(QDialog):
                                          _money(report.reported, sign=False), _money(report.net)], bold=True)
         self.table.resizeColumnsToContents()
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.notes.setText("\n".join([*report.notes, "Rates used:", *(f"• {s}" for s in charges.sources())]))
+        self.notes.setText("\n".join(report.notes))
 
     def _row(self, row: int, cells: list[str], bold: bool = False) -> None:
         for col, text in enumerate(cells):

@@ -52,16 +52,14 @@ def short_rupees(paisa: Paisa) -> str:
 
 
 def meter_text(notice: RiskChanged) -> str:
-    """``Day −₹4,250 of −₹5,000 · 3/10 orders/min`` (each part as far as its limit is on)."""
+    """``Day −₹4,250 of −₹5,000 · 3/10 orders/min`` (each part as far as its limit is on; the lock is the colour
+    and the tooltip)."""
     day = f"Day {short_rupees(notice.day_pnl)}"
     if notice.max_day_loss is not None:
         day += f" of {short_rupees(-notice.max_day_loss)}"
     minute = f"{notice.orders_minute}/{notice.max_per_minute}" if notice.max_per_minute is not None \
         else str(notice.orders_minute)
-    text = f"{day} · {minute} orders/min"
-    if notice.max_per_day is not None:
-        text += f" · {notice.orders_today}/{notice.max_per_day} today"
-    return ("Locked · " if notice.locked else "") + text
+    return f"{day} · {minute} orders/min"  # short: the status bar is crowded at 1366 px; the rest is in the tooltip
 
 
 class RupeeField(QLineEdit):
@@ -108,7 +106,7 @@ class RiskLimitsDialog(QDialog):
         self.setObjectName("risk_limits_dialog")
         self._unlock = unlock
         form = QFormLayout()
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
         self.boxes: dict[str, QCheckBox] = {}
         self.money: dict[str, RupeeField] = {}
         self.counts: dict[str, QSpinBox] = {}
@@ -116,6 +114,7 @@ class RiskLimitsDialog(QDialog):
         def money(name: str, text: str, value: Paisa | None, placeholder: str) -> None:
             box = QCheckBox(text, self)
             field = RupeeField(value, placeholder, self)
+            field.setMinimumWidth(170)
             self._pair(name, box, field, value is not None)
             self.money[name] = field
             form.addRow(box, field)
@@ -124,12 +123,13 @@ class RiskLimitsDialog(QDialog):
             box = QCheckBox(text, self)
             spin = QSpinBox(self, minimum=1, maximum=1_000_000, value=value or default, suffix=suffix)
             spin.setGroupSeparatorShown(True)
+            spin.setMinimumWidth(170)
             self._pair(name, box, spin, value is not None)
             self.counts[name] = spin
             form.addRow(box, spin)
 
         money("max_day_loss", "Max loss for the day", limits.max_day_loss, "₹5,000.00")
-        self.net = QCheckBox("Count the loss net of estimated charges (STT, exchange, SEBI, stamp, GST)", self)
+        self.net = QCheckBox("Net of estimated charges (STT, exchange, SEBI, stamp, GST)", self)
         self.net.setChecked(limits.loss_net_of_charges)
         self.net.setEnabled(limits.max_day_loss is not None)
         self.boxes["max_day_loss"].toggled.connect(self.net.setEnabled)
@@ -240,9 +240,15 @@ class RiskMeter(QLabel):
         """Show every ``RiskChanged`` of ``desk``."""
         listen(self, desk, {RiskChanged: self.show_figures})
 
-    def _tip(self) -> str:
+    def _tip(self, notice: RiskChanged | None = None) -> str:
         lines = self._limits().describe() or ["No limits set"]
-        return "Risk limits (Trade → Risk limits…):\n" + "\n".join(f"• {line}" for line in lines)
+        head = []
+        if notice is not None:
+            if notice.locked:
+                head.append("Trading is locked for today: only orders that reduce a position are allowed.")
+            head.append(f"Orders today: {notice.orders_today}"
+                        + (f" of {notice.max_per_day}" if notice.max_per_day is not None else ""))
+        return "\n".join([*head, "Risk limits (Trade → Risk limits…):", *(f"• {line}" for line in lines)])
 
     def show_figures(self, notice: RiskChanged) -> None:
         """New figures: text, colour, tooltip."""
@@ -251,7 +257,7 @@ class RiskMeter(QLabel):
         colours = METER_STYLE.get(self.level)
         self.setStyleSheet(f"QLabel {{ background: {colours[0]}; color: {colours[1]}; border-radius: 3px; }}"
                            if colours else "")
-        self.setToolTip(self._tip())
+        self.setToolTip(self._tip(notice))
 
 
 def _order_line(request: OrderRequest, label: Callable[[str], str]) -> str:

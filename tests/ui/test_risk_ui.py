@@ -111,11 +111,12 @@ def test_meter_text_levels_and_contrast(qtbot) -> None:
     assert meter.text() == "Day \u2212₹4,250 of \u2212₹5,000 · 3/10 orders/min" and meter.level == "warn"
     assert METER_STYLE["warn"][0] in meter.styleSheet()
     meter.show_figures(RiskChanged(-5_100_00, 5_000_00, 3, 10, 12, None, True))
-    assert meter.text().startswith("Locked · Day \u2212₹5,100") and meter.level == "locked"
+    assert meter.text().startswith("Day \u2212₹5,100") and meter.level == "locked"
+    assert "locked for today" in meter.toolTip() and "Orders today: 12" in meter.toolTip()
     assert "Max loss for the day ₹5,000.00" in meter.toolTip() and "Max 10 orders a minute" in meter.toolTip()
     for background, text in METER_STYLE.values():
         assert contrast(QColor(background), QColor(text)) >= 4.5, background
-    assert meter_text(RiskChanged(2_500_00, None, 0, None, 4, 40, False)) == "Day ₹2,500 · 0 orders/min · 4/40 today"
+    assert meter_text(RiskChanged(2_500_00, None, 0, None, 4, 40, False)) == "Day ₹2,500 · 0 orders/min"
 
 
 def request(side: Side, qty: int) -> OrderRequest:
@@ -155,7 +156,8 @@ def test_day_report_dialog_table_totals_and_csv_with_bom(qtbot, tmp_path) -> Non
     qtbot.addWidget(dialog)
     assert dialog.table.rowCount() == 2 and dialog.table.item(1, 0).text() == "Total"
     assert dialog.table.item(0, 4).text() == "+₹40.00" and dialog.table.item(0, 5).text() == "+₹120.00"
-    assert "Rates used" in dialog.notes.text() and "STT" in dialog.notes.text()
+    assert "estimate" in dialog.notes.text() and "STT" in dialog.rates.toPlainText()
+    assert "Finance Act" in dialog.rates.toPlainText()  # each rate with its source
     path = tmp_path / "report.csv"
     assert dialog.export_to(path)
     assert path.read_bytes().startswith(b"\xef\xbb\xbf") and "₹" in path.read_text(encoding="utf-8-sig")
