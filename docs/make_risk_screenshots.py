@@ -29,6 +29,18 @@ def shot(out: Path, name: str) -> None:
     QApplication.primaryScreen().grabWindow(0).save(str(out / f"{name}.png"))
 
 
+async def meter_and_limits(app: Application, out: Path, level: str, screen: str, limits: str) -> None:
+    """Once the meter shows ``level``: the screen, then the limits dialog over it (and the dialog alone)."""
+    await wait(lambda: app.commands.risk_meter.level == level)
+    await asyncio.sleep(1.0)
+    shot(out, screen)
+    dialog = app.commands.edit_risk_limits()
+    await asyncio.sleep(1.0)
+    shot(out, limits)
+    dialog.grab().save(str(out / f"{limits}-dialog.png"))
+    dialog.close()
+
+
 async def main(out: Path) -> int:
     app = Application(build_parser().parse_args(["--demo"]), Paths.resolve(tempfile.mkdtemp(prefix="airalgo-docs-")))
     task = asyncio.ensure_future(app.run())
@@ -52,23 +64,9 @@ async def main(out: Path) -> int:
     app.desk.risk.set_limits(RiskLimits(max_day_loss=5_000_00, max_orders_per_minute=10, max_orders_per_day=100,
                                         max_lots_per_underlying=20, max_order_value=10_00_000_00))
     app.sim.market.set_ltp("2885", paid - 42_50)  # −₹4,250 on 100: 85 % of the limit
-    await wait(lambda: app.commands.risk_meter.level == "warn")
-    await asyncio.sleep(1.0)
-    shot(out, "meter-amber")
-    dialog = app.commands.edit_risk_limits()
-    await asyncio.sleep(1.0)
-    shot(out, "limits")
-    dialog.grab().save(str(out / "limits-dialog.png"))
-    dialog.close()
+    await meter_and_limits(app, out, "warn", "meter-amber", "limits")
     app.sim.market.set_ltp("2885", paid - 55_00)  # −₹5,500: past the limit, the day locks
-    await wait(lambda: app.commands.risk_meter.level == "locked")
-    await asyncio.sleep(1.0)
-    shot(out, "lock")
-    dialog = app.commands.edit_risk_limits()
-    await asyncio.sleep(1.0)
-    shot(out, "limits-locked")
-    dialog.grab().save(str(out / "limits-locked-dialog.png"))
-    dialog.close()
+    await meter_and_limits(app, out, "locked", "lock", "limits-locked")
     confirm = app.commands.kill_switch()
     await asyncio.sleep(1.0)
     shot(out, "kill-confirm")

@@ -466,3 +466,35 @@ def open_exposure(open_orders: Iterable[OpenOrder]) -> dict[str, int]:
     for o in open_orders:
         out[o.token] = out.get(o.token, 0) + signed(o.side, o.quantity)
     return out
+
+
+@dataclass
+class KillReport:
+    """What the kill switch did: the exits sent, the ones that failed and why, and what is still open at the
+    exchange that this app cannot cancel (the AirAlgo API has no cancel)."""
+
+    sent: list[OrderRecord] = field(default_factory=list)
+    failed: list[tuple[OrderRequest, str]] = field(default_factory=list)
+    still_open: list[OrderRecord] = field(default_factory=list)
+    locked: bool = False
+
+    def lines(self, label: Callable[[str], str]) -> list[str]:
+        """The report as sentences, for the dialog and the log."""
+        out = ["The day is locked: only orders that reduce a position are allowed until the next trading day."
+               if self.locked else "The day was already locked."]
+        if not self.sent and not self.failed:
+            out.append("No open position to flatten.")
+        for r in self.sent:
+            out.append(f"Sent: {r.request.side.label} {r.request.quantity} {label(r.request.token)} at market "
+                       f"(order {r.local_id}).")
+        for req, why in self.failed:
+            out.append(f"Failed: {req.side.label} {req.quantity} {label(req.token)} — {why}")
+        if self.still_open:
+            out.append(f"{plural(len(self.still_open), 'order')} still open at the exchange — the AirAlgo API "
+                       "cannot cancel them; cancel them in your broker's terminal:")
+            for r in self.still_open:
+                price = f" @ {format_rupees(r.request.price)}" if r.request.price else ""
+                out.append(f"  {r.request.side.label} {r.request.quantity} {label(r.request.token)} "
+                           f"{r.request.kind.label}{price} — {r.status.value}"
+                           f"{f', exchange no. {r.order_number}' if r.order_number else ''}")
+        return out

@@ -228,16 +228,13 @@ class GuardsDialog(QDialog):
         form.addRow(QLabel("The order value limit is in Trade → Risk limits…", self))
         form.addRow(self.freeze)
         form.addRow(self.stale, self.stale_s)
-        self.error = QLabel(self)
-        self.error.setStyleSheet("color: #d83a3a;")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel,
                                    self)
         buttons.accepted.connect(self._save)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
-        layout.addWidget(self.error)
-        layout.addWidget(buttons)
+        layout.addWidget(buttons)  # nothing here can be mistyped any more: no error line
 
     def _save(self) -> None:
         self.saved.emit(self._cls(

@@ -37,3 +37,20 @@ def test_check_reports_a_loss_past_the_limit_without_locking(journal) -> None:
     assert more == ["The day's P&L -₹2,000.00 has reached your max loss of ₹1,000.00."]
     assert desk.risk.gate.locked is None  # the ticket asking does not lock the day
     assert desk.ledger.check(OrderRequest("2885", Side.SELL, OrderKind.MARKET, 100)) == []  # the exit may go
+
+
+def test_the_charges_estimate_is_cached_but_follows_every_fill(journal) -> None:
+    desk, _prefs, _notices = make_desk(journal)
+    client = FakeClient()
+    desk.attach(client)
+    desk.on_event(ticks(t2885=1300_00))
+    desk.risk.set_limits(RiskLimits(max_day_loss=1_00_000_00, loss_net_of_charges=True, max_order_value=None))
+    assert desk.risk.exposure().charges == 0
+    charges = []
+    for qty in (10, 20):
+        record = desk.ledger.place(OrderRequest("2885", Side.BUY, OrderKind.MARKET, qty))
+        client.emit(OrderEvent(record.local_id, update("2885", "Executed", side=Side.BUY, quantity=qty,
+                                                       price=1300_00)))
+        charges.append(desk.risk.exposure().charges)
+        assert desk.risk.exposure().charges == charges[-1]  # asked again: the same (cached) figure
+    assert 0 < charges[0] < charges[1]
