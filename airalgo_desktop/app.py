@@ -24,17 +24,19 @@ from PySide6.QtWidgets import QApplication
 
 from . import APP_NAME, __version__
 from . import config as app_config
-from .api.client import AirAlgoClient, ClientConfig, UrlError
+from .api.client import AirAlgoClient, ClientConfig
+from .console import mark_running
 from .desk import Problem, TradingDesk
 from .harness import Harness
 from .keystore import KeyStore
 from .logs import setup_file_logging
 from .resources import resource_path
+from .settings import Prefs
+from .transport import UrlError
 from .ui import theme
 from .ui.commands import Commands
 from .ui.main_window import MainWindow
 from .ui.notify import Notifier
-from .ui.prefs import Prefs
 from .ui.presenter import Presenter
 from .ui.ticket import OrderTicket
 
@@ -61,7 +63,9 @@ class Paths:
         return cls(app_config.config_dir(), app_config.home_data_dir(), app_config.log_dir(), None)
 
     def settings(self) -> QSettings:
-        """QSettings in the platform's place (registry, plist, ini) or the ini under ``home``."""
+        """QSettings as an ini file (``IniFormat`` everywhere, never the registry or a plist): in the user's
+        settings folder (``%APPDATA%\\AirAlgo`` on Windows, ``~/.config/AirAlgo`` elsewhere), or ``settings.ini``
+        under ``home``."""
         if self.settings_file is not None:
             self.settings_file.parent.mkdir(parents=True, exist_ok=True)
             return QSettings(str(self.settings_file), QSettings.Format.IniFormat)
@@ -233,6 +237,7 @@ def _install_signal_handlers(app: Application) -> None:
 def main(args: argparse.Namespace) -> int:
     """Start the desktop app."""
     paths = Paths.resolve(getattr(args, "home", None))
+    running = mark_running()  # noqa: F841 - held until the process ends: the installer refuses while it exists
     log_file = setup_file_logging(paths.logs, console=bool(os.environ.get("AIRALGO_LOG_CONSOLE")))
     log.info("%s %s starting (%s)", APP_NAME, __version__, "demo" if args.demo else "live")
     QGuiApplication.setApplicationName(APP_NAME)

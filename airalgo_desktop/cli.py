@@ -15,21 +15,14 @@ from dataclasses import dataclass
 import httpx
 import orjson
 
-from .api.client import (
-    HTTP_SCHEMES,
-    WS_SCHEMES,
-    AirAlgoClient,
-    ClientConfig,
-    InsecureTransportError,
-    UrlError,
-    check_transport,
-)
+from .api.client import AirAlgoClient, ClientConfig
 from .api.events import ChannelError, Event, FeedStale, State, StateChanged, Ticks
 from .api.token import TOKEN_DEADLINE, TokenError, fetch_token
 from .config import Config, load_config
 from .domain.instruments import parse_token
 from .domain.nsetime import IST, parse_ltt
 from .logs import RateLimitFilter
+from .transport import HTTP_SCHEMES, WS_SCHEMES, InsecureTransportError, UrlError, check_transport
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_AUTH = 0, 1, 2, 3
 DEMO_KEY = "demo"

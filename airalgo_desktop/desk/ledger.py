@@ -12,10 +12,9 @@ it. A refused order is journalled as *refused by your limits* (Rejected, never s
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from dataclasses import dataclass
 from datetime import date
-from statistics import median
 
 from ..api.client import NotConnectedError, OrderValidationError
 from ..domain.money import Paisa
@@ -23,10 +22,10 @@ from ..domain.nsetime import IST, now_ist
 from ..domain.orders import CheckedOutcome, OrderRecord, OrderRequest, OrderStatus, TraderCheck
 from ..services.guards import GuardSettings, Verdict
 from ..services.guards import evaluate as evaluate_guards
-from ..services.orders import OrderService
+from ..services.orders import Latency, OrderService, latency_of
 from ..services.positions import Fill
 from ..services.risk import REFUSED, Gate, OpenGate, OrderRefused, Refusal, Source
-from ..store.journal import Journal, UnavailableJournal
+from ..store.journal import Journal, JournalWriteError, UnavailableJournal
 from .notices import (
     FillsBooked,
     GuardsChanged,
@@ -41,17 +40,6 @@ from .part import DeskClient, DeskContext, Part
 log = logging.getLogger("airalgo.desk")
 
 
-@dataclass(frozen=True, slots=True)
-class Latency:
-    """Send → the exchange's first answer (Pending, or the final answer when it comes first) of this run's orders.
-
-    The first answer, not the fill: a limit order resting for minutes is the market's time, not the link's."""
-
-    median_ms: float
-    worst_ms: float
-    count: int
-
-
 class OrderLedger(Part):
     """The run's orders and fills; sends through the one :meth:`place`."""
 
@@ -64,6 +52,7 @@ class OrderLedger(Part):
         self._service: OrderService | None = None  # private: nothing sends an order except place()
         self._fill_of: dict[str, Fill] = {}  # local id → its booked fill (to take it out again)
         self._filled: set[str] = set()  # local ids already booked (restore and live never count one twice)
+        self._announced: set[str] = set()  # local ids whose rejection was announced
         self._day = now_ist().date()  # the trading day the records belong to (a new day expires Day orders)
         self._gate: Gate = OpenGate()
 
@@ -91,7 +80,8 @@ class OrderLedger(Part):
             record = OrderRecord.from_journal(j, today)
             self.records[record.local_id] = record
             records.append(record)
-            self.journal.record_update(record, None, None)
+            with contextlib.suppress(JournalWriteError):  # a full disk: kept and written later (the journal says)
+                self.journal.record_update(record, None, None)
             self.ctx.publish(OrderChanged(record))
         for j in journaled:
             record = OrderRecord.from_journal(j, today)
@@ -102,6 +92,8 @@ class OrderLedger(Part):
             self.ctx.publish(OrderChanged(record))
         if fills:
             self.ctx.publish(FillsBooked(tuple(fills)))
+        if (unread := self.journal.read_problem()) is not None:  # rows left out: listed, the rest loaded
+            self.ctx.publish(Problem(unread, persistent=True))
         if journaled:
             log.info("journal: %d orders today, %d without a final answer", len(journaled),
                      sum(1 for j in journaled if j.status.is_open))
@@ -131,6 +123,8 @@ class OrderLedger(Part):
         if today != self._day:
             self._day = today
             self.expire_day_orders(today)
+        if self.journal is not None:
+            self.journal.retry_pending()  # answers a full disk refused go in once it takes them (rate-limited)
 
     def close(self) -> None:
         """Flush and close the journal (after the last connection is detached)."""
@@ -208,12 +202,7 @@ class OrderLedger(Part):
 
     def latency(self) -> Latency | None:
         """Median and worst Send → first answer over the orders sent in this run (None before the first answer)."""
-        firsts = sorted((min(t for t in (r.pending_at, r.final_at) if t is not None) - r.sent_at) * 1000
-                        for r in self.records.values()
-                        if r.sent_at is not None and (r.pending_at is not None or r.final_at is not None))
-        if not firsts:
-            return None
-        return Latency(median(firsts), firsts[-1], len(firsts))
+        return latency_of(self.records.values())
 
     # ---------------------------------------------------------------- the trader's word on unanswered orders
     def mark_checked(self, local_id: str, outcome: CheckedOutcome, price: Paisa = 0, note: str = "") -> OrderRecord:
@@ -243,7 +232,8 @@ class OrderLedger(Part):
             if record.status.is_open and record.created.astimezone(IST).date() < today:
                 record.expire()
                 if self.journal is not None:
-                    self.journal.record_update(record, None, None)
+                    with contextlib.suppress(JournalWriteError):  # kept and written later; the rest still expire
+                        self.journal.record_update(record, None, None)
                 self._rebook(record)
                 self.ctx.publish(OrderChanged(record))
                 count += 1
@@ -267,7 +257,9 @@ class OrderLedger(Part):
                 publish(FillsBooked((fill,)))
                 if record.final_at is not None:
                     publish(OrderFilled(record, fill))
-        elif record.status is OrderStatus.REJECTED and record.final_at is not None:
+        elif record.status is OrderStatus.REJECTED and record.final_at is not None \
+                and record.local_id not in self._announced:
+            self._announced.add(record.local_id)  # a late answer after the rejection is not a second rejection
             publish(OrderRejected(record))
         elif record.status is OrderStatus.UNKNOWN:
             publish(OrderNotConfirmed(record))

@@ -25,7 +25,7 @@ N = TypeVar("N")
 
 
 class DeskPrefs(Protocol):
-    """The preferences the desk reads and writes (``ui.prefs.Prefs`` over QSettings; a fake in tests)."""
+    """The preferences the desk reads and writes (``settings.Prefs`` over QSettings; a fake in tests)."""
 
     def load_alerts(self) -> AlertBook: ...
     def save_alerts(self, book: AlertBook) -> None: ...

@@ -11,9 +11,9 @@ import logging
 import math
 
 from ..api.events import Event, Ticks
+from ..domain.bars import day_start
 from ..domain.money import Paisa
 from ..services.barbook import BarBook, day_pnl_curve
-from ..services.bars import day_start
 from ..services.mtm import MtmCurve
 from ..services.positions import PositionBook
 from .notices import BarsRestored, FillsBooked, PositionsChanged, Problem
@@ -58,6 +58,8 @@ class DayPnl(Part):
         """The ticks since the last call become bars (closed minutes go to the bar store's writer thread), and the
         MTM curve gets a point once a second (ticks of a position's token mark it in between)."""
         self.bars.poll()
+        for text in self.bars.take_problems():  # the bar store's write faults and rows it left out, once each
+            self.ctx.publish(Problem(text, persistent=True))
         if now - self._last_mtm >= MTM_SAMPLE_S:
             self._sample_mtm(now)
 

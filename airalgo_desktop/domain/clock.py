@@ -16,9 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 
-from .nsetime import IST
+IST = timezone(timedelta(hours=5, minutes=30), "IST")
+"""The exchange's time zone (India has no daylight saving, so the fixed offset is exact). Defined here, the lowest
+module that needs it, so ``nsetime`` imports the clock and not the other way round (no import cycle)."""
 
 Clock = Callable[[], datetime]
 """Returns the current moment, timezone-aware."""

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Container
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
+from .clock import IST, process_clock
 from .money import wire_number
 
-IST = timezone(timedelta(hours=5, minutes=30), "IST")
 NSE_EPOCH = datetime(1980, 1, 1, tzinfo=IST)
 
 _ORDER_TS = re.compile(r"^\s*(\d{1,2}):(\d{1,2}):(\d{1,2}),(\d{1,2})-(\d{1,2})-(\d{4})\s*$", re.ASCII)
@@ -83,8 +83,6 @@ def format_ltt(moment: datetime) -> str:
 
 def now_ist() -> datetime:
     """The current time on the exchange clock: the process clock of :mod:`.clock` (tests freeze it)."""
-    from .clock import process_clock  # here, not at the top: clock imports IST from this module
-
     return process_clock().astimezone(IST)
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ..domain.instruments import Instrument, InstrumentMaster
+from ..domain.instruments import Instrument, Master
 from ..domain.money import Paisa
 from ..domain.options import (
     DEFAULT_RATE,
@@ -62,7 +62,7 @@ class OptionCatalog:
     NIFTY's few thousand rows, not the whole master.
     """
 
-    def __init__(self, master: InstrumentMaster | Iterable[Instrument]) -> None:
+    def __init__(self, master: Master | Iterable[Instrument]) -> None:
         self._master = master
         self._series: dict[str, dict[date, ExpirySeries]] = {}
         self._futures: dict[str, dict[date, Instrument]] = {}

@@ -36,7 +36,7 @@ class Verdict:
 
 @dataclass
 class GuardSettings:
-    """Thresholds; each guard can be switched off. Stored under ``guards/`` (read by ``ui.prefs.Prefs.load_guards``,
+    """Thresholds; each guard can be switched off. Stored under ``guards/`` (read by ``settings.Prefs.load_guards``,
     which keeps the default for any unreadable value)."""
 
     duplicate_enabled: bool = True

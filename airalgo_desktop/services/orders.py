@@ -12,12 +12,14 @@ the order says "not journalled" with the reason.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from statistics import median
 from typing import Any, Protocol
 
 from ..api.client import NotConnectedError, OrderValidationError
-from ..api.events import ConnectionState, Event, OrderEvent, OrderUnknown, OrderWritten
-from ..domain.instruments import Instrument, InstrumentMaster
+from ..api.events import ConnectionState, Event, LateOrderResponse, OrderEvent, OrderUnknown, OrderWritten
+from ..domain.instruments import Instrument, Master
 from ..domain.nsetime import now_ist
 from ..domain.orders import OrderRecord, OrderRequest, OrderStatus, OrderUpdate
 from ..listeners import Listeners
@@ -28,6 +30,26 @@ log.addFilter(RateLimitFilter(burst=5, period=10.0))  # a flood of junk answers 
 
 
 NOT_JOURNALLED = "not journalled"
+
+
+@dataclass(frozen=True, slots=True)
+class Latency:
+    """Send → the exchange's first answer (Pending, or the final answer when it comes first) of a run's orders.
+
+    The first answer, not the fill: a limit order resting for minutes is the market's time, not the link's."""
+
+    median_ms: float
+    worst_ms: float
+    count: int
+
+
+def latency_of(records: Iterable[OrderRecord]) -> Latency | None:
+    """Median and worst Send → first answer over the orders sent in this run (None before the first answer)."""
+    firsts = sorted((min(t for t in (r.pending_at, r.final_at) if t is not None) - r.sent_at) * 1000
+                    for r in records if r.sent_at is not None and (r.pending_at is not None or r.final_at is not None))
+    if not firsts:
+        return None
+    return Latency(median(firsts), firsts[-1], len(firsts))
 
 
 class OrderNotJournalled(RuntimeError):
@@ -60,7 +82,7 @@ class OrderService:
     """Places orders through one connection and keeps their records up to date. ``records`` may be shared with an
     owner that outlives the connection (the desk): a new service then follows the open ones (:meth:`follow_open`)."""
 
-    def __init__(self, client: OrderClient, master: InstrumentMaster, journal: Journal | None = None,
+    def __init__(self, client: OrderClient, master: Master, journal: Journal | None = None,
                  clock: Callable[[], float] | None = None, records: dict[str, OrderRecord] | None = None) -> None:
         self.client = client
         self.master = master
@@ -133,6 +155,8 @@ class OrderService:
     def _on_client_event(self, event: Event) -> None:
         if isinstance(event, OrderEvent):
             self._on_update(event.local_id, event.update)
+        elif isinstance(event, LateOrderResponse):
+            self._on_late(event)
         elif isinstance(event, OrderUnknown):
             record = self.records.get(event.local_id)
             if record is not None and record.status is OrderStatus.SENT:
@@ -168,6 +192,17 @@ class OrderService:
             record.order_number = update.order_number
             self._by_number[update.order_number] = record.local_id
         status = update.status
+        if record.status.is_final and status is not None and status.is_final and (
+                status is not record.status or (update.executed_price or record.executed_price)
+                != record.executed_price):
+            # a second final answer that contradicts the first (an order final since an earlier run, which the
+            # connection no longer follows): journalled raw, never applied — positions never change silently
+            record.history.append(f"{update.status_text or '?'} (late)")
+            record.message = (f"A late answer says {update.status_text or '?'!r} after {record.status.value!r}: "
+                              "not applied — check this order with your broker.")
+            self._journal_update(record, update, update.raw)
+            self._notify(record)
+            return
         if status is None:
             record.message = f"Unrecognised status {update.status_text!r}: {update.message}"
         elif not (record.status.is_final and not status.is_final):  # never step back from a final state
@@ -183,6 +218,22 @@ class OrderService:
         record.history.append(update.status_text or "?")
         self._journal_update(record, update, update.raw)
         self._notify(record)  # an exchange answer always reaches the screen, journalled or not
+
+    def _on_late(self, event: LateOrderResponse) -> None:
+        """An answer for an order already final: journalled raw, never applied — the final answer stands, so
+        positions cannot change silently; one that contradicts it is said on the order for a person to check."""
+        record = self.records.get(event.local_id)
+        if record is None:
+            return
+        update = event.update
+        record.history.append(f"{update.status_text or '?'} (late)")
+        if event.contradicts:
+            record.message = (f"A late answer says {update.status_text or '?'!r} after {event.final.status_text!r}: "
+                              "not applied — check this order with your broker.")
+            log.warning("order %s: late %r after %r not applied", record.local_id, update.status_text,
+                        event.final.status_text)
+        self._journal_update(record, update, update.raw)
+        self._notify(record)
 
     def _journal_update(self, record: OrderRecord, update: OrderUpdate | None, raw: dict[str, Any] | None) -> None:
         """Journal a change; on failure say "not journalled" on the order (and in the log) instead of hiding it."""

@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 
 if TYPE_CHECKING:
-    from .prefs import Prefs
+    from ..settings import Prefs
 
 
 @dataclass(frozen=True)

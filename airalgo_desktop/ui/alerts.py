@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..domain.instruments import InstrumentMaster
+from ..domain.instruments import Master
 from ..domain.money import format_rupees
 from ..services.alerts import Alert, AlertBook, Direction
 from .widgets import PriceSpin
@@ -33,7 +33,7 @@ class AlertDialog(QDialog):
 
     saved = Signal(object)
 
-    def __init__(self, master: InstrumentMaster, token: str, ltp: int | None, parent: QWidget | None = None,
+    def __init__(self, master: Master, token: str, ltp: int | None, parent: QWidget | None = None,
                  alert: Alert | None = None) -> None:
         super().__init__(parent)
         inst = master.get(token)
@@ -82,7 +82,7 @@ class AlertsModel(QAbstractTableModel):
 
     COLUMNS = ("Symbol", "Condition", "Price", "Note", "Status")
 
-    def __init__(self, book: AlertBook, master: InstrumentMaster) -> None:
+    def __init__(self, book: AlertBook, master: Master) -> None:
         super().__init__()
         self.book = book
         self.master = master
@@ -120,7 +120,7 @@ class AlertsDialog(QDialog):
     edited = Signal(str, object)  # the alert's id, its new version
     deleted = Signal(list)  # alert ids
 
-    def __init__(self, book: AlertBook, master: InstrumentMaster, ltp_of, parent: QWidget | None = None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, book: AlertBook, master: Master, ltp_of, parent: QWidget | None = None) -> None:  # type: ignore[no-untyped-def]
         super().__init__(parent)
         self.setWindowTitle("Price alerts")
         self.book, self.master, self.ltp_of = book, master, ltp_of

@@ -27,17 +27,18 @@ from PySide6.QtWidgets import (
 
 from .. import APP_NAME
 from ..api.events import ConnectionState, Metrics, State
-from ..domain.instruments import InstrumentMaster
+from ..domain.instruments import Master
 from ..domain.money import format_rupees, percent_change_bp
 from ..domain.orders import Side
 from ..services.mtm import MtmCurve
 from ..services.positions import PositionBook
+from ..settings import Prefs
 from ..store.market import MarketStore
 from . import theme
 from .actions import NOTIFY_ACTIONS, ActionRegistry
+from .banners import BannerStack
 from .orderbook import OrderBookModel, OrderBookPanel
 from .positions import PositionsModel, PositionsPanel
-from .prefs import Prefs
 from .theme import ThemeChoice
 from .watchlist import WatchlistPanel
 
@@ -124,7 +125,7 @@ class InstrumentPanel(QWidget):
 
     trade = Signal(str, str)  # token, "B"/"S"
 
-    def __init__(self, master: InstrumentMaster, store: MarketStore, parent: QWidget | None = None) -> None:
+    def __init__(self, master: Master, store: MarketStore, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.master = master
         self.store = store
@@ -268,6 +269,14 @@ class ConnectionStatus(QWidget):
         self.latency.setText(f"♥ {rtt * 1000:.0f} ms" if rtt is not None else "♥ —")
         self.latency.setToolTip("Heartbeat round trip")
         self.rate.setText(f"{metrics.ticks_per_s:,.0f} ticks/s")
+        # quotes for tokens nobody asked for are dropped before the store and the bars (a server streaming what we
+        # never subscribed to must not fill memory): the count says so instead of hiding it
+        dropped = metrics.unwanted_quotes + metrics.dropped_quotes
+        self.rate.setToolTip(f"Ticks applied per second. Dropped: {metrics.unwanted_quotes:,} quotes for tokens "
+                             f"nobody subscribed, {metrics.dropped_quotes:,} unreadable." if dropped else
+                             "Ticks applied per second.")
+        if metrics.unwanted_quotes:
+            self.rate.setText(f"{metrics.ticks_per_s:,.0f} ticks/s · {metrics.unwanted_quotes:,} unwanted dropped")
         age = metrics.last_tick_age(now)
         self.age.setText(f"last tick {age:.1f} s ago" if age is not None else "no ticks yet")
 
@@ -279,7 +288,7 @@ class MainWindow(QMainWindow):
     sellRequested = Signal(str)
     closing = Signal()
 
-    def __init__(self, master: InstrumentMaster, store: MarketStore, prefs: Prefs, *,
+    def __init__(self, master: Master, store: MarketStore, prefs: Prefs, *,
                  positions: PositionBook | None = None, demo: bool = False, icon: QIcon | None = None) -> None:
         super().__init__()
         self.setObjectName("main_window")
@@ -293,7 +302,7 @@ class MainWindow(QMainWindow):
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks)
         self.actions_ = ActionRegistry(self, prefs)
 
-        self.banner = Banner(self)
+        self.banner = BannerStack(Banner, self)  # problems stack: a second one never hides the first
         self.instrument_panel = InstrumentPanel(master, store, self)
         central = QWidget(self)
         central_layout = QVBoxLayout(central)

@@ -8,7 +8,7 @@ from PySide6.QtGui import QAction, QFont
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QMenu, QTableView, QVBoxLayout, QWidget
 
 from ..desk.notices import PositionsChanged
-from ..domain.instruments import InstrumentMaster
+from ..domain.instruments import Master
 from ..domain.money import format_rupees
 from ..services.chain import LegGreeks
 from ..services.positions import PositionBook, round_paisa
@@ -25,7 +25,7 @@ GREEK_COLUMNS = {8: "delta", 9: "theta", 10: "vega"}  # of the whole position: u
 class PositionsModel(QAbstractTableModel):
     """One row per instrument traded today plus a totals row."""
 
-    def __init__(self, book: PositionBook, master: InstrumentMaster, store: MarketStore) -> None:
+    def __init__(self, book: PositionBook, master: Master, store: MarketStore) -> None:
         super().__init__()
         self.book = book
         self.master = master

@@ -51,6 +51,24 @@ CHAIN_EVERY = 4  # option chains repaint every fourth status tick (1 Hz)
 WATCHLIST_OWNER = "watchlist"  # the subscription owner name of the active watchlist
 
 
+
+def shared_token_contracts(details: list[str]) -> list[str]:
+    """The contracts an import summary (``ImportOutcome.lines``) lists as dropped for a token another contract
+    has, one per line under that reason."""
+    from ..instruments.catalog import TOKEN_SHARED
+
+    out: list[str] = []
+    inside = False
+    for line in details:
+        if line.rstrip().endswith(f"{TOKEN_SHARED}:"):
+            inside = True
+        elif inside and line.startswith(" " * 13):
+            if not line.strip().startswith("…"):  # "… and N more" past the named ones
+                out.append(line.strip())
+        else:
+            inside = False
+    return out
+
 class Presenter(QObject):
     """Shows what the desk says window-wide; owns the frame clock and the status timer."""
 
@@ -175,9 +193,14 @@ class Presenter(QObject):
         parts = []
         if notice.imported:
             parts.append("; ".join(line.strip() for line in notice.details[:1]))
-            skipped = [line.strip() for line in notice.details[2:5]]
-            if skipped:
-                parts.append("Skipped: " + "; ".join(skipped) + ("; …" if len(notice.details) > 5 else "") + ".")
+            reasons = [line.strip() for line in notice.details[2:] if not line.startswith(" " * 13)]
+            if reasons:
+                parts.append("Skipped: " + "; ".join(reasons[:3]) + ("; …" if len(reasons) > 3 else "") + ".")
+            shared = shared_token_contracts(notice.details)
+            if shared:  # a contract lost to another's token is named: searching for it would just say "no match"
+                log.info("instruments not imported (token of another contract): %s", "; ".join(shared))
+                parts.append(f"Not imported, their token belongs to another contract: {'; '.join(shared[:5])}"
+                             + (f"; and {len(shared) - 5} more (all in the log)" if len(shared) > 5 else "") + ".")
         vanished = [m for m in notice.marks.values() if "not in the instrument master" in m or "now means" in m]
         if vanished:
             parts.append(f"{plural(len(vanished), 'watchlist/position row')} marked ⚠: "
@@ -214,19 +237,18 @@ class Presenter(QObject):
         w = self.window
         w.connection.set_state(state, notice.at)
         if state.state is State.JOINED and self.auth_banner:
-            w.banner.hide()
+            w.banner.dismiss("auth")  # only the key's strip: a journal or bar-store problem stays
             self.auth_banner = False
 
     def on_key_needed(self, notice: KeyNeeded) -> None:
         """The banner asking for an API key (hidden by itself once a connection joins)."""
         self.auth_banner = True
         self.window.banner.show_message(notice.message, "Enter API key…", lambda: self.ask_for_key(notice.message),
-                                        error=notice.error)
+                                        error=notice.error, key="auth")
 
     def on_problem(self, notice: Problem) -> None:
         """A transient problem in the status bar; a persistent one in the banner."""
         if notice.persistent:
-            self.auth_banner = False
             self.window.banner.show_message(notice.message, "OK", self.window.banner.hide)
         else:
             self.window.show_message(notice.message)
@@ -265,9 +287,9 @@ class Presenter(QObject):
 
     def refresh_chains(self) -> None:
         """Option chains refresh once a second, as Kite's and Sensibull's chains do, and only those with a ticked
-        token: the IVs and greeks of a 41-strike chain and the repaint of the cells that changed cost ≈ 2–3 ms a
-        chain, too much for every 33 ms frame (benchmarks: chain_cpu_pct; at 2 Hz two chains added ≈ 1 % of a core
-        beside the watchlist, at 1 Hz ≈ 0.5 %). A leg's ticket always takes the live LTP, not the chain's."""
+        token: a chain's IVs, greeks and repaint cost milliseconds, too much for every frame (what they cost is
+        ``chain_cpu_pct`` in the README's benchmark table). A leg's ticket always takes the live LTP, not the
+        chain's."""
         self._chain_tick += 1
         if self._chain_tick % CHAIN_EVERY:
             return

@@ -10,10 +10,8 @@ import pytest
 from airalgo_desktop.api.client import (
     AirAlgoClient,
     ClientConfig,
-    InsecureTransportError,
     NotConnectedError,
     OrderValidationError,
-    check_transport,
 )
 from airalgo_desktop.api.events import (
     ChannelError,
@@ -28,6 +26,7 @@ from airalgo_desktop.api.events import (
 )
 from airalgo_desktop.domain.orders import OrderKind, OrderRequest, OrderStatus, Side
 from airalgo_desktop.sim.server import Malformed
+from airalgo_desktop.transport import InsecureTransportError, check_transport
 from tests.api.conftest import fast_config
 from tests.conftest import TEST_KEY
 

@@ -8,12 +8,12 @@ from typing import Any
 
 from airalgo_desktop.api.events import ConnectionState, Metrics, State, Ticks
 from airalgo_desktop.desk import DeskContext, TradingDesk
-from airalgo_desktop.domain.instruments import load_sample
 from airalgo_desktop.domain.orders import OrderKind, OrderRequest, OrderStatus, OrderUpdate, Side
 from airalgo_desktop.instruments import Catalog
+from airalgo_desktop.instruments.demo import load_sample
 from airalgo_desktop.services.subscriptions import Subscriptions
+from airalgo_desktop.settings import MemoryStore, Prefs
 from airalgo_desktop.store.market import MarketStore
-from airalgo_desktop.ui.prefs import MemoryStore, Prefs
 
 MASTER = load_sample()
 

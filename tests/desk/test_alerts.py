@@ -7,7 +7,7 @@ from airalgo_desktop.desk import (
     AlertWatch,
 )
 from airalgo_desktop.services.alerts import Alert, Direction
-from airalgo_desktop.ui.prefs import MemoryStore, Prefs
+from airalgo_desktop.settings import MemoryStore, Prefs
 from tests.desk.fakes import FakeClient, context, make_desk, of, ticks
 
 

@@ -48,7 +48,7 @@ def test_ticks_connection_problems_and_subscriptions() -> None:
 
 
 def test_importing_the_desk_loads_no_qt() -> None:
-    code = "import sys, airalgo_desktop.desk, airalgo_desktop.ui.prefs; print(any(m.startswith('PySide6') " \
+    code = "import sys, airalgo_desktop.desk, airalgo_desktop.settings; print(any(m.startswith('PySide6') " \
            "for m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert out.stdout.strip() == "False"

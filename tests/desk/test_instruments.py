@@ -11,7 +11,7 @@ from airalgo_desktop.desk import (
     TradingDesk,
 )
 from airalgo_desktop.domain.instruments import InstrumentMaster
-from airalgo_desktop.ui.prefs import MemoryStore, Prefs
+from airalgo_desktop.settings import MemoryStore, Prefs
 from tests.desk.fakes import MASTER, context, of
 
 

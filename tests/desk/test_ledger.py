@@ -26,7 +26,7 @@ from airalgo_desktop.desk import (
 from airalgo_desktop.domain.nsetime import now_ist
 from airalgo_desktop.domain.orders import CheckedOutcome, OrderKind, OrderRequest, OrderStatus, Side
 from airalgo_desktop.services.guards import GuardSettings
-from airalgo_desktop.ui.prefs import MemoryStore
+from airalgo_desktop.settings import MemoryStore
 from tests.desk.fakes import FakeClient, context, make_desk, of, update
 
 

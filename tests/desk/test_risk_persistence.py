@@ -7,8 +7,8 @@ from airalgo_desktop.api.events import OrderEvent
 from airalgo_desktop.desk import Problem
 from airalgo_desktop.domain.orders import OrderKind, OrderRequest, Side
 from airalgo_desktop.services.risk import RiskLimits
+from airalgo_desktop.settings import MemoryStore
 from airalgo_desktop.store.journal import Journal
-from airalgo_desktop.ui.prefs import MemoryStore
 from tests.desk.fakes import FakeClient, make_desk, of, ticks, update
 
 

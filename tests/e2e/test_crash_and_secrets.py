@@ -13,8 +13,8 @@ import pytest
 
 from airalgo_desktop.api.events import State
 from airalgo_desktop.app import Paths
-from airalgo_desktop.domain.instruments import sample_csv_path
 from airalgo_desktop.domain.orders import OrderStatus, Side
+from airalgo_desktop.instruments.demo import sample_csv_path
 from airalgo_desktop.instruments.importer import import_master
 from airalgo_desktop.keystore import KeyStore
 from airalgo_desktop.services.risk import RiskLimits

@@ -12,14 +12,14 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QImage
 
-from airalgo_desktop.domain.instruments import load_sample
+from airalgo_desktop.domain.bars import Bars, Frame
 from airalgo_desktop.domain.nsetime import IST
 from airalgo_desktop.domain.orders import OrderKind, OrderRequest, OrderStatus, Side
-from airalgo_desktop.services.bars import Bars, Frame
+from airalgo_desktop.instruments.demo import load_sample
 from airalgo_desktop.services.orders import OrderRecord
 from airalgo_desktop.services.positions import Fill
+from airalgo_desktop.settings import MemoryStore, Prefs
 from airalgo_desktop.ui.chart import ChartView, ChartWindow, order_lines, volume_top
-from airalgo_desktop.ui.prefs import MemoryStore, Prefs
 from airalgo_desktop.ui.timeaxis import (
     BarTimeAxis,
     ClockAxis,

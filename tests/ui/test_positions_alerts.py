@@ -5,8 +5,8 @@ from __future__ import annotations
 from airalgo_desktop.domain.money import format_rupees
 from airalgo_desktop.domain.orders import OrderKind, OrderRequest, OrderStatus, Side
 from airalgo_desktop.services.alerts import Alert, Direction
+from airalgo_desktop.settings import Prefs
 from airalgo_desktop.ui.notify import Kind, Notifier
-from airalgo_desktop.ui.prefs import Prefs
 from tests.ui.conftest import app_args, running_app, wait_until
 
 

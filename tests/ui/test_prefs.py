@@ -8,13 +8,13 @@ import logging
 import pytest
 from PySide6.QtCore import QSettings
 
-from airalgo_desktop.domain.instruments import load_sample
 from airalgo_desktop.instruments import Catalog
+from airalgo_desktop.instruments.demo import load_sample
 from airalgo_desktop.services.guards import GuardSettings
 from airalgo_desktop.services.risk import RiskLimits
+from airalgo_desktop.settings import MemoryStore, Prefs
 from airalgo_desktop.store.market import MarketStore
 from airalgo_desktop.ui.main_window import MainWindow
-from airalgo_desktop.ui.prefs import MemoryStore, Prefs
 from airalgo_desktop.ui.theme import ThemeChoice
 from airalgo_desktop.ui.watchlist import WatchlistPanel
 from tests.ui.conftest import app_args, running_app, wait_until

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 from airalgo_desktop.services.risk import RiskLimits
-from airalgo_desktop.ui.prefs import MemoryStore, Prefs
+from airalgo_desktop.settings import MemoryStore, Prefs
 
 
 def test_limits_roundtrip_with_limits_switched_off() -> None:
@@ -32,7 +32,7 @@ def test_the_old_value_guard_moves_into_the_limits() -> None:
 
 
 def test_junk_keeps_the_defaults_and_says_so(caplog) -> None:
-    with caplog.at_level(logging.WARNING, logger="airalgo.ui.prefs"):
+    with caplog.at_level(logging.WARNING, logger="airalgo.settings"):
         assert Prefs(MemoryStore({"risk/limits": "{not json"})).load_risk_limits() == RiskLimits()
         assert Prefs(MemoryStore({"guards/max_order_value": "1e999"})).load_risk_limits() == RiskLimits()
     assert sum("risk/limits" in r.getMessage() for r in caplog.records) == 1

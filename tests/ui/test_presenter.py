@@ -17,15 +17,15 @@ from airalgo_desktop.desk import (
     Problem,
     TradingDesk,
 )
-from airalgo_desktop.domain.instruments import load_sample
 from airalgo_desktop.domain.nsetime import now_ist
 from airalgo_desktop.domain.orders import OrderKind, OrderRecord, OrderRequest, OrderStatus, Side
+from airalgo_desktop.instruments.demo import load_sample
 from airalgo_desktop.services.alerts import Alert, Direction
 from airalgo_desktop.services.positions import Fill
+from airalgo_desktop.settings import MemoryStore, Prefs
 from airalgo_desktop.ui.listening import listen
 from airalgo_desktop.ui.main_window import MainWindow
 from airalgo_desktop.ui.notify import Notifier
-from airalgo_desktop.ui.prefs import MemoryStore, Prefs
 from airalgo_desktop.ui.presenter import Presenter
 from airalgo_desktop.ui.ticket import OrderTicket
 

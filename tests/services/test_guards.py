@@ -48,7 +48,7 @@ def test_stale_feed_market_orders_only() -> None:
 
 
 def test_settings_roundtrip_from_qsettings_strings() -> None:
-    from airalgo_desktop.ui.prefs import MemoryStore, Prefs
+    from airalgo_desktop.settings import MemoryStore, Prefs
 
     stored = {"duplicate_enabled": "false", "price_band_pct": "2.5", "stale_after_s": "junk"}
     settings = Prefs(MemoryStore({f"guards/{k}": v for k, v in stored.items()})).load_guards()

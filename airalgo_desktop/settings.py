@@ -1,14 +1,16 @@
 """Every settings key of the app, in one place, typed.
 
-The app keeps its preferences in ``QSettings`` (registry, plist or ini). Values come back as strings from an ini
-file, as native types from the registry, and as anything at all from a hand-edited file. Every read goes through
-one of the typed readers here: a value that cannot be read (``watchlists/active=abc``, ``ui/theme=purple``,
+The app keeps its preferences in ``QSettings`` as an ini file (``IniFormat`` on every platform: the user's settings
+folder, or ``settings.ini`` under ``--home``). Values come back as strings from the ini file, as native types from
+:class:`MemoryStore`, and as anything at all from a hand-edited file. Every read goes through one of the typed
+readers here: a value that cannot be read (``watchlists/active=abc``, ``ui/theme=purple``,
 ``guards/max_order_value=1e999``, ``nan``) falls back to the default and says so in one log line — a hand-edited
 file never stops the app, and never switches a guard off by accident.
 
 This module imports no Qt: it works on anything with ``value``/``setValue``/``remove``/``sync`` (``QSettings``, or
 :class:`MemoryStore` in tests and tools), so the Qt-free :class:`~airalgo_desktop.desk.TradingDesk` can be given a
-:class:`Prefs` without pulling PySide6 in.
+:class:`Prefs` without pulling PySide6 in. In the layer order it sits with ``services`` (its readers hand back
+services' objects: alerts, guard settings, watchlist entries), below the desk and ``ui/`` that read it.
 """
 
 from __future__ import annotations
@@ -20,17 +22,17 @@ from collections.abc import Iterable
 from dataclasses import fields
 from typing import Any, Protocol
 
-from ..domain.instruments import parse_token
-from ..services.alerts import AlertBook
-from ..services.guards import GuardSettings
-from ..services.risk import RiskLimits
-from ..services.watchlists import WatchlistEntry
+from .domain.instruments import parse_token
+from .services.alerts import AlertBook
+from .services.guards import GuardSettings
+from .services.risk import RiskLimits
+from .services.watchlists import WatchlistEntry
 
-log = logging.getLogger("airalgo.ui.prefs")
+log = logging.getLogger("airalgo.settings")
 
 THEMES = ("system", "light", "dark")  # the values of ui.theme.ThemeChoice (kept here so prefs stay Qt-free)
 NOTIFY_KINDS = ("fills", "rejections", "alerts", "sound")
-CHART_FRAMES = ("1m", "3m", "5m", "15m", "30m", "1h", "1d")  # services.bars.Frame labels, lower case
+CHART_FRAMES = ("1m", "3m", "5m", "15m", "30m", "1h", "1d")  # domain.bars.Frame labels, lower case
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off")
 

@@ -9,8 +9,8 @@ from airalgo_desktop.api.client import AirAlgoClient
 from airalgo_desktop.desk import TradingDesk
 from airalgo_desktop.domain.nsetime import now_ist
 from airalgo_desktop.domain.orders import OrderKind, OrderRequest, OrderStatus, Side
+from airalgo_desktop.settings import MemoryStore, Prefs
 from airalgo_desktop.store.journal import Journal
-from airalgo_desktop.ui.prefs import MemoryStore, Prefs
 from tests.api.conftest import fast_config
 
 
