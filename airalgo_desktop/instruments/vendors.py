@@ -42,7 +42,7 @@ from pathlib import Path
 
 from ..domain.instruments import _INDEX_NAMES
 from .catalog import CE, EQ, FUT, PE, Builder, strike_word
-from .formats import (
+from .text import (
     INDEX_REASON,
     Cancel,
     MasterError,

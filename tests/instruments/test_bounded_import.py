@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from airalgo_desktop.instruments import catalog, formats
+from airalgo_desktop.instruments import catalog
+from airalgo_desktop.instruments import text as text_module
 from airalgo_desktop.instruments.formats import MasterError, parse
 from airalgo_desktop.instruments.importer import import_master
 from airalgo_desktop.store import instruments as store
@@ -56,7 +57,7 @@ def _refused(source: Path, data_dir: Path, before: bytes, expected: str) -> str:
 
 def test_gz_and_zip_bombs_are_refused_with_a_sentence(tmp_path: Path, stored: tuple[Path, bytes],
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(formats, "BOMB_FLOOR_BYTES", 2**20)  # judge the ratio after 1 MB (the default is 64 MB)
+    monkeypatch.setattr(text_module, "BOMB_FLOOR_BYTES", 2**20)  # judge the ratio after 1 MB (the default is 64 MB)
     bomb = _gz_bomb(tmp_path / "bomb.csv.gz", 48)
     assert bomb.stat().st_size < 2**20 // 2  # small on disk, 48 MB unpacked
     message = _refused(bomb, *stored, "decompression bomb")
@@ -70,7 +71,7 @@ def test_gz_and_zip_bombs_are_refused_with_a_sentence(tmp_path: Path, stored: tu
 
 def test_text_past_the_budget_is_refused_naming_the_limit(tmp_path: Path, stored: tuple[Path, bytes],
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(formats, "MAX_MASTER_BYTES", 4 * 2**20)
+    monkeypatch.setattr(text_module, "MAX_MASTER_BYTES", 4 * 2**20)
     packed = tmp_path / "big.csv.gz"  # packs ~6× (under the bomb ratio) but unpacks past the 4 MB budget
     rows = [f'{128000000 + i},{500000 + i},BSE{i},"BSE COMPANY {i}",1.5,,0,0.05,1,EQ,BSE,BSE\n' for i in range(120_000)]
     packed.write_bytes(gzip.compress(HEADER + "".join(rows).encode()))
@@ -121,7 +122,7 @@ def test_json_is_read_item_by_item_across_pieces(tmp_path: Path) -> None:
                "pad": "y" * (i % 97)} for i in range(40_000)]
     doc = {"status": True, "message": "SUCCESS", "meta": {"n": [1, 2]}, "data": filler + items}
     (tmp_path / "wrapped.json").write_text(json.dumps(doc, indent=1))
-    assert (tmp_path / "wrapped.json").stat().st_size > 3 * formats._READ_BYTES
+    assert (tmp_path / "wrapped.json").stat().st_size > 3 * text_module._READ_BYTES
     outcome = import_master(str(tmp_path / "wrapped.json"), tmp_path / "data", today=TODAY)
     assert outcome.fmt == "angel" and outcome.catalog.get("43210") is not None
     assert outcome.skipped["exchange BSE (AirAlgo trades NSE cash and NSE F&O)"] >= 40_000

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from airalgo_desktop.instruments import formats, importer
+from airalgo_desktop.instruments import importer, text
 from airalgo_desktop.instruments.formats import MasterError
 from airalgo_desktop.instruments.importer import download_to_file, import_master
 from airalgo_desktop.store import instruments as store
@@ -138,7 +138,7 @@ def test_redirects_are_followed_through_allowed_hops_only(tmp_path: Path, server
 
 def test_a_bomb_and_an_oversized_body_over_http_are_refused(tmp_path: Path, server: str,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(formats, "BOMB_FLOOR_BYTES", 2**20)
+    monkeypatch.setattr(text, "BOMB_FLOOR_BYTES", 2**20)
     with pytest.raises(MasterError, match="decompression bomb"):
         import_master(f"{server}/bomb.csv.gz", tmp_path, today=TODAY)
     with pytest.raises(MasterError, match="is larger than 1 KB, the limit for an instrument master"):
