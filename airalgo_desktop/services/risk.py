@@ -364,7 +364,10 @@ class RiskGate:
                                         f"tick.")
         value = request.quantity * price
         if value > limit:
-            return Refusal("max_value", f"{REFUSED}: order value {format_rupees(value)} is above "
+            # say when the value is an estimate: a market order before the first tick is valued at the last close
+            at_close = "" if request.price or request.trigger_price or exposure.ltp.get(request.token) \
+                else " (at the previous close: no price yet)"
+            return Refusal("max_value", f"{REFUSED}: order value {format_rupees(value)}{at_close} is above "
                                         f"your limit {format_rupees(limit)} ({MENU}).")
         return None
 
