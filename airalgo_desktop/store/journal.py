@@ -55,7 +55,8 @@ from .sqlitefile import sqlite_name as _sqlite_name
 log = logging.getLogger("airalgo.store.journal")
 log.addFilter(RateLimitFilter(burst=5, period=10.0))  # a flood of junk answers on a full disk stays a trickle
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
+ORDERS_READABLE_FROM = 3  # the oldest schema whose orders read_only (the report CLI) reads as they are
 FILE_NAME = "journal.db"
 
 
@@ -103,7 +104,20 @@ V3 = """
         ALTER TABLE orders ADD COLUMN checked TEXT;
 """
 
-MIGRATIONS: list[str] = [V1, V2, V3]  # MIGRATIONS[n] takes a journal from schema n to n + 1
+# v4: the risk gate's day lock and its early lifting (and kill-switch presses), per IST trading day, so a restart the
+# same day is still locked; detail is JSON (reason, figures)
+V4 = """
+        CREATE TABLE IF NOT EXISTS risk_events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            trade_date TEXT NOT NULL,
+            at TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX IF NOT EXISTS risk_events_by_day ON risk_events(trade_date);
+"""
+
+MIGRATIONS: list[str] = [V1, V2, V3, V4]  # MIGRATIONS[n] takes a journal from schema n to n + 1
 
 
 def _price(value: Any) -> int:
@@ -261,6 +275,14 @@ class UnavailableJournal:
     def record_check(self, record: OrderRecord) -> None:
         """Always refused: the trader's statement is not kept, and the trader is told."""
         raise JournalWriteError(f"the order journal cannot be used: {self.error.reason}")
+
+    def record_risk(self, day: date, kind: str, detail: dict[str, Any]) -> None:
+        """Always refused: the risk part then says the lock will not survive a restart."""
+        raise JournalWriteError(f"the order journal cannot be used: {self.error.reason}")
+
+    def risk_events(self, day: date) -> list[tuple[str, dict[str, Any], str]]:
+        """Nothing can be read."""
+        return []
 
     def close(self) -> None:
         """Nothing to close."""
@@ -461,7 +483,7 @@ class Journal:
             version = db.execute("PRAGMA user_version").fetchone()[0]
         except sqlite3.Error as exc:
             raise journal._unavailable(exc) from exc
-        if version != SCHEMA_VERSION:
+        if not ORDERS_READABLE_FROM <= version <= SCHEMA_VERSION:  # v4 only added the risk table
             db.close()
             raise JournalUnavailable(f"the journal has schema {version}; this app reads {SCHEMA_VERSION} (open the "
                                      "app once to bring it up to date)")
@@ -638,6 +660,28 @@ class Journal:
             (_INSERT_EVENT, (record.local_id, now, "trader", record.status.value, record.order_number, statement)),
             ("UPDATE orders SET checked=?, updated_at=? WHERE local_id=?", (statement, now, record.local_id)),
         ])
+
+    def record_risk(self, day: date, kind: str, detail: dict[str, Any]) -> None:
+        """A risk event of IST trading day ``day`` (``lock``, ``unlock``, ``kill``) with its detail. Raises on failure
+        (the caller tells the trader the lock will not survive a restart)."""
+        self._write([("INSERT INTO risk_events (trade_date, at, kind, detail) VALUES (?,?,?,?)",
+                      (day.isoformat(), datetime.now(IST).isoformat(), kind, json.dumps(detail)))])
+
+    def risk_events(self, day: date) -> list[tuple[str, dict[str, Any], str]]:
+        """(kind, detail, ISO time) of every risk event of ``day``, oldest first; an unreadable detail reads as {}."""
+        assert self.db is not None
+        out: list[tuple[str, dict[str, Any], str]] = []
+        for kind, detail, at in self.db.execute(
+                "SELECT kind, detail, at FROM risk_events WHERE trade_date=? ORDER BY id", (day.isoformat(),)):
+            try:
+                parsed = json.loads(detail)
+            except (TypeError, ValueError):
+                parsed = None
+            if not isinstance(parsed, dict):
+                log.warning("journal risk event %s of %s has an unreadable detail; read as empty", kind, day)
+                parsed = {}
+            out.append((str(kind), parsed, str(at)))
+        return out
 
     # ------------------------------------------------------------------ kept answers
     @staticmethod

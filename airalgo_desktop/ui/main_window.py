@@ -374,11 +374,11 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         a = self.actions_
         file_menu = self.menuBar().addMenu("&File")
-        file_menu.addActions([a["import_csv"], a["export_orders"]])
+        file_menu.addActions([a["import_csv"], a["export_orders"], a["day_report"]])
         file_menu.addSeparator()
         file_menu.addAction(a["quit"])
         trade = self.menuBar().addMenu("&Trade")
-        trade.addActions([a["buy"], a["sell"], a["alerts"], a["guards"]])
+        trade.addActions([a["buy"], a["sell"], a["alerts"], a["guards"], a["risk_limits"], a["kill_switch"]])
         trade.addSeparator()
         trade.addActions([a["option_chain"], a["payoff"]])
         trade.addSeparator()
