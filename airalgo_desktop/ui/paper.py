@@ -4,7 +4,7 @@
 window, the ticket or the order book work — it only adds: "PAPER" in front of every title (kept there when a title
 changes), a coloured frame drawn over the window's edge, a PAPER badge first in the status bar, a PAPER strip at the
 top of the ticket (so on its entry, confirmation and follow pages), "PAPER" in front of every order book row's
-symbol and in the order book's tab.
+symbol and in the order book's tab, and the title and frame on every dialog the window opens (the day report …).
 
 :func:`show_shadow_fills` (live mode with ``--shadow-fills``) puts each live order's paper twin and its slippage
 beside the live fill in the order book, and the day's sum in the status bar.
@@ -50,13 +50,23 @@ def paper_title(title: str) -> str:
 
 
 class _TitleKeeper(QObject):
-    """Puts "PAPER — " back in front of a widget's title whenever the widget changes it."""
+    """Puts "PAPER — " back in front of a widget's title whenever the widget changes it; on the main window, also
+    marks every dialog it opens (day report, settings …) with the title and the frame as the dialog is first
+    shown."""
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.WindowTitleChange and isinstance(watched, QWidget):
+        kind = event.type()
+        if kind == QEvent.Type.WindowTitleChange and isinstance(watched, QWidget):
             title = watched.windowTitle()
             if not title.startswith("PAPER"):
                 watched.setWindowTitle(paper_title(title))
+        elif kind == QEvent.Type.ChildPolished and isinstance(watched, QMainWindow):
+            child = event.child()  # type: ignore[attr-defined]
+            if isinstance(child, QDialog) and not child.property("paper"):
+                child.setProperty("paper", True)
+                child.setWindowTitle(paper_title(child.windowTitle()))
+                child.installEventFilter(_TitleKeeper(child))
+                PaperFrame(child)
         return False
 
 
@@ -125,6 +135,7 @@ def apply_paper_look(window: QMainWindow, ticket: QWidget | None, describe: str)
     if dock is not None:
         dock.setWindowTitle(f"{dock.windowTitle()} — PAPER")
     if ticket is not None:
+        ticket.setProperty("paper", True)  # marked here, with its strip (not again as a dialog of the window)
         ticket.setWindowTitle(paper_title(ticket.windowTitle()))
         ticket.installEventFilter(_TitleKeeper(ticket))
         strip = QLabel("PAPER — filled by the paper exchange; nothing is sent to the exchange", ticket)

@@ -54,6 +54,10 @@ def test_a_paper_session_fills_on_the_paper_exchange_and_says_so(qtbot, qloop, p
             assert view.itemDelegateForColumn(SYMBOL) is not None
             used, capital = app.presenter.margin_source()
             assert used > 0 and capital == app.paper.settings.capital
+            report = app.commands.day_report()  # the day report reads the paper ledger, and says PAPER
+            await wait_until(lambda: report.windowTitle().startswith("PAPER — "))
+            assert report.report is not None and report.report.orders == 1
+            report.close()
 
     qloop.run_until_complete(scenario())
     after = {p.name: p.read_bytes() for p in paths.data.iterdir() if p.name.startswith(FILE_NAME)}

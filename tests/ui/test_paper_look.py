@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QMainWindow
+from PySide6.QtWidgets import QDialog, QLabel, QMainWindow
 
 from airalgo_desktop.desk.paper import PaperDesk
 from airalgo_desktop.services.paper import PaperSettings
@@ -55,3 +55,16 @@ def test_the_paper_look_keeps_paper_in_the_title(qtbot) -> None:
     assert window.windowTitle() == "PAPER — AirAlgo Desktop — connected"
     assert window.findChild(PaperFrame) is not None and window.findChild(QLabel, "paper_badge") is not None
     assert paper_title("PAPER — x") == "PAPER — x"
+
+
+def test_every_dialog_of_a_paper_window_says_paper(qtbot) -> None:
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    apply_paper_look(window, None, "capital ₹10,00,000.00, fills at LTP")
+    dialog = QDialog(window)
+    dialog.setWindowTitle("Day report")
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.windowTitle() == "PAPER — Day report")
+    assert dialog.findChild(PaperFrame) is not None
+    dialog.setWindowTitle("Day report — 5 Dec")
+    assert dialog.windowTitle() == "PAPER — Day report — 5 Dec"
