@@ -431,6 +431,7 @@ class Journal:
     def __init__(self, path: Path, *, busy_timeout: float = 2.0,
                  clock: Callable[[], datetime] | None = None) -> None:
         self.path = path
+        self.name = path.name  # journal.db, or paper-journal.db: what a fallback file is named after
         self.busy_timeout = busy_timeout
         self.clock = clock or (lambda: datetime.now(IST))
         self.db: sqlite3.Connection | None = None
@@ -520,19 +521,19 @@ class Journal:
             if name in _CORRUPT:
                 self._set_aside(exc)
             elif name in _BUSY:  # a process that does not take our lock (an older version) is writing it
-                self._journal_separately(f"The order journal {FILE_NAME} is in use by another program")
+                self._journal_separately(f"The order journal {self.name} is in use by another program")
             else:
                 raise  # full, read-only, I/O: not corruption; leave the file alone
         except JournalError as exc:
             if "newer" in str(exc):
-                self._journal_separately(f"The order journal {FILE_NAME} was written by a newer version of the app "
+                self._journal_separately(f"The order journal {self.name} was written by a newer version of the app "
                                          f"({exc}); it is not changed")
             else:
                 self._set_aside(exc)
 
     def _journal_separately(self, why: str) -> None:
         stamp = time.strftime("%Y%m%d-%H%M%S")
-        self.path = self.path.with_name(f"journal-{stamp}-{os.getpid()}.db")
+        self.path = self.path.with_name(f"{Path(self.name).stem}-{stamp}-{os.getpid()}.db")
         self.notice = f"{why}. This session journals to {self.path.name}; both files are kept."
         log.error("journal: %s", self.notice)
         self._connect()

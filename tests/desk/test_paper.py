@@ -308,3 +308,19 @@ def test_a_real_client_in_a_paper_session_never_writes_an_order_frame() -> None:
             await server.stop()
 
     asyncio.run(run())
+
+
+def test_a_second_paper_window_journals_to_a_paper_named_file(tmp_path: Path) -> None:
+    from airalgo_desktop.store.journal import Journal
+
+    first = Journal.open(tmp_path, name=PAPER_JOURNAL)
+    try:
+        second = Journal.open(tmp_path, name=PAPER_JOURNAL)
+        try:
+            assert second.path.name.startswith("paper-journal-") and second.path.name != PAPER_JOURNAL
+            assert second.notice is not None and PAPER_JOURNAL in second.notice
+            assert not (tmp_path / FILE_NAME).exists()
+        finally:
+            second.close()
+    finally:
+        first.close()
