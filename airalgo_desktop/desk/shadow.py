@@ -69,6 +69,8 @@ class ShadowDesk(Part):
         if record.status is OrderStatus.EXECUTED and record.executed_price and pair.live_price != \
                 record.executed_price:
             self._set(pair.with_live(record.executed_price))
+        elif record.status in (OrderStatus.REJECTED, OrderStatus.EXPIRED):
+            del self.fills[record.local_id]  # no live fill to compare with: a later paper fill is ignored
 
     def _shadow(self, record: OrderRecord) -> None:
         request = record.request

@@ -84,3 +84,13 @@ def test_complete_pairs_are_kept_for_the_day_report(tmp_path) -> None:
     answer(client, record, 1300_10)
     fills, bad = read_shadow(keep, now_ist().date())
     assert fills == [shadow.fills[record.local_id]] and bad == 0
+
+
+def test_a_live_rejection_drops_the_comparison() -> None:
+    desk, shadow, client, _ = wired()
+    client.emit(ticks(t2885=1300_00))
+    record = desk.ledger.place(OrderRequest("2885", Side.BUY, OrderKind.LIMIT, 1, price=1290_00, ltp=1300_00))
+    assert record.local_id in shadow.fills
+    client.emit(OrderEvent(record.local_id, update("2885", "Rejected", reason="Margin limit exceeded")))
+    client.emit(ticks(t2885=1289_00))  # the paper twin fills, but there is nothing to compare it with
+    assert shadow.fills == {} and shadow.summary().orders == 0
