@@ -178,7 +178,7 @@ class OrderBookModel(QAbstractTableModel):
             if col == STATUS:  # a trader's check keeps the Unknown colour: not confirmed by the exchange
                 return theme.STATUS_COLORS.get(record.status.value)
             if col == SIDE:
-                return theme.BUY if record.request.side is Side.BUY else theme.SELL
+                return theme.BUY_INK if record.request.side is Side.BUY else theme.SELL_INK  # text: 4.5:1
             return None
         if role == Qt.ItemDataRole.TextAlignmentRole:
             align = Qt.AlignmentFlag.AlignRight if col in NUMERIC else Qt.AlignmentFlag.AlignLeft
@@ -285,7 +285,7 @@ class MarkCheckedDialog(QDialog):
         self.note.setPlaceholderText("e.g. seen in the broker's order book at 10:42")
         form.addRow("Note", self.note)
         self.problem = QLabel(self)
-        self.problem.setStyleSheet(f"color: {theme.SELL.name()};")
+        self.problem.setStyleSheet(f"color: {theme.SELL_INK.name()};")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel,
                                         self)
         self.buttons.accepted.connect(self._save)
@@ -340,6 +340,8 @@ class OrderBookPanel(QWidget):
         self.proxy = OrderFilterProxy(model)
         self.view = QTableView(self)
         self.view.setObjectName("order_book_view")
+        self.view.setAccessibleName("Order book")
+        self.view.horizontalHeader().setAccessibleName("Order book columns")
         self.view.setModel(self.proxy)
         self.view.setSortingEnabled(True)
         self.view.sortByColumn(TIME, Qt.SortOrder.DescendingOrder)
