@@ -289,8 +289,9 @@ class ChainDelegate(QStyledItemDelegate):
             self._margin = self.view.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, self.view) + 1
         row, column, rect = index.row(), index.column(), option.rect  # type: ignore[attr-defined]
         text, back, fore = self.model.cell(row, column)
-        if back is not None:
-            painter.fillRect(rect, back)  # over the view's base, as Qt's delegate draws a background brush
+        if back is not None:  # over the view's base, as Qt's delegate draws a background brush: a pattern (the ITM
+            painter.setBrushOrigin(rect.topLeft())  # hatch) starts at the cell's corner, as Qt's style starts it
+            painter.fillRect(rect, back)
         if not text:
             return
         strike = column == self.model.strike_column

@@ -49,15 +49,15 @@ class Colours:
 # text in them reads at 4.5:1; the colour-blind variant uses blue up / orange down (safe under deuteranopia and
 # protanopia, the Okabe–Ito pair) and keeps the side colours, which never mean anything alone (the word BUY/SELL is
 # always there)
-LIGHT = Colours(up="#137a3a", down="#c0292b", buy="#1e63d6", sell="#c62f2f", buy_ink="#1a56bb", sell_ink="#c0292b",
-                muted="#62666d", pending="#8a5a00", unknown="#8b4513", atm="#ffeab0", itm="#e3e9f3", strike="#ececec")
-DARK = Colours(up="#4cc47a", down="#ff7b72", buy="#1e63d6", sell="#c62f2f", buy_ink="#7aa8ff", sell_ink="#ff7b72",
-               muted="#9a9fa7", pending="#e0a526", unknown="#d9895a", atm="#3b3725", itm="#2a3038", strike="#2c2e33")
-LIGHT_CB = Colours(up="#1a5fb4", down="#a84d00", buy="#1e63d6", sell="#c62f2f", buy_ink="#1a56bb",
-                   sell_ink="#c0292b", muted="#62666d", pending="#8a5a00", unknown="#8b4513", atm="#ffeab0",
-                   itm="#e3e9f3", strike="#ececec")
-DARK_CB = Colours(up="#6aa8ff", down="#ff9f43", buy="#1e63d6", sell="#c62f2f", buy_ink="#7aa8ff", sell_ink="#ff7b72",
-                  muted="#9a9fa7", pending="#e0a526", unknown="#d9895a", atm="#3b3725", itm="#2a3038",
+LIGHT = Colours(up="#0f6e33", down="#b3261e", buy="#1e63d6", sell="#c62f2f", buy_ink="#1a56bb", sell_ink="#b3261e",
+                muted="#5a5e65", pending="#7a5000", unknown="#8b4513", atm="#ffeab0", itm="#e8edf5", strike="#ececec")
+DARK = Colours(up="#4cc47a", down="#ff8a80", buy="#1e63d6", sell="#c62f2f", buy_ink="#7aa8ff", sell_ink="#ff8a80",
+               muted="#a7acb4", pending="#e0a526", unknown="#e09a70", atm="#35311f", itm="#252b33", strike="#2c2e33")
+LIGHT_CB = Colours(up="#1a5fb4", down="#9a4700", buy="#1e63d6", sell="#c62f2f", buy_ink="#1a56bb",
+                   sell_ink="#b3261e", muted="#5a5e65", pending="#7a5000", unknown="#8b4513", atm="#ffeab0",
+                   itm="#e8edf5", strike="#ececec")
+DARK_CB = Colours(up="#6aa8ff", down="#ff9f43", buy="#1e63d6", sell="#c62f2f", buy_ink="#7aa8ff", sell_ink="#ff8a80",
+                  muted="#a7acb4", pending="#e0a526", unknown="#e09a70", atm="#35311f", itm="#252b33",
                   strike="#2c2e33")
 
 # the current colours, rebound by apply_theme; views read them as ``theme.UP`` at paint time (never ``from .theme
@@ -94,7 +94,7 @@ def contrast_ratio(a: QColor, b: QColor) -> float:
 
 def hatch_line(colours: Colours, dark: bool) -> QColor:
     """The colour of the ITM hatch's diagonals: a shade off the ITM tint, still ≥ 4.5:1 under the cell's text."""
-    return QColor(colours.itm).lighter(125) if dark else QColor(colours.itm).darker(108)
+    return QColor(colours.itm).lighter(130) if dark else QColor(colours.itm).darker(106)
 
 
 def _hatched(colours: Colours, dark: bool) -> QBrush:
