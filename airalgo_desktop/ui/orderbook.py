@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QRadioButton,
+    QStyle,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -350,7 +351,6 @@ class OrderBookPanel(QWidget):
         self.view.setShowGrid(False)
         self.view.setWordWrap(False)
         self.view.verticalHeader().setVisible(False)
-        self.view.verticalHeader().setDefaultSectionSize(22)
         header = self.view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
@@ -358,9 +358,17 @@ class OrderBookPanel(QWidget):
         metrics = self.view.fontMetrics()
         status = metrics.horizontalAdvance("Unknown — not confirmed") + 16  # the longest status
         when = metrics.horizontalAdvance("28 Nov 15:29:59") + 16  # an earlier day's order carries its date
-        for col, width in ((TIME, when), (SYMBOL, 128), (SIDE, 40), (TYPE, 52), (QTY, 52), (PRICE, 78),
-                           (TRIGGER, 64), (EXEC, 78), (STATUS, status), (NUMBER, 128), (LATENCY, 84)):
-            header.resizeSection(col, width)
+        # the widths were set for a 9 pt font at 96 dpi (14 px lines): a larger font (144 dpi without scaling, a
+        # bigger system font) widens them, and no column is narrower than its title
+        grow = max(1.0, metrics.height() / 14)
+        title_room = 2 * header.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMargin) + 6
+        for col, width in ((TIME, when), (SYMBOL, round(128 * grow)), (SIDE, round(40 * grow)),
+                           (TYPE, round(52 * grow)), (QTY, round(52 * grow)), (PRICE, round(78 * grow)),
+                           (TRIGGER, round(64 * grow)), (EXEC, round(78 * grow)), (STATUS, status),
+                           (NUMBER, round(128 * grow)), (LATENCY, round(84 * grow))):
+            title = str(model.headerData(col, Qt.Orientation.Horizontal) or "")
+            header.resizeSection(col, max(width, header.fontMetrics().horizontalAdvance(title) + title_room))
+        self.view.verticalHeader().setDefaultSectionSize(max(22, metrics.height() + 8))
         # Status right after Price on screen (the model, CSV and copy keep their order): in the default layout the
         # dock is ~650 px wide and a status at the far right was cut to "Pendin" / "Unknown —"
         header.moveSection(header.visualIndex(STATUS), header.visualIndex(TRIGGER))

@@ -92,3 +92,31 @@ def test_every_visible_control_has_a_name(qtbot, qloop, paths) -> None:
             assert model.data(model.index(atm, sc), Qt.ItemDataRole.DisplayRole).startswith("▸")
 
     qloop.run_until_complete(scenario())
+
+
+def test_order_book_headers_hold_their_titles_at_144_dpi(qtbot, qapp) -> None:
+    """144 dpi without scaling draws a 9 pt font 1.5× as many pixels tall: the same as a 13.5 pt font at 96 dpi."""
+    from PySide6.QtWidgets import QStyle
+
+    from airalgo_desktop.ui.orderbook import OrderBookModel, OrderBookPanel
+
+    usual = qapp.font()
+    big = qapp.font()
+    big.setPointSizeF(usual.pointSizeF() * 1.5)
+    qapp.setFont(big)
+    try:
+        model = OrderBookModel()
+        panel = OrderBookPanel(model)
+        qtbot.addWidget(panel)
+        header = panel.view.horizontalHeader()
+        margin = 2 * header.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMargin)
+        clipped = []
+        for col in range(model.columnCount()):
+            title = str(model.headerData(col, Qt.Orientation.Horizontal))
+            if header.sectionSize(col) < header.fontMetrics().horizontalAdvance(title) + margin:
+                clipped.append(f"{title}: {header.sectionSize(col)} px")
+        assert not clipped, clipped
+        rows = panel.view.verticalHeader().defaultSectionSize()
+        assert rows >= panel.view.fontMetrics().height() + 4
+    finally:
+        qapp.setFont(usual)
