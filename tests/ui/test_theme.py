@@ -209,3 +209,22 @@ def test_order_labels_inside_the_pane_and_never_overlapping(qtbot) -> None:
     for i, a in enumerate(rects):
         assert pane.contains(a), (a, pane)
         assert not any(a.intersects(b) for b in rects[i + 1:]), rects
+
+
+def test_the_price_axis_keeps_its_labels_at_144_dpi(qapp) -> None:
+    """A 1.5× font (144 dpi without scaling): the price and volume axes widen together to hold a price label."""
+    from PySide6.QtGui import QFontMetrics
+
+    from airalgo_desktop.ui.timeaxis import VolumeAxis
+
+    usual = qapp.font()
+    big = qapp.font()
+    big.setPointSizeF(usual.pointSizeF() * 1.5)
+    qapp.setFont(big)
+    try:
+        price, volume, pnl = RupeeAxis("right"), VolumeAxis(), RupeeAxis("right", pnl=True)
+        need = QFontMetrics(big).horizontalAdvance("1,23,456.50")
+        assert price.width() > need and volume.width() == price.width()
+        assert pnl.width() > QFontMetrics(big).horizontalAdvance("+₹1,23,456.50")
+    finally:
+        qapp.setFont(usual)
