@@ -360,6 +360,7 @@ class ChainPanel(QWidget):
         self.width_box.setSuffix(" strikes")
         self.greeks_box = QCheckBox("Greeks", self)
         self.greeks_box.setObjectName("chain_greeks")
+        theme.clear_indicator(self.greeks_box)
         self.info = QLabel(self)
         self.info.setObjectName("chain_info")
         self.table = ChainTable(self)

@@ -378,6 +378,7 @@ class OrderBookPanel(QWidget):
         for mode in OrderFilter:
             button = QRadioButton(mode.value, self)
             button.setObjectName(f"order_filter_{mode.name.lower()}")
+            theme.clear_indicator(button)
             self.filters.addButton(button)
             button.toggled.connect(lambda on, m=mode: on and self.proxy.set_mode(m))
             bar.addWidget(button)

@@ -83,6 +83,8 @@ class PayoffDialog(QDialog):
         self.plot.setAccessibleDescription("P&L at expiry (solid line) and today (dashed) across prices of the "
                                            "underlying; the text above the chart says the same figures in words.")
         self.picker.setAccessibleName("Payoff underlying")
+        for name in ("left", "bottom"):  # rupees as the app writes them, never "(x0.001)" or "(x1e+05)"
+            self.plot.getAxis(name).enableAutoSIPrefix(False)
         self.plot.setMenuEnabled(False)
         self.plot.showGrid(x=True, y=True, alpha=0.15)
         self.plot.setLabel("left", "P&L (₹)")

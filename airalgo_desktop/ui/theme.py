@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtGui import QBrush, QColor, QGuiApplication, QPainter, QPalette, QPixmap
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QAbstractButton, QApplication
 
 
 class ThemeChoice(enum.Enum):
@@ -75,6 +75,7 @@ ATM_BRUSH = QBrush(QColor(LIGHT.atm))
 ITM_BRUSH = QBrush(QColor(LIGHT.itm))
 STRIKE_BRUSH = QBrush(QColor(LIGHT.strike))
 HATCH_STEP = 6  # px between the ITM hatch's diagonals
+INDICATOR_WINDOW = QColor(160, 165, 173)  # Fusion rims a radio or check box in this .darker(140): 3.3:1
 
 
 def relative_luminance(color: QColor) -> float:
@@ -177,6 +178,22 @@ def follow(owner: QObject, callback: Callable[[], object]) -> None:
     """Call ``callback`` after each theme switch while ``owner`` lives: how plots and painted items, which Qt's
     palette change does not reach, take the new colours live."""
     _Follower(owner, callback)
+
+
+def clear_indicator(button: QAbstractButton) -> None:
+    """Keep a radio button's or check box's circle visible in the dark theme (now and after every switch): Fusion
+    rims it in a shade darker than the window, which on the dark window all but vanishes; the button gets a lighter
+    Window for its rim (≥ 3:1 against the window, as WCAG asks of a control's boundary) and a lighter Base inside."""
+
+    def paint() -> None:
+        palette = QPalette(QApplication.palette())
+        if is_dark():
+            palette.setColor(QPalette.ColorRole.Window, INDICATOR_WINDOW)
+            palette.setColor(QPalette.ColorRole.Base, QColor(52, 55, 61))
+        button.setPalette(palette)
+
+    paint()
+    follow(button, paint)
 
 
 def disabled_button_colors() -> tuple[str, str, str]:

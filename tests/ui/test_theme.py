@@ -228,3 +228,21 @@ def test_the_price_axis_keeps_its_labels_at_144_dpi(qapp) -> None:
         assert pnl.width() > QFontMetrics(big).horizontalAdvance("+₹1,23,456.50")
     finally:
         qapp.setFont(usual)
+
+
+def test_filter_radios_stay_visible_in_the_dark_theme(qtbot, restore_theme) -> None:
+    """Fusion rims a radio in its Window colour darker(140): on the dark window that rim was all but invisible."""
+    from PySide6.QtWidgets import QRadioButton
+
+    theme.apply_theme(restore_theme, ThemeChoice.DARK, False)
+    window = restore_theme.palette().color(QPalette.ColorRole.Window)
+    plain = QRadioButton("Open")
+    qtbot.addWidget(plain)
+    assert contrast_ratio(plain.palette().color(QPalette.ColorRole.Window).darker(140), window) < 3  # as it was
+    radio = QRadioButton("Open")
+    qtbot.addWidget(radio)
+    theme.clear_indicator(radio)
+    assert contrast_ratio(radio.palette().color(QPalette.ColorRole.Window).darker(140), window) >= 3
+    theme.apply_theme(restore_theme, ThemeChoice.LIGHT, False)  # and back: the light theme's own rim
+    assert radio.palette().color(QPalette.ColorRole.Window) == restore_theme.palette().color(
+        QPalette.ColorRole.Window)
