@@ -212,11 +212,14 @@ class RupeeAxis(pg.AxisItem):
     def __init__(self, orientation: str = "right", *, pnl: bool = False) -> None:
         super().__init__(orientation)
         self.pnl = pnl
+        self.min_px = 22.0  # between labels stacked one above the other
         if orientation in ("left", "right"):  # a bottom axis (the payoff's prices) takes its own height
             self.setWidth(axis_width(PNL_SAMPLE if pnl else PRICE_SAMPLE))
+        else:  # side by side, labels need their own width apart: "23,000  23,500", never "23,00023,500"
+            self.min_px = float(axis_width("8,88,888") - 16 + 24)
 
     def tickValues(self, minVal: float, maxVal: float, size: float) -> list:
-        step = rupee_step(maxVal - minVal, size)
+        step = rupee_step(maxVal - minVal, size, self.min_px)
         first = math.ceil(minVal / step) * step
         count = int((maxVal - first) / step) + 1
         return [(step, [round(first + k * step, 2) for k in range(max(0, min(count, 200)))])]

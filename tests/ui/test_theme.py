@@ -246,3 +246,13 @@ def test_filter_radios_stay_visible_in_the_dark_theme(qtbot, restore_theme) -> N
     theme.apply_theme(restore_theme, ThemeChoice.LIGHT, False)  # and back: the light theme's own rim
     assert radio.palette().color(QPalette.ColorRole.Window) == restore_theme.palette().color(
         QPalette.ColorRole.Window)
+
+
+def test_payoff_price_axis_labels_do_not_run_together(qapp) -> None:
+    """Side by side, a price axis's labels leave their own width between them ("20,60020,800" was drawn)."""
+    from PySide6.QtGui import QFontMetrics
+
+    axis = RupeeAxis("bottom")
+    step, values = axis.tickValues(20_600.0, 26_000.0, 700.0)[0]
+    widest = max(QFontMetrics(qapp.font()).horizontalAdvance(t) for t in axis.tickStrings(values, 1.0, step))
+    assert step / (26_000 - 20_600) * 700 > widest + 8
