@@ -117,6 +117,7 @@ class ChartView(QWidget):
         vb.sigRangeChangedManually.connect(self._manual_range)
         vb.sigXRangeChanged.connect(lambda *_a: self._fit_y())
         self.canvas.scene().sigMouseMoved.connect(self.crosshair.moved)
+        theme.follow(self, self.crosshair.refresh)  # the readout's close in the new theme's up/down colour
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
