@@ -86,7 +86,9 @@ class ChartCanvas(pg.GraphicsLayoutWidget):
         self.prev_close = pg.InfiniteLine(angle=0, movable=False,
                                           pen=pg.mkPen(PREV_CLOSE_COLOR, style=Qt.PenStyle.DashLine),
                                           label="", labelOpts={"position": 0.75, "color": PREV_CLOSE_COLOR,
-                                                               "anchors": [(0, 1), (0, 1)]})
+                                                               # below the line when it is in the pane's upper
+                                                               # half, so the label is never cut at the top
+                                                               "anchors": [BELOW, ABOVE]})
         self.prev_close.setVisible(False)
         for item in (self.candles, self.line, self.vwap, self.prev_close):
             self.price_plot.addItem(item, ignoreBounds=True)

@@ -256,3 +256,16 @@ def test_payoff_price_axis_labels_do_not_run_together(qapp) -> None:
     step, values = axis.tickValues(20_600.0, 26_000.0, 700.0)[0]
     widest = max(QFontMetrics(qapp.font()).horizontalAdvance(t) for t in axis.tickStrings(values, 1.0, step))
     assert step / (26_000 - 20_600) * 700 > widest + 8
+
+
+def test_the_previous_close_label_is_not_cut_at_the_top(qtbot) -> None:
+    view = ChartView(FakeSource({"2885": week_of_bars()}), load_sample())
+    qtbot.addWidget(view)
+    view.resize(900, 500)
+    view.show()
+    view.set_token("2885")
+    line = view.prev_close.value()
+    view.price_plot.setYRange(line - 40, line + 0.5, padding=0)  # the line just under the pane's top
+    qtbot.wait(20)
+    pane = view.price_plot.getViewBox().sceneBoundingRect()
+    assert pane.contains(view.prev_close.label.sceneBoundingRect())
