@@ -2,11 +2,11 @@
 
 One :class:`ChainPanel` per open chain, each in its own dock (several may be open). The panel shows what a
 :class:`~airalgo_desktop.services.chain.ChainState` computes: the underlying and expiry pickers (expiry tabs with
-days to expiry), ±N strikes around the at-the-money one (ATM row highlighted and kept in view), in-the-money sides
-shaded, per leg LTP, change, IV and delta (gamma, theta, vega on the *Greeks* toggle). Trading: Enter buys and
-Shift+Enter sells the leg under the cursor, as do F1/F2, a double-click and a click on a leg's LTP (buy); the
-ticket opens at the option's lot size. The panel repaints only when one of its tokens ticked (coalesced by the
-presenter's timer).
+days to expiry), ±N strikes around the at-the-money one (ATM row tinted, its strike marked ▸ ◂, kept in view),
+in-the-money legs hatched, per leg LTP, change, IV and delta (gamma, theta, vega on the *Greeks* toggle). Trading:
+Enter buys and Shift+Enter sells the leg under the cursor, as do F1/F2, a double-click and a click on a leg's LTP
+(buy); the ticket opens at the option's lot size. The panel repaints only when one of its tokens ticked (coalesced
+by the presenter's timer).
 """
 
 from __future__ import annotations
