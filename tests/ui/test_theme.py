@@ -88,6 +88,16 @@ def test_the_colour_blind_variant_keeps_up_and_down_apart_under_deuteranopia(res
     assert safe > 2 * usual and safe > 100, (usual, safe)
 
 
+def shown_chart(qtbot, bars: Bars, width: int, height: int) -> ChartView:
+    """A chart of RELIANCE (token 2885) over ``bars``, on screen at ``width`` × ``height``."""
+    view = ChartView(FakeSource({"2885": bars}), load_sample())
+    qtbot.addWidget(view)
+    view.resize(width, height)
+    view.show()
+    view.set_token("2885")
+    return view
+
+
 def _two_candles() -> Bars:
     """A tall up bar then a tall down bar."""
     times = np.array([MONDAY, MONDAY + 60], dtype=np.int64)
@@ -105,11 +115,7 @@ def _pixel(view: ChartView, image, x: float, y: float) -> QColor:
 
 def test_candles_are_hollow_up_and_filled_down(qtbot, restore_theme) -> None:
     theme.apply_theme(restore_theme, ThemeChoice.LIGHT, False)
-    view = ChartView(FakeSource({"2885": _two_candles()}), load_sample())
-    qtbot.addWidget(view)
-    view.resize(500, 400)
-    view.show()
-    view.set_token("2885")
+    view = shown_chart(qtbot, _two_candles(), 500, 400)
     view.price_plot.setXRange(-3, 4, padding=0)
     view.price_plot.setYRange(980, 1220, padding=0)
     qtbot.wait(20)
@@ -185,11 +191,7 @@ def test_breakeven_labels_never_overlap(qtbot) -> None:
 
 def test_order_labels_inside_the_pane_and_never_overlapping(qtbot) -> None:
     bars = week_of_bars()
-    view = ChartView(FakeSource({"2885": bars}), load_sample())
-    qtbot.addWidget(view)
-    view.resize(1000, 600)
-    view.show()
-    view.set_token("2885")
+    view = shown_chart(qtbot, bars, 1000, 600)
     top = float(view.price_plot.getViewBox().viewRange()[1][1])
     now = datetime.now(IST)
     high = round(top * 100) - 5  # a resting order 5 paise under the pane's top: its label would be cut above
@@ -259,11 +261,7 @@ def test_payoff_price_axis_labels_do_not_run_together(qapp) -> None:
 
 
 def test_the_previous_close_label_is_not_cut_at_the_top(qtbot) -> None:
-    view = ChartView(FakeSource({"2885": week_of_bars()}), load_sample())
-    qtbot.addWidget(view)
-    view.resize(900, 500)
-    view.show()
-    view.set_token("2885")
+    view = shown_chart(qtbot, week_of_bars(), 900, 500)
     line = view.prev_close.value()
     view.price_plot.setYRange(line - 40, line + 0.5, padding=0)  # the line just under the pane's top
     qtbot.wait(20)
