@@ -309,7 +309,7 @@ def main(args: argparse.Namespace) -> int:
     qt_app.setQuitOnLastWindowClosed(False)  # we quit ourselves, after a clean shutdown
     qt_app.setWindowIcon(app_icon())
     prefs = Prefs(paths.settings())
-    theme.apply_theme(qt_app, theme.ThemeChoice(prefs.theme))
+    theme.apply_theme(qt_app, theme.ThemeChoice(prefs.theme), prefs.colour_blind)
     theme.follow_system_changes(qt_app, lambda: theme.ThemeChoice(Prefs(paths.settings()).theme))
     import qasync
 
