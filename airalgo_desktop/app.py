@@ -135,6 +135,7 @@ class Application(QObject):
             self.window.chart.listen_to(self.desk)
         self.desk.ledger.restore()
         self.desk.risk.restore()  # the day's order count and a lock set earlier today
+        self.desk.triggers.restore()  # today's protective triggers, back paused (the bars' note follows them)
         self.commands.run(self.desk.pnl.restore_bars(), "Reading today's bars")
         self.presenter.start()
         # the stored master is read now, in a worker thread: nothing master-sized happens before the window shows

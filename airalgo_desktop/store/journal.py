@@ -274,8 +274,7 @@ class UnavailableJournal:
         """Always refused: the trader's statement is not kept, and the trader is told."""
         raise JournalWriteError(f"the order journal cannot be used: {self.error.reason}")
 
-    def save_trigger(self, trigger_id: str, day: date, state: str, spec: dict[str, Any], kind: str,
-                     text: str = "") -> None:
+    def save_triggers(self, day: date, rows: list[tuple[str, str, dict[str, Any], str, str]]) -> None:
         """Always refused: a trigger that cannot be journalled is not armed (and never fires)."""
         raise JournalWriteError(f"the order journal cannot be used: {self.error.reason}")
 
@@ -783,18 +782,20 @@ class Journal:
                 f"positions; the file is not changed): {listed}{more}.")
 
     # ------------------------------------------------------------------ protective triggers (issue 28)
-    def save_trigger(self, trigger_id: str, day: date, state: str, spec: dict[str, Any], kind: str,
-                     text: str = "") -> None:
-        """A trigger as it stands now (``spec``) and what happened to it (``kind``: armed, fired, paused, …, with
-        ``text``), in one transaction. Raises :class:`JournalWriteError` when it cannot be written: a firing that
-        is not journalled is not sent."""
+    def save_triggers(self, day: date, rows: list[tuple[str, str, dict[str, Any], str, str]]) -> None:
+        """Triggers as they stand now and what happened to each — rows of (id, state, spec, event kind, event
+        text) — in one transaction. Raises :class:`JournalWriteError` when they cannot be written: a firing that is
+        not journalled is not sent."""
         now = self.clock().isoformat()
-        self._write([
-            ("INSERT INTO triggers (id, trade_date, state, spec, updated_at) VALUES (?,?,?,?,?) ON CONFLICT(id) DO "
-             "UPDATE SET state=excluded.state, spec=excluded.spec, updated_at=excluded.updated_at",
-             (trigger_id, day.isoformat(), state, json.dumps(spec), now)),
-            ("INSERT INTO trigger_events (trigger_id, at, kind, text) VALUES (?,?,?,?)", (trigger_id, now, kind, text)),
-        ])
+        statements: list[tuple[str, tuple[Any, ...]]] = []
+        for trigger_id, state, spec, kind, text in rows:
+            statements.append((
+                "INSERT INTO triggers (id, trade_date, state, spec, updated_at) VALUES (?,?,?,?,?) ON CONFLICT(id) "
+                "DO UPDATE SET state=excluded.state, spec=excluded.spec, updated_at=excluded.updated_at",
+                (trigger_id, day.isoformat(), state, json.dumps(spec), now)))
+            statements.append(("INSERT INTO trigger_events (trigger_id, at, kind, text) VALUES (?,?,?,?)",
+                               (trigger_id, now, kind, text)))
+        self._write(statements)
 
     def triggers_for(self, day: date) -> list[dict[str, Any]]:
         """The triggers of a trading day as last saved (their ``spec``), oldest first; a row that is not JSON is

@@ -29,17 +29,17 @@ def test_every_earlier_schema_migrates_and_keeps_its_orders(tmp_path: Path, vers
     assert journal.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert [o.local_id for o in journal.orders_for(DAY)] == ["OLD"]
     assert journal.triggers_for(DAY) == []
-    journal.save_trigger("T1", DAY, "armed", {"id": "T1", "stop": 100}, "armed", "Stop-loss armed")
+    journal.save_triggers(DAY, [("T1", "armed", {"id": "T1", "stop": 100}, "armed", "Stop-loss armed")])
     assert journal.triggers_for(DAY) == [{"id": "T1", "stop": 100}]
     journal.close()
 
 
 def test_a_trigger_is_saved_updated_and_its_story_kept(tmp_path: Path) -> None:
     journal = Journal.open(tmp_path)
-    journal.save_trigger("T1", DAY, "armed", {"id": "T1", "state": "armed"}, "armed", "armed at 11:40")
-    journal.save_trigger("T2", DAY, "armed", {"id": "T2", "state": "armed"}, "armed")
-    journal.save_trigger("T1", DAY, "fired", {"id": "T1", "state": "fired"}, "fired", "Fired by your stop")
-    journal.save_trigger("T1", DAY, "fired", {"id": "T1", "state": "fired", "orders": ["A-1"]}, "sent", "A-1")
+    journal.save_triggers(DAY, [("T1", "armed", {"id": "T1", "state": "armed"}, "armed", "armed at 11:40"),
+                                ("T2", "armed", {"id": "T2", "state": "armed"}, "armed", "")])
+    journal.save_triggers(DAY, [("T1", "fired", {"id": "T1", "state": "fired"}, "fired", "Fired by your stop")])
+    journal.save_triggers(DAY, [("T1", "fired", {"id": "T1", "state": "fired", "orders": ["A-1"]}, "sent", "A-1")])
     journal.close()
     again = Journal.open(tmp_path)
     assert again.triggers_for(DAY) == [{"id": "T1", "state": "fired", "orders": ["A-1"]},
