@@ -127,8 +127,7 @@ class TriggerDesk(Part):
 
     def disarm(self, trigger_id: str, why: str = "disarmed by you") -> None:
         """Stop and forget a live trigger (journalled)."""
-        t = self.triggers[trigger_id]
-        if t.disarm(why):
+        if (t := self.triggers[trigger_id]).disarm(why):
             self._changed([t], "disarmed", why)
 
     def rearm(self, trigger_id: str | None = None) -> list[Trigger]:
@@ -159,11 +158,12 @@ class TriggerDesk(Part):
             self.triggers[t.id] = t
             if t.state is TriggerState.FIRED and not t.orders and not t.failed:
                 t.failed = "the app stopped before the exit was confirmed sent; check the order book and position"
+        for record in [r for t in list(self.triggers.values()) for e in t.entries if (r := self.records.get(e))]:
+            self._on_order(OrderChanged(record))  # entries that filled while the app was away count now
+        for t in self.triggers.values():  # …but nothing is watched again without the trader's word
             if t.state is TriggerState.ARMED or t.state is TriggerState.PAUSED:
                 t.state, t.reason = TriggerState.PAUSED, Pause.APP_CLOSED.value
-            for local_id in t.entries:
-                if (record := self.records.get(local_id)) is not None:
-                    self._on_order(OrderChanged(record))
+        self.book.resume.clear()
         self._note_while_away()
         self.fit()
         if self.rearm_on_start:

@@ -342,3 +342,27 @@ def test_a_firing_the_journal_cannot_take_is_not_sent_and_the_trader_is_told(jou
     assert any("exit by hand" in p.message for p in of(notices, Problem))
     assert client.sent[-1][1].side is Side.BUY  # the last order on the wire is still the entry
     assert desk.ledger.records[client.sent[-1][0]].status is OrderStatus.EXECUTED
+
+
+def test_an_entry_that_filled_while_the_app_was_away_comes_back_paused_and_sized(tmp_path: Path) -> None:
+    clock = Clock()
+    journal, desk, _notices = _restartable(tmp_path, clock)
+    client = FakeClient()
+    desk.attach(client)
+    desk.on_event(ticks(t2885=1250_00))
+    entry = desk.ledger.place(OrderRequest("2885", Side.BUY, OrderKind.MARKET, 8))
+    t = desk.triggers.protect_entry([entry], stop=1240_00)
+    # the fill reaches the journal (the exchange answered) but the app dies before the trigger hears of it
+    entry.status, entry.executed_price = OrderStatus.EXECUTED, 1250_00
+    journal.record_update(entry, None, None)
+    journal.close()
+    journal, again, _notices = _restartable(tmp_path, clock)
+    again.ledger.restore()
+    (back,) = again.triggers.restore()
+    assert back.id == t.id and back.quantity == 8
+    assert back.state is TriggerState.PAUSED and back.reason == Pause.APP_CLOSED.value
+    client = FakeClient("B")
+    again.attach(client)
+    again.on_event(ticks(t2885=1230_00))
+    assert client.sent == [] and back.state is TriggerState.PAUSED  # not watched until the trader re-arms
+    journal.close()
