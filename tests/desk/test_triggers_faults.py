@@ -8,13 +8,18 @@ from __future__ import annotations
 import contextlib
 import os
 import random
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
+
+import pytest
 
 from airalgo_desktop.api.events import FeedStale, OrderEvent
 from airalgo_desktop.desk import TriggerFired
 from airalgo_desktop.domain.orders import OrderKind, OrderRequest, Side
 from airalgo_desktop.services.risk import Source
+from airalgo_desktop.services.triggers import TriggerState
 from airalgo_desktop.store.journal import Journal
 from tests.desk.fakes import FakeClient, make_desk, ticks, update
 
@@ -149,3 +154,32 @@ def test_triggers_fire_at_most_once_and_never_exceed_the_position(tmp_path: Path
         tally["restarts"] += run.clients
     assert tally["fired"] > SCHEDULES // 4  # the campaign really fires triggers, not only arms them
     print(dict(tally))
+
+
+@pytest.mark.parametrize("moment", ["decided", "sent"])
+def test_sigkill_around_firing_never_makes_a_second_exit(tmp_path: Path, moment: str) -> None:
+    """A real kill -9 of a process right after the firing decision, or right after its exit went out: the next
+    start has the trigger *fired* (never armed again) and at most the one exit in the journal."""
+    root = Path(__file__).resolve().parents[2]
+    child = subprocess.Popen([sys.executable, str(Path(__file__).with_name("trigger_child.py")), str(tmp_path),
+                              moment], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                             env={**os.environ, "PYTHONPATH": str(root)}, cwd=root)
+    try:
+        line = child.stdout.readline().split()  # type: ignore[union-attr]
+        assert line[:1] == [moment], line
+    finally:
+        child.kill()
+        child.wait(timeout=30)
+    journal = Journal.open(tmp_path)
+    desk, _prefs, _notices = make_desk(journal)
+    records = desk.ledger.restore()
+    exits = [r for r in records if r.request.side is Side.SELL]
+    assert len(exits) == (1 if moment == "sent" else 0)
+    (back,) = desk.triggers.restore()
+    assert back.id == line[1] and back.state is TriggerState.FIRED
+    client = FakeClient("B")
+    desk.attach(client)
+    for price in (1240_00, 1200_00):
+        desk.on_event(ticks(t2885=price))
+    assert desk.triggers.rearm() == [] and client.sent == []
+    journal.close()
