@@ -1,0 +1,129 @@
+"""Positions → Add stop / target…: a small dialog that arms a protective trigger held by this app (stop-loss,
+target, both as an OCO bracket, or a trailing stop by points or %), and the words a tooltip uses for a position's
+triggers. The rules and the honesty are the desk's (``desk/triggers.py``); this only asks and shows.
+
+Bad input gets one clear sentence under the fields and loses nothing (the dialog stays open).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..desk.triggers import TriggerDesk
+from ..domain.money import MoneyError, format_rupees, parse_rupees
+from ..services.triggers import HELD_BY_APP, Trigger
+
+MARKET, LIMIT = "Market", "Limit, a few ticks beyond the level"
+
+
+def protection_text(triggers: TriggerDesk, token: str) -> str:
+    """A position's live triggers, one per line, and what "held by this app" means (empty without one)."""
+    live = triggers.book.for_token(token)
+    return "\n".join([t.describe() for t in live] + [HELD_BY_APP]) if live else ""
+
+
+class ProtectDialog(QDialog):
+    """Add stop / target… for one open position; ``trigger`` is what was armed (None until accepted)."""
+
+    def __init__(self, triggers: TriggerDesk, token: str, label: str, net: int, ltp: int | None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.triggers, self.token = triggers, token
+        self.trigger: Trigger | None = None
+        self.setWindowTitle(f"Add stop / target — {label}")
+        self.setObjectName("protect_dialog")
+        side = "long" if net > 0 else "short"
+        where = f", LTP {format_rupees(ltp)}" if ltp else ""
+        self.summary = QLabel(f"{label}: {side} {abs(net)}{where}", self)
+        self.stop, self.target, self.trail = QLineEdit(self), QLineEdit(self), QLineEdit(self)
+        self.stop.setPlaceholderText("₹ — the loss side" + (" (below the LTP)" if net > 0 else " (above the LTP)"))
+        self.target.setPlaceholderText("₹ — the profit side (with a stop: an OCO bracket)")
+        self.trail.setPlaceholderText("optional: follows the best price, only in your favour")
+        self.trail_unit = QComboBox(self)
+        self.trail_unit.addItems(["₹", "%"])
+        self.quantity = QSpinBox(self)
+        self.quantity.setRange(1, max(1, abs(net)))
+        self.quantity.setValue(abs(net))
+        self.exit = QComboBox(self)
+        self.exit.addItems([MARKET, LIMIT])
+        self.buffer = QSpinBox(self)
+        self.buffer.setRange(0, 1000)
+        self.buffer.setValue(2)
+        self.buffer.setSuffix(" ticks")
+        self.exit.currentTextChanged.connect(lambda text: self.buffer.setEnabled(text == LIMIT))
+        self.buffer.setEnabled(False)
+        form = QFormLayout()
+        form.addRow("Stop-loss", self.stop)
+        form.addRow("Target", self.target)
+        form.addRow("Trailing by", self.trail)
+        form.addRow("Trail unit", self.trail_unit)
+        form.addRow("Quantity", self.quantity)
+        form.addRow("Exit order", self.exit)
+        form.addRow("Limit buffer", self.buffer)
+        self.held = QLabel(HELD_BY_APP + " Not watched while the app is closed, disconnected or the feed is "
+                           "stale: it then says so, and after a restart you re-arm it.", self)
+        self.held.setObjectName("protect_held_by_app")
+        self.held.setWordWrap(True)
+        self.error = QLabel("", self)
+        self.error.setObjectName("protect_error")
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #c62828;")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Arm")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addLayout(form)
+        layout.addWidget(self.held)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+
+    def _levels(self) -> dict[str, int]:
+        """The typed levels in paisa (and the trail in basis points for %); raises ValueError in words."""
+        out: dict[str, int] = {}
+        for name, field in (("stop", self.stop), ("target", self.target)):
+            text = field.text().strip()
+            if text:
+                try:
+                    out[name] = parse_rupees(text)
+                except MoneyError as exc:
+                    raise ValueError(f"{name.capitalize()}: {exc}.") from None
+        text = self.trail.text().strip()
+        if text:
+            if self.trail_unit.currentText() == "%":
+                try:
+                    out["trail_bp"] = int(Decimal(text.rstrip("%")) * 100)
+                except (InvalidOperation, ValueError):
+                    raise ValueError(f"Trailing by: '{text}' is not a percentage.") from None
+            else:
+                try:
+                    out["trail"] = parse_rupees(text)
+                except MoneyError as exc:
+                    raise ValueError(f"Trailing by: {exc}.") from None
+        if any(v <= 0 for v in out.values()):
+            raise ValueError("Levels must be above zero.")
+        return out
+
+    def accept(self) -> None:
+        """Arm it through the desk; on a refusal say why and stay open (nothing typed is lost)."""
+        try:
+            self.trigger = self.triggers.protect(
+                self.token, quantity=self.quantity.value(),
+                buffer_ticks=self.buffer.value() if self.exit.currentText() == LIMIT else None, **self._levels())
+        except ValueError as exc:
+            self.error.setText(str(exc))
+            return
+        super().accept()

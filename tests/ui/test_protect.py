@@ -1,0 +1,64 @@
+"""Positions → Add stop / target…: the dialog arms a trigger held by this app, says why when it cannot (and keeps
+what was typed), and the positions table's tooltip lists a row's triggers with the words "held by this app"."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from airalgo_desktop.api.events import OrderEvent
+from airalgo_desktop.domain.orders import OrderKind, OrderRequest, Side
+from airalgo_desktop.services.triggers import TriggerState
+from airalgo_desktop.ui.positions import PositionsModel
+from airalgo_desktop.ui.protect import LIMIT, ProtectDialog, protection_text
+from tests.desk.fakes import FakeClient, make_desk, ticks, update
+
+
+def test_add_stop_target_arms_a_bracket_and_the_tooltip_says_who_holds_it(qtbot) -> None:
+    desk, _prefs, _notices = make_desk()
+    client = FakeClient()
+    desk.attach(client)
+    desk.on_event(ticks(t2885=1250_00))
+    record = desk.ledger.place(OrderRequest("2885", Side.BUY, OrderKind.MARKET, 10))
+    client.emit(OrderEvent(record.local_id, update("2885", "Executed", quantity=10, price=1250_00)))
+    dialog = ProtectDialog(desk.triggers, "2885", "RELIANCE", 10, 1250_00)
+    qtbot.addWidget(dialog)
+    assert "held by this app, not by the exchange" in dialog.held.text().lower()
+    dialog.stop.setText("1,255")  # above the LTP of a long: it would fire at once
+    dialog.target.setText("1280")
+    dialog.accept()
+    assert dialog.trigger is None and "already crossed" in dialog.error.text()
+    assert dialog.target.text() == "1280"  # nothing typed is lost
+    dialog.stop.setText("12.345")
+    dialog.accept()
+    assert "more than two decimals" in dialog.error.text()
+    dialog.stop.setText("1245")
+    dialog.exit.setCurrentText(LIMIT)
+    dialog.quantity.setValue(6)
+    dialog.accept()
+    t = dialog.trigger
+    assert t is not None and t.state is TriggerState.ARMED and (t.stop, t.target, t.quantity) == (1245_00, 1280_00, 6)
+    assert t.buffer_ticks == 2
+    model = PositionsModel(desk.pnl.positions, desk.master, desk.store)
+    model.protection = lambda token: protection_text(desk.triggers, token)
+    tip = model.data(model.index(0, 1), Qt.ItemDataRole.ToolTipRole)
+    assert tip.startswith("Stop + target — Sell 6: stop ₹1,245.00, target ₹1,280.00 (limit ±2 ticks) — armed")
+    assert "Held by this app, not by the exchange" in tip
+    assert model.data(model.index(1, 1), Qt.ItemDataRole.ToolTipRole) is None  # the totals row
+
+
+def test_trailing_by_percent(qtbot) -> None:
+    desk, _prefs, _notices = make_desk()
+    client = FakeClient()
+    desk.attach(client)
+    desk.on_event(ticks(t2885=1000_00))
+    record = desk.ledger.place(OrderRequest("2885", Side.SELL, OrderKind.MARKET, 5))
+    client.emit(OrderEvent(record.local_id, update("2885", "Executed", side=Side.SELL, quantity=5, price=1000_00)))
+    dialog = ProtectDialog(desk.triggers, "2885", "RELIANCE", -5, 1000_00)
+    qtbot.addWidget(dialog)
+    dialog.trail.setText("abc")
+    dialog.trail_unit.setCurrentText("%")
+    dialog.accept()
+    assert "not a percentage" in dialog.error.text()
+    dialog.trail.setText("1.5")
+    dialog.accept()
+    assert dialog.trigger is not None and dialog.trigger.trail_bp == 150 and dialog.trigger.stop == 1015_00
