@@ -21,9 +21,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..desk.notices import TriggerFired, TriggersChanged
 from ..desk.triggers import TriggerDesk
 from ..domain.money import MoneyError, format_rupees, parse_rupees
 from ..services.triggers import HELD_BY_APP, Trigger
+from .listening import NoticeSource, listen
+from .notify import Kind, Notifier
 
 MARKET, LIMIT = "Market", "Limit, a few ticks beyond the level"
 
@@ -32,6 +35,21 @@ def protection_text(triggers: TriggerDesk, token: str) -> str:
     """A position's live triggers, one per line, and what "held by this app" means (empty without one)."""
     live = triggers.book.for_token(token)
     return "\n".join([t.describe() for t in live] + [HELD_BY_APP]) if live else ""
+
+
+def announce_triggers(window: QWidget, desk: NoticeSource, notifier: Notifier) -> None:
+    """Say every firing as a notification (with its exit orders, or why none was sent) and every change the trader
+    did not make — paused (not watched), shrunk, disarmed — in the status bar, until ``window`` is destroyed."""
+    def fired(notice: TriggerFired) -> None:
+        t = notice.trigger
+        notifier.notify(Kind.ALERT, "Protective trigger (held by this app)", f"{notice.text} — {t.status_text()}")
+
+    def changed(notice: TriggersChanged) -> None:
+        show = getattr(window, "show_message", None)
+        if notice.message and show is not None and not notice.message.startswith("Fired by"):
+            show(notice.message)
+
+    listen(window, desk, {TriggerFired: fired, TriggersChanged: changed})
 
 
 class ProtectDialog(QDialog):

@@ -62,3 +62,38 @@ def test_trailing_by_percent(qtbot) -> None:
     dialog.trail.setText("1.5")
     dialog.accept()
     assert dialog.trigger is not None and dialog.trigger.trail_bp == 150 and dialog.trigger.stop == 1015_00
+
+
+def test_firings_are_notified_and_pauses_said(qtbot, settings) -> None:
+    from PySide6.QtWidgets import QWidget
+
+    from airalgo_desktop.settings import Prefs
+    from airalgo_desktop.ui.notify import Notifier
+    from airalgo_desktop.ui.protect import announce_triggers
+
+    class Window(QWidget):
+        def __init__(self) -> None:
+            super().__init__()
+            self.messages: list[str] = []
+
+        def show_message(self, text: str) -> None:
+            self.messages.append(text)
+
+    window = Window()
+    qtbot.addWidget(window)
+    notifier = Notifier(window, Prefs(settings), tray=False)
+    desk, _prefs, _notices = make_desk()
+    announce_triggers(window, desk, notifier)
+    client = FakeClient()
+    desk.attach(client)
+    desk.on_event(ticks(t2885=1250_00))
+    record = desk.ledger.place(OrderRequest("2885", Side.BUY, OrderKind.MARKET, 10))
+    client.emit(OrderEvent(record.local_id, update("2885", "Executed", quantity=10, price=1250_00)))
+    desk.triggers.protect("2885", stop=1245_00)
+    desk.detach()
+    assert window.messages == ["1 protective trigger(s) not watched: the connection is down: they fire only while "
+                               "watched."]
+    desk.attach(FakeClient("B"))
+    desk.on_event(ticks(t2885=1240_00))
+    (sent,) = notifier.sent
+    assert sent[0] == "toast" and "Fired by your stop ₹1,245.00" in sent[2] and "fired → order B-1" in sent[2]
