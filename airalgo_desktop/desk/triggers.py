@@ -15,13 +15,13 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any, Protocol
 
-from ..api.events import Event, FeedStale, Ticks
+from ..api.events import Event, FeedStale, State, StateChanged, Ticks
 from ..domain.bars import Bars
 from ..domain.orders import OrderRecord, OrderRequest, Side
 from ..services.barbook import BarBook
 from ..services.positions import PositionBook
-from ..services.risk import Source, underlying_key
-from ..services.triggerbook import TriggerBook, exits_for, pnl_of_legs
+from ..services.risk import Source
+from ..services.triggerbook import TriggerBook, exits_for, option_legs, pnl_of_legs
 from ..services.triggers import Hit, Pause, Trigger, TriggerState, while_away
 from .notices import BarsRestored, OrderChanged, PositionsChanged, Problem, TriggerFired, TriggersChanged
 from .part import DeskClient, DeskContext, Part
@@ -29,6 +29,7 @@ from .risk import trading_today
 
 log = logging.getLogger("airalgo.desk.triggers")
 REARM_KEY = "triggers/rearm_on_start"
+DOWN = (State.RECONNECTING, State.DISCONNECTED, State.CLOSED, State.AUTH_FAILED)
 
 
 class TriggerStore(Protocol):
@@ -65,12 +66,10 @@ class TriggerDesk(Part):
                 quantity: int | None = None, buffer_ticks: int | None = None) -> Trigger:
         """Arm a stop / target / bracket / trailing stop on ``token``'s open position (all of it unless
         ``quantity``). Raises ValueError with the reasons when it cannot be armed (nothing is kept)."""
-        position = self.positions.positions.get(token)
-        net = position.net if position is not None else 0
-        side = Side.SELL if net > 0 else Side.BUY
+        net = p.net if (p := self.positions.positions.get(token)) is not None else 0
         qty = abs(net) if quantity is None else min(quantity, abs(net))
-        trigger = Trigger(token, side, qty, stop=stop, target=target, trail=trail, trail_bp=trail_bp,
-                          buffer_ticks=buffer_ticks, created=self.ctx.clock(), day=self.day.isoformat())
+        trigger = Trigger(token, Side.SELL if net > 0 else Side.BUY, qty, stop=stop, target=target, trail=trail,
+                          trail_bp=trail_bp, buffer_ticks=buffer_ticks)
         ltp = self.ctx.store.ltp(token)
         problems = trigger.problems(ltp) if net else ["There is no open position to protect."]
         if not problems and (trail or trail_bp) and not ltp:
@@ -90,8 +89,7 @@ class TriggerDesk(Part):
         first = records[0].request
         trigger = Trigger(first.token, first.side.opposite, 0, stop=stop, target=target, trail=trail,
                           trail_bp=trail_bp, buffer_ticks=buffer_ticks, state=TriggerState.WAITING,
-                          entries=tuple(r.local_id for r in records), created=self.ctx.clock(),
-                          day=self.day.isoformat())
+                          entries=tuple(r.local_id for r in records))
         if problems := trigger.problems():
             raise ValueError(" ".join(problems))
         self._add(trigger)
@@ -102,11 +100,9 @@ class TriggerDesk(Part):
     def protect_legs(self, underlying: str, *, max_loss: int = 0, target_profit: int = 0,
                      buffer_ticks: int | None = None) -> Trigger:
         """One combined stop on the total P&L of an underlying's open option legs; when it fires every leg exits."""
-        key = underlying.upper()
-        legs = tuple(sorted(t for t, p in self.positions.positions.items() if p.net and (i := self.ctx.master.get(t))
-                            is not None and i.is_option and underlying_key(i, t) == key))
+        key, legs = underlying.upper(), option_legs(self.positions, self.ctx.master.get, underlying)
         trigger = Trigger(key, Side.SELL, 0, legs=legs, max_loss=max_loss, target_profit=target_profit,
-                          buffer_ticks=buffer_ticks, created=self.ctx.clock(), day=self.day.isoformat())
+                          buffer_ticks=buffer_ticks)
         problems = trigger.problems() if legs else [f"No open option legs of {key} to protect."]
         if problems:
             raise ValueError(" ".join(problems))
@@ -148,8 +144,7 @@ class TriggerDesk(Part):
         """At start, after the ledger's restore: today's triggers from the journal. Live ones come back *paused:
         not watched while the app was closed* with what the bars say about that time (unless "re-arm on start");
         fired ones stay fired — never sent again."""
-        rows = self.store.triggers_for(self.day) if self.store is not None else []
-        for data in rows:
+        for data in self.store.triggers_for(self.day) if self.store is not None else []:
             try:
                 t = Trigger.from_dict(data)
             except ValueError as exc:
@@ -204,6 +199,10 @@ class TriggerDesk(Part):
                         book.reindex()
         elif type(event) is FeedStale:
             self._pause(Pause.STALE, f"no tick for {event.seconds:.0f} s")
+        elif type(event) is StateChanged:  # the connection dropped (it reconnects by itself): not watched meanwhile
+            self._connected = event.state.state is State.JOINED
+            if event.state.state in DOWN:
+                self._pause(Pause.DISCONNECTED, "")
 
     def sample(self, now: float) -> None:
         """A new trading day disarms what is left of the last one; moved trailing stops are saved."""
@@ -265,7 +264,8 @@ class TriggerDesk(Part):
 
     # ---------------------------------------------------------------- bookkeeping
     def _add(self, t: Trigger) -> Trigger:
-        t.watched_until = self.ctx.clock()
+        t.created = t.watched_until = self.ctx.clock()
+        t.day = self.day.isoformat()
         if not self._save([t], "created", t.describe()):
             raise ValueError("The trigger could not be journalled, so it is not armed.")
         self.triggers[t.id] = t

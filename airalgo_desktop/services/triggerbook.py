@@ -14,6 +14,7 @@ from typing import Any
 from ..domain.instruments import Instrument
 from ..domain.orders import OrderRecord, OrderRequest, OrderStatus, Side
 from .positions import PositionBook
+from .risk import underlying_key
 from .triggers import Hit, Pause, Trigger, TriggerState, exit_orders, fit_legs, fit_to_position, leg_exits, legs_pnl
 
 LIVE_PAUSES = (Pause.DISCONNECTED.value, Pause.STALE.value)  # paused by the feed, watched again at the next tick
@@ -179,3 +180,11 @@ def pnl_of_legs(t: Trigger, positions: PositionBook, ltp_of: Callable[[str], int
     book = positions.positions
     values = {tok: (p.sell_value, p.buy_value, p.net) for tok in t.legs if (p := book.get(tok))}
     return legs_pnl(t.legs, values, {tok: ltp for tok in t.legs if (ltp := ltp_of(tok)) is not None})
+
+
+def option_legs(positions: PositionBook, lookup: Callable[[str], Instrument | None], underlying: str
+                ) -> tuple[str, ...]:
+    """The open option legs of ``underlying`` (a combined stop's legs), by token."""
+    key = underlying.upper()
+    return tuple(sorted(t for t, p in positions.positions.items() if p.net and (i := lookup(t)) is not None
+                        and i.is_option and underlying_key(i, t) == key))

@@ -366,3 +366,19 @@ def test_an_entry_that_filled_while_the_app_was_away_comes_back_paused_and_sized
     again.on_event(ticks(t2885=1230_00))
     assert client.sent == [] and back.state is TriggerState.PAUSED  # not watched until the trader re-arms
     journal.close()
+
+
+def test_a_connection_that_drops_and_reconnects_by_itself_pauses_them_meanwhile(journal) -> None:
+    from airalgo_desktop.api.events import ConnectionState, State, StateChanged
+
+    desk, client, _notices = wired(journal)
+    long(desk, client)
+    t = desk.triggers.protect("2885", stop=1240_00)
+    client.emit(StateChanged(ConnectionState(State.RECONNECTING, attempt=1)))
+    assert t.state is TriggerState.PAUSED and t.reason == Pause.DISCONNECTED.value
+    client.emit(ticks(t2885=1245_00))  # a stray tick before the rejoin does not wake it
+    assert t.state is TriggerState.PAUSED
+    client.emit(StateChanged(ConnectionState(State.JOINED)))
+    before = len(client.sent)
+    client.emit(ticks(t2885=1238_00))  # watched again from the first tick after the rejoin: it crossed, it fires
+    assert t.state is TriggerState.FIRED and [r.quantity for _i, r in client.sent[before:]] == [10]
