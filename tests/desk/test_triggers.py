@@ -247,6 +247,13 @@ def _restartable(tmp_path: Path, clock: Clock, store: MemoryStore | None = None)
     return journal, desk, notices
 
 
+def _ticking(desk) -> FakeClient:
+    client = FakeClient()
+    desk.attach(client)
+    desk.on_event(ticks(t2885=1250_00))
+    return client
+
+
 def test_restart_comes_back_paused_with_what_the_bars_saw(tmp_path: Path) -> None:
     clock = Clock()
     journal, desk, _notices = _restartable(tmp_path, clock)
@@ -297,9 +304,7 @@ def test_rearm_on_start_is_the_traders_choice(tmp_path: Path) -> None:
 def test_a_kill_between_the_decision_and_the_send_never_makes_a_second_exit(tmp_path: Path) -> None:
     clock = Clock()
     journal, desk, _notices = _restartable(tmp_path, clock)
-    client = FakeClient()
-    desk.attach(client)
-    desk.on_event(ticks(t2885=1250_00))
+    client = _ticking(desk)
     long(desk, client)
     t = desk.triggers.protect("2885", stop=1245_00)
 
@@ -347,9 +352,7 @@ def test_a_firing_the_journal_cannot_take_is_not_sent_and_the_trader_is_told(jou
 def test_an_entry_that_filled_while_the_app_was_away_comes_back_paused_and_sized(tmp_path: Path) -> None:
     clock = Clock()
     journal, desk, _notices = _restartable(tmp_path, clock)
-    client = FakeClient()
-    desk.attach(client)
-    desk.on_event(ticks(t2885=1250_00))
+    client = _ticking(desk)
     entry = desk.ledger.place(OrderRequest("2885", Side.BUY, OrderKind.MARKET, 8))
     t = desk.triggers.protect_entry([entry], stop=1240_00)
     # the fill reaches the journal (the exchange answered) but the app dies before the trigger hears of it

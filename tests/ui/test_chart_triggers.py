@@ -3,19 +3,12 @@ the tick grid), a refused move snaps back and says why."""
 
 from __future__ import annotations
 
-from airalgo_desktop.api.events import OrderEvent
-from airalgo_desktop.domain.orders import OrderKind, OrderRequest, Side
 from airalgo_desktop.ui.chart import ChartView
-from tests.desk.fakes import FakeClient, make_desk, ticks, update
+from tests.desk.fakes import with_position
 
 
 def test_trigger_lines_drag_to_move_and_snap_back_when_refused(qtbot) -> None:
-    desk, _prefs, _notices = make_desk()
-    client = FakeClient()
-    desk.attach(client)
-    desk.on_event(ticks(t2885=1250_00))
-    record = desk.ledger.place(OrderRequest("2885", Side.BUY, OrderKind.MARKET, 10))
-    client.emit(OrderEvent(record.local_id, update("2885", "Executed", quantity=10, price=1250_00)))
+    desk, _client, _notices = with_position()
     view = ChartView(desk.pnl.bars, desk.master)
     qtbot.addWidget(view)
     view.set_token("2885")

@@ -5,21 +5,15 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from airalgo_desktop.api.events import OrderEvent
-from airalgo_desktop.domain.orders import OrderKind, OrderRequest, Side
+from airalgo_desktop.domain.orders import Side
 from airalgo_desktop.services.triggers import TriggerState
 from airalgo_desktop.ui.positions import PositionsModel
 from airalgo_desktop.ui.protect import LIMIT, ProtectDialog, protection_text
-from tests.desk.fakes import FakeClient, make_desk, ticks, update
+from tests.desk.fakes import FakeClient, ticks, with_position
 
 
 def test_add_stop_target_arms_a_bracket_and_the_tooltip_says_who_holds_it(qtbot) -> None:
-    desk, _prefs, _notices = make_desk()
-    client = FakeClient()
-    desk.attach(client)
-    desk.on_event(ticks(t2885=1250_00))
-    record = desk.ledger.place(OrderRequest("2885", Side.BUY, OrderKind.MARKET, 10))
-    client.emit(OrderEvent(record.local_id, update("2885", "Executed", quantity=10, price=1250_00)))
+    desk, _client, _notices = with_position()
     dialog = ProtectDialog(desk.triggers, "2885", "RELIANCE", 10, 1250_00)
     qtbot.addWidget(dialog)
     assert "held by this app, not by the exchange" in dialog.held.text().lower()
@@ -47,12 +41,7 @@ def test_add_stop_target_arms_a_bracket_and_the_tooltip_says_who_holds_it(qtbot)
 
 
 def test_trailing_by_percent(qtbot) -> None:
-    desk, _prefs, _notices = make_desk()
-    client = FakeClient()
-    desk.attach(client)
-    desk.on_event(ticks(t2885=1000_00))
-    record = desk.ledger.place(OrderRequest("2885", Side.SELL, OrderKind.MARKET, 5))
-    client.emit(OrderEvent(record.local_id, update("2885", "Executed", side=Side.SELL, quantity=5, price=1000_00)))
+    desk, _client, _notices = with_position(quantity=5, price=1000_00, side=Side.SELL)
     dialog = ProtectDialog(desk.triggers, "2885", "RELIANCE", -5, 1000_00)
     qtbot.addWidget(dialog)
     dialog.trail.setText("abc")
@@ -82,13 +71,8 @@ def test_firings_are_notified_and_pauses_said(qtbot, settings) -> None:
     window = Window()
     qtbot.addWidget(window)
     notifier = Notifier(window, Prefs(settings), tray=False)
-    desk, _prefs, _notices = make_desk()
+    desk, _client, _notices = with_position()
     announce_triggers(window, desk, notifier)
-    client = FakeClient()
-    desk.attach(client)
-    desk.on_event(ticks(t2885=1250_00))
-    record = desk.ledger.place(OrderRequest("2885", Side.BUY, OrderKind.MARKET, 10))
-    client.emit(OrderEvent(record.local_id, update("2885", "Executed", quantity=10, price=1250_00)))
     desk.triggers.protect("2885", stop=1245_00)
     desk.detach()
     assert window.messages == ["1 protective trigger(s) not watched: the connection is down: they fire only while "
