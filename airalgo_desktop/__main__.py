@@ -15,6 +15,7 @@ from .cli import (
     report_command,
     stream,
 )
+from .console import utf8_console
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -55,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point."""
+    utf8_console()  # before any output, argparse's included
     args = build_parser().parse_args(argv)
     from .logs import setup_console_logging
 

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QApplication
 from . import APP_NAME, __version__
 from . import config as app_config
 from .api.client import AirAlgoClient, ClientConfig
+from .console import mark_running
 from .desk import Problem, TradingDesk
 from .harness import Harness
 from .keystore import KeyStore
@@ -239,6 +240,7 @@ def _install_signal_handlers(app: Application) -> None:
 def main(args: argparse.Namespace) -> int:
     """Start the desktop app."""
     paths = Paths.resolve(getattr(args, "home", None))
+    running = mark_running()  # noqa: F841 - held until the process ends: the installer refuses while it exists
     log_file = setup_file_logging(paths.logs, console=bool(os.environ.get("AIRALGO_LOG_CONSOLE")))
     log.info("%s %s starting (%s)", APP_NAME, __version__, "demo" if args.demo else "live")
     QGuiApplication.setApplicationName(APP_NAME)

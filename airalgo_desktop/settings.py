@@ -25,6 +25,7 @@ from typing import Any, Protocol
 from .domain.instruments import parse_token
 from .services.alerts import AlertBook
 from .services.guards import GuardSettings
+from .services.risk import RiskLimits
 from .services.watchlists import WatchlistEntry
 
 log = logging.getLogger("airalgo.settings")
@@ -275,6 +276,37 @@ class Prefs:
         """Write every guard setting."""
         for key, value in settings.to_dict().items():
             self.store.setValue(f"guards/{key}", value)
+
+    def load_risk_limits(self) -> RiskLimits:
+        """``risk/limits`` (JSON): the risk gate's limits; an unreadable value keeps that limit's default. Before the
+        first save, the ticket's old order-value guard (``guards/max_value_enabled``, ``guards/max_order_value``)
+        becomes the order-value limit, so a trader's ₹ figure (or its switch off) survives the move."""
+        raw = self._raw("risk/limits")
+        if raw is not None and raw != "":
+            try:
+                data = json.loads(str(raw))
+            except ValueError:
+                data = None
+            if isinstance(data, dict):
+                return RiskLimits.from_dict(data)
+            _bad("risk/limits", raw, "the default limits")
+            return RiskLimits()
+        out = RiskLimits()
+        if not self.read_bool("guards/max_value_enabled", True):
+            out.max_order_value = None
+        else:
+            old = self._raw("guards/max_order_value")
+            if old is not None and old != "":
+                value = parse_number(old, integer=True)
+                if value is None or not 0 < value <= 10**15:
+                    _bad("guards/max_order_value", old, out.max_order_value)
+                else:
+                    out.max_order_value = int(value)
+        return out
+
+    def save_risk_limits(self, limits: RiskLimits) -> None:
+        """Write the limits (a limit switched off is stored as null, so it stays off)."""
+        self.store.setValue("risk/limits", json.dumps(limits.to_dict()))
 
     # ------------------------------------------------------------------ charts
     @property

@@ -235,6 +235,9 @@ def main() -> int:
     parser.add_argument("--json", metavar="PATH", help="write {name: {value, unit, target, pass[, note]}} here "
                         "(target null: a figure printed for reading beside the others)")
     args = parser.parse_args()
+    from airalgo_desktop.console import utf8_console
+
+    utf8_console()
     print(f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}", flush=True)
     figures = run(args.quick)
     if args.json:

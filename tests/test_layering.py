@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1] / PACKAGE
 # low → high; a module may import its own layer (without cycles) and any layer below it
 LAYERS: list[tuple[str, set[str]]] = [
     ("domain and base modules", {"domain", "__init__", "logs", "config", "transport", "resources", "keystore",
-                                 "listeners"}),
+                                 "listeners", "console"}),
     ("store, api", {"store", "api"}),
     ("instruments", {"instruments"}),
     # settings reads and writes services' objects (alerts, guard settings, watchlist entries) for desk and ui

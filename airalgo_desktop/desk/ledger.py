@@ -133,10 +133,16 @@ class OrderLedger(Part):
 
     # ---------------------------------------------------------------- the ticket's three calls
     def check(self, request: OrderRequest) -> list[str]:
-        """Every reason ``request`` cannot be sent now (validation, connection)."""
+        """Every reason ``request`` cannot be sent now (validation, connection, the trader's limits — as the gate
+        would refuse it, without counting or locking anything)."""
         if self._service is None:
-            return [*request.validate(self.ctx.master.get(request.token)), "Not connected."]
-        return self._service.check(request)
+            problems = [*request.validate(self.ctx.master.get(request.token)), "Not connected."]
+        else:
+            problems = self._service.check(request)
+        refusal = self._gate.preview(request)
+        if refusal is not None:
+            problems.append(refusal.before_send)
+        return problems
 
     def guards(self, request: OrderRequest) -> list[Verdict]:
         """The trading guards' verdicts on ``request`` (duplicates are looked for across connections)."""

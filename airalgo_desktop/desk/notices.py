@@ -175,7 +175,7 @@ class RiskChanged:
 
 @dataclass(frozen=True, slots=True)
 class KillSwitchDone:
-    """The kill switch ran: ``report`` (a ``desk.risk.KillReport``) says what was flattened, what failed, what is
+    """The kill switch ran: ``report`` (a ``services.risk.KillReport``) says what was flattened, what failed, what is
     still open at the exchange."""
 
     report: object

@@ -15,20 +15,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
 
 from ..domain.money import Paisa, format_rupees
 from ..domain.nsetime import IST, now_ist, trading_day_on_or_before
-from ..domain.orders import OrderRecord, OrderRequest
-from ..domain.wording import plural
+from ..domain.orders import OrderRecord, OrderRequest, OrderStatus
 from ..services.charges import estimate
 from ..services.positions import PositionBook
 from ..services.risk import (
     REFUSED,
     DayLock,
     Exposure,
+    KillReport,
     OpenOrder,
     Refusal,
     RiskGate,
@@ -40,6 +39,8 @@ from .notices import KillSwitchDone, Problem, RiskChanged
 from .part import DeskContext, Part
 
 log = logging.getLogger("airalgo.desk.risk")
+
+_OPEN_STATES = frozenset(s for s in OrderStatus if s.is_open)
 
 
 class RiskStore(Protocol):
@@ -54,38 +55,6 @@ class RiskPrefs(Protocol):
 
     def load_risk_limits(self) -> RiskLimits: ...
     def save_risk_limits(self, limits: RiskLimits) -> None: ...
-
-
-@dataclass
-class KillReport:
-    """What the kill switch did: the exits sent, the ones that failed and why, and what is still open at the
-    exchange that this app cannot cancel (the AirAlgo API has no cancel)."""
-
-    sent: list[OrderRecord] = field(default_factory=list)
-    failed: list[tuple[OrderRequest, str]] = field(default_factory=list)
-    still_open: list[OrderRecord] = field(default_factory=list)
-    locked: bool = False
-
-    def lines(self, label: Callable[[str], str]) -> list[str]:
-        """The report as sentences, for the dialog and the log."""
-        out = ["The day is locked: only orders that reduce a position are allowed until the next trading day."
-               if self.locked else "The day was already locked."]
-        if not self.sent and not self.failed:
-            out.append("No open position to flatten.")
-        for r in self.sent:
-            out.append(f"Sent: {r.request.side.label} {r.request.quantity} {label(r.request.token)} at market "
-                       f"(order {r.local_id}).")
-        for req, why in self.failed:
-            out.append(f"Failed: {req.side.label} {req.quantity} {label(req.token)} — {why}")
-        if self.still_open:
-            out.append(f"{plural(len(self.still_open), 'order')} still open at the exchange — the AirAlgo API "
-                       "cannot cancel them; cancel them in your broker's terminal:")
-            for r in self.still_open:
-                price = f" @ {format_rupees(r.request.price)}" if r.request.price else ""
-                out.append(f"  {r.request.side.label} {r.request.quantity} {label(r.request.token)} "
-                           f"{r.request.kind.label}{price} — {r.status.value}"
-                           f"{f', exchange no. {r.order_number}' if r.order_number else ''}")
-        return out
 
 
 def trading_today() -> date:
@@ -106,6 +75,8 @@ class RiskDesk(Part):
         self.gate = RiskGate(load() if load else RiskLimits(), ctx.master.get, today)
         self._place: Callable[[OrderRequest, Source], OrderRecord] | None = None
         self._meter: RiskChanged | None = None
+        self._charges_of: tuple[list, Paisa] | None = None  # (the fills it was computed for, the estimate)
+        self._book_of: tuple[list, dict[str, int], dict[str, int], dict[str, int]] | None = None
 
     # ---------------------------------------------------------------- wiring and persistence
     def use_placer(self, place: Callable[[OrderRequest, Source], OrderRecord]) -> None:
@@ -162,36 +133,62 @@ class RiskDesk(Part):
         self._publish_meter(force=True)
 
     # ---------------------------------------------------------------- the book as the gate sees it
-    def exposure(self) -> Exposure:
-        """Positions, open orders, LTPs and the day's P&L now."""
+    def exposure(self, token: str | None = None) -> Exposure:
+        """Positions, open orders, LTPs (of ``token`` too, the order's instrument) and the day's P&L now."""
         quotes = self.ctx.store.quotes
         positions = self.positions.positions
+        net, sell_value, buy_value = self._book()
         ltps = {t: q["ltp"] for t in positions if (q := quotes.get(t))}
+        # a set lookup first: most of a busy day's records are final, and is_open is three properties deep
         open_orders = [OpenOrder(r.request.token, r.request.side, r.request.quantity, r.request.price)
-                       for r in self.records.values() if r.is_open]
-        for o in open_orders:
-            if o.token not in ltps and (q := quotes.get(o.token)):
-                ltps[o.token] = q["ltp"]
-        by_token: dict[str, list] = {}
-        for fill in self.positions.fills:
-            by_token.setdefault(fill.token, []).append(fill)
-        charges = sum(estimate(fills, self.ctx.master.get(t)).total for t, fills in by_token.items()) \
-            if self.gate.limits.loss_net_of_charges else 0
-        return Exposure(net={t: p.net for t, p in positions.items()},
-                        sell_value={t: p.sell_value for t, p in positions.items()},
-                        buy_value={t: p.buy_value for t, p in positions.items()},
-                        open_orders=open_orders, ltp=ltps, day_pnl=self.positions.total(ltps), charges=charges)
+                       for r in self.records.values() if r.status in _OPEN_STATES and r.is_open]
+        for t in [o.token for o in open_orders] + ([token] if token else []):
+            if t not in ltps and (q := quotes.get(t)):
+                ltps[t] = q["ltp"]
+        charges = self._charges() if self.gate.limits.loss_net_of_charges else 0
+        # the day's P&L as PositionBook.total has it (exact), from the cached figures; at cost without an LTP
+        pnl = sum(sell_value[t] - buy_value[t] + n * ltps.get(t, 0) if t in ltps or not n else positions[t].realised()
+                  for t, n in net.items())
+        return Exposure(net=net, sell_value=sell_value, buy_value=buy_value, open_orders=open_orders, ltp=ltps,
+                        day_pnl=pnl, charges=charges)
+
+    def _book(self) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
+        """Net quantity, sold and bought value per token, built again only when the fills change."""
+        fills = self.positions.fills
+        if self._book_of is None or self._book_of[0] != fills:  # list ==: identity first, so cheap
+            positions = self.positions.positions
+            self._book_of = (list(fills), {t: p.net for t, p in positions.items()},
+                             {t: p.sell_value for t, p in positions.items()},
+                             {t: p.buy_value for t, p in positions.items()})
+        return self._book_of[1:]
+
+    def _charges(self) -> Paisa:
+        """The estimated charges of the day's fills, computed again only when the fills change (the estimate is
+        exact fractions: ~0.6 ms per instrument, too slow to run for every order and every ticket check)."""
+        fills = self.positions.fills
+        if self._charges_of is None or self._charges_of[0] != fills:  # list ==: identity first, so cheap
+            by_token: dict[str, list] = {}
+            for fill in fills:
+                by_token.setdefault(fill.token, []).append(fill)
+            total = sum(estimate(group, self.ctx.master.get(t)).total for t, group in by_token.items())
+            self._charges_of = (list(fills), total)
+        return self._charges_of[1]
 
     # ---------------------------------------------------------------- the gate (called by the ledger's place)
     def assess(self, request: OrderRequest, source: Source) -> Refusal | None:
         """None when ``request`` may go; else why not (the ledger journals it as refused, never sends it)."""
-        exposure = self.exposure()
+        exposure = self.exposure(request.token)
         if self.gate.locked is None and self.gate.breached(exposure):
             self._lock(f"the day's loss reached your limit of {format_rupees(self.gate.limits.max_day_loss or 0)}")
         refusal = self.gate.assess(request, exposure, self.ctx.clock(), source)
         if refusal is not None:
             log.info("risk: %s order refused (%s): %s", source.value, refusal.rule, refusal.message)
         return refusal
+
+    def preview(self, request: OrderRequest) -> Refusal | None:
+        """What :meth:`assess` would say of ``request`` now, for the ticket before Send — without side effects: a
+        loss past the limit is reported, not locked (the next sample or order locks it)."""
+        return self.gate.assess(request, self.exposure(request.token), self.ctx.clock(), Source.TICKET)
 
     def placed(self, record: OrderRecord) -> None:
         """An order passed the gate and was journalled: it counts."""
@@ -268,9 +265,3 @@ class RiskDesk(Part):
         self.ctx.publish(KillSwitchDone(report))
         return report
 
-
-def day_pnl_text(pnl: Paisa, limit: Paisa | None) -> str:
-    """The meter's text: ``"−₹4,250.00 of −₹5,000.00"`` (or the P&L alone without a limit)."""
-    if limit is None:
-        return format_rupees(pnl, sign=True)
-    return f"{format_rupees(pnl, sign=True)} of {format_rupees(-limit)}"

@@ -56,6 +56,15 @@ def strike_word(paisa: int) -> str:
     return str(paisa // 100) if paisa % 100 == 0 else f"{paisa / 100:g}"
 
 
+MAX_ROWS = 500_000
+"""The most contracts one master may keep. NSE lists ~150,000 cash and F&O contracts; each kept row costs ~700
+bytes while the master is built, so this caps an import near 400 MB however large the file."""
+
+
+class TooManyRows(Exception):  # not a ValueError on purpose: importers catch those per row
+    """A master keeps more than :data:`MAX_ROWS` contracts (the import stops)."""
+
+
 # Hard limits of one row (issue 26 item 11): beyond these a value is no reading of any unit (a cell that overflows
 # the stored int32 columns, a "tick" of ₹10 lakh), so that row is skipped with the reason and the rest imported.
 # Values inside them but implausible for NSE (a ₹5 index-option tick, a strike 100× the index) are judged per file
@@ -161,6 +170,8 @@ class Builder:
         if kind != EQ and not expiry:
             self.skip("F&O row without an expiry", symbol)
             return False
+        if len(self.token) >= MAX_ROWS:
+            raise TooManyRows(f"more than {MAX_ROWS:,} contracts")
         self._seen[token] = len(self.token)
         self.token.append(token)
         self.symbol.append(symbol)

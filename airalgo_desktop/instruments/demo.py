@@ -46,7 +46,7 @@ from ..domain.nsetime import IST, now_ist, trading_day_on_or_before
 from ..domain.options import DEFAULT_RATE, VolSurface, black76, years_to_expiry
 from ..resources import resource_path
 from .catalog import EQ, Catalog
-from .formats import parse, read_path
+from .formats import parse
 
 DOC_NIFTY_FUTURE_TOKEN = "35013"
 CARRY = DEFAULT_RATE - 0.012  # futures basis: the rate less an index dividend yield of about 1.2 %
@@ -222,7 +222,7 @@ def sample_csv_path() -> Path:
 def sample_cash_rows() -> list[Instrument]:
     """The sample's cash rows, read by the one parser of the project's CSV (``formats.parse_generic``)."""
     path = sample_csv_path()
-    builder, _ = parse(read_path(path), path.name, "generic")
+    builder, _ = parse(path, path.name, "generic")
     builder.keep_rows([i for i, kind in enumerate(builder.kind) if kind == EQ], "not a cash row")
     catalog = Catalog.from_arrays(builder.arrays())
     return [catalog[str(token)] for token in builder.token]  # in the file's order (the catalog ranks its rows)

@@ -30,21 +30,35 @@ file is refused whole (the store unchanged), naming the offending contracts.
 from __future__ import annotations
 
 import csv
-import gzip
-import io
-import threading
-import zipfile
-import zlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import orjson
-
-from ..domain.instruments import _INDEX_NAMES, parse_token
-from .catalog import CE, EQ, FUT, MAX_TICK, PE, Builder, rupees
+from ..domain.instruments import _INDEX_NAMES
+from .catalog import CE, EQ, FUT, PE, Builder, TooManyRows
 from .plausible import implausible, refusal
+from .text import (
+    INDEX_REASON,
+    Cancel,
+    ImportCancelled,
+    MasterError,
+    MasterText,
+    Progress,
+    _csv_rows,
+    _exchange_reason,
+    _finish_ticks,
+    _header,
+    _json_rows,
+    _Rows,
+    _short,
+    _token,
+    open_master,
+    size_words,
+)
+
+# what other modules import from here (the reading layer lives in ``text``)
+__all__ = ["FORMATS", "FORMAT_NAMES", "PARSERS", "VENDOR_IDS", "Cancel", "ImportCancelled", "MasterError",
+           "MasterText", "Progress", "open_master", "parse", "size_words", "sniff"]
 from .units import (
     UnitError,
     epoch_to_ist_day,
@@ -69,76 +83,6 @@ VENDOR_IDS = {"instrument_token": ("Zerodha's own id", "exchange_token"),
               "instrument_key": ("Upstox's own key", "exchange_token"),
               "fytoken": ("Fyers' own id", "the scrip code"),
               "pscriprefkey": ("Kotak's own key", "pSymbol")}
-Progress = Callable[[float, str], None]
-_CHECK_EVERY = 20_000  # rows between progress reports / cancel checks
-
-
-class MasterError(ValueError):
-    """The file as a whole cannot be used; the message is one sentence for the trader."""
-
-
-class ImportCancelled(Exception):
-    """The user cancelled the import; nothing was changed."""
-
-
-@dataclass
-class Cancel:
-    """A cancel flag shared with the worker thread."""
-
-    event: threading.Event
-
-    @classmethod
-    def new(cls) -> Cancel:
-        return cls(threading.Event())
-
-    def set(self) -> None:
-        self.event.set()
-
-    def check(self) -> None:
-        if self.event.is_set():
-            raise ImportCancelled("import cancelled")
-
-
-# ====================================================================== reading
-def decompress(data: bytes, name: str) -> bytes:
-    """The file's content: gunzip / unzip (first .csv/.json member) when the bytes say so."""
-    if not data:
-        raise MasterError(f"{name} is empty.")
-    if data[:2] == b"\x1f\x8b":
-        try:
-            return gzip.decompress(data)
-        except (EOFError, OSError, zlib.error) as exc:
-            raise MasterError(f"{name} is a damaged or truncated .gz file ({exc}); download it again.") from None
-    if data[:4] == b"PK\x03\x04":
-        try:
-            with zipfile.ZipFile(io.BytesIO(data)) as zf:
-                members = [m for m in zf.infolist() if not m.is_dir()]
-                wanted = [m for m in members if m.filename.lower().endswith((".csv", ".json", ".txt"))] or members
-                if not wanted:
-                    raise MasterError(f"{name} is a .zip file with nothing in it.")
-                return zf.read(wanted[0])
-        except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as exc:
-            raise MasterError(f"{name} is a damaged or truncated .zip file ({exc}); download it again.") from None
-    return data
-
-
-def decode(data: bytes, name: str) -> str:
-    """Bytes → text; a binary file is refused in one sentence."""
-    if not data.strip():
-        raise MasterError(f"{name} is empty.")
-    if b"\x00" in data[:65536]:
-        raise MasterError(f"{name} is not a text file (binary content): choose a broker's instrument master "
-                          "(.csv, .json, .gz or .zip).")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            return data.decode("cp1252")  # some masters are exported from Excel on Windows
-        except UnicodeDecodeError:
-            raise MasterError(f"{name} is not a text file (it is not UTF-8): choose a broker's instrument "
-                              "master.") from None
-
-
 def sniff(text: str, name: str) -> str:
     """Which layout ``text`` is in, from its content (never from the file name)."""
     head = text[:8192].lstrip()
@@ -179,101 +123,10 @@ def sniff(text: str, name: str) -> str:
                       f"(first line: {shown!r}).")
 
 
-def _csv_rows(text: str, name: str, cancel: Cancel | None, progress: Progress | None,
-              total_hint: int, *, delimiter: str = ",") -> Iterable[list[str]]:
-    # skipinitialspace: ICICI's cash master writes `"Token", "ShortName", …` (a blank before each quote)
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter, skipinitialspace=True)
-    try:
-        for i, row in enumerate(reader):
-            if i % _CHECK_EVERY == 0:
-                if cancel:
-                    cancel.check()
-                if progress and i:
-                    progress(min(0.95, i / max(total_hint, 1)), f"{i:,} rows read")
-            yield row
-    except csv.Error as exc:
-        raise MasterError(f"{name} is not a readable CSV at line {reader.line_num}: {exc} "
-                          "(not an instrument master).") from None
-
-
-def _json_rows(text: str, name: str) -> list[dict[str, Any]]:
-    try:
-        data = orjson.loads(text)
-    except orjson.JSONDecodeError as exc:
-        raise MasterError(f"{name} is damaged JSON ({exc}); download it again.") from None
-    if isinstance(data, dict):  # some mirrors wrap the list: {"data": [...]}
-        data = next((v for v in data.values() if isinstance(v, list)), None)
-    if not isinstance(data, list):
-        raise MasterError(f"{name} is JSON but not a list of instruments.")
-    return data
-
-
-def _token(raw: object) -> int | None:
-    """The NSE token of a cell (ASCII digits; pandas' ``2885.0`` accepted), via the app's one token rule."""
-    text = parse_token(raw)
-    return int(text) if text is not None else None
-
-
-def _exchange_reason(exchange: str) -> str:
-    return f"exchange {exchange or '(blank)'} (AirAlgo trades NSE cash and NSE F&O)"
-
-
-INDEX_REASON = "index (not tradable)"
-
-
-class _Rows:
-    """Shared per-row plumbing: progress, cancel, bad-row counting."""
-
-    def __init__(self, builder: Builder, cancel: Cancel | None, progress: Progress | None, total: int) -> None:
-        self.b, self.cancel, self.progress, self.total = builder, cancel, progress, total
-        self.count = 0
-
-    def tick(self) -> None:
-        """One more row: progress and cancel every ``_CHECK_EVERY`` rows."""
-        self.count += 1
-        if self.count % _CHECK_EVERY == 0:
-            if self.cancel:
-                self.cancel.check()
-            if self.progress:
-                self.progress(min(0.95, self.count / max(self.total, 1)), f"{self.count:,} rows read")
-
-    def objects(self, items: list[Any]) -> Iterable[dict[str, Any]]:
-        """The JSON objects of a list (anything else is counted as unreadable), with progress and cancel."""
-        for item in items:
-            self.tick()
-            if isinstance(item, dict):
-                yield item
-            else:
-                self.b.skip("unreadable row", "not an object")
-
-    def bad(self, exc: Exception, what: str) -> None:
-        self.b.skip("unreadable row", f"{what}: {exc}")
-
-
-def _header(rows: Iterable[list[str]], name: str, layout: str, needed: tuple[str, ...], *,
-            upper: bool) -> tuple[dict[str, int], list[int], int]:
-    """Read a header row: (column index by name, indexes of ``needed`` in order, width); one sentence if short."""
-    header = [h.strip().upper() if upper else h.strip().lower() for h in next(iter(rows), [])]
-    col = {h: i for i, h in enumerate(header)}
-    missing = [n for n in needed if n not in col]
-    if missing:
-        raise MasterError(f"{name}: the {layout} layout needs a {missing[0]} column.")
-    return col, [col[n] for n in needed], len(header)
-
-
-def _short(row: list[str], width: int, b: Builder) -> bool:
-    """True for a row with fewer cells than ``width`` (counted as unreadable unless it is blank)."""
-    if len(row) >= width:
-        return False
-    if any(c.strip() for c in row):
-        b.skip("unreadable row", f"{len(row)} of {width} columns")
-    return True
-
-
 # ====================================================================== importers
-def parse_kite(text: str, name: str, b: Builder, cancel: Cancel | None, progress: Progress | None) -> None:
+def parse_kite(text: MasterText, name: str, b: Builder, cancel: Cancel | None, progress: Progress | None) -> None:
     """Kite CSV (and Upstox's CSV, which shares its columns with NSE_EQ/NSE_FO exchanges)."""
-    rows = iter(_csv_rows(text, name, cancel, progress, text.count("\n")))
+    rows = iter(_csv_rows(text, name, cancel, progress))
     col, needed, width = _header(rows, name, "Kite/Upstox", (
         "exchange_token", "tradingsymbol", "name", "expiry", "strike", "tick_size", "lot_size", "instrument_type",
         "exchange"), upper=False)
@@ -338,63 +191,24 @@ def _kite_underlying(symbol: str, expiry: int) -> str:
     return ""
 
 
-def _tick_scale(raw_ticks: list[str]) -> Callable[[object], int]:
-    """Paise or rupees? A tick of 0.05 only makes sense in rupees; if every tick is a whole number ≥ 1
-    (5, 10, 500) the file gives paise — no NSE contract ticks in whole rupees ≥ 1 for every row."""
-    for raw in raw_ticks:
-        try:
-            value = rupees_to_paisa(raw)
-        except UnitError:
-            continue
-        if value % 100:
-            return rupees_to_paisa
-    return paise_to_paisa
-
-
-def _finish_ticks(b: Builder, start: int, raw_ticks: list[str]) -> None:
-    """Convert the raw tick texts of rows ``start…`` once the unit is known; drop rows whose tick is junk."""
-    convert = _tick_scale(raw_ticks)
-    bad: list[int] = []
-    huge: list[int] = []
-    for offset, raw in enumerate(raw_ticks):
-        try:
-            value = convert(raw)
-        except UnitError:
-            value = 0
-        if value <= 0:
-            bad.append(start + offset)
-        elif value > MAX_TICK:  # the same per-row limit as Builder.add (issue 26 item 11)
-            huge.append(start + offset)
-        b.tick[start + offset] = value
-    if bad or huge:
-        for rows, reason, example in (
-                (bad, "tick size or lot size not positive", lambda r: b.symbol[r]),
-                (huge, "tick, lot, strike or freeze quantity out of range",
-                 lambda r: f"{b.symbol[r]}: tick {rupees(b.tick[r])}")):
-            if rows:
-                b.skipped[reason] += len(rows)
-                b.examples.setdefault(reason, example(rows[0]))
-        drop = set(bad) | set(huge)
-        b.keep_rows([i for i in range(len(b.token)) if i not in drop], None)
-
-
-def parse_upstox(text: str, name: str, b: Builder, cancel: Cancel | None, progress: Progress | None) -> None:
+def parse_upstox(text: MasterText, name: str, b: Builder, cancel: Cancel | None, progress: Progress | None) -> None:
     """Upstox ``complete.json``."""
+    rows = _Rows(b, cancel, progress, text)
     items = _json_rows(text, name)
-    rows = _Rows(b, cancel, progress, len(items))
     _upstox_items(rows.objects(items), b, rows)
 
 
-def parse_upstox_flat(text: str, name: str, b: Builder, cancel: Cancel | None, progress: Progress | None) -> None:
+def parse_upstox_flat(text: MasterText, name: str, b: Builder,
+                      cancel: Cancel | None, progress: Progress | None) -> None:
     """Upstox's JSON saved as CSV (pandas): the JSON's keys as columns, its units (tick in paise, expiry in epoch
     ms, here written ``1767119399000.0``); ``trading_symbol`` sometimes renamed ``symbol``."""
-    rows = _Rows(b, cancel, progress, text.count("\n"))
+    rows = _Rows(b, cancel, progress, text)
     _upstox_items(_dict_rows(text, name, rows, {"symbol": "trading_symbol"}), b, rows)
 
 
-def _dict_rows(text: str, name: str, rows: _Rows, rename: dict[str, str]) -> Iterable[dict[str, Any]]:
+def _dict_rows(text: MasterText, name: str, rows: _Rows, rename: dict[str, str]) -> Iterable[dict[str, Any]]:
     """A CSV's rows as dicts keyed by lower-case header (``rename`` maps other spellings), with progress."""
-    reader = csv.DictReader(io.StringIO(text), skipinitialspace=True)
+    reader = csv.DictReader(text.lines(), skipinitialspace=True)
     try:
         for row in reader:
             rows.tick()
@@ -449,17 +263,17 @@ def _upstox_items(items: Iterable[dict[str, Any]], b: Builder, rows: _Rows) -> N
     _finish_ticks(b, start, raw_ticks)
 
 
-def parse_angel(text: str, name: str, b: Builder, cancel: Cancel | None, progress: Progress | None) -> None:
+def parse_angel(text: MasterText, name: str, b: Builder, cancel: Cancel | None, progress: Progress | None) -> None:
     """Angel One ``OpenAPIScripMaster.json`` (strike and tick in paise)."""
+    rows = _Rows(b, cancel, progress, text)
     items = _json_rows(text, name)
-    rows = _Rows(b, cancel, progress, len(items))
     _angel_items(rows.objects(items), b, rows)
 
 
-def parse_angel_csv(text: str, name: str, b: Builder, cancel: Cancel | None, progress: Progress | None) -> None:
+def parse_angel_csv(text: MasterText, name: str, b: Builder, cancel: Cancel | None, progress: Progress | None) -> None:
     """Angel One's ScripMaster saved as CSV with its keys as columns: the JSON's units (strike ×100, tick in
     paise: ``NIFTY25JUN2623000CE`` strike ``2300000.000000``, tick ``5.000000`` = ₹0.05)."""
-    rows = _Rows(b, cancel, progress, text.count("\n"))
+    rows = _Rows(b, cancel, progress, text)
     _angel_items(_dict_rows(text, name, rows, {}), b, rows)
 
 
@@ -506,9 +320,9 @@ def _angel_items(items: Iterable[dict[str, Any]], b: Builder, rows: _Rows) -> No
             rows.bad(exc, symbol)
 
 
-def parse_dhan(text: str, name: str, b: Builder, cancel: Cancel | None, progress: Progress | None) -> None:
+def parse_dhan(text: MasterText, name: str, b: Builder, cancel: Cancel | None, progress: Progress | None) -> None:
     """Dhan ``api-scrip-master.csv``."""
-    rows = iter(_csv_rows(text, name, cancel, progress, text.count("\n")))
+    rows = iter(_csv_rows(text, name, cancel, progress))
     col, needed, width = _header(rows, name, "Dhan", (
         "SEM_EXM_EXCH_ID", "SEM_SEGMENT", "SEM_SMST_SECURITY_ID", "SEM_INSTRUMENT_NAME", "SEM_TRADING_SYMBOL",
         "SEM_LOT_UNITS", "SEM_EXPIRY_DATE", "SEM_STRIKE_PRICE", "SEM_TICK_SIZE", "SEM_OPTION_TYPE"), upper=True)
@@ -556,9 +370,9 @@ def parse_dhan(text: str, name: str, b: Builder, cancel: Cancel | None, progress
     _finish_ticks(b, start, raw_ticks)
 
 
-def parse_fyers(text: str, name: str, b: Builder, cancel: Cancel | None, progress: Progress | None) -> None:
+def parse_fyers(text: MasterText, name: str, b: Builder, cancel: Cancel | None, progress: Progress | None) -> None:
     """Fyers ``NSE_CM.csv`` / ``NSE_FO.csv`` (no header)."""
-    for row in _csv_rows(text, name, cancel, progress, text.count("\n")):
+    for row in _csv_rows(text, name, cancel, progress):
         if _short(row, 14, b):  # 21 columns since 2022; 14 before (no strike / option type tail)
             continue
         exchange, segment, ticker = row[10].strip(), row[11].strip(), row[9].strip()
@@ -627,10 +441,11 @@ def _canonical_headers(headers: list[str]) -> dict[str, str]:
     return mapping
 
 
-def parse_generic(text: str, name: str, b: Builder, cancel: Cancel | None, progress: Progress | None) -> None:
+def parse_generic(text: MasterText, name: str, b: Builder, cancel: Cancel | None,
+                  progress: Progress | None) -> None:
     """Our own CSV layout (rupees, or ``*_paisa`` columns; the header spellings of :data:`_COLUMNS`): its one parser,
     for an import, the demo's bundled sample (``instruments.demo``) and the simulator's ``--instruments``."""
-    rows = iter(_csv_rows(text, name, cancel, progress, text.count("\n")))
+    rows = iter(_csv_rows(text, name, cancel, progress))
     header = next(rows, [])
     mapping = _canonical_headers(header)
     col = {canonical: header.index(h) for h, canonical in mapping.items()}
@@ -686,49 +501,44 @@ def parse_generic(text: str, name: str, b: Builder, cancel: Cancel | None, progr
             b.skip("unreadable row", f"{symbol}: {exc}")
 
 
-PARSERS: dict[str, Callable[[str, str, Builder, Cancel | None, Progress | None], None]] = {
+PARSERS: dict[str, Callable[[MasterText, str, Builder, Cancel | None, Progress | None], None]] = {
     "kite": parse_kite, "upstox-csv": parse_kite, "upstox": parse_upstox, "angel": parse_angel,
     "angel-csv": parse_angel_csv, "upstox-flat": parse_upstox_flat, "dhan": parse_dhan, "fyers": parse_fyers,
     "generic": parse_generic,
 }
 
 
-def parse(data: bytes, name: str, fmt: str | None = None, *, cancel: Cancel | None = None,
-          progress: Progress | None = None, into: Builder | None = None) -> tuple[Builder, str]:
-    """File bytes → (builder with the kept rows and the skip counts, format used); ``into`` adds to a builder.
+def parse(data: bytes | Path, name: str, fmt: str | None = None, *, cancel: Cancel | None = None,
+          progress: Progress | None = None, into: Builder | None = None,
+          member: str | None = None) -> tuple[Builder, str]:
+    """A master file (or its bytes) → (builder with the kept rows and the skip counts, format used); ``into`` adds
+    to a builder; ``member``: that file of a zip. The file is streamed — unpacked and decoded piece by piece,
+    within :data:`MAX_MASTER_BYTES` — never held whole.
 
     Refused as a whole (MasterError) when what was read is implausible for NSE (``instruments.plausible``)."""
     builder = into if into is not None else Builder()
-    members = vendors.icici_members(data) if fmt in (None, "icici") else None
+    members = vendors.icici_members(data) if fmt in (None, "icici") and member is None else None
     if members:  # ICICI's SecurityMaster.zip: its NSE cash and NSE F&O members, not the first file in it
-        for member, content in members:
-            parse(content, f"{name}/{member}", "icici", cancel=cancel, progress=progress, into=builder)
+        for one in members:
+            parse(data, f"{name}/{one}", "icici", cancel=cancel, progress=progress, into=builder, member=one)
         return builder, "icici"
-    text = decode(decompress(data, name), name)
-    chosen = fmt or sniff(text, name)
-    if chosen not in PARSERS:
-        raise MasterError(f"unknown format {chosen!r}; use one of {', '.join(FORMATS)}.")
-    start = len(builder)
-    PARSERS[chosen](text, name, builder, cancel, progress)
+    with open_master(data, name, member=member) as text:
+        chosen = fmt or sniff(text.head, name)
+        if chosen not in PARSERS:
+            raise MasterError(f"unknown format {chosen!r}; use one of {', '.join(FORMATS)}.")
+        start = len(builder)
+        try:
+            PARSERS[chosen](text, name, builder, cancel, progress)
+        except TooManyRows as exc:
+            raise MasterError(f"{name} lists {exc} of NSE cash and F&O (NSE has about 150,000): not an "
+                              "instrument master this app can use.") from None
     found = implausible(builder, start)  # whatever the layout: a misread unit never reaches the store
     if found:
         raise MasterError(refusal(name, found))
     return builder, chosen
 
 
-def read_path(path: Path) -> bytes:
-    """A file's bytes, or one sentence saying why not."""
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise MasterError(f"{path} does not exist.") from None
-    except IsADirectoryError:
-        raise MasterError(f"{path} is a folder, not a file.") from None
-    except OSError as exc:
-        raise MasterError(f"could not read {path}: {exc.strerror or exc}.") from None
-
-
-from . import vendors  # noqa: E402 - the vendor parsers build on the helpers above
+from . import vendors  # noqa: E402 - registered after ours: their entries extend PARSERS and FORMAT_NAMES
 
 PARSERS.update(vendors.PARSERS)
 FORMAT_NAMES.update(vendors.FORMAT_NAMES)

@@ -38,13 +38,15 @@ import re
 import zipfile
 from collections.abc import Callable, Iterator
 from datetime import date
+from pathlib import Path
 
 from ..domain.instruments import _INDEX_NAMES
 from .catalog import CE, EQ, FUT, PE, Builder, strike_word
-from .formats import (
+from .text import (
     INDEX_REASON,
     Cancel,
     MasterError,
+    MasterText,
     Progress,
     _csv_rows,
     _exchange_reason,
@@ -107,10 +109,10 @@ class Table:
     """Rows of a CSV with a header, cells read by :func:`key` name (``t(row, "token")``); ``b`` counts the
     unreadable ones."""
 
-    def __init__(self, text: str, name: str, b: Builder, cancel: Cancel | None, progress: Progress | None,
+    def __init__(self, text: MasterText, name: str, b: Builder, cancel: Cancel | None, progress: Progress | None,
                  layout: str, needed: tuple[str, ...], *, delimiter: str = ",") -> None:
         self.b = b
-        self.rows = iter(_csv_rows(text, name, cancel, progress, text.count("\n"), delimiter=delimiter))
+        self.rows = iter(_csv_rows(text, name, cancel, progress, delimiter=delimiter))
         header = next(self.rows, [])
         self.col = {key(h): i for i, h in enumerate(header)}
         missing = [n for n in needed if n not in self.col]
@@ -164,14 +166,16 @@ def _made_symbol(under: str, kind: int, expiry: int, strike: int) -> str:
 
 
 # ====================================================================== Dhan detailed
-def _slash_order(text: str) -> str:
+def _slash_order(text: MasterText | str) -> str:
     """``dmy`` or ``mdy`` for the file's d/m/y dates: a first number above 12 is a day (31/07/25), a second one
-    means an Excel re-save in US order (7/31/2025). A file with neither is read day first, as Dhan writes."""
-    for match in _SLASH_DATE.finditer(text):
-        if int(match.group(1)) > 12:
-            return "dmy"
-        if int(match.group(2)) > 12:
-            return "mdy"
+    means an Excel re-save in US order (7/31/2025). A file with neither is read day first, as Dhan writes. Read on
+    a pass of its own, piece by piece, until a date decides it."""
+    for piece in [text] if isinstance(text, str) else text.pieces():
+        for match in _SLASH_DATE.finditer(piece):
+            if int(match.group(1)) > 12:
+                return "dmy"
+            if int(match.group(2)) > 12:
+                return "mdy"
     return "dmy"
 
 
@@ -187,9 +191,10 @@ def _dhan_expiry(raw: str, order: str) -> int:
         raise UnitError(f"expiry '{raw}' is not a date") from None
 
 
-def parse_dhan_detailed(text: str, name: str, b: Builder, cancel: Cancel | None, progress: Progress | None) -> None:
+def parse_dhan_detailed(text: MasterText, name: str, b: Builder,
+                        cancel: Cancel | None, progress: Progress | None) -> None:
     """Dhan ``api-scrip-master-detailed.csv`` (both column sets; comma or tab separated)."""
-    first = text[:text.find("\n")]
+    first = text.head.split("\n", 1)[0]
     t = Table(text, name, b, cancel, progress, "Dhan detailed", (
         "exch_id", "segment", "security_id", "instrument", "underlying_symbol", "symbol_name", "lot_size",
         "sm_expiry_date", "strike_price", "option_type", "tick_size"),
@@ -231,7 +236,7 @@ def parse_dhan_detailed(text: str, name: str, b: Builder, cancel: Cancel | None,
 
 
 # ====================================================================== Kotak
-def parse_kotak_neo(text: str, name: str, b: Builder, cancel: Cancel | None, progress: Progress | None) -> None:
+def parse_kotak_neo(text: MasterText, name: str, b: Builder, cancel: Cancel | None, progress: Progress | None) -> None:
     """Kotak Neo ``nse_cm.csv`` / ``nse_fo.csv`` (tick and strike in paise, dates from 1980)."""
     t = Table(text, name, b, cancel, progress, "Kotak Neo", ("psymbol", "pexchseg", "ptrdsymbol", "dticksize",
                                                            "llotsize"))
@@ -261,7 +266,8 @@ def parse_kotak_neo(text: str, name: str, b: Builder, cancel: Cancel | None, pro
             b.skip(UNREADABLE, f"{symbol}: {exc}")
 
 
-def parse_kotak_trade(text: str, name: str, b: Builder, cancel: Cancel | None, progress: Progress | None) -> None:
+def parse_kotak_trade(text: MasterText, name: str, b: Builder,
+                      cancel: Cancel | None, progress: Progress | None) -> None:
     """Kotak Securities Trade API instruments file: ``exchangeToken`` is NSE's (``instrumentToken`` Kotak's)."""
     t = Table(text, name, b, cancel, progress, "Kotak Trade API", ("exchangetoken", "instrumentname", "ticksize",
                                                                  "lotsize", "exchange"))
@@ -289,21 +295,23 @@ def parse_kotak_trade(text: str, name: str, b: Builder, cancel: Cancel | None, p
 
 
 # ====================================================================== ICICI Breeze
-def icici_members(data: bytes) -> list[tuple[str, bytes]] | None:
-    """The NSE cash and NSE F&O members of an ICICI ``SecurityMaster.zip`` (None for any other file)."""
-    if data[:4] != b"PK\x03\x04":
-        return None
+def icici_members(source: Path | bytes) -> list[str] | None:
+    """The NSE cash and NSE F&O members of an ICICI ``SecurityMaster.zip``, by name (None for any other file);
+    each is then read as a stream of its own."""
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            names = {m.filename.rsplit("/", 1)[-1]: m for m in zf.infolist() if not m.is_dir()}
-            if not any(n in names for n in ICICI_MEMBERS):
+        with open(source, "rb") if isinstance(source, Path) else io.BytesIO(source) as fh:
+            if fh.read(4) != b"PK\x03\x04":
                 return None
-            return [(n, zf.read(names[n])) for n in ICICI_MEMBERS if n in names]
+            fh.seek(0)
+            with zipfile.ZipFile(fh) as zf:
+                names = {m.filename.rsplit("/", 1)[-1] for m in zf.infolist() if not m.is_dir()}
     except (zipfile.BadZipFile, OSError, EOFError):
-        return None  # decompress() names the damage in one sentence
+        return None  # opening it as a master names the damage (or the missing file) in one sentence
+    found = [n for n in ICICI_MEMBERS if n in names]
+    return found or None
 
 
-def parse_icici(text: str, name: str, b: Builder, cancel: Cancel | None, progress: Progress | None) -> None:
+def parse_icici(text: MasterText, name: str, b: Builder, cancel: Cancel | None, progress: Progress | None) -> None:
     """ICICI Breeze ``NSEScripMaster.txt`` (cash, tick in rupees) or ``FONSEScripMaster.txt`` (F&O, tick in
     paise); other members of the zip (BSE, MCX, currency, mutual funds) are not NSE cash or F&O."""
     t = Table(text, name, b, cancel, progress, "ICICI Breeze", ("token", "shortname", "exchangecode"))
@@ -349,7 +357,7 @@ def parse_icici(text: str, name: str, b: Builder, cancel: Cancel | None, progres
 
 
 # ====================================================================== Shoonya, 5paisa, Alice Blue
-def parse_shoonya(text: str, name: str, b: Builder, cancel: Cancel | None, progress: Progress | None) -> None:
+def parse_shoonya(text: MasterText, name: str, b: Builder, cancel: Cancel | None, progress: Progress | None) -> None:
     """Shoonya (Finvasia) ``NSE_symbols.txt`` / ``NFO_symbols.txt`` (rupees)."""
     t = Table(text, name, b, cancel, progress, "Shoonya", ("exchange", "token", "lotsize", "tradingsymbol",
                                                          "ticksize"))
@@ -380,7 +388,7 @@ def parse_shoonya(text: str, name: str, b: Builder, cancel: Cancel | None, progr
             b.skip(UNREADABLE, f"{symbol}: {exc}")
 
 
-def parse_5paisa(text: str, name: str, b: Builder, cancel: Cancel | None, progress: Progress | None) -> None:
+def parse_5paisa(text: MasterText, name: str, b: Builder, cancel: Cancel | None, progress: Progress | None) -> None:
     """5paisa ScripMaster CSV (both the ``CpType``/``Root`` and the ``ScripType``/``SymbolRoot`` spellings)."""
     t = Table(text, name, b, cancel, progress, "5paisa", ("exch", "exchtype", "scripcode", "name", "ticksize",
                                                         "lotsize"))
@@ -417,7 +425,7 @@ def parse_5paisa(text: str, name: str, b: Builder, cancel: Cancel | None, progre
             b.skip(UNREADABLE, f"{symbol}: {exc}")
 
 
-def parse_aliceblue(text: str, name: str, b: Builder, cancel: Cancel | None, progress: Progress | None) -> None:
+def parse_aliceblue(text: MasterText, name: str, b: Builder, cancel: Cancel | None, progress: Progress | None) -> None:
     """Alice Blue contract master ``NSE.csv`` / ``NFO.csv`` (rupees)."""
     t = Table(text, name, b, cancel, progress, "Alice Blue", ("exch", "exchange segment", "token", "trading symbol",
                                                             "lot size", "tick size"))

@@ -68,7 +68,7 @@ class RiskLimits:
     max_orders_per_day: int | None = None
     max_lots_per_instrument: int | None = None
     max_lots_per_underlying: int | None = None
-    max_order_value: Paisa | None = None
+    max_order_value: Paisa | None = 10_00_000_00  # ₹10 lakh, as the ticket's value guard had it before the move
     max_premium_sold_per_underlying: Paisa | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -169,6 +169,12 @@ class Refusal:
     def __str__(self) -> str:
         return self.message
 
+    @property
+    def before_send(self) -> str:
+        """The sentence as the ticket shows it before Send: the reason alone, capitalised (nothing refused yet)."""
+        text = self.message.removeprefix(f"{REFUSED}: ")
+        return text[:1].upper() + text[1:]
+
 
 class OrderRefused(RuntimeError):
     """The risk gate refused an order: it was journalled as refused and never sent. ``str()`` is the sentence."""
@@ -182,6 +188,7 @@ class Gate(Protocol):
     """What the order ledger's one ``place`` asks before the journal sees an order (``desk.risk.RiskDesk``)."""
 
     def assess(self, request: OrderRequest, source: Source) -> Refusal | None: ...
+    def preview(self, request: OrderRequest) -> Refusal | None: ...
     def placed(self, record: OrderRecord) -> None: ...
 
 
@@ -191,6 +198,10 @@ class OpenGate:
 
     def assess(self, request: OrderRequest, source: Source) -> Refusal | None:
         """Nothing is refused."""
+        return None
+
+    def preview(self, request: OrderRequest) -> Refusal | None:
+        """Nothing would be refused."""
         return None
 
     def placed(self, record: OrderRecord) -> None:
@@ -353,7 +364,10 @@ class RiskGate:
                                         f"tick.")
         value = request.quantity * price
         if value > limit:
-            return Refusal("max_value", f"{REFUSED}: order value {format_rupees(value)} is above "
+            # say when the value is an estimate: a market order before the first tick is valued at the last close
+            at_close = "" if request.price or request.trigger_price or exposure.ltp.get(request.token) \
+                else " (at the previous close: no price yet)"
+            return Refusal("max_value", f"{REFUSED}: order value {format_rupees(value)}{at_close} is above "
                                         f"your limit {format_rupees(limit)} ({MENU}).")
         return None
 
@@ -455,3 +469,35 @@ def open_exposure(open_orders: Iterable[OpenOrder]) -> dict[str, int]:
     for o in open_orders:
         out[o.token] = out.get(o.token, 0) + signed(o.side, o.quantity)
     return out
+
+
+@dataclass
+class KillReport:
+    """What the kill switch did: the exits sent, the ones that failed and why, and what is still open at the
+    exchange that this app cannot cancel (the AirAlgo API has no cancel)."""
+
+    sent: list[OrderRecord] = field(default_factory=list)
+    failed: list[tuple[OrderRequest, str]] = field(default_factory=list)
+    still_open: list[OrderRecord] = field(default_factory=list)
+    locked: bool = False
+
+    def lines(self, label: Callable[[str], str]) -> list[str]:
+        """The report as sentences, for the dialog and the log."""
+        out = ["The day is locked: only orders that reduce a position are allowed until the next trading day."
+               if self.locked else "The day was already locked."]
+        if not self.sent and not self.failed:
+            out.append("No open position to flatten.")
+        for r in self.sent:
+            out.append(f"Sent: {r.request.side.label} {r.request.quantity} {label(r.request.token)} at market "
+                       f"(order {r.local_id}).")
+        for req, why in self.failed:
+            out.append(f"Failed: {req.side.label} {req.quantity} {label(req.token)} — {why}")
+        if self.still_open:
+            out.append(f"{plural(len(self.still_open), 'order')} still open at the exchange — the AirAlgo API "
+                       "cannot cancel them; cancel them in your broker's terminal:")
+            for r in self.still_open:
+                price = f" @ {format_rupees(r.request.price)}" if r.request.price else ""
+                out.append(f"  {r.request.side.label} {r.request.quantity} {label(r.request.token)} "
+                           f"{r.request.kind.label}{price} — {r.status.value}"
+                           f"{f', exchange no. {r.order_number}' if r.order_number else ''}")
+        return out

@@ -13,7 +13,7 @@ from pathlib import Path
 from ..domain.instruments import InstrumentMaster
 from ..domain.money import parse_rupees
 from ..instruments.catalog import Catalog
-from ..instruments.formats import MasterError, parse, read_path
+from ..instruments.formats import MasterError, parse
 from .server import Malformed, SimConfig, SimServer, TokenFault
 
 
@@ -73,7 +73,7 @@ async def run(args: argparse.Namespace) -> int:
     master = None
     if args.instruments:
         try:  # the importer's parser: the same layouts, units and refusals as the app's import
-            builder, _ = parse(read_path(args.instruments), args.instruments.name)
+            builder, _ = parse(args.instruments, args.instruments.name)
         except MasterError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
@@ -149,6 +149,9 @@ async def run(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point."""
+    from ..console import utf8_console
+
+    utf8_console()
     args = build_parser().parse_args(argv)
     from ..logs import setup_console_logging
 

@@ -195,7 +195,7 @@ class BarStore:
         try:
             if is_locked(exc) or isinstance(exc, NewerSchema):
                 fresh = parallel_path(self.path)
-                why = "is in use by another AirAlgo Desktop window" if is_locked(exc) else f"is newer ({exc})"
+                why = "is locked by another program" if is_locked(exc) else f"is newer ({exc})"
                 self.notice = f"The bar store {self.path.name} {why}. This session keeps its bars in {fresh.name}."
                 self.path = fresh
             elif is_corrupt(exc):

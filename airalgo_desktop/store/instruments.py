@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import time
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,11 @@ from ..domain.nsetime import IST
 
 log = logging.getLogger("airalgo.store.instruments")
 FILE_NAME = "instruments.npz"
+DOWNLOAD_PREFIX = "instruments.download-"
+"""A master being downloaded into the data dir (``instruments.download-….part``; removed when its import ends)."""
+STALE_AFTER_S = 900.0
+"""A temporary master file untouched this long belongs to an import that was killed (a live one writes its new file
+within seconds, and a download ends at its 300 s deadline): :func:`sweep_stale` removes it."""
 FORMAT_VERSION = 1
 ARRAY_NAMES = ("token", "kind", "expiry", "strike", "tick", "lot", "freeze", "prev", "under", "index", "grp",
                "grp_start",
@@ -108,3 +114,23 @@ def master_date(meta: dict[str, Any]) -> date | None:
         return date.fromisoformat(str(meta.get("master_date", "")))
     except ValueError:
         return None
+
+
+def sweep_stale(data_dir: Path, *, now: float | None = None, older_than: float = STALE_AFTER_S) -> list[Path]:
+    """Remove what a killed import left in the data dir — a half-written ``instruments.npz.new`` (~30 MB), a
+    partial download — once untouched for ``older_than`` seconds (a running import's files are newer: never
+    swept from under it). Returns what was removed; called when the master is loaded and before each import."""
+    folder = Path(data_dir)
+    moment = time.time() if now is None else now
+    removed: list[Path] = []
+    candidates = [folder / (FILE_NAME + ".new"), *folder.glob(DOWNLOAD_PREFIX + "*.part")]
+    for path in candidates:
+        try:
+            if moment - path.stat().st_mtime < older_than:
+                continue
+            path.unlink()
+        except OSError:  # gone already, or not ours to remove: nothing to do
+            continue
+        removed.append(path)
+        log.info("removed %s, left by an import that did not finish", path.name)
+    return removed

@@ -55,7 +55,8 @@ from .sqlitefile import sqlite_name as _sqlite_name
 log = logging.getLogger("airalgo.store.journal")
 log.addFilter(RateLimitFilter(burst=5, period=10.0))  # a flood of junk answers on a full disk stays a trickle
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
+ORDERS_READABLE_FROM = 3  # the oldest schema whose orders read_only (the report CLI) reads as they are
 FILE_NAME = "journal.db"
 
 
@@ -103,10 +104,23 @@ V3 = """
         ALTER TABLE orders ADD COLUMN checked TEXT;
 """
 
-# v4 (protective triggers, issue 28): every trigger held by the app as it stands now (``spec``: its JSON, see
+# v4: the risk gate's day lock and its early lifting (and kill-switch presses), per IST trading day, so a restart the
+# same day is still locked; detail is JSON (reason, figures)
+V4 = """
+        CREATE TABLE IF NOT EXISTS risk_events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            trade_date TEXT NOT NULL,
+            at TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX IF NOT EXISTS risk_events_by_day ON risk_events(trade_date);
+"""
+
+# v5 (protective triggers, issue 28): every trigger held by the app as it stands now (``spec``: its JSON, see
 # ``services.triggers.Trigger.to_dict``) and an append-only log of what happened to it — the firing decision is
 # written here *before* its exit order is sent, so a kill -9 in between can never produce a second exit. A step of
-# its own (the risk gate adds another): the integrator may renumber; ``IF NOT EXISTS`` keeps it safe to replay.
+# its own after the risk table; ``IF NOT EXISTS`` keeps it safe to replay.
 V_TRIGGERS = """
         CREATE TABLE IF NOT EXISTS triggers (
             id TEXT PRIMARY KEY,
@@ -125,7 +139,7 @@ V_TRIGGERS = """
         CREATE INDEX IF NOT EXISTS triggers_by_day ON triggers(trade_date);
 """
 
-MIGRATIONS: list[str] = [V1, V2, V3, V_TRIGGERS]  # MIGRATIONS[n] takes a journal from schema n to n + 1
+MIGRATIONS: list[str] = [V1, V2, V3, V4, V_TRIGGERS]  # MIGRATIONS[n] takes a journal from schema n to n + 1
 
 
 def _price(value: Any) -> int:
@@ -228,10 +242,20 @@ class _HeldLock:
         return True
 
     def release(self) -> None:
-        """Let go (closing the descriptor releases the lock)."""
+        """Let go. On Windows the byte-range lock is undone explicitly before the close: Windows releases a lock
+        left on a closed handle only "when the system gets to it", so a restart right after could find the journal
+        still taken (msvcrt's documentation asks for LK_UNLCK)."""
         if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
+            fd, self._fd = self._fd, None
+            try:
+                if os.name == "nt":
+                    import msvcrt
+
+                    with contextlib.suppress(OSError):
+                        os.lseek(fd, 0, os.SEEK_SET)  # the lock covers byte 0: unlock from there
+                        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+            finally:
+                os.close(fd)
 
 
 class UnavailableJournal:
@@ -273,6 +297,14 @@ class UnavailableJournal:
     def record_check(self, record: OrderRecord) -> None:
         """Always refused: the trader's statement is not kept, and the trader is told."""
         raise JournalWriteError(f"the order journal cannot be used: {self.error.reason}")
+
+    def record_risk(self, day: date, kind: str, detail: dict[str, Any]) -> None:
+        """Always refused: the risk part then says the lock will not survive a restart."""
+        raise JournalWriteError(f"the order journal cannot be used: {self.error.reason}")
+
+    def risk_events(self, day: date) -> list[tuple[str, dict[str, Any], str]]:
+        """Nothing can be read."""
+        return []
 
     def save_triggers(self, day: date, rows: list[tuple[str, str, dict[str, Any], str, str]]) -> None:
         """Always refused: a trigger that cannot be journalled is not armed (and never fires)."""
@@ -480,7 +512,7 @@ class Journal:
             version = db.execute("PRAGMA user_version").fetchone()[0]
         except sqlite3.Error as exc:
             raise journal._unavailable(exc) from exc
-        if version != SCHEMA_VERSION:
+        if not ORDERS_READABLE_FROM <= version <= SCHEMA_VERSION:  # v4 and v5 only added tables (risk, triggers)
             db.close()
             raise JournalUnavailable(f"the journal has schema {version}; this app reads {SCHEMA_VERSION} (open the "
                                      "app once to bring it up to date)")
@@ -657,6 +689,28 @@ class Journal:
             (_INSERT_EVENT, (record.local_id, now, "trader", record.status.value, record.order_number, statement)),
             ("UPDATE orders SET checked=?, updated_at=? WHERE local_id=?", (statement, now, record.local_id)),
         ])
+
+    def record_risk(self, day: date, kind: str, detail: dict[str, Any]) -> None:
+        """A risk event of IST trading day ``day`` (``lock``, ``unlock``, ``kill``) with its detail. Raises on failure
+        (the caller tells the trader the lock will not survive a restart)."""
+        self._write([("INSERT INTO risk_events (trade_date, at, kind, detail) VALUES (?,?,?,?)",
+                      (day.isoformat(), datetime.now(IST).isoformat(), kind, json.dumps(detail)))])
+
+    def risk_events(self, day: date) -> list[tuple[str, dict[str, Any], str]]:
+        """(kind, detail, ISO time) of every risk event of ``day``, oldest first; an unreadable detail reads as {}."""
+        assert self.db is not None
+        out: list[tuple[str, dict[str, Any], str]] = []
+        for kind, detail, at in self.db.execute(
+                "SELECT kind, detail, at FROM risk_events WHERE trade_date=? ORDER BY id", (day.isoformat(),)):
+            try:
+                parsed = json.loads(detail)
+            except (TypeError, ValueError):
+                parsed = None
+            if not isinstance(parsed, dict):
+                log.warning("journal risk event %s of %s has an unreadable detail; read as empty", kind, day)
+                parsed = {}
+            out.append((str(kind), parsed, str(at)))
+        return out
 
     # ------------------------------------------------------------------ kept answers
     @staticmethod

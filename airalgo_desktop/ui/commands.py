@@ -19,6 +19,8 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from ..desk import KeyNeeded, TradingDesk
+from ..desk.notices import KillSwitchDone
+from ..domain.nsetime import now_ist
 from ..domain.orders import CheckedOutcome, Side
 from ..domain.wording import plural
 from ..instruments.formats import ImportCancelled, MasterError
@@ -28,11 +30,14 @@ from ..services.chain import underlyings_held
 from ..services.guards import GuardSettings
 from .alerts import AlertDialog, AlertsDialog
 from .chain import ChainDock, ChainPanel
+from .day_report import DayReportDialog, desk_report
 from .dialogs import AboutDialog, ApiKeyDialog, GuardsDialog, ShortcutsDialog
 from .import_master import ImportMasterDialog
+from .listening import listen
 from .main_window import MainWindow
 from .orderbook import MarkCheckedDialog, default_export_path
 from .protect import ProtectDialog, protection_text
+from .risk import KillReportDialog, KillSwitchDialog, RiskLimitsDialog, RiskMeter
 from .ticket import OrderTicket
 
 log = logging.getLogger("airalgo.ui.commands")
@@ -88,8 +93,15 @@ class Commands:
                               ("open_logs", self.open_logs), ("guards", self.edit_guards),
                               ("alerts", self.edit_alerts), ("about", self.about),
                               ("option_chain", lambda: self.open_chain(w.watchlist.current_token())),
-                              ("payoff", lambda: self.show_payoff(None)), ("chart_window", self.open_chart)):
+                              ("payoff", lambda: self.show_payoff(None)), ("chart_window", self.open_chart),
+                              ("risk_limits", self.edit_risk_limits), ("kill_switch", self.kill_switch),
+                              ("day_report", self.day_report)):
             a.connect(name, command)
+        # the risk meter in the status bar listens for itself; the kill switch's report opens on its notice
+        self.risk_meter = RiskMeter(lambda: self.desk.risk.limits, w)
+        w.statusBar().addPermanentWidget(self.risk_meter)
+        self.risk_meter.listen_to(self.desk)
+        listen(w, self.desk, {KillSwitchDone: self.show_kill_report})
 
     # ---------------------------------------------------------------- the one way to run work
     def run(self, coro: Coroutine[Any, Any, Any], what: str) -> asyncio.Task[Any]:
@@ -224,6 +236,40 @@ class Commands:
 
         dialog.saved.connect(save)
         dialog.open()
+
+    def edit_risk_limits(self) -> RiskLimitsDialog:
+        """Trade → Risk limits… (and, when today is locked, the typed early unlock, journalled by the desk)."""
+        risk = self.desk.risk
+        lock = risk.gate.locked
+        dialog = RiskLimitsDialog(risk.limits, lock.reason if lock is not None else None, risk.unlock, self.window)
+        dialog.saved.connect(risk.set_limits)
+        dialog.open()
+        return dialog
+
+    def _label(self, token: str) -> str:
+        instrument = self.desk.master.get(token)
+        return instrument.display if instrument is not None else token
+
+    def kill_switch(self) -> KillSwitchDialog:
+        """Trade → Kill switch… (Ctrl+Shift+K): what will happen, then on confirmation lock, flatten and report."""
+        exits, still_open = self.desk.risk.kill_plan()
+        dialog = KillSwitchDialog(exits, still_open, self._label, self.desk.risk.gate.locked is not None,
+                                  self.window)
+        dialog.confirmed.connect(self.desk.risk.kill_switch)  # its KillSwitchDone opens the report
+        dialog.open()
+        return dialog
+
+    def show_kill_report(self, notice: KillSwitchDone) -> None:
+        """The kill switch's report (what was sent, what failed, what is still open at the exchange)."""
+        self.kill_report = KillReportDialog(notice.report.lines(self._label), self.window)  # type: ignore[attr-defined]
+        self.kill_report.open()
+
+    def day_report(self) -> DayReportDialog:
+        """File → Day report…"""
+        today = now_ist().date()
+        dialog = DayReportDialog(lambda day: desk_report(self.desk, day, today), today, self.window)
+        dialog.open()
+        return dialog
 
     # ---------------------------------------------------------------- account
     def ask_for_key(self, message: str = "") -> None:

@@ -269,6 +269,14 @@ class ConnectionStatus(QWidget):
         self.latency.setText(f"♥ {rtt * 1000:.0f} ms" if rtt is not None else "♥ —")
         self.latency.setToolTip("Heartbeat round trip")
         self.rate.setText(f"{metrics.ticks_per_s:,.0f} ticks/s")
+        # quotes for tokens nobody asked for are dropped before the store and the bars (a server streaming what we
+        # never subscribed to must not fill memory): the count says so instead of hiding it
+        dropped = metrics.unwanted_quotes + metrics.dropped_quotes
+        self.rate.setToolTip(f"Ticks applied per second. Dropped: {metrics.unwanted_quotes:,} quotes for tokens "
+                             f"nobody subscribed, {metrics.dropped_quotes:,} unreadable." if dropped else
+                             "Ticks applied per second.")
+        if metrics.unwanted_quotes:
+            self.rate.setText(f"{metrics.ticks_per_s:,.0f} ticks/s · {metrics.unwanted_quotes:,} unwanted dropped")
         age = metrics.last_tick_age(now)
         self.age.setText(f"last tick {age:.1f} s ago" if age is not None else "no ticks yet")
 
@@ -366,11 +374,11 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         a = self.actions_
         file_menu = self.menuBar().addMenu("&File")
-        file_menu.addActions([a["import_csv"], a["export_orders"]])
+        file_menu.addActions([a["import_csv"], a["export_orders"], a["day_report"]])
         file_menu.addSeparator()
         file_menu.addAction(a["quit"])
         trade = self.menuBar().addMenu("&Trade")
-        trade.addActions([a["buy"], a["sell"], a["alerts"], a["guards"]])
+        trade.addActions([a["buy"], a["sell"], a["alerts"], a["guards"], a["risk_limits"], a["kill_switch"]])
         trade.addSeparator()
         trade.addActions([a["option_chain"], a["payoff"]])
         trade.addSeparator()

@@ -427,7 +427,8 @@ class OrderBookPanel(QWidget):
         return text
 
     def export_csv(self, path: Path) -> int:
-        """Write every order to ``path``; returns the number of rows."""
+        """Write every order to ``path``; returns the number of rows. UTF-8 with a byte-order mark: Excel on Windows
+        reads a CSV without one in the ANSI code page, and "₹" or a non-English message comes out garbled."""
         records = self.model.records
-        path.write_text(self.model.to_csv(records), encoding="utf-8", newline="")
+        path.write_text(self.model.to_csv(records), encoding="utf-8-sig", newline="")
         return len(records)

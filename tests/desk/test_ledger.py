@@ -144,8 +144,8 @@ def test_latency_is_the_first_answer_not_the_time_a_limit_order_rests(journal) -
 def test_guard_settings_are_saved_through_prefs() -> None:
     store = MemoryStore()
     desk, prefs, _notices = make_desk(store=store)
-    desk.ledger.set_guards(GuardSettings(max_order_value=5_000_00, stale_enabled=False))
-    assert prefs.load_guards().max_order_value == 5_000_00 and not prefs.load_guards().stale_enabled
+    desk.ledger.set_guards(GuardSettings(price_band_pct=2.0, stale_enabled=False))
+    assert prefs.load_guards().price_band_pct == 2.0 and not prefs.load_guards().stale_enabled
 
 
 def test_restore_of_yesterday_is_not_today(journal) -> None:

@@ -17,6 +17,7 @@ from airalgo_desktop.domain.orders import OrderStatus, Side
 from airalgo_desktop.instruments.demo import sample_csv_path
 from airalgo_desktop.instruments.importer import import_master
 from airalgo_desktop.keystore import KeyStore
+from airalgo_desktop.services.risk import RiskLimits
 from airalgo_desktop.sim.server import SimConfig, SimServer
 from tests.ui.conftest import app_args, running_app, wait_until
 from tests.ui.test_app import MemoryKeyring
@@ -100,7 +101,7 @@ def test_secrets_audit_full_session(qtbot, qloop, tmp_path, capfd) -> None:
                                  and app.desk.store.ltp("2885"))
                 ticket = app.ticket
                 for token, qty in (("2885", 3), ("2885", 100)):  # an executed and a rejected (margin) order
-                    app.desk.ledger.guard_settings.max_value_enabled = False
+                    app.desk.risk.set_limits(RiskLimits(max_order_value=None))
                     app.commands.open_ticket(token, Side.BUY)
                     ticket.confirm_box.setChecked(False)
                     ticket.qty.setValue(qty)

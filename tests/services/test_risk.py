@@ -54,7 +54,8 @@ def sell(token: str, qty: int, price: int = 0, kind: OrderKind = OrderKind.LIMIT
 
 
 def test_no_limits_lets_everything_through_and_the_value_limit_refuses():
-    assert gate(RiskLimits()).assess(buy("2885", 1000, 1300_00), Exposure(), 0.0) is None
+    assert gate(RiskLimits(max_order_value=None)).assess(buy("2885", 1000, 1300_00), Exposure(), 0.0) is None
+    assert RiskLimits().max_order_value == 10_00_000_00  # the old ticket guard's default, on
     g = gate(RiskLimits(max_order_value=10_00_000_00))
     assert g.assess(buy("2885", 10, 1300_00), Exposure(), 0.0) is None
     refusal = g.assess(buy("2885", 1000, 1300_00), Exposure(), 0.0)

@@ -10,6 +10,7 @@ from PySide6.QtTest import QTest
 from airalgo_desktop.domain.clock import ShiftedClock, use_clock
 from airalgo_desktop.domain.nsetime import IST
 from airalgo_desktop.domain.orders import OrderStatus, Side
+from airalgo_desktop.services.risk import RiskLimits
 from tests.ui.conftest import app_args, running_app, wait_until
 
 
@@ -96,7 +97,7 @@ def test_chain_subscribes_trades_and_releases(qtbot, qloop, paths) -> None:
             assert app.ticket.instrument.token == call.token and app.ticket.side is Side.BUY
             # buy one lot of that call: positions show its greeks
             app.ticket.confirm_box.setChecked(False)
-            app.desk.ledger.guard_settings.max_value_enabled = False
+            app.desk.risk.set_limits(RiskLimits(max_order_value=None))
             app.ticket.send()
             await wait_until(lambda: app.ticket.record and app.ticket.record.status is OrderStatus.EXECUTED)
             await wait_until(lambda: call.token in app.window.positions_model.greeks

@@ -11,6 +11,7 @@ from PySide6.QtCore import QSettings
 from airalgo_desktop.instruments import Catalog
 from airalgo_desktop.instruments.demo import load_sample
 from airalgo_desktop.services.guards import GuardSettings
+from airalgo_desktop.services.risk import RiskLimits
 from airalgo_desktop.settings import MemoryStore, Prefs
 from airalgo_desktop.store.market import MarketStore
 from airalgo_desktop.ui.main_window import MainWindow
@@ -57,9 +58,9 @@ def test_theme_purple(qtbot, settings: QSettings, warnings) -> None:
 
 
 def test_max_order_value_1e999_keeps_the_limit(settings: QSettings, warnings) -> None:
-    settings.setValue("guards/max_order_value", "1e999")
-    guards = Prefs(settings).load_guards()
-    assert guards.max_order_value == GuardSettings().max_order_value and guards.max_value_enabled
+    settings.setValue("guards/max_order_value", "1e999")  # the old guard's key, read once into the risk limits
+    limits = Prefs(settings).load_risk_limits()
+    assert limits.max_order_value == RiskLimits().max_order_value
     assert logged(warnings, "guards/max_order_value") == 1
 
 
@@ -69,7 +70,7 @@ def test_alert_price_1e999_is_skipped(settings: QSettings, warnings) -> None:
     assert [a.token for a in book.alerts] == ["1333"] and logged(warnings, "saved alert") == 1
 
 
-@pytest.mark.parametrize("key", ["price_band_pct", "duplicate_enabled", "max_value_enabled", "stale_after_s"])
+@pytest.mark.parametrize("key", ["price_band_pct", "duplicate_enabled", "freeze_enabled", "stale_after_s"])
 def test_nan_never_switches_a_guard_off(key: str, warnings) -> None:
     guards = Prefs(MemoryStore({f"guards/{key}": "nan"})).load_guards()
     assert guards == GuardSettings() and logged(warnings, f"guards/{key}") == 1
@@ -79,7 +80,8 @@ def test_good_values_still_read() -> None:
     prefs = Prefs(MemoryStore({"guards/duplicate_enabled": "false", "guards/price_band_pct": "2.5",
                                "guards/max_order_value": "500000", "watchlists/active": "2", "ui/theme": "Dark"}))
     guards = prefs.load_guards()
-    assert not guards.duplicate_enabled and guards.price_band_pct == 2.5 and guards.max_order_value == 500000
+    assert not guards.duplicate_enabled and guards.price_band_pct == 2.5
+    assert prefs.load_risk_limits().max_order_value == 500000
     assert prefs.active_watchlist == 2 and prefs.theme == "dark"
     saved = MemoryStore()
     Prefs(saved).save_guards(guards)
