@@ -37,6 +37,12 @@ def protection_text(triggers: TriggerDesk, token: str) -> str:
     return "\n".join([t.describe() for t in live] + [HELD_BY_APP]) if live else ""
 
 
+def fired_text(triggers: TriggerDesk, local_id: str) -> str:
+    """For the order book: *fired by your stop …* when this order is a trigger's exit (empty otherwise)."""
+    trigger = triggers.book.fired_by(local_id)
+    return f"{trigger.fired} ({trigger.kind.value} held by this app)" if trigger is not None else ""
+
+
 def announce_triggers(window: QWidget, desk: NoticeSource, notifier: Notifier) -> None:
     """Say every firing as a notification (with its exit orders, or why none was sent) and every change the trader
     did not make — paused (not watched), shrunk, disarmed — in the status bar, until ``window`` is destroyed."""

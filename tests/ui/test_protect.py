@@ -81,3 +81,20 @@ def test_firings_are_notified_and_pauses_said(qtbot, settings) -> None:
     desk.on_event(ticks(t2885=1240_00))
     (sent,) = notifier.sent
     assert sent[0] == "toast" and "Fired by your stop ₹1,245.00" in sent[2] and "fired → order B-1" in sent[2]
+
+
+def test_the_order_book_says_which_exit_a_trigger_fired(qtbot) -> None:
+    from airalgo_desktop.ui.orderbook import OrderBookModel
+    from airalgo_desktop.ui.protect import fired_text
+
+    desk, client, _notices = with_position()
+    desk.triggers.protect("2885", target=1260_00)
+    desk.on_event(ticks(t2885=1261_00))
+    model = OrderBookModel()
+    model.origin = lambda local_id: fired_text(desk.triggers, local_id)
+    for record in desk.ledger.records.values():
+        model.upsert(record)
+    entry_tip, exit_tip = (model.data(model.index(row, 0), Qt.ItemDataRole.ToolTipRole) for row in (0, 1))
+    assert "Fired by" not in entry_tip
+    assert "\nFired by your target ₹1,260.00 at LTP ₹1,261.00, " in exit_tip
+    assert "(target held by this app)" in exit_tip and client.sent[-1][0] in desk.ledger.records
