@@ -22,7 +22,7 @@ from ..services.barbook import BarBook
 from ..services.positions import PositionBook
 from ..services.risk import Source
 from ..services.triggerbook import TriggerBook, exits_for, option_legs, pnl_of_legs
-from ..services.triggers import Hit, Pause, Trigger, TriggerState, while_away
+from ..services.triggers import Hit, Pause, Trigger, TriggerState
 from .notices import BarsRestored, OrderChanged, PositionsChanged, Problem, TriggerFired, TriggersChanged
 from .part import DeskClient, DeskContext, Part
 from .risk import trading_today
@@ -103,8 +103,7 @@ class TriggerDesk(Part):
         key, legs = underlying.upper(), option_legs(self.positions, self.ctx.master.get, underlying)
         trigger = Trigger(key, Side.SELL, 0, legs=legs, max_loss=max_loss, target_profit=target_profit,
                           buffer_ticks=buffer_ticks)
-        problems = trigger.problems() if legs else [f"No open option legs of {key} to protect."]
-        if problems:
+        if problems := trigger.problems() if legs else [f"No open option legs of {key} to protect."]:
             raise ValueError(" ".join(problems))
         return self._add(trigger)
 
@@ -131,6 +130,8 @@ class TriggerDesk(Part):
         now = self.ctx.clock()
         ts = [t for t in ([self.triggers[trigger_id]] if trigger_id else self.triggers.values()) if t.resume(now)]
         if ts:
+            if not self._connected:  # armed means watched: until the connection is back it says it is not
+                self.book.pause(Pause.DISCONNECTED, "", now)
             self._changed(ts, "re-armed", "re-armed by you")
         return ts
 
@@ -163,15 +164,15 @@ class TriggerDesk(Part):
         self.fit()
         if self.rearm_on_start:
             self.rearm()
+        if paused := [t for t in self.triggers.values() if t.reason == Pause.APP_CLOSED.value]:
+            self.ctx.publish(Problem(f"{len(paused)} protective trigger(s) paused: {Pause.APP_CLOSED.value}. Check "
+                                     "what happened meanwhile and re-arm them (Positions → Add stop / target…).", True))
         self._changed(list(self.triggers.values()), "", "")
         return list(self.triggers.values())
 
     def _note_while_away(self) -> None:
-        now = self.ctx.clock()
-        for t in self.triggers.values():
-            if t.state is TriggerState.PAUSED and t.reason == Pause.APP_CLOSED.value:
-                bars = self.bars.bars(t.token) if self.bars is not None and not t.legs else Bars.empty()
-                t.note = while_away(t, bars, t.watched_until, now)
+        bars = self.bars
+        self.book.note_while_away(lambda tok: bars.bars(tok) if bars is not None else Bars.empty(), self.ctx.clock())
 
     # ---------------------------------------------------------------- the desk's hooks
     def attached(self, client: DeskClient) -> None:
@@ -297,4 +298,3 @@ class TriggerDesk(Part):
 
     def _tick(self, token: str) -> int:
         return getattr(self.ctx.master.get(token), "tick_size", 0)
-

@@ -11,11 +11,23 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from ..domain.bars import Bars
 from ..domain.instruments import Instrument
 from ..domain.orders import OrderRecord, OrderRequest, OrderStatus, Side
 from .positions import PositionBook
 from .risk import underlying_key
-from .triggers import Hit, Pause, Trigger, TriggerState, exit_orders, fit_legs, fit_to_position, leg_exits, legs_pnl
+from .triggers import (
+    Hit,
+    Pause,
+    Trigger,
+    TriggerState,
+    exit_orders,
+    fit_legs,
+    fit_to_position,
+    leg_exits,
+    legs_pnl,
+    while_away,
+)
 
 LIVE_PAUSES = (Pause.DISCONNECTED.value, Pause.STALE.value)  # paused by the feed, watched again at the next tick
 
@@ -150,6 +162,12 @@ class TriggerBook:
         if out:
             self.reindex()
         return out
+
+    def note_while_away(self, bars_of: Callable[[str], Bars], now: float) -> None:
+        """After a restart: what the day's one-minute bars say happened while each trigger was not watched."""
+        for t in self.triggers.values():
+            if t.state is TriggerState.PAUSED and t.reason == Pause.APP_CLOSED.value:
+                t.note = while_away(t, Bars.empty() if t.legs else bars_of(t.token), t.watched_until, now)
 
     def for_token(self, token: str) -> list[Trigger]:
         """The live triggers protecting ``token`` (a combined stop counts for each leg)."""

@@ -14,8 +14,10 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -24,7 +26,7 @@ from PySide6.QtWidgets import (
 from ..desk.notices import TriggerFired, TriggersChanged
 from ..desk.triggers import TriggerDesk
 from ..domain.money import MoneyError, format_rupees, parse_rupees
-from ..services.triggers import HELD_BY_APP, Trigger
+from ..services.triggers import HELD_BY_APP, Trigger, TriggerState
 from .listening import NoticeSource, listen
 from .notify import Kind, Notifier
 
@@ -71,6 +73,13 @@ class ProtectDialog(QDialog):
         side = "long" if net > 0 else "short"
         where = f", LTP {format_rupees(ltp)}" if ltp else ""
         self.summary = QLabel(f"{label}: {side} {abs(net)}{where}", self)
+        # what already protects it: after a restart these are paused until re-armed here
+        self.existing = QLabel("", self)
+        self.existing.setObjectName("protect_existing")
+        self.existing.setWordWrap(True)
+        self.rearm_button, self.disarm_button = QPushButton("Re-arm paused", self), QPushButton("Disarm all", self)
+        self.rearm_button.clicked.connect(self.rearm)
+        self.disarm_button.clicked.connect(self.disarm_all)
         self.stop, self.target, self.trail = QLineEdit(self), QLineEdit(self), QLineEdit(self)
         self.stop.setPlaceholderText("₹ — the loss side" + (" (below the LTP)" if net > 0 else " (above the LTP)"))
         self.target.setPlaceholderText("₹ — the profit side (with a stop: an OCO bracket)")
@@ -110,10 +119,38 @@ class ProtectDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
+        layout.addWidget(self.existing)
+        row = QHBoxLayout()
+        row.addWidget(self.rearm_button)
+        row.addWidget(self.disarm_button)
+        row.addStretch(1)
+        layout.addLayout(row)
         layout.addLayout(form)
         layout.addWidget(self.held)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
+        self.show_existing()
+
+    def show_existing(self) -> None:
+        """The position's live triggers and their state (paused ones say why and what the bars saw)."""
+        live = self.triggers.book.for_token(self.token)
+        self.existing.setText("\n".join(t.describe() for t in live))
+        self.existing.setVisible(bool(live))
+        self.rearm_button.setVisible(any(t.state is TriggerState.PAUSED for t in live))
+        self.disarm_button.setVisible(bool(live))
+
+    def rearm(self) -> None:
+        """Watch this position's paused triggers again (the trader read what happened meanwhile)."""
+        for t in self.triggers.book.for_token(self.token):
+            if t.state is TriggerState.PAUSED:
+                self.triggers.rearm(t.id)
+        self.show_existing()
+
+    def disarm_all(self) -> None:
+        """Forget this position's triggers (journalled)."""
+        for t in self.triggers.book.for_token(self.token):
+            self.triggers.disarm(t.id)
+        self.show_existing()
 
     def _levels(self) -> dict[str, int]:
         """The typed levels in paisa (and the trail in basis points for %); raises ValueError in words."""

@@ -265,7 +265,7 @@ def test_restart_comes_back_paused_with_what_the_bars_saw(tmp_path: Path) -> Non
     desk.close()  # the app is closed at 11:40
     # the next run, at 11:50: the bars of the time in between say the stop was crossed at 11:42
     clock.at = T0 + 600
-    journal, again, _notices = _restartable(tmp_path, clock)
+    journal, again, notices = _restartable(tmp_path, clock)
     again.ledger.restore()
     for minute, price in ((1, 1249_00), (2, 1241_00), (3, 1247_00)):
         again.on_event(tick_at(T0 + 60 * minute + 5, t2885=price))
@@ -274,6 +274,8 @@ def test_restart_comes_back_paused_with_what_the_bars_saw(tmp_path: Path) -> Non
     assert back.id == t.id and back.state is TriggerState.PAUSED
     assert back.status_text() == ("paused: not watched while the app was closed — the low of 11:42 (₹1,241.00) was "
                                   "below your stop ₹1,245.00")
+    (banner,) = [p for p in of(notices, Problem) if "protective trigger" in p.message]
+    assert banner.persistent and banner.message.startswith("1 protective trigger(s) paused: not watched while the app")
     client = FakeClient("B")
     again.attach(client)
     again.on_event(ticks(t2885=1240_00))
@@ -294,10 +296,13 @@ def test_rearm_on_start_is_the_traders_choice(tmp_path: Path) -> None:
     desk.triggers.protect("2885", stop=1245_00)
     desk.close()
     store.setValue("triggers/rearm_on_start", True)
-    journal, again, _notices = _restartable(tmp_path, clock, store)
+    journal, again, notices = _restartable(tmp_path, clock, store)
     again.ledger.restore()
     (back,) = again.triggers.restore()
-    assert back.state is TriggerState.ARMED
+    assert back.state is TriggerState.PAUSED and back.reason == Pause.DISCONNECTED.value  # not connected yet
+    assert not any("paused" in p.message for p in of(notices, Problem))
+    _ticking(again)
+    assert back.state is TriggerState.ARMED  # watched from the first tick of the connection
     journal.close()
 
 

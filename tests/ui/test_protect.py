@@ -98,3 +98,20 @@ def test_the_order_book_says_which_exit_a_trigger_fired(qtbot) -> None:
     assert "Fired by" not in entry_tip
     assert "\nFired by your target ₹1,260.00 at LTP ₹1,261.00, " in exit_tip
     assert "(target held by this app)" in exit_tip and client.sent[-1][0] in desk.ledger.records
+
+
+def test_the_dialog_lists_what_protects_the_position_and_rearms_or_disarms_it(qtbot) -> None:
+    from airalgo_desktop.services.triggers import Pause
+
+    desk, _client, _notices = with_position()
+    t = desk.triggers.protect("2885", stop=1245_00)
+    t.pause(Pause.APP_CLOSED)  # as after a restart
+    dialog = ProtectDialog(desk.triggers, "2885", "RELIANCE", 10, 1250_00)
+    qtbot.addWidget(dialog)
+    assert "paused: not watched while the app was closed" in dialog.existing.text()
+    assert not dialog.rearm_button.isHidden()
+    dialog.rearm()
+    assert t.state is TriggerState.ARMED and dialog.rearm_button.isHidden()
+    assert dialog.existing.text().endswith("— armed")
+    dialog.disarm_all()
+    assert t.state is TriggerState.DISARMED and dialog.existing.isHidden()
