@@ -40,7 +40,7 @@ async def test_trigger_fault_campaign(sim, tmp_path: Path, capsys) -> None:
     tally: Counter[str] = Counter()
     for seed in range(SCHEDULES):
         rng = random.Random(seed)
-        qty = 2000 + seed
+        qty = 100 + seed  # within the default order-value limit
         start = len(sim.stats.orders_received)  # the simulator's orders from here on are this schedule's
         journal, desk, client = await _start(sim, tmp_path / f"s{seed}", seed)
         assert await _wait(lambda d=desk, c=client: c.state.joined and d.store.ltp("2885"), 5), seed
