@@ -66,14 +66,14 @@ class TriggerDesk(Part):
                 quantity: int | None = None, buffer_ticks: int | None = None) -> Trigger:
         """Arm a stop / target / bracket / trailing stop on ``token``'s open position (all of it unless
         ``quantity``). Raises ValueError with the reasons when it cannot be armed (nothing is kept)."""
-        net = p.net if (p := self.positions.positions.get(token)) is not None else 0
+        if not (net := p.net if (p := self.positions.positions.get(token)) is not None else 0):
+            raise ValueError("There is no open position to protect.")
         qty = abs(net) if quantity is None else min(quantity, abs(net))
         trigger = Trigger(token, Side.SELL if net > 0 else Side.BUY, qty, stop=stop, target=target, trail=trail,
                           trail_bp=trail_bp, buffer_ticks=buffer_ticks)
         ltp = self.ctx.store.ltp(token)
-        problems = trigger.problems(ltp) if net else ["There is no open position to protect."]
-        if not problems and (trail or trail_bp) and not ltp:
-            problems = ["A trailing stop starts from the LTP: wait for a tick."]
+        problems = trigger.problems(ltp, getattr(self.ctx.master.get(token), "lot_size", 1)) + (
+            ["A trailing stop starts from the LTP: wait for a tick."] if (trail or trail_bp) and not ltp else [])
         if problems:
             raise ValueError(" ".join(problems))
         if ltp and (trail or trail_bp):
@@ -213,8 +213,7 @@ class TriggerDesk(Part):
             if ended:
                 self._changed(ended, "disarmed", "the trading day ended", "the trading day ended")
             self.day = today
-        if self.book.moved:
-            self._save(self.book.take_moved(), "trailed", "")
+        self._save(self.book.take_moved(), "trailed", "")  # trailing stops that moved (nothing when none did)
 
     def close(self) -> None:
         """Shutdown: the live triggers are saved with the moment they were last watched (the while-away note)."""

@@ -145,12 +145,14 @@ class Trigger:
         """True when it protects a long position (its exit is a sell)."""
         return self.exit_side is Side.SELL
 
-    def problems(self, ltp: Paisa | None = None) -> list[str]:
+    def problems(self, ltp: Paisa | None = None, lot: int = 1) -> list[str]:
         """Why this trigger cannot be armed, as sentences (empty when it can). With ``ltp``: a level already
-        crossed would fire at once, so it is refused."""
+        crossed would fire at once, so it is refused; ``lot``: its exit must be whole lots."""
         out: list[str] = []
         if self.quantity <= 0 and not self.entries and not self.legs:
             out.append("There is no position to protect.")
+        elif lot > 1 and self.quantity % lot:
+            out.append(f"The quantity must be a multiple of the lot size {lot}.")
         if self.legs:
             if self.max_loss <= 0 and self.target_profit <= 0:
                 out.append("A combined stop needs a maximum loss or a profit target above zero.")

@@ -163,6 +163,8 @@ def test_problems_refuse_a_level_that_would_fire_at_once() -> None:
     assert long_stop(stop=1245_00).problems(1240_00)[0].startswith("The stop ₹1,245.00 is already crossed")
     assert "losing side" in long_stop(stop=1290_00, target=1280_00).problems()[0]
     assert long_stop().problems() == ["Give a stop, a target or a trail."]
+    lots = Trigger("900", Side.SELL, 100, stop=90_00)
+    assert lots.problems(lot=65) == ["The quantity must be a multiple of the lot size 65."]
 
 
 def test_round_trip_through_the_journals_dict_and_implausible_rows_refused() -> None:
