@@ -402,6 +402,12 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _=False, c=choice: self.set_theme(c))
             group.addAction(action)
             theme_menu.addAction(action)
+        theme_menu.addSeparator()
+        safe = theme_menu.addAction("Colour-blind-safe colours (blue up, orange down)")
+        safe.setObjectName("colour_blind_action")
+        safe.setCheckable(True)
+        safe.setChecked(self.prefs.colour_blind)
+        safe.toggled.connect(self.set_colour_blind)
         notify_menu = view.addMenu("&Notifications")
         for name, kind in NOTIFY_ACTIONS.items():
             action = a[name]
@@ -482,12 +488,20 @@ class MainWindow(QMainWindow):
 
     def set_theme(self, choice: ThemeChoice) -> None:
         """Apply and remember the theme."""
+        self.prefs.theme = choice.value
+        self._apply_theme()
+
+    def set_colour_blind(self, on: bool) -> None:
+        """Blue/orange instead of green/red for up/down (remembered); applied at once, plots included."""
+        self.prefs.colour_blind = on
+        self._apply_theme()
+
+    def _apply_theme(self) -> None:
         from PySide6.QtWidgets import QApplication
 
-        self.prefs.theme = choice.value
         app = QApplication.instance()
         if isinstance(app, QApplication):
-            theme.apply_theme(app, choice)
+            theme.apply_theme(app, ThemeChoice(self.prefs.theme), self.prefs.colour_blind)
 
     # ---------------------------------------------------------------- geometry
     def _restore_geometry(self) -> None:

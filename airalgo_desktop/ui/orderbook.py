@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QRadioButton,
+    QStyle,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -180,7 +181,7 @@ class OrderBookModel(QAbstractTableModel):
             if col == STATUS:  # a trader's check keeps the Unknown colour: not confirmed by the exchange
                 return theme.STATUS_COLORS.get(record.status.value)
             if col == SIDE:
-                return theme.BUY if record.request.side is Side.BUY else theme.SELL
+                return theme.BUY_INK if record.request.side is Side.BUY else theme.SELL_INK  # text: 4.5:1
             return None
         if role == Qt.ItemDataRole.TextAlignmentRole:
             align = Qt.AlignmentFlag.AlignRight if col in NUMERIC else Qt.AlignmentFlag.AlignLeft
@@ -289,7 +290,7 @@ class MarkCheckedDialog(QDialog):
         self.note.setPlaceholderText("e.g. seen in the broker's order book at 10:42")
         form.addRow("Note", self.note)
         self.problem = QLabel(self)
-        self.problem.setStyleSheet(f"color: {theme.SELL.name()};")
+        self.problem.setStyleSheet(f"color: {theme.SELL_INK.name()};")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel,
                                         self)
         self.buttons.accepted.connect(self._save)
@@ -344,6 +345,8 @@ class OrderBookPanel(QWidget):
         self.proxy = OrderFilterProxy(model)
         self.view = QTableView(self)
         self.view.setObjectName("order_book_view")
+        self.view.setAccessibleName("Order book")
+        self.view.horizontalHeader().setAccessibleName("Order book columns")
         self.view.setModel(self.proxy)
         self.view.setSortingEnabled(True)
         self.view.sortByColumn(TIME, Qt.SortOrder.DescendingOrder)
@@ -352,7 +355,6 @@ class OrderBookPanel(QWidget):
         self.view.setShowGrid(False)
         self.view.setWordWrap(False)
         self.view.verticalHeader().setVisible(False)
-        self.view.verticalHeader().setDefaultSectionSize(22)
         header = self.view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
@@ -360,9 +362,17 @@ class OrderBookPanel(QWidget):
         metrics = self.view.fontMetrics()
         status = metrics.horizontalAdvance("Unknown — not confirmed") + 16  # the longest status
         when = metrics.horizontalAdvance("28 Nov 15:29:59") + 16  # an earlier day's order carries its date
-        for col, width in ((TIME, when), (SYMBOL, 128), (SIDE, 40), (TYPE, 52), (QTY, 52), (PRICE, 78),
-                           (TRIGGER, 64), (EXEC, 78), (STATUS, status), (NUMBER, 128), (LATENCY, 84)):
-            header.resizeSection(col, width)
+        # the widths were set for a 9 pt font at 96 dpi (14 px lines): a larger font (144 dpi without scaling, a
+        # bigger system font) widens them, and no column is narrower than its title
+        grow = max(1.0, metrics.height() / 14)
+        title_room = 2 * header.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMargin) + 6
+        for col, width in ((TIME, when), (SYMBOL, round(128 * grow)), (SIDE, round(40 * grow)),
+                           (TYPE, round(52 * grow)), (QTY, round(52 * grow)), (PRICE, round(78 * grow)),
+                           (TRIGGER, round(64 * grow)), (EXEC, round(78 * grow)), (STATUS, status),
+                           (NUMBER, round(128 * grow)), (LATENCY, round(84 * grow))):
+            title = str(model.headerData(col, Qt.Orientation.Horizontal) or "")
+            header.resizeSection(col, max(width, header.fontMetrics().horizontalAdvance(title) + title_room))
+        self.view.verticalHeader().setDefaultSectionSize(max(22, metrics.height() + 8))
         # Status right after Price on screen (the model, CSV and copy keep their order): in the default layout the
         # dock is ~650 px wide and a status at the far right was cut to "Pendin" / "Unknown —"
         header.moveSection(header.visualIndex(STATUS), header.visualIndex(TRIGGER))
@@ -372,6 +382,7 @@ class OrderBookPanel(QWidget):
         for mode in OrderFilter:
             button = QRadioButton(mode.value, self)
             button.setObjectName(f"order_filter_{mode.name.lower()}")
+            theme.clear_indicator(button)
             self.filters.addButton(button)
             button.toggled.connect(lambda on, m=mode: on and self.proxy.set_mode(m))
             bar.addWidget(button)

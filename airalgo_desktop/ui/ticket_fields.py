@@ -52,7 +52,7 @@ class TicketFields(QWidget):
         self.problems = QLabel(self)
         self.problems.setObjectName("ticket_problems")
         self.problems.setWordWrap(True)
-        self.problems.setStyleSheet(f"color: {theme.SELL.name()};")
+        self.problems.setStyleSheet(f"color: {theme.SELL_INK.name()};")
         self.problems.hide()  # until there is one (so the ticket first opens as tall as it needs, no taller)
         for widget in (self.qty, self.price, self.trigger):
             widget.edited.connect(self.edited)  # every keystroke and paste, valid or not
