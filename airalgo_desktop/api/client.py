@@ -200,6 +200,11 @@ class AirAlgoClient:
         Nothing is sent."""
         self.machine.orders.track(local_id, request, order_number=order_number)
 
+    def remember_final(self, local_id: str, request: OrderRequest, order_number: str) -> None:
+        """An order final since an earlier run: its exchange number is known, so a repeated answer with that number
+        is recognised as its own (late, never applied) and never matched by content to a new ticket."""
+        self.machine.orders.track(local_id, request, order_number=order_number)
+
     async def ping(self, timeout: float | None = None) -> float:
         """Send a heartbeat now and return its round trip in seconds (TimeoutError if none)."""
         if self._ws is None:

@@ -76,7 +76,12 @@ class OrderCorrelator:
             return None
         local_id = self._by_number.get(update.order_number) if update.order_number else None
         if local_id is not None and local_id not in self._orders and local_id in self._final:
-            return LateOrderResponse(local_id, update, self._final[local_id])
+            final = self._final[local_id]
+            if update.status is final.status and final.executed_price <= 0 < update.executed_price:
+                # the same answer with the price the first one lacked: applied (the fill can be booked now)
+                self._final[local_id] = update
+                return OrderEvent(local_id, update)
+            return LateOrderResponse(local_id, update, final)
         if local_id is None:
             for candidate, inflight in self._orders.items():  # oldest first
                 if not inflight.answered and update.matches(inflight.request):

@@ -24,7 +24,7 @@ from ..services.guards import GuardSettings, Verdict
 from ..services.guards import evaluate as evaluate_guards
 from ..services.orders import Latency, OrderService, latency_of
 from ..services.positions import Fill
-from ..services.risk import REFUSED, Gate, OpenGate, OrderRefused, Refusal, Source
+from ..services.risk import REFUSED, Gate, OpenGate, OrderRefused, Refusal, Source, refused_record
 from ..store.journal import Journal, JournalWriteError, UnavailableJournal
 from .notices import (
     FillsBooked,
@@ -118,11 +118,16 @@ class OrderLedger(Part):
             self._service = None
 
     def sample(self, now: float) -> None:
-        """At a new IST day, the day's orders still open expire (the app ran past midnight)."""
+        """At a new IST day (the app ran past midnight): the day's orders still open expire, and the positions
+        start again from today's fills — as a restart would show them (the loss limit is the day's)."""
         today = now_ist().date()
         if today != self._day:
             self._day = today
             self.expire_day_orders(today)
+            kept = {i: f for i, f in self._fill_of.items() if self.records[i].created.astimezone(IST).date() == today}
+            if len(kept) != len(self._fill_of):
+                self._fill_of = kept
+                self.ctx.publish(FillsBooked(replaced=tuple(kept.values())))
         if self.journal is not None:
             self.journal.retry_pending()  # answers a full disk refused go in once it takes them (rate-limited)
 
@@ -179,12 +184,8 @@ class OrderLedger(Part):
 
     def _refuse(self, request: OrderRequest, refusal: Refusal, source: Source) -> None:
         """Journal and show an order the trader's limits refused: Rejected, never sent, the reason as its message."""
-        client = self.client
-        assert client is not None
-        instrument = self.ctx.master.get(request.token)
-        record = OrderRecord(client.new_local_id(), request, instrument.display if instrument else request.token,
-                             now_ist(), status=OrderStatus.REJECTED, message=refusal.message)
-        record.history.append(REFUSED)
+        assert self.client is not None
+        record = refused_record(self.client.new_local_id(), request, self.ctx.master.get(request.token), refusal)
         if self.journal is not None:
             try:
                 self.journal.record_update(record, None, {REFUSED: refusal.message, "rule": refusal.rule,
@@ -271,9 +272,14 @@ class OrderLedger(Part):
     def _book(self, record: OrderRecord, at: float) -> Fill | None:
         """An executed order's fill, booked once — at the exchange's price, or at the price the trader checked
         while the exchange is silent (:attr:`OrderRecord.fill_price`). None when there is nothing to book."""
-        self._filled.add(record.local_id)
         req = record.request
         price = record.fill_price
+        if record.status is OrderStatus.EXECUTED and price <= 0:
+            # executed without a price: not booked yet (a later answer with the price books it); the risk gate
+            # and the kill switch count it as an exit still open, so it is never sent again
+            record.message = "Executed, but the answer carried no price: not in positions yet — check with broker."
+            return None
+        self._filled.add(record.local_id)
         if req.quantity <= 0 or price <= 0:
             return None
         fill = Fill(req.token, req.side, req.quantity, price, at)

@@ -43,6 +43,21 @@ log = logging.getLogger("airalgo.desk.risk")
 _OPEN_STATES = frozenset(s for s in OrderStatus if s.is_open)
 
 
+def _seconds(value: object) -> float:
+    """A journalled lock's epoch seconds; anything unreadable is 0 (the lock holds all the same)."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 0.0
+    return number if number == number and abs(number) < 1e12 else 0.0
+
+
+def _unbooked_execution(record: OrderRecord) -> bool:
+    """Executed by the exchange but not in positions (its answer had no price): the gate and the kill switch count
+    it as still open, or a second press would send its exit again."""
+    return record.status is OrderStatus.EXECUTED and record.fill_price <= 0 and record.request.quantity > 0
+
+
 class RiskStore(Protocol):
     """Where the day lock lives across restarts (the order journal; a fake in tests)."""
 
@@ -91,17 +106,27 @@ class RiskDesk(Part):
                          if trading_day_on_or_before(r.created.astimezone(IST).date()) == day
                          and not r.message.startswith(REFUSED))
         lock: DayLock | None = None
+        events: list[tuple[str, dict[str, Any], str]] = []
         if self.store is not None:
             try:
-                events = self.store.risk_events(day)
+                events = list(self.store.risk_events(day))
             except Exception as exc:  # an unreadable journal must not stop the app: the banner says it already
                 log.warning("risk: day lock not read back: %s", exc)
-                events = []
-            for kind, detail, _at in events:
-                if kind == "lock":
-                    lock = DayLock(day, str(detail.get("reason", "locked")), float(detail.get("at", 0.0)))
-                elif kind == "unlock":
-                    lock = None
+            other = getattr(self.store, "window_risk_events", None)
+            if other is not None:
+                try:
+                    # another window holds the main journal: its lock (and its orders) count here too
+                    shared, sent_there = other(day)
+                    events = shared + events
+                    sent_today += sent_there
+                except Exception as exc:  # cannot see the other window's lock: stay on the safe side
+                    log.warning("risk: the other window's journal is unreadable: %s", exc)
+                    lock = DayLock(day, "the other window's journal could not be read, so its lock is unknown", 0.0)
+        for kind, detail, _at in events:
+            if kind == "lock":
+                lock = DayLock(day, str(detail.get("reason", "locked")), _seconds(detail.get("at")))
+            elif kind == "unlock":
+                lock = None
         self.gate.seed_day(day, sent_today, lock)
         if lock is not None:
             self.ctx.publish(Problem(self._lock_text(lock), persistent=True))
@@ -141,7 +166,8 @@ class RiskDesk(Part):
         ltps = {t: q["ltp"] for t in positions if (q := quotes.get(t))}
         # a set lookup first: most of a busy day's records are final, and is_open is three properties deep
         open_orders = [OpenOrder(r.request.token, r.request.side, r.request.quantity, r.request.price)
-                       for r in self.records.values() if r.status in _OPEN_STATES and r.is_open]
+                       for r in self.records.values()
+                       if (r.status in _OPEN_STATES and r.is_open) or _unbooked_execution(r)]
         for t in [o.token for o in open_orders] + ([token] if token else []):
             if t not in ltps and (q := quotes.get(t)):
                 ltps[t] = q["ltp"]

@@ -99,11 +99,18 @@ class OrderService:
         self.client.remove_listener(self._on_client_event)
 
     def follow_open(self) -> int:
-        """Ask the client to correlate late answers to every open record (Sent, Pending, Unknown). Nothing is sent,
-        nothing is resent. Returns how many."""
+        """Ask the client to correlate late answers to every open record (Sent, Pending, Unknown) — and to every
+        final one with an exchange number: a repeated answer of an order final since an earlier run is then known
+        by its number and never matched by content to a new ticket that looks the same (it would fill that ticket
+        at the old order's price). Nothing is sent, nothing is resent. Returns how many open ones."""
         open_records = [r for r in self.records.values() if r.status.is_open]
         for record in open_records:
             self.client.track_order(record.local_id, record.request, order_number=record.order_number)
+        remember = getattr(self.client, "remember_final", None)  # a paper exchange has no such answers to fear
+        if remember is not None:
+            for record in self.records.values():
+                if record.status.is_final and record.order_number:
+                    remember(record.local_id, record.request, record.order_number)
         return len(open_records)
 
     def add_listener(self, listener: Callable[[OrderRecord], None]) -> None:
@@ -193,8 +200,9 @@ class OrderService:
             self._by_number[update.order_number] = record.local_id
         status = update.status
         if record.status.is_final and status is not None and status.is_final and (
-                status is not record.status or (update.executed_price or record.executed_price)
-                != record.executed_price):
+                status is not record.status
+                or (record.executed_price and update.executed_price
+                    and update.executed_price != record.executed_price)):
             # a second final answer that contradicts the first (an order final since an earlier run, which the
             # connection no longer follows): journalled raw, never applied — positions never change silently
             record.history.append(f"{update.status_text or '?'} (late)")

@@ -36,7 +36,8 @@ from typing import Any, Protocol
 
 from ..domain.instruments import Instrument
 from ..domain.money import Paisa, format_rupees
-from ..domain.orders import OrderKind, OrderRecord, OrderRequest, Side
+from ..domain.nsetime import now_ist
+from ..domain.orders import OrderKind, OrderRecord, OrderRequest, OrderStatus, Side
 from ..domain.wording import plural
 
 MENU = "Trade → Risk limits…"
@@ -206,6 +207,15 @@ class OpenGate:
 
     def placed(self, record: OrderRecord) -> None:
         """Nothing is counted."""
+
+
+def refused_record(local_id: str, request: OrderRequest, instrument: Instrument | None,
+                   refusal: Refusal) -> OrderRecord:
+    """The record of an order the limits refused: Rejected, never sent (no send time), the sentence as its message."""
+    record = OrderRecord(local_id, request, instrument.display if instrument else request.token, now_ist(),
+                         status=OrderStatus.REJECTED, message=refusal.message)
+    record.history.append(REFUSED)
+    return record
 
 
 def underlying_key(instrument: Instrument | None, token: str) -> str:

@@ -698,6 +698,26 @@ class Journal:
         self._write([("INSERT INTO risk_events (trade_date, at, kind, detail) VALUES (?,?,?,?)",
                       (day.isoformat(), datetime.now(IST).isoformat(), kind, json.dumps(detail)))])
 
+    def window_risk_events(self, day: date) -> tuple[list[tuple[str, dict[str, Any], str]], int]:
+        """Risk events of ``day`` and the orders sent that day *by another window* whose journal this session
+        stands in for (this file is a fallback while that window holds the main one): a lock set there holds here
+        too. ``([], 0)`` when this is the main journal. Raises :class:`JournalUnavailable` when the main journal
+        cannot be read."""
+        if self.path.name == self.name:
+            return [], 0
+        other = Journal.read_only(self.path.parent, name=self.name)
+        try:
+            events = other.risk_events(day) if other._has_table("risk_events") else []
+            sent = sum(1 for j in other.orders_for(day) if j.status is not OrderStatus.REJECTED)
+        finally:
+            other.close()
+        return events, sent
+
+    def _has_table(self, table: str) -> bool:
+        assert self.db is not None
+        return self.db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (table,)).fetchone() \
+            is not None
+
     def risk_events(self, day: date) -> list[tuple[str, dict[str, Any], str]]:
         """(kind, detail, ISO time) of every risk event of ``day``, oldest first; an unreadable detail reads as {}."""
         assert self.db is not None
@@ -724,10 +744,13 @@ class Journal:
             insert_event = (
                 "INSERT INTO events (local_id, at, kind, status, order_number, raw) SELECT ?,?,?,?,?,? WHERE NOT "
                 "EXISTS (SELECT 1 FROM events WHERE local_id=? AND at=? AND kind=?)", event + event[:3])
+            # the order row follows the answer only when the answer went in now: one written before (the side file
+            # outlived it) must not roll a later status back (Executed → Pending, its fill gone)
+            update = (_UPDATE_ORDER + " AND changes() > 0", tuple(entry["update"]))
         else:
             insert_event = (_INSERT_EVENT, event)
-        return [(_INSERT_ORDER.format("OR IGNORE"), tuple(entry["order"])), insert_event,
-                (_UPDATE_ORDER, tuple(entry["update"]))]
+            update = (_UPDATE_ORDER, tuple(entry["update"]))
+        return [(_INSERT_ORDER.format("OR IGNORE"), tuple(entry["order"])), insert_event, update]
 
     @property
     def side_path(self) -> Path:
