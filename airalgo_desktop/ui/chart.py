@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QHBoxLayout,
     QLabel,
+    QSizePolicy,
     QSplitter,
     QToolButton,
     QVBoxLayout,
@@ -46,8 +47,10 @@ from ..services.bars import DAY, IST_OFFSET, Bars, Frame
 from ..services.mtm import MtmCurve
 from ..services.positions import Fill
 from . import theme
+from .labels import label
 from .prefs import Prefs
 from .timeaxis import BarTimeAxis, ClockAxis, RupeeAxis, VolumeAxis
+from .widgets import add_close_keys, fit_into_screen
 
 pg.setConfigOptions(antialias=False)  # crisp candle edges; curves set their own antialiasing
 
@@ -480,7 +483,7 @@ class ChartView(QWidget):
         self.follow_button.setChecked(True)
         self._cursor = None
         inst = self.master.get(token) if token else None
-        self.title.setText(f"<b>{inst.display}</b>" if inst else ("Chart" if not token else f"<b>{token}</b>"))
+        self.title.setText(f"<b>{label(inst)}</b>" if inst else ("Chart" if not token else f"<b>{token}</b>"))
         self.redraw(force=True)
 
     def set_frame(self, frame: Frame) -> None:
@@ -770,6 +773,10 @@ class ChartPanel(QWidget):
         paint_plots(self.mtm_plot, (self.mtm_plot.getPlotItem(),))
         self.mtm_label = QLabel("Day P&L: no fills yet", self)
         self.mtm_label.setObjectName("mtm_stats")
+        # the summary grows with every fill ("… max drawdown ₹218.75 (09:56:12→09:56:41)"): it wraps inside the
+        # chart's width instead of widening the window and squeezing the watchlist
+        self.mtm_label.setWordWrap(True)
+        self.mtm_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.pnl = pnl = QWidget(self)
         pnl_layout = QVBoxLayout(pnl)
         pnl_layout.setContentsMargins(4, 0, 4, 0)
@@ -897,13 +904,18 @@ class ChartWindow(QWidget):
         self.view.set_token(token)
         self.view.frameChanged.connect(self._remember)
         inst = master.get(token)
-        self.setWindowTitle(f"{inst.display if inst else token} — chart")
+        self.setWindowTitle(f"{label(inst) if inst else token} — chart")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view)
         geometry = prefs.chart_window_geometry() if prefs is not None else None
         if not isinstance(geometry, QByteArray) or not self.restoreGeometry(geometry):
             self.resize(960, 600)
+        add_close_keys(self, escape=True)  # Esc / Ctrl+W: not only Alt+F4
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        fit_into_screen(self)  # a size remembered from a larger screen (or the 960×600 default) never runs off it
 
     def _remember(self, frame: Frame) -> None:
         if self.prefs is not None:

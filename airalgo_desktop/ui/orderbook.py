@@ -36,11 +36,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..domain.instruments import InstrumentMaster
+from ..domain.labels import contract_label, label_parts, quantity_text
 from ..domain.money import format_plain, format_rupees
 from ..domain.nsetime import IST, now_ist
 from ..domain.orders import CheckedOutcome, OrderRecord, OrderStatus, Side
 from ..domain.wording import plural
 from . import theme
+from .labels import PARTS_ROLE, ContractLabelDelegate
 from .widgets import PriceSpin
 
 COLUMNS = ("Time", "Symbol", "Side", "Type", "Qty", "Price", "Trigger", "Exec. price", "Status", "Message",
@@ -83,6 +86,8 @@ def status_text(record: OrderRecord) -> str:
         return "Unknown — not confirmed"
     if record.status is OrderStatus.EXPIRED:
         return "Expired (day order)"
+    if record.status is OrderStatus.PENDING and record.request.kind.needs_trigger:
+        return "Trigger pending"  # a stop-loss at the exchange waits for its trigger (Kite: TRIGGER PENDING)
     return record.status.value
 
 
@@ -100,10 +105,12 @@ def message_text(record: OrderRecord) -> str:
 class OrderBookModel(QAbstractTableModel):
     """Rows in arrival order; the proxy sorts (newest first by default) and filters."""
 
-    def __init__(self) -> None:
+    def __init__(self, master: InstrumentMaster | None = None) -> None:
         super().__init__()
         self._records: list[OrderRecord] = []
         self._row: dict[str, int] = {}
+        self.master = master  # the contract label and lot size of each order's token, where the master knows it
+        self._year = now_ist().year
 
     @property
     def records(self) -> list[OrderRecord]:
@@ -142,14 +149,16 @@ class OrderBookModel(QAbstractTableModel):
         if col == TIME:  # an order of an earlier day (an expired Day order) says which day
             created = record.created.astimezone(IST)
             return created.strftime("%H:%M:%S" if created.date() == now_ist().date() else "%d %b %H:%M:%S")
-        if col == SYMBOL:
-            return record.symbol
+        inst = self.master.get(req.token) if self.master is not None and col in (SYMBOL, QTY) else None
+        if col == SYMBOL:  # the one contract label (the record keeps the name it was sent with, for the CSV)
+            return contract_label(inst, self._year) if inst is not None else record.symbol
         if col == SIDE:
             return req.side.label
         if col == TYPE:
             return req.kind.label
         if col == QTY:
-            return f"{req.quantity:,}"
+            return quantity_text(req.quantity, inst.lot_size) if inst is not None and inst.is_derivative else \
+                f"{req.quantity:,}"
         if col == PRICE:
             return format_rupees(req.price, symbol=False) if req.price else "Market" if not req.kind.needs_price else ""
         if col == TRIGGER:
@@ -185,6 +194,9 @@ class OrderBookModel(QAbstractTableModel):
             return " → ".join(record.history) + (f"\n{record.message}" if record.message else "")
         if role == RECORD_ROLE:
             return record
+        if role == PARTS_ROLE and col == SYMBOL and self.master is not None:
+            inst = self.master.get(record.request.token)
+            return label_parts(inst, self._year) if inst is not None else None
         if role == SORT_ROLE:
             req = record.request
             return {TIME: record.created.timestamp(), QTY: req.quantity, PRICE: req.price,
@@ -345,6 +357,7 @@ class OrderBookPanel(QWidget):
         self.view.setAlternatingRowColors(True)
         self.view.setShowGrid(False)
         self.view.setWordWrap(False)
+        self.view.setTabKeyNavigation(False)  # arrows move inside; Tab / Shift+Tab go on to the next pane
         self.view.verticalHeader().setVisible(False)
         self.view.verticalHeader().setDefaultSectionSize(22)
         header = self.view.horizontalHeader()
@@ -354,12 +367,15 @@ class OrderBookPanel(QWidget):
         metrics = self.view.fontMetrics()
         status = metrics.horizontalAdvance("Unknown — not confirmed") + 16  # the longest status
         when = metrics.horizontalAdvance("28 Nov 15:29:59") + 16  # an earlier day's order carries its date
-        for col, width in ((TIME, when), (SYMBOL, 128), (SIDE, 40), (TYPE, 52), (QTY, 52), (PRICE, 78),
+        symbol = metrics.horizontalAdvance("NIFTY 26 NOV 23500 CE") + 16
+        quantity = metrics.horizontalAdvance("10 lots · 6,500") + 16
+        self.view.setItemDelegateForColumn(SYMBOL, ContractLabelDelegate(self.view))
+        for col, width in ((TIME, when), (SYMBOL, symbol), (SIDE, 40), (TYPE, 52), (QTY, quantity), (PRICE, 78),
                            (TRIGGER, 64), (EXEC, 78), (STATUS, status), (NUMBER, 128), (LATENCY, 84)):
             header.resizeSection(col, width)
-        # Status right after Price on screen (the model, CSV and copy keep their order): in the default layout the
+        # Status right after Qty on screen (the model, CSV and copy keep their order): in the default layout the
         # dock is ~650 px wide and a status at the far right was cut to "Pendin" / "Unknown —"
-        header.moveSection(header.visualIndex(STATUS), header.visualIndex(TRIGGER))
+        header.moveSection(header.visualIndex(STATUS), header.visualIndex(PRICE))
         self.filters = QButtonGroup(self)
         bar = QHBoxLayout()
         bar.setContentsMargins(0, 0, 0, 0)

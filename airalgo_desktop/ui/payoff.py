@@ -15,6 +15,7 @@ from ..domain.nsetime import now_ist
 from ..domain.options import payoff_at_expiry, payoff_summary, payoff_today, price_grid
 from ..services.chain import live_strikes
 from . import theme
+from .widgets import add_close_keys, fit_into_screen
 
 REDRAW_MS = 1000
 
@@ -65,11 +66,16 @@ class PayoffDialog(QDialog):
         layout.addLayout(top)
         layout.addWidget(self.summary)
         layout.addWidget(self.plot, 1)
+        add_close_keys(self)
         self.timer = QTimer(self)
         self.timer.setInterval(REDRAW_MS)
         self.timer.timeout.connect(self.redraw)
         self.timer.start()
         self.redraw()
+
+    def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        super().showEvent(event)
+        fit_into_screen(self)  # 820×520 on a small screen: shrunk and moved onto it
 
     def _pick(self, name: str) -> None:
         if name:

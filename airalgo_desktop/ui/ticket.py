@@ -23,12 +23,14 @@ from PySide6.QtWidgets import (
 )
 
 from ..domain.instruments import Instrument, InstrumentMaster
+from ..domain.labels import quantity_text
 from ..domain.money import Rounding, format_rupees, round_to_tick
 from ..domain.orders import OrderKind, OrderRecord, OrderRequest, OrderStatus, Side
 from ..services.guards import Level, Verdict
 from ..store.market import MarketStore
 from . import theme
 from .actions import ActionRegistry, default_key, key_label
+from .labels import label
 from .prefs import Prefs
 from .widgets import NumberField, PriceSpin, QuantitySpin
 
@@ -121,7 +123,12 @@ class OrderTicket(QDialog):
 
         form = QFormLayout()
         form.addRow("Type", self.kind)
-        form.addRow("Quantity", self.qty)
+        self.lots_label = QLabel(self)  # F&O: the quantity in lots and units ("2 lots · 130")
+        self.lots_label.setObjectName("ticket_lots")
+        quantity_row = QHBoxLayout()
+        quantity_row.addWidget(self.qty, 1)
+        quantity_row.addWidget(self.lots_label)
+        form.addRow("Quantity", quantity_row)
         form.addRow("Price (₹)", self.price)
         form.addRow("Trigger (₹)", self.trigger)
         form.addRow("Validity", self.validity)
@@ -233,7 +240,7 @@ class OrderTicket(QDialog):
             self.kind.setCurrentIndex(0)
         self.set_side(side)
         self._kind_changed()
-        self.setWindowTitle(f"{side.label} {inst.display}")
+        self.setWindowTitle(f"{side.label} {label(inst)}")
         self.show()
         self.raise_()
         self.activateWindow()
@@ -246,7 +253,7 @@ class OrderTicket(QDialog):
         self.side = side
         (self.buy_button if side is Side.BUY else self.sell_button).setChecked(True)
         color = theme.BUY if side is Side.BUY else theme.SELL
-        name = self.instrument.display if self.instrument else ""
+        name = label(self.instrument) if self.instrument else ""
         exch = self.instrument.exchange if self.instrument else ""
         self.header.setText(f"{side.label.upper()}  {name}  ·  {exch}")
         self.header.setStyleSheet(f"background: {color.name()}; color: white; font-weight: bold; border-radius: 3px;")
@@ -360,6 +367,9 @@ class OrderTicket(QDialog):
         req = self.request()
         if req is None:
             return ["No instrument"]
+        inst = self.instrument
+        lots = inst is not None and inst.is_derivative and inst.lot_size > 1 and req.quantity > 0
+        self.lots_label.setText(quantity_text(req.quantity, inst.lot_size) if lots and inst is not None else "")
         problems = self.field_problems()
         if not problems:
             problems = self._check(req) + [v.message for v in self._guards(req) if v.level is Level.BLOCK]
@@ -430,7 +440,7 @@ class OrderTicket(QDialog):
             # a market order before the first tick: say so, never "≈ ₹0.00"
             value = f"<b>{value}</b>" if value == NO_PRICE else f"value ≈ {value}"
             self.confirm_text.setText(
-                f"<b>{req.side.label.upper()} {req.quantity:,} × {self.instrument.display}</b><br>"
+                f"<b>{req.side.label.upper()} {req.quantity:,} × {label(self.instrument)}</b><br>"
                 f"{req.kind.label} {price}<br>{value}{notes}")
             self.pages.setCurrentIndex(1)
             self.confirm_button.setFocus()
@@ -466,8 +476,8 @@ class OrderTicket(QDialog):
             final = "Unknown — not confirmed (connection lost; not resent)"
         elif record.status is OrderStatus.SENT:  # the line under the steps says what the step means, not it again
             final = "Waiting for the exchange's answer"
-        elif record.status is OrderStatus.PENDING:
-            final = "Open at the exchange"
+        elif record.status is OrderStatus.PENDING:  # a stop waits for its trigger, as Kite says it
+            final = "Trigger pending" if record.request.kind.needs_trigger else "Open at the exchange"
         else:
             final = record.status.value
         color = theme.STATUS_COLORS.get(record.status.value, theme.BUY).name()
