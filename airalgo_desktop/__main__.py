@@ -40,7 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     gui.add_argument("--smoke-test", action="store_true",
                      help="open the window on the embedded simulator, wait for a tick, exit 0 (non-zero with a "
                           "reason after 20 s) — for installers and CI")
-    gui.add_argument("--home", help=argparse.SUPPRESS)  # all files under one folder (tests); or AIRALGO_HOME
+    gui.add_argument("--home", metavar="DIR", help="keep every file (settings, journal, bars, logs) under DIR "
+                                                   "instead of the platform's folders (also AIRALGO_HOME)")
     return parser
 
 
