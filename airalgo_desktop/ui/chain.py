@@ -410,9 +410,11 @@ class ChainPanel(QWidget):
 
     # ------------------------------------------------------------------ numbers
     def title(self) -> str:
-        """Dock title: ``NIFTY 01 DEC 2026 chain``."""
+        """Dock title, the expiry as the contract labels write it: ``NIFTY 8 DEC chain`` (``NIFTY 29 JUN 2027
+        chain`` for another year's)."""
         e = self.chain.expiry
-        return f"{self.chain.underlying} {e.day:02d} {e.strftime('%b').upper()} {e.year} chain"
+        year = "" if e.year == now_ist().year else f" {e.year}"
+        return f"{self.chain.underlying} {e.day} {e.strftime('%b').upper()}{year} chain"
 
     def refresh(self, now: datetime | None = None) -> ChainView:
         """Recompute and repaint; keep the ATM row in view when it moved."""

@@ -387,6 +387,9 @@ class ChartView(QWidget):
         self.readout = QLabel("", self)
         self.readout.setObjectName("chart_readout")
         self.readout.setTextFormat(Qt.TextFormat.RichText)
+        # the OHLC / volume / VWAP line wraps in a narrow chart instead of setting the window's minimum width
+        self.readout.setWordWrap(True)
+        self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
         self.axis = BarTimeAxis()
         self.volume_axis = BarTimeAxis()

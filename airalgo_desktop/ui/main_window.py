@@ -500,9 +500,10 @@ class MainWindow(QMainWindow):
         self.watchlist.search.selectAll()
 
     def add_chain_dock(self, dock: QDockWidget) -> None:
-        """Dock an option chain as the layout preset says — a tab over the watchlist on a compact screen, a column
-        on the right otherwise (several stack as tabs) — never by widening the window; forgotten when it closes, and
-        the watchlist gets its width back when the last one goes."""
+        """Dock an option chain as the layout preset says — a tab over the watchlist on a compact screen; else a
+        column on the right when the window has room for one, or a tab beside the order book (several chains stack
+        as tabs) — never by widening the window; forgotten when it closes, and the watchlist gets its width back when
+        the last one goes."""
         dock.setObjectName(f"dock_chain_{id(dock)}")
         if not self.chain_docks:
             self._watch_width_before_chain = self.watch_dock.width() if self.watch_dock.isVisible() else None
@@ -518,10 +519,15 @@ class MainWindow(QMainWindow):
         if others:
             self.tabifyDockWidget(others[-1], dock)
             return
-        if self.preset.chains_tabbed or not self._room_for_a_column(dock):
+        if self.preset.chains_tabbed:  # compact: over the watchlist, with its whole height
             self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
             self.watch_dock.show()
             self.tabifyDockWidget(self.watch_dock, dock)
+            return
+        if not self._room_for_a_column(dock):  # beside the order book, whose width shows every column
+            self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+            self.book_dock.show()
+            self.tabifyDockWidget(self.book_dock, dock)
             return
         watch = self.watch_dock.width()
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
@@ -530,10 +536,13 @@ class MainWindow(QMainWindow):
                          Qt.Orientation.Horizontal)
 
     def _room_for_a_column(self, dock: QDockWidget) -> bool:
-        """Whether a chain beside the chart leaves every other pane its minimum on this screen."""
-        screen = self.screen()
-        room = screen.availableGeometry().width() if screen is not None else self.width()
-        return self.minimumSizeHint().width() + dock.minimumSizeHint().width() <= room
+        """Whether a chain column fits in the window as it is, beside the watchlist at its width and the chart at
+        its minimum (the window is never widened for it)."""
+        central = self.centralWidget()
+        need = (central.minimumSizeHint().width() if central is not None else 0) + dock.minimumSizeHint().width()
+        if self.watch_dock.isVisible():
+            need += self.watch_dock.width()
+        return need + 16 <= self.width()  # + the dock separators
 
     def _chain_closed(self, dock: QDockWidget) -> None:
         # RuntimeError: the window itself is being deleted (its docks go with it): nothing to give back

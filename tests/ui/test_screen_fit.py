@@ -90,16 +90,16 @@ def test_chain_dock_never_widens_the_window_and_reset_layout_works_with_it_open(
     from airalgo_desktop.ui.layout import ScreenClass
     from tests.ui.test_watchlist_tabs import make_window
 
-    window = make_window(qtbot, settings)
+    window = make_window(qtbot, settings)  # 1280×800 on the 1920×1080 test screen: the wide preset
     QTest.qWait(20)
     screen = window.screen().availableGeometry()
     width = window.width()
-    watch = window.watch_dock.width()
     dock = wide_chain_dock(window)
     window.add_chain_dock(dock)
     QTest.qWait(50)
     assert window.width() <= width and screen.contains(window.frameGeometry())
-    assert window.dockWidgetArea(dock) == Qt.DockWidgetArea.RightDockWidgetArea  # the 1920 screen: a column
+    # no room for a third column at 1280 px: a tab beside the order book, the watchlist untouched
+    assert dock in window.tabifiedDockWidgets(window.book_dock)
     # View → Layout → Compact: the chain goes under a tab over the watchlist; Reset layout keeps it there
     window.layout_actions[ScreenClass.COMPACT].trigger()
     QTest.qWait(50)
@@ -110,9 +110,12 @@ def test_chain_dock_never_widens_the_window_and_reset_layout_works_with_it_open(
     QTest.qWait(50)
     assert not dock.isFloating() and dock in window.tabifiedDockWidgets(window.watch_dock)
     assert window.width() <= width and not window.book_dock.isHidden()
+    # a full-width window on the wide screen: the chain is a column on the right, beside the watchlist
+    window.resize(screen.width(), screen.height())
     window.layout_actions[ScreenClass.WIDE].trigger()
     QTest.qWait(50)
     assert window.dockWidgetArea(dock) == Qt.DockWidgetArea.RightDockWidgetArea
+    assert not window.tabifiedDockWidgets(dock)
     watch = window.watch_dock.width()
     dock.close()  # closing gives the room back
     QTest.qWait(50)
