@@ -102,7 +102,9 @@ def main(argv: list[str]) -> int:
     dims, _, dpr = size.partition("@")
     width, height = (int(v) for v in dims.split("x"))
     folder = Path(tempfile.mkdtemp(prefix="probe-"))
-    os.environ["QT_QPA_PLATFORM"] = screen_config(width, height, float(dpr or 1), folder)
+    # AIRALGO_PROBE_QPA=xcb runs it on a real X server (xvfb-run -s "-screen 0 1366x768x24"), to look at it
+    os.environ["QT_QPA_PLATFORM"] = os.environ.get("AIRALGO_PROBE_QPA") or screen_config(width, height,
+                                                                                       float(dpr or 1), folder)
     import qasync
     from PySide6.QtWidgets import QApplication
 
