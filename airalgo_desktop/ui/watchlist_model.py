@@ -88,6 +88,7 @@ class WatchlistModel(QAbstractTableModel):
         self.marks: Mapping[str, str] = _NO_MARKS  # token → why its row is marked (the desk's, shared)
         self.labels: Mapping[str, str] = _NO_MARKS  # token → what the row meant when added (the desk's)
         self._year = date.today().year
+        self._parts: dict[str, tuple[Instrument, LabelParts, str]] = {}  # token → (contract, label, segment)
         for token in tokens:
             if token not in self._row:
                 self._append(token)
@@ -140,7 +141,10 @@ class WatchlistModel(QAbstractTableModel):
         inst = self.master.get(token)
         if inst is None or token in self.marks:
             return None
-        return label_parts(inst, self._year), segment_of(inst)
+        cached = self._parts.get(token)
+        if cached is None or cached[0] is not inst:  # built once per contract (a new master: built again)
+            cached = self._parts[token] = (inst, label_parts(inst, self._year), segment_of(inst))
+        return cached[1], cached[2]
 
     def _reindex(self) -> None:
         self._row = {t: i for i, t in enumerate(self._tokens)}
