@@ -3,11 +3,14 @@
 * ``--smoke-test``: the window opens on the embedded simulator; exit 0 at the first tick, 2 after 20 s without;
 * ``--screenshot PATH``: a grab of the main window 1.5 s after the first tick (or at ``--quit-after``), then quit;
 * ``--quit-after S``: quit cleanly after S seconds;
-* ``AIRALGO_STARTUP_MARK``: print ``startup-mark <epoch>`` when the window is shown (cold-start benchmark).
+* ``AIRALGO_STARTUP_MARK``: print ``startup-mark <epoch>`` when the window is shown (cold-start benchmark);
+* :func:`offscreen_platform`: the ``QT_QPA_PLATFORM`` value for an offscreen screen of a given size (tests,
+  benchmarks: Qt's offscreen default is 800×800, and the window is kept inside its screen).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sys
@@ -23,6 +26,24 @@ from .desk import FirstTick, TradingDesk
 log = logging.getLogger("airalgo.harness")
 SMOKE_TIMEOUT_MS = 20_000
 SCREENSHOT_AFTER_TICK_MS = 1_500
+
+
+def offscreen_platform(width: int, height: int, dpr: float, folder: Path, cwd: Path | None = None) -> str:
+    """``offscreen:configfile=…`` for one screen of ``width`` × ``height`` logical pixels at device pixel ratio
+    ``dpr`` (the config is written into ``folder``). Qt splits the platform argument at ":", so on Windows the path is
+    given relative to ``cwd`` (the Qt process's working folder, this one's by default); on another drive than it,
+    plain ``offscreen`` (Qt's 800×800 screen)."""
+    config = folder / "screen.json"
+    config.write_text(json.dumps({"screens": [{"name": "offscreen", "x": 0, "y": 0, "width": width, "height": height,
+                                               "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": dpr}]}),
+                      encoding="utf-8")
+    path = str(config)
+    if os.name == "nt":
+        try:
+            path = os.path.relpath(config, cwd or os.getcwd()).replace("\\", "/")
+        except ValueError:
+            return "offscreen"
+    return f"offscreen:configfile={path}"
 
 
 class HarnessHost(Protocol):

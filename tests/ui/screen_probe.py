@@ -19,20 +19,6 @@ import tempfile
 from pathlib import Path
 
 
-def screen_config(width: int, height: int, dpr: float, folder: Path) -> str:
-    """The offscreen platform's ``QT_QPA_PLATFORM`` value for one screen of ``width`` × ``height`` logical pixels."""
-    config = folder / "screen.json"
-    config.write_text(json.dumps({"screens": [{"name": "probe", "x": 0, "y": 0, "width": width, "height": height,
-                                               "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": dpr}]}))
-    path = str(config)
-    if os.name == "nt":  # Qt splits the platform argument at ":", so no drive letter: a path relative to here
-        try:
-            path = os.path.relpath(config).replace("\\", "/")
-        except ValueError:  # another drive: Qt's default screen then
-            return "offscreen"
-    return f"offscreen:configfile={path}"
-
-
 async def _scenario(app, out: dict, shot: str | None) -> None:  # type: ignore[no-untyped-def]
 
     from airalgo_desktop.api.events import State
@@ -103,8 +89,10 @@ def main(argv: list[str]) -> int:
     width, height = (int(v) for v in dims.split("x"))
     folder = Path(tempfile.mkdtemp(prefix="probe-"))
     # AIRALGO_PROBE_QPA=xcb runs it on a real X server (xvfb-run -s "-screen 0 1366x768x24"), to look at it
-    os.environ["QT_QPA_PLATFORM"] = os.environ.get("AIRALGO_PROBE_QPA") or screen_config(width, height,
-                                                                                       float(dpr or 1), folder)
+    from airalgo_desktop.harness import offscreen_platform
+
+    os.environ["QT_QPA_PLATFORM"] = os.environ.get("AIRALGO_PROBE_QPA") or offscreen_platform(width, height,
+                                                                                             float(dpr or 1), folder)
     import qasync
     from PySide6.QtWidgets import QApplication
 
