@@ -1,4 +1,4 @@
-"""``python -m airalgo_desktop``: the app (default), ``doctor``, ``stream`` and ``instruments``."""
+"""``python -m airalgo_desktop``: the app (default), ``doctor``, ``stream``, ``instruments`` and ``report``."""
 
 from __future__ import annotations
 
@@ -6,7 +6,16 @@ import argparse
 import asyncio
 import sys
 
-from .cli import add_connection_flags, add_instrument_commands, doctor, instruments_command, stream
+from .cli import (
+    add_connection_flags,
+    add_instrument_commands,
+    add_report_command,
+    doctor,
+    instruments_command,
+    report_command,
+    stream,
+)
+from .console import utf8_console
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
                           help="declare the feed stale after S s without ticks (applies at all hours)")
     p_stream.add_argument("--heartbeat", type=float, default=None, metavar="S", help=argparse.SUPPRESS)
     add_instrument_commands(sub)
+    add_report_command(sub)
     gui = parser.add_argument_group("desktop app")
     gui.add_argument("--screenshot", metavar="PATH", help="save a grab of the main window once ticks have arrived "
                                                          "(or at --quit-after), then quit")
@@ -47,12 +57,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point."""
+    utf8_console()  # before any output, argparse's included
     args = build_parser().parse_args(argv)
     from .logs import setup_console_logging
 
     if args.command == "instruments":
         setup_console_logging("WARNING")
         return instruments_command(args)
+    if args.command == "report":
+        setup_console_logging("WARNING")
+        return report_command(args)
     if args.command in ("doctor", "stream"):
         # the checklist and the JSON lines are the output; library INFO lines (websockets' "connection open"…)
         # only with -v

@@ -24,17 +24,19 @@ from PySide6.QtWidgets import QApplication
 
 from . import APP_NAME, __version__
 from . import config as app_config
-from .api.client import AirAlgoClient, ClientConfig, UrlError
+from .api.client import AirAlgoClient, ClientConfig
+from .console import mark_running
 from .desk import Problem, TradingDesk
 from .harness import Harness
 from .keystore import KeyStore
 from .logs import setup_file_logging
 from .resources import resource_path
+from .settings import Prefs
+from .transport import UrlError
 from .ui import theme
 from .ui.commands import Commands
 from .ui.main_window import MainWindow
 from .ui.notify import Notifier
-from .ui.prefs import Prefs
 from .ui.presenter import Presenter
 from .ui.ticket import OrderTicket
 
@@ -61,7 +63,9 @@ class Paths:
         return cls(app_config.config_dir(), app_config.home_data_dir(), app_config.log_dir(), None)
 
     def settings(self) -> QSettings:
-        """QSettings in the platform's place (registry, plist, ini) or the ini under ``home``."""
+        """QSettings as an ini file (``IniFormat`` everywhere, never the registry or a plist): in the user's
+        settings folder (``%APPDATA%\\AirAlgo`` on Windows, ``~/.config/AirAlgo`` elsewhere), or ``settings.ini``
+        under ``home``."""
         if self.settings_file is not None:
             self.settings_file.parent.mkdir(parents=True, exist_ok=True)
             return QSettings(str(self.settings_file), QSettings.Format.IniFormat)
@@ -98,16 +102,25 @@ class Application(QObject):
         self.desk = TradingDesk.open(paths.data, self.prefs, demo=self.demo)
         self.allow_insecure = bool(getattr(args, "allow_insecure", False))
         desk = self.desk
-        self.window = MainWindow(desk.master, desk.store, self.prefs, positions=desk.positions, demo=self.demo,
+        self.window = MainWindow(desk.master, desk.store, self.prefs, positions=desk.pnl.positions, demo=self.demo,
                                  icon=app_icon())
-        self.ticket = OrderTicket(desk.master, desk.store, self.prefs, desk.place, desk.check, self.window,
-                                  guards=desk.guards, actions=self.window.actions_)
+        ledger = desk.ledger  # every order of the app goes through its one place()
+        self.ticket = OrderTicket(desk.master, desk.store, self.prefs, ledger.place, ledger.check, self.window,
+                                  guards=ledger.guards, actions=self.window.actions_)
         self.notifier = Notifier(self.window, self.prefs, app_icon())
-        self.commands = Commands(self, desk, self.window, self.ticket, self.keystore, paths.logs)
+        # the presenter first (the commands give each chain panel its 1 Hz beat); it asks the commands for a key
+        # or a master import through late-bound calls
+        self.presenter = Presenter(desk, self.window, self.ticket, self.notifier,
+                                   lambda message: self.commands.ask_for_key(message),
+                                   lambda reason: self.commands.import_master(reason))
+        self.commands = Commands(self, desk, self.window, self.ticket, self.keystore, paths.logs,
+                                 beats=self.presenter)
         self.commands.bind()
         self.window.closing.connect(self.request_quit)
-        self.presenter = Presenter(desk, self.window, self.ticket, self.notifier, self.commands.ask_for_key,
-                                   self.commands.import_master)
+        # the views that show desk notices register their own handlers (unregistered when destroyed)
+        self.window.order_book.listen_to(desk)
+        self.window.positions_panel.listen_to(desk)
+        self.ticket.listen_to(desk)
         self.harness = Harness(self, smoke=smoke, screenshot=getattr(args, "screenshot", None),
                                quit_after=getattr(args, "quit_after", None))
 
@@ -118,12 +131,16 @@ class Application(QObject):
             app.aboutToQuit.connect(self.request_quit)
         self.window.show()
         self.harness.window_shown()
-        self.window.build_chart(self.desk.bars, self.desk.mtm)
-        self.desk.restore()
-        self.commands.run(self.desk.restore_bars(), "Reading today's bars")
+        self.window.build_chart(self.desk.pnl.bars, self.desk.pnl.mtm)
+        if self.window.chart is not None:
+            self.window.chart.listen_to(self.desk)
+        self.desk.ledger.restore()
+        self.desk.risk.restore()  # the day's order count and a lock set earlier today
+        self.commands.run(self.desk.pnl.restore_bars(), "Reading today's bars")
         self.presenter.start()
         # the stored master is read now, in a worker thread: nothing master-sized happens before the window shows
-        self.commands.run(self.desk.load_master(self.window.watchlist.all_tokens()), "Loading the instrument master")
+        self.commands.run(self.desk.instruments.load_master(self.window.watchlist.all_tokens()),
+                          "Loading the instrument master")
         try:
             await self._start_connection()
         except Exception:
@@ -220,6 +237,7 @@ def _install_signal_handlers(app: Application) -> None:
 def main(args: argparse.Namespace) -> int:
     """Start the desktop app."""
     paths = Paths.resolve(getattr(args, "home", None))
+    running = mark_running()  # noqa: F841 - held until the process ends: the installer refuses while it exists
     log_file = setup_file_logging(paths.logs, console=bool(os.environ.get("AIRALGO_LOG_CONSOLE")))
     log.info("%s %s starting (%s)", APP_NAME, __version__, "demo" if args.demo else "live")
     QGuiApplication.setApplicationName(APP_NAME)

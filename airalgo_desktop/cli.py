@@ -15,21 +15,14 @@ from dataclasses import dataclass
 import httpx
 import orjson
 
-from .api.client import (
-    HTTP_SCHEMES,
-    WS_SCHEMES,
-    AirAlgoClient,
-    ClientConfig,
-    InsecureTransportError,
-    UrlError,
-    check_transport,
-)
+from .api.client import AirAlgoClient, ClientConfig
 from .api.events import ChannelError, Event, FeedStale, State, StateChanged, Ticks
 from .api.token import TOKEN_DEADLINE, TokenError, fetch_token
 from .config import Config, load_config
 from .domain.instruments import parse_token
 from .domain.nsetime import IST, parse_ltt
 from .logs import RateLimitFilter
+from .transport import HTTP_SCHEMES, WS_SCHEMES, InsecureTransportError, UrlError, check_transport
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_AUTH = 0, 1, 2, 3
 DEMO_KEY = "demo"
@@ -382,3 +375,61 @@ def instruments_command(args: argparse.Namespace, out=None, err=None) -> int:  #
         if expired:
             print(f"note             {expired}: it cannot be traded", file=out)
     return EXIT_OK
+
+
+def add_report_command(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """``report [--date D] [--csv F]``: the day report from the journal."""
+    p_rep = sub.add_parser("report", help="the day report: fills, realised/unrealised P&L, charges (estimated and "
+                                          "reported), net — from the order journal")
+    p_rep.add_argument("--date", metavar="YYYY-MM-DD", help="the trading day (default: today, IST)")
+    p_rep.add_argument("--csv", metavar="FILE", help="also write the report as CSV (UTF-8 with BOM, opens in Excel)")
+    p_rep.add_argument("--data-dir", help=argparse.SUPPRESS)
+
+
+def report_command(args: argparse.Namespace, out=None, err=None) -> int:  # type: ignore[no-untyped-def]
+    """Print the day report of ``--date`` (today by default) read from the journal without locking it (the app
+    may be running); ``--csv`` writes it too. Exit 0, or 2 with one sentence when there is nothing to read."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    from datetime import date as date_cls
+    from pathlib import Path
+
+    from .config import home_data_dir
+    from .domain.nsetime import now_ist
+    from .services.report import build, reported_charges, text_lines, write_csv
+    from .store.journal import Journal, JournalUnavailable
+
+    try:
+        day = date_cls.fromisoformat(args.date) if args.date else now_ist().date()
+    except ValueError:
+        print(f"error: --date {args.date!r} is not a date like 2026-12-04", file=err)
+        return 2
+    data_dir = Path(args.data_dir) if getattr(args, "data_dir", None) else home_data_dir(getattr(args, "home", None))
+    try:
+        journal = Journal.read_only(data_dir)
+    except JournalUnavailable as exc:
+        print(f"error: {exc}", file=err)
+        return 2
+    try:
+        from .domain.orders import OrderRecord
+
+        rows = journal.orders_for(day)
+        records = [OrderRecord.from_journal(j, None) for j in rows]
+        for record, row in zip(records, rows, strict=True):
+            record.status = row.status  # the journal's word as it stands (no "Unknown since restart" relabel)
+        reported: dict[str, int] = {}
+        for record in records:
+            for kind, _status, raw in journal.events_for(record.local_id):
+                if kind == "response" and (paisa := reported_charges(raw)) is not None:
+                    reported[record.local_id] = paisa
+    finally:
+        journal.close()
+    catalog = _catalog_for_cli(data_dir, err)
+    lookup = catalog.get if catalog is not None else (lambda _token: None)  # type: ignore[attr-defined]
+    report = build(day, records, lookup, reported=reported)
+    for line in text_lines(report):
+        print(line, file=out)
+    if args.csv:
+        write_csv(report, Path(args.csv))
+        print(f"CSV written to {args.csv}", file=err)
+    return 0

@@ -108,8 +108,10 @@ def read_dotenv(path: Path) -> tuple[dict[str, str | None], list[str]]:
     values: dict[str, str | None] = dict(dotenv_values(stream=io.StringIO("\n".join(text_lines))))
     for number, line in enumerate(text_lines, 1):
         match = _ASSIGNMENT.match(line)
-        if match and match.group(1) in KEYS and match.group(1) in values:
-            value = values[match.group(1)]
+        if match and match.group(1) in KEYS:
+            # this line's own value, not the file's last one for the name: a key set twice must blame the line that
+            # is empty, never the one with the valid key
+            value = dotenv_values(stream=io.StringIO(line)).get(match.group(1))
             if value is None or not value.strip():
                 warnings.append(f"{match.group(1)} is empty in {path} line {number}")
     return values, warnings

@@ -1,6 +1,8 @@
 """The app's test harness, for installers, CI, benchmarks and screenshots — kept out of the composition root.
 
-* ``--smoke-test``: the window opens on the embedded simulator; exit 0 at the first tick, 2 after 20 s without;
+* ``--smoke-test``: the window opens on the embedded simulator; at the first tick, one master import runs through
+  the import child (the program started again, as the app does it) from a non-ASCII folder, and the keyring
+  backend is named; exit 0 when all that worked, 2 after 20 s without a tick, 3 when the import child failed;
 * ``--screenshot PATH``: a grab of the main window 1.5 s after the first tick (or at ``--quit-after``), then quit;
 * ``--quit-after S``: quit cleanly after S seconds;
 * ``AIRALGO_STARTUP_MARK``: print ``startup-mark <epoch>`` when the window is shown (cold-start benchmark);
@@ -10,10 +12,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
+import shutil
 import sys
+import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Protocol
@@ -26,6 +32,41 @@ from .desk import FirstTick, TradingDesk
 log = logging.getLogger("airalgo.harness")
 SMOKE_TIMEOUT_MS = 20_000
 SCREENSHOT_AFTER_TICK_MS = 1_500
+SMOKE_CHILD_DEADLINE_S = 60.0  # a frozen app's second start (the import child) on a slow CI machine
+SMOKE_MASTER = ("token,symbol,name,exchange,segment,instrument_type,tick_size,lot_size\n"
+                "2885,RELIANCE,Reliance Industries,NSE,NSE,EQ,0.05,1\n"
+                "3045,SBIN,State Bank of India,NSE,NSE,EQ,0.05,1\n"
+                "1594,INFY,Infosys,NSE,NSE,EQ,0.05,1\n")
+
+
+def smoke_checks() -> list[str]:
+    """What a window test does not reach in a frozen build: one master import through the import child (the
+    executable started again with ``instruments import --machine``), from a folder whose name is not ASCII, and
+    the keyring backend the build picked. Lines to print; raises with the reason when the import fails."""
+    from .cli import keyring_backend_name
+    from .instruments.formats import Cancel
+    from .instruments.importer import child_command, import_in_child
+
+    work = Path(tempfile.mkdtemp(prefix="airalgo-smoke-डेटा-"))
+    cancel = Cancel.new()
+    timer = threading.Timer(SMOKE_CHILD_DEADLINE_S, cancel.set)
+    timer.start()
+    try:
+        master = work / "मास्टर.csv"
+        master.write_text(SMOKE_MASTER, encoding="utf-8")
+        started = time.monotonic()
+        outcome = import_in_child([str(master)], work / "data", cancel=cancel)
+        took = time.monotonic() - started
+        if outcome.kept != 3 or outcome.catalog.get("2885") is None:
+            raise RuntimeError(f"the import child kept {outcome.kept} of 3 instruments")
+    finally:
+        timer.cancel()
+        shutil.rmtree(work, ignore_errors=True)
+    name, usable = keyring_backend_name()
+    program = os.path.basename(child_command()[0])
+    return [f"smoke test import child: {outcome.kept} instruments kept from {outcome.fmt} in {took:.2f} s "
+            f"({program} instruments import, non-ASCII folder)",
+            f"smoke test keyring: {name} ({'usable' if usable else 'not usable: a key is kept for the session only'})"]
 
 
 def offscreen_platform(width: int, height: int, dpr: float, folder: Path, cwd: Path | None = None) -> str:
@@ -68,6 +109,8 @@ class Harness:
         self.screenshot_done = False
         self.started = time.monotonic()
         self.finished = False  # the app is quitting: timers that fire late do nothing
+        self.checking = False  # the smoke test's import child and keyring checks are running
+        self._checks: asyncio.Future[None] | None = None
         host.desk.add_listener(self._on_notice)
 
     def window_shown(self) -> None:
@@ -84,9 +127,12 @@ class Harness:
         if not isinstance(notice, FirstTick):
             return
         if self.smoke:
+            if self.checking or self.finished:
+                return
             print(f"smoke test ok: window shown, simulator up, first tick after "
                   f"{time.monotonic() - self.started:.2f} s", flush=True)
-            self._quit()
+            self.checking = True
+            self._checks = asyncio.ensure_future(self._smoke_checks())
         elif self.screenshot is not None:
             QTimer.singleShot(SCREENSHOT_AFTER_TICK_MS, self._screenshot_after_tick)
 
@@ -108,8 +154,19 @@ class Harness:
         if not ok:
             self.exit_code = 1
 
+    async def _smoke_checks(self) -> None:
+        """The import child and the keyring, off the Qt thread; then quit (exit 3 when the child failed)."""
+        try:
+            for line in await asyncio.to_thread(smoke_checks):
+                print(line, flush=True)
+        except Exception as exc:  # any failure is the smoke test's finding, said in one line
+            print(f"smoke test FAILED: the master import through the child process failed "
+                  f"({type(exc).__name__}: {exc})", file=sys.stderr, flush=True)
+            self.exit_code = 3
+        self._quit()
+
     def _smoke_timeout(self) -> None:
-        if self.finished:
+        if self.finished or self.checking:  # the checks after the first tick keep their own deadline
             return
         client = self.host.desk.client
         state = client.state.describe() if client is not None else "no connection"

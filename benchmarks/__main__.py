@@ -113,6 +113,11 @@ def run(quick: bool) -> list[Figure]:
     add("socket_ingest_updates_per_s", sock["updates_per_s"], "updates/s", 300_000, True,
         f"client {sock['client_cpu_pct']:.0f} % of a core, sender {sock['server_cpu_pct']:.0f} %")
     add("socket_ingest_client_cpu_s_per_m", sock["client_cpu_s_per_m"], "CPU-s/M", 3, False)
+    # issue 26 items 5/9: 400,000 tokens nobody subscribed once grew the app by 1.3 GB (store + bar builder entries);
+    # the keep-all run is the same harness without the gate (``python -m benchmarks.unwanted --keep-all``: ~1.3 GB)
+    unwanted = run_child_module("benchmarks.unwanted", "--tokens", "400000")
+    add("unwanted_400k_rss_growth_mb", unwanted["rss_end_mb"] - unwanted["rss_start_mb"], "MB", 50, False,
+        f"{unwanted['unwanted_quotes']:,} unwanted quotes dropped; {unwanted['store_tokens']:,} tokens in the store")
     print(f"  from the simulator (1,000 tokens at 600 Hz): {sim['updates_per_s']:,.0f} updates/s, client "
           f"{sim['client_cpu_s_per_m']:.2f} CPU-s/M at {sim['client_cpu_pct']:.0f} % of a core, simulator "
           f"{sim['server_cpu_pct']:.0f} % of a core", flush=True)
@@ -224,6 +229,9 @@ def main() -> int:
     parser.add_argument("--json", metavar="PATH", help="write {name: {value, unit, target, pass[, note]}} here "
                         "(target null: a figure printed for reading beside the others)")
     args = parser.parse_args()
+    from airalgo_desktop.console import utf8_console
+
+    utf8_console()
     print(f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}", flush=True)
     figures = run(args.quick)
     if args.json:

@@ -11,8 +11,9 @@ from pathlib import Path
 import numpy as np
 import orjson
 
+from airalgo_desktop.domain.bars import SealedMinute, day_number
 from airalgo_desktop.domain.nsetime import format_ltt
-from airalgo_desktop.services.bars import BarBuilder, SealedMinute, day_number
+from airalgo_desktop.services.bars import BarBuilder
 from airalgo_desktop.store.bars import BarStore
 
 from .common import cpu_seconds, percentile, synthetic_tokens

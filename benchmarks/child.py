@@ -308,7 +308,7 @@ def seed_bars(folder: Path, token: str, minutes: int = 300) -> None:
     already under way, as a trader's does, rather than on two bars."""
     import numpy as np
 
-    from airalgo_desktop.services.bars import SealedMinute, day_number, day_start
+    from airalgo_desktop.domain.bars import SealedMinute, day_number, day_start
     from airalgo_desktop.store.bars import BarStore
 
     now = time.time()
@@ -364,9 +364,9 @@ def app_run(ws_url: str, token_url: str, key: str, seconds: float, orders: int, 
         while not (client() and client().state.joined and desk.store.updates > 1000):
             await asyncio.sleep(0.05)
         app.window.resize(*WINDOW)
-        desk.guard_settings.stale_enabled = False
+        getattr(desk, "ledger", desk).guard_settings.stale_enabled = False  # the desk's parts, or the desk before
         if chart == "on":
-            from airalgo_desktop.services.bars import Frame
+            from airalgo_desktop.domain.bars import Frame
 
             app.window.chart.view.set_frame(Frame.M1)
             app.presenter.focus(tokens[0])
@@ -412,7 +412,8 @@ def app_run(ws_url: str, token_url: str, key: str, seconds: float, orders: int, 
             cpu1, t1 = cpu_seconds(), time.perf_counter()
             out["watchlist_cpu_pct"] = 100 * (cpu1 - cpu0) / (t1 - t0)
             docks = []
-            for expiry in desk.options.expiries("NIFTY", now_ist().date())[:2]:
+            options = getattr(desk.options, "catalog", desk.options)  # the options desk's catalog, or the catalog
+            for expiry in options.expiries("NIFTY", now_ist().date())[:2]:
                 docks.append(app.commands.open_chain("26000", expiry))
                 docks[-1].panel.width_box.setValue(20)
             # both on screen (one above the other), not tabbed: a hidden chain would cost nothing to paint

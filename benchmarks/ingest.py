@@ -9,7 +9,7 @@ import orjson
 
 from airalgo_desktop.api.channel import ChannelConfig, ChannelMachine
 from airalgo_desktop.api.client import AirAlgoClient, ClientConfig
-from airalgo_desktop.api.events import ConnectionState, State, Ticks
+from airalgo_desktop.api.events import Send, Ticks
 from airalgo_desktop.store.market import MarketStore
 
 from .common import cpu_seconds, ltp_frames, process_cpu_seconds, server_process, synthetic_tokens
@@ -28,11 +28,24 @@ def raw_decode_rate(frames: list[str], rounds: int) -> float:
     return count / (time.perf_counter() - start)
 
 
+def joined_machine(tokens: list[str]) -> ChannelMachine:
+    """A channel machine driven to Joined as the client drives it (no socket), wanting ``tokens``."""
+    machine = ChannelMachine(ChannelConfig("bench", stall_timeout=None))
+    getattr(machine, "subscriptions", machine).want(tokens)  # trees before the split (benchmarks.ab) had want() here
+    machine.start(0.0)
+    machine.token_received("bench-token", 0.0)
+    machine.socket_opened(0.0)
+    join = next(orjson.loads(c.text) for c in machine.take_commands() if isinstance(c, Send))
+    machine.receive(orjson.dumps({"topic": "api:bench", "event": "phx_reply", "ref": join["ref"],
+                                  "payload": {"status": "ok", "response": {}}}).decode(), 0.0)
+    machine.take_commands()
+    machine.take_events()
+    return machine
+
+
 def protocol_rate(frames: list[str], rounds: int) -> float:
     """Our path: the channel machine (validation, metrics, events) into the market store."""
-    machine = ChannelMachine(ChannelConfig("bench"))
-    machine._state = ConnectionState(State.JOINED)  # as after a join
-    machine.topic = "api:bench"
+    machine = joined_machine(synthetic_tokens(1000))  # the tokens ltp_frames sends: only wanted ticks are kept
     store = MarketStore()
     start = time.perf_counter()
     for _ in range(rounds):

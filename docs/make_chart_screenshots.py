@@ -26,10 +26,10 @@ from PySide6.QtWidgets import QApplication
 
 from airalgo_desktop.__main__ import build_parser
 from airalgo_desktop.app import Application, Paths
-from airalgo_desktop.domain.instruments import sample_csv_path
+from airalgo_desktop.domain.bars import SealedMinute, day_number, day_start
 from airalgo_desktop.domain.orders import OrderKind, OrderRequest, Side
+from airalgo_desktop.instruments.demo import sample_csv_path
 from airalgo_desktop.instruments.importer import import_master
-from airalgo_desktop.services.bars import SealedMinute, day_number, day_start
 from airalgo_desktop.sim.server import SimConfig, SimServer
 from airalgo_desktop.store.bars import BarStore
 from airalgo_desktop.ui import theme

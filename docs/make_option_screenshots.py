@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QApplication
 from airalgo_desktop.__main__ import build_parser
 from airalgo_desktop.app import Application, Paths
 from airalgo_desktop.domain.orders import OrderStatus, Side
+from airalgo_desktop.services.risk import RiskLimits
 
 HERE = Path(__file__).parent
 
@@ -41,7 +42,7 @@ async def main() -> int:
     await asyncio.sleep(4)  # let every leg trade once at the current underlying
     view = panel.refresh()
     call, put = panel.chain.series.calls[view.atm], panel.chain.series.puts[view.atm]
-    app.desk.guard_settings.max_value_enabled = False
+    app.desk.risk.set_limits(RiskLimits(max_order_value=None))
     for token in (call.token, put.token):
         app.commands.open_ticket(token, Side.SELL)
         app.ticket.confirm_box.setChecked(False)

@@ -20,6 +20,7 @@ from airalgo_desktop.__main__ import build_parser
 from airalgo_desktop.app import Application, Paths
 from airalgo_desktop.domain.money import Rounding, round_to_tick
 from airalgo_desktop.domain.orders import OrderKind, OrderRequest, OrderStatus, Side
+from airalgo_desktop.services.risk import RiskLimits
 from airalgo_desktop.ui import theme
 
 OUT = Path(__file__).with_name("screenshot.png")
@@ -49,7 +50,7 @@ async def main() -> int:
     orders.place(OrderRequest("2885", Side.SELL, OrderKind.MARKET, 10))  # partial square-off
     orders.place(OrderRequest("11536", Side.SELL, OrderKind.LIMIT, 10,
                               price=round_to_tick(int(ltp * 1.01), 5, Rounding.UP), ltp=ltp))
-    app.desk.guard_settings.max_value_enabled = False
+    app.desk.risk.set_limits(RiskLimits(max_order_value=None))
     orders.place(OrderRequest("35013", Side.BUY, OrderKind.MARKET, 650))
     await wait(lambda: sum(r.status is not OrderStatus.SENT for r in orders.records.values()) == 4)
     # an alert that fires: RELIANCE crosses above a level the simulator is then pushed through

@@ -2,7 +2,8 @@
 
     python installer/build.py            # frozen app + setup.exe (Windows) / .dmg (macOS) / .tar.gz (Linux)
     python installer/build.py --nsis     # on Linux: also compile the Windows NSIS script (proves it is valid)
-    python installer/build.py --smoke    # then run the frozen app's --smoke-test and report start-up and size
+    python installer/build.py --smoke    # then run the frozen app's --smoke-test (window, first tick, one master
+                                         # import through the child, keyring backend) and report start-up and size
 
 Needs the build extra: pip install -e ".[build]" (PyInstaller, Pillow); on Linux makensis (Debian: nsis) for --nsis
 and desktop-file-validate (desktop-file-utils) to check the menu entry.
@@ -97,12 +98,18 @@ def smoke(frozen: Path) -> float:
     if sys.platform.startswith("linux") and not env.get("DISPLAY"):
         env.setdefault("QT_QPA_PLATFORM", "offscreen")
     start = time.time()
-    proc = subprocess.run([str(exe), "--smoke-test"], capture_output=True, text=True, env=env, timeout=60)
+    proc = subprocess.run([str(exe), "--smoke-test"], capture_output=True, text=True, env=env, timeout=120,
+                          encoding="utf-8", errors="replace")
     elapsed = time.time() - start
     print(proc.stdout.strip())
     if proc.returncode != 0:
         print(proc.stderr[-3000:], file=sys.stderr)
         sys.exit(f"smoke test failed (exit {proc.returncode})")
+    # the frozen app's own checks after the first tick: the import child (the executable started again) and the
+    # keyring backend PyInstaller's build picked — a build that lost either must not ship
+    for needed in ("smoke test import child: ", "smoke test keyring: "):
+        if not any(line.startswith(needed) for line in proc.stdout.splitlines()):
+            sys.exit(f"smoke test incomplete: no '{needed.strip()}' line")
     shown = [float(line.split()[1]) - start for line in proc.stdout.splitlines() if line.startswith("startup-mark ")]
     if shown:
         print(f"cold start to window: {shown[0]:.2f} s")

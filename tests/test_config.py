@@ -70,3 +70,15 @@ def test_a_clean_env_has_no_warnings(tmp_path: Path) -> None:
                                    "API_KEY=abc-123\n")
     cfg = load_config({}, env={}, cwd=tmp_path, user_config_dir=tmp_path / "none", keyring_getter=lambda: None)
     assert cfg.warnings == [] and cfg.api_key == "abc-123"
+
+
+def test_a_key_set_twice_blames_the_empty_line_not_the_valid_one(tmp_path: Path) -> None:
+    """Issue 26, item 13: the empty assignment is the one named (the line with the valid key was blamed)."""
+    (tmp_path / ".env").write_text("API_KEY=valid-key-4711\nTOKEN_SERVER_URL=http://127.0.0.1:2\nAPI_KEY=\n"
+                                   "WEBSOCKET_SERVER_URL=ws://127.0.0.1:1/x\n")
+    cfg = load_config({}, env={}, cwd=tmp_path, user_config_dir=tmp_path / "none", keyring_getter=lambda: None)
+    empty = [w for w in cfg.warnings if "API_KEY is empty" in w]
+    assert len(empty) == 1 and empty[0].endswith("line 3"), cfg.warnings
+    (tmp_path / ".env").write_text("API_KEY=\nAPI_KEY=valid-key-4711\n")
+    cfg = load_config({}, env={}, cwd=tmp_path, user_config_dir=tmp_path / "none", keyring_getter=lambda: None)
+    assert next(w for w in cfg.warnings if "is empty" in w).endswith("line 1") and cfg.api_key == "valid-key-4711"

@@ -15,7 +15,7 @@ from airalgo_desktop.domain.nsetime import now_ist
 from airalgo_desktop.domain.orders import CheckedOutcome, OrderKind, OrderRecord, OrderRequest, OrderStatus, Side
 from airalgo_desktop.store.journal import Journal
 from airalgo_desktop.ui.orderbook import EXEC, LATENCY, OrderBookModel, OrderFilter, message_text, status_text
-from tests.test_desk import FakeClient, make_desk, of, update
+from tests.desk.fakes import FakeClient, make_desk, of, update
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ def journal(tmp_path):  # type: ignore[no-untyped-def]
 
 
 def unknown_order(desk, client, token="2885", qty=10):  # type: ignore[no-untyped-def]
-    record = desk.place(OrderRequest(token, Side.BUY, OrderKind.MARKET, qty))
+    record = desk.ledger.place(OrderRequest(token, Side.BUY, OrderKind.MARKET, qty))
     client.emit(OrderUnknown(record.local_id, record.request))  # the connection dropped before any answer
     assert record.status is OrderStatus.UNKNOWN
     return record
@@ -37,11 +37,11 @@ def test_mark_as_checked_is_the_traders_statement_and_positions_follow_it(journa
     client = FakeClient()
     desk.attach(client)
     record = unknown_order(desk, client)
-    assert "2885" not in desk.positions.positions
-    desk.mark_checked(record.local_id, CheckedOutcome.EXECUTED, 124_050, "seen in the broker app at 10:42")
+    assert "2885" not in desk.pnl.positions.positions
+    desk.ledger.mark_checked(record.local_id, CheckedOutcome.EXECUTED, 124_050, "seen in the broker app at 10:42")
     assert record.status is OrderStatus.UNKNOWN  # the exchange still has not said anything
     assert record.settled_by_trader and not record.is_open
-    position = desk.positions.positions["2885"]
+    position = desk.pnl.positions.positions["2885"]
     assert position.net == 10 and position.buy_value == 10 * 124_050
     assert of(notices, PositionsChanged) and of(notices, OrderChanged)[-1].record is record
     # journalled as the trader's statement: an event of kind "trader", the order's status untouched
@@ -63,9 +63,9 @@ def test_mark_as_checked_is_the_traders_statement_and_positions_follow_it(journa
     assert model.text(record, EXEC) == "1,240.50"  # Exec. price: what positions count it at
     # a restart keeps the statement and the position it implies
     again, _p, _n = make_desk(journal)
-    (restored,) = again.restore()
+    (restored,) = again.ledger.restore()
     assert restored.status is OrderStatus.UNKNOWN and restored.checked is not None
-    assert restored.checked.outcome is CheckedOutcome.EXECUTED and again.positions.positions["2885"].net == 10
+    assert restored.checked.outcome is CheckedOutcome.EXECUTED and again.pnl.positions.positions["2885"].net == 10
 
 
 @pytest.mark.parametrize("answer, net", [("Rejected", None), ("Executed", 10)])
@@ -74,7 +74,7 @@ def test_a_later_exchange_answer_wins_over_the_check(journal, answer, net) -> No
     client = FakeClient()
     desk.attach(client)
     record = unknown_order(desk, client)
-    desk.mark_checked(record.local_id, CheckedOutcome.EXECUTED, 124_050, "phoned the desk")
+    desk.ledger.mark_checked(record.local_id, CheckedOutcome.EXECUTED, 124_050, "phoned the desk")
     second = FakeClient("B")
     desk.attach(second)  # still followed on the next connection: the exchange may yet answer
     assert second.tracked == [(record.local_id, None)] and second.sent == []
@@ -82,10 +82,10 @@ def test_a_later_exchange_answer_wins_over_the_check(journal, answer, net) -> No
     assert record.status is OrderStatus(answer) and not record.settled_by_trader
     assert status_text(record) == answer and "replaces your check" in message_text(record)
     if net is None:
-        assert desk.positions.positions.get("2885") is None or desk.positions.positions["2885"].net == 0
+        assert desk.pnl.positions.positions.get("2885") is None or desk.pnl.positions.positions["2885"].net == 0
     else:  # at the exchange's price, counted once
-        assert desk.positions.positions["2885"].net == net and desk.positions.positions["2885"].buy_value == \
-            10 * 123_900 and len(desk.positions.fills) == 1
+        assert desk.pnl.positions.positions["2885"].net == net and desk.pnl.positions.positions["2885"].buy_value == \
+            10 * 123_900 and len(desk.pnl.positions.fills) == 1
 
 
 @pytest.mark.parametrize("outcome", [CheckedOutcome.REJECTED, CheckedOutcome.CANCELLED,
@@ -95,11 +95,11 @@ def test_other_outcomes_leave_no_position(journal, outcome) -> None:
     client = FakeClient()
     desk.attach(client)
     record = unknown_order(desk, client)
-    desk.mark_checked(record.local_id, outcome, 0, "")
-    assert "2885" not in desk.positions.positions and status_text(record) == f"Checked: {outcome.label}"
+    desk.ledger.mark_checked(record.local_id, outcome, 0, "")
+    assert "2885" not in desk.pnl.positions.positions and status_text(record) == f"Checked: {outcome.label}"
     # changing one's mind (executed after all) moves the position, still as the trader's word
-    desk.mark_checked(record.local_id, CheckedOutcome.EXECUTED, 124_000, "found it after all")
-    assert desk.positions.positions["2885"].net == 10 and len(desk.positions.fills) == 1
+    desk.ledger.mark_checked(record.local_id, CheckedOutcome.EXECUTED, 124_000, "found it after all")
+    assert desk.pnl.positions.positions["2885"].net == 10 and len(desk.pnl.positions.fills) == 1
 
 
 def test_only_unknown_orders_can_be_marked_and_an_execution_needs_its_price(journal) -> None:
@@ -108,11 +108,11 @@ def test_only_unknown_orders_can_be_marked_and_an_execution_needs_its_price(jour
     desk.attach(client)
     record = unknown_order(desk, client)
     with pytest.raises(ValueError, match="price"):
-        desk.mark_checked(record.local_id, CheckedOutcome.EXECUTED, 0, "")
-    answered = desk.place(OrderRequest("1333", Side.SELL, OrderKind.MARKET, 1))
+        desk.ledger.mark_checked(record.local_id, CheckedOutcome.EXECUTED, 0, "")
+    answered = desk.ledger.place(OrderRequest("1333", Side.SELL, OrderKind.MARKET, 1))
     client.emit(OrderEvent(answered.local_id, update("1333", "Executed", side=Side.SELL, price=168_000)))
     with pytest.raises(ValueError, match="Executed"):
-        desk.mark_checked(answered.local_id, CheckedOutcome.REJECTED, 0, "")
+        desk.ledger.mark_checked(answered.local_id, CheckedOutcome.REJECTED, 0, "")
 
 
 def test_a_day_order_of_an_earlier_day_is_expired_not_unknown(journal) -> None:
@@ -121,7 +121,7 @@ def test_a_day_order_of_an_earlier_day_is_expired_not_unknown(journal) -> None:
                       "RELIANCE", yesterday)
     journal.record_sent(old)  # sent yesterday, never answered
     desk, _prefs, _notices = make_desk(journal)
-    records = {r.local_id: r for r in desk.restore()}
+    records = {r.local_id: r for r in desk.ledger.restore()}
     expired = records["OLD-1"]
     assert expired.status is OrderStatus.EXPIRED and status_text(expired) == "Expired (day order)"
     assert not expired.is_open and "expired" in expired.message
@@ -135,7 +135,7 @@ def test_an_open_order_expires_when_the_app_runs_past_midnight(journal) -> None:
     client = FakeClient()
     desk.attach(client)
     record = unknown_order(desk, client)
-    assert desk.expire_day_orders(now_ist().date() + timedelta(days=1)) == 1
+    assert desk.ledger.expire_day_orders(now_ist().date() + timedelta(days=1)) == 1
     assert record.status is OrderStatus.EXPIRED
 
 
@@ -143,7 +143,7 @@ def test_latency_is_kept_across_a_restart(journal) -> None:
     desk, _prefs, _notices = make_desk(journal)
     client = FakeClient()
     desk.attach(client)
-    record = desk.place(OrderRequest("2885", Side.BUY, OrderKind.MARKET, 1))
+    record = desk.ledger.place(OrderRequest("2885", Side.BUY, OrderKind.MARKET, 1))
     client.clock += 0.012
     client.emit(OrderEvent(record.local_id, update("2885", "Pending")))
     client.clock += 0.193
@@ -152,7 +152,7 @@ def test_latency_is_kept_across_a_restart(journal) -> None:
     model.upsert(record)
     assert model.text(record, LATENCY) == "12 / 205 ms"
     again, _p, _n = make_desk(journal)
-    (restored,) = again.restore()
+    (restored,) = again.ledger.restore()
     assert restored.sent_at is None  # another run's clock …
     model.upsert(restored)
     assert model.text(restored, LATENCY) == "12 / 205 ms"  # … but the figures the journal kept

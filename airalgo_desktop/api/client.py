@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import itertools
 import logging
 import random
@@ -20,7 +19,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 from websockets.asyncio.client import ClientConnection, connect
@@ -29,7 +27,9 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus, InvalidURI
 from ..domain.instruments import Instrument
 from ..domain.nsetime import now_ist
 from ..domain.orders import OrderRequest
-from ..logs import RateLimitFilter, register_secret, shorten
+from ..listeners import Listeners
+from ..logs import RateLimitFilter, register_secret
+from ..transport import HTTP_SCHEMES, WS_SCHEMES, check_transport
 from .channel import ChannelConfig, ChannelMachine
 from .events import (
     CloseSocket,
@@ -52,14 +52,6 @@ log.addFilter(RateLimitFilter(burst=5, period=10.0))
 _CLOSE = object()
 
 
-class UrlError(ValueError):
-    """A configured URL the app will not dial: malformed, or not encrypted. The text says which and why."""
-
-
-class InsecureTransportError(UrlError):
-    """A plain ``ws://`` / ``http://`` URL to another machine, without explicit permission."""
-
-
 class OrderValidationError(ValueError):
     """The ticket is not sendable; ``problems`` lists every reason in words."""
 
@@ -70,55 +62,6 @@ class OrderValidationError(ValueError):
 
 class NotConnectedError(RuntimeError):
     """An order was placed while the channel is not joined. Nothing was sent."""
-
-
-def is_loopback_host(host: str | None) -> bool:
-    """127.0.0.0/8, ::1 and localhost."""
-    if not host:
-        return False
-    if host.lower() in ("localhost", "localhost."):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-WS_SCHEMES = ("wss", "ws")
-HTTP_SCHEMES = ("https", "http")
-
-
-def check_transport(url: str, *, allow_insecure: bool = False, kind: str = "URL",
-                    schemes: tuple[str, ...] = WS_SCHEMES + HTTP_SCHEMES) -> None:
-    """Validate a configured URL once, before anything dials it. Raises :class:`UrlError` for a URL that can never
-    work — blanks or control characters inside it (a space once gave 13 reconnects in 20 s and tracebacks), no
-    host, a bad port, user info, non-ASCII — and :class:`InsecureTransportError` for a scheme other than
-    ``schemes`` or plain-text transport to anything but this machine without explicit permission."""
-    shown = shorten(url, 80)
-    if not url or any(ch.isspace() or not ch.isprintable() for ch in url):
-        raise UrlError(f"{kind} {shown!r} contains a space or a control character; fix it in your settings or .env")
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError as exc:
-        raise UrlError(f"{kind} {shown!r} is not a valid URL ({exc})") from None
-    scheme = parts.scheme.lower()
-    if scheme not in schemes:
-        raise InsecureTransportError(f"{kind} must start with {' or '.join(s + '://' for s in schemes[::2])} "
-                                     f"(got {scheme or 'no scheme'}://)")
-    if scheme in ("ws", "http") and not (allow_insecure or is_loopback_host(parts.hostname)):
-        raise InsecureTransportError(
-            f"{kind} {scheme}://{parts.hostname} is not encrypted. Use {scheme}s:// (or allow insecure "
-            "transport explicitly, e.g. for a test server on your network)."
-        )
-    if not parts.hostname:
-        raise UrlError(f"{kind} {shown!r} has no host name")
-    if not url.isascii():
-        raise UrlError(f"{kind} {shown!r} contains non-ASCII characters; write the host name in ASCII (punycode)")
-    if parts.username is not None or parts.password is not None:
-        raise UrlError(f"{kind} must not carry a user name or password")
-    if port == 0:
-        raise UrlError(f"{kind} {shown!r} has port 0")
 
 
 @dataclass
@@ -171,7 +114,7 @@ class AirAlgoClient:
         self.machine = ChannelMachine(config.channel_config(), rng=rng, clock_ist=clock_ist)
         self._http = http or httpx.AsyncClient(timeout=httpx.Timeout(config.http_timeout), follow_redirects=False)
         self._own_http = http is None
-        self._listeners: list[Callable[[Event], None]] = []
+        self._listeners: Listeners[Event] = Listeners(log, "event listener")
         self._ws: ClientConnection | None = None
         self._gen = 0
         self._queue: asyncio.Queue[Any] | None = None
@@ -191,12 +134,11 @@ class AirAlgoClient:
     # ------------------------------------------------------------------ public API
     def add_listener(self, listener: Callable[[Event], None]) -> None:
         """Call ``listener(event)`` for every event (on the loop's thread)."""
-        self._listeners.append(listener)
+        self._listeners.add(listener)
 
     def remove_listener(self, listener: Callable[[Event], None]) -> None:
         """Stop calling ``listener``."""
-        with contextlib.suppress(ValueError):
-            self._listeners.remove(listener)
+        self._listeners.remove(listener)
 
     @property
     def state(self) -> ConnectionState:
@@ -225,12 +167,12 @@ class AirAlgoClient:
 
     def subscribe(self, tokens: Iterable[str]) -> None:
         """Reference-counted subscribe; frames go out once per loop turn."""
-        self.machine.want(tokens)
+        self.machine.subscriptions.want(tokens)
         self._schedule_flush()
 
     def unsubscribe(self, tokens: Iterable[str]) -> None:
         """Reference-counted unsubscribe."""
-        self.machine.unwant(tokens)
+        self.machine.subscriptions.unwant(tokens)
         self._schedule_flush()
 
     def new_local_id(self) -> str:
@@ -256,7 +198,7 @@ class AirAlgoClient:
     def track_order(self, local_id: str, request: OrderRequest, *, order_number: str | None = None) -> None:
         """Follow an order sent earlier (a previous connection or run) so that late answers are correlated to it.
         Nothing is sent."""
-        self.machine.track_order(local_id, request, order_number=order_number)
+        self.machine.orders.track(local_id, request, order_number=order_number)
 
     async def ping(self, timeout: float | None = None) -> float:
         """Send a heartbeat now and return its round trip in seconds (TimeoutError if none)."""
@@ -346,11 +288,7 @@ class AirAlgoClient:
             future = self._hb_waiters.get(event.ref)
             if future is not None and not future.done():
                 future.set_exception(TimeoutError("no heartbeat reply"))
-        for listener in list(self._listeners):
-            try:
-                listener(event)
-            except Exception:
-                log.exception("event listener failed on %s", type(event).__name__)
+        self._listeners.emit(event)
 
     def _reschedule_timer(self) -> None:
         deadline = self.machine.next_deadline()

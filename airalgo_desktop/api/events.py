@@ -73,6 +73,32 @@ class OrderEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class LateOrderResponse:
+    """An ``order_response`` for an order this session already saw reach a final state: a duplicate, a stale
+    earlier answer arriving out of order, or a second answer that contradicts the first.
+
+    Journal ``update.raw`` as it is (every ``order_response`` is kept), but never apply it to the order or to
+    positions: ``final`` — the answer that made the order final — stands. When :attr:`contradicts`, show it on the
+    order so that a person checks with the broker; nothing changes silently."""
+
+    local_id: str
+    update: OrderUpdate
+    final: OrderUpdate
+
+    @property
+    def contradicts(self) -> bool:
+        """True when this answer says something else than the final one: another final status, or a fill at
+        another price or quantity. A stale non-final answer (``Pending`` after ``Executed``) does not."""
+        update, final = self.update, self.final
+        if update.status is None or not update.status.is_final:
+            return False
+        if update.status is not final.status:
+            return True
+        return ((bool(update.executed_price) and update.executed_price != final.executed_price)
+                or (update.quantity is not None and final.quantity is not None and update.quantity != final.quantity))
+
+
+@dataclass(frozen=True, slots=True)
 class OrderUnknown:
     """A sent order got no answer before the connection or channel was lost. It is *not* resent."""
 
@@ -165,6 +191,8 @@ class Metrics:
     unknown_events: int = 0
     oversized_frames: int = 0
     dropped_quotes: int = 0
+    unwanted_quotes: int = 0
+    """Quotes for tokens no view subscribed, dropped before the market store (a figure for the status bar)."""
     orders_sent: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -173,6 +201,6 @@ class Metrics:
         return None if self.last_tick_at is None else max(0.0, now - self.last_tick_at)
 
 
-Event = (StateChanged | Ticks | OrderEvent | OrderUnknown | OrderWritten | Unsubscribed | ChannelError | FeedStale
-         | ReplyTimeout | HeartbeatReply)
+Event = (StateChanged | Ticks | OrderEvent | LateOrderResponse | OrderUnknown | OrderWritten | Unsubscribed
+         | ChannelError | FeedStale | ReplyTimeout | HeartbeatReply)
 Command = FetchToken | OpenSocket | Send | CloseSocket

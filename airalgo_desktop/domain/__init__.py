@@ -1,6 +1,7 @@
-"""Pure domain model: money in paisa, instruments, orders and exchange time. No Qt, no network."""
+"""Pure domain model: money in paisa, instruments, orders, exchange time, option pricing, one-minute bars. No Qt, no
+I/O (files and sockets live in ``store/``, ``api/`` and ``instruments/``)."""
 
-from .instruments import Instrument, InstrumentMaster, LoadReport, RowProblem, load_csv
+from .instruments import Instrument, InstrumentMaster, Master
 from .money import MoneyError, Paisa, Rounding, format_rupees, is_on_tick, parse_rupees, round_to_tick
 from .nsetime import IST, NSE_EPOCH, from_nse_seconds, parse_ltt, parse_order_timestamp, to_nse_seconds
 from .orders import OrderKind, OrderRequest, OrderStatus, OrderUpdate, Side, Validity
@@ -10,7 +11,7 @@ __all__ = [
     "NSE_EPOCH",
     "Instrument",
     "InstrumentMaster",
-    "LoadReport",
+    "Master",
     "MoneyError",
     "OrderKind",
     "OrderRequest",
@@ -18,13 +19,11 @@ __all__ = [
     "OrderUpdate",
     "Paisa",
     "Rounding",
-    "RowProblem",
     "Side",
     "Validity",
     "format_rupees",
     "from_nse_seconds",
     "is_on_tick",
-    "load_csv",
     "parse_ltt",
     "parse_order_timestamp",
     "parse_rupees",

@@ -1,41 +1,17 @@
-"""Instruments and the instrument master (the "csv file" the API doc takes token numbers from).
+"""Instruments, the token rule, and what every holder of the instrument master reads (:class:`Master`).
 
-AirAlgo's own master CSV is not public, so :func:`load_csv` accepts the column names the common Indian
-broker masters use (protocol-notes §7) and reports junk rows with their line numbers instead of failing.
-
-Units in the CSV: prices (``tick_size``, ``strike``, ``prev_close``) are rupees as in Kite's
-``instruments.csv`` (``0.05``); columns ending in ``_paisa`` give paisa directly.
+Pure data, no I/O: reading a master file (the project's own CSV or a broker's) is ``instruments.formats``'s job,
+the bundled demo universe ``instruments.demo``'s, the app's master is ``instruments.Catalog``.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from pathlib import Path
+from dataclasses import dataclass
+from datetime import date
+from typing import Protocol
 
-from .money import MoneyError, Paisa, parse_rupees
-
-# canonical name -> accepted header spellings (lower-cased, stripped)
-_COLUMNS: dict[str, tuple[str, ...]] = {
-    # NSE's own number first: Kite's instrument_token is Zerodha's id (RELIANCE 738561), its exchange_token is
-    # NSE's (2885); a file with both must give the exchange token whatever the column order
-    "token": ("token", "exchange_token", "token_number", "symboltoken", "instrument_token"),
-    "symbol": ("symbol", "tradingsymbol", "trading_symbol", "scrip"),
-    "name": ("name", "company_name", "description"),
-    "exchange": ("exchange", "exch", "exch_seg"),
-    "segment": ("segment",),
-    "instrument_type": ("instrument_type", "instrumenttype", "instrument", "series"),
-    "expiry": ("expiry", "expiry_date"),
-    "strike": ("strike", "strike_price"),
-    "tick_size": ("tick_size", "ticksize", "tick"),
-    "lot_size": ("lot_size", "lotsize", "lot", "market_lot"),
-    "prev_close": ("prev_close", "previous_close", "close", "last_price", "ref_price"),
-    "freeze_qty": ("freeze_qty", "freeze_quantity", "freezeqty"),
-}
-_PAISA_VARIANTS = ("tick_size", "strike", "prev_close")
+from .money import Paisa
 
 DEFAULT_TICK: Paisa = 5
 
@@ -142,40 +118,24 @@ class Instrument:
 _INDEX_NAMES = {"NIFTY", "BANKNIFTY", "FINNIFTY", "MIDCPNIFTY", "NIFTYNXT50", "SENSEX"}
 
 
-@dataclass(frozen=True, slots=True)
-class RowProblem:
-    """A CSV row that was skipped (or partly read), with its 1-based line number in the file."""
+class Master(Protocol):
+    """What every holder of the instrument master reads: lookup by token, membership, iteration and size.
 
-    line: int
-    message: str
+    The app's master is :class:`airalgo_desktop.instruments.Catalog` (columns, the one search, swapped in place on a
+    re-import); :class:`InstrumentMaster` is the plain one the simulator and tests build from a list. Signatures
+    take a ``Master``, so code below ``instruments/`` never has to import the catalog.
+    """
 
-    def __str__(self) -> str:
-        return f"line {self.line}: {self.message}"
-
-
-@dataclass(slots=True)
-class LoadReport:
-    """What :func:`load_csv` read: the master, and every row it could not use, in words."""
-
-    master: InstrumentMaster
-    problems: list[RowProblem] = field(default_factory=list)
-    rows_read: int = 0
-
-    @property
-    def loaded(self) -> int:
-        """Number of instruments in the master."""
-        return len(self.master)
-
-    def summary(self) -> str:
-        """One line for a status bar or log: ``150 instruments loaded, 2 rows skipped``."""
-        skipped = len(self.problems)
-        text = f"{self.loaded} instruments loaded"
-        return text + (f", {skipped} row{'s' if skipped != 1 else ''} skipped" if skipped else "")
+    def __len__(self) -> int: ...
+    def __iter__(self) -> Iterator[Instrument]: ...
+    def __contains__(self, token: object) -> bool: ...
+    def __getitem__(self, token: str) -> Instrument: ...
+    def get(self, token: str) -> Instrument | None: ...
 
 
 class InstrumentMaster:
-    """All known instruments by token (the simulator's universe; the app's is
-    :class:`airalgo_desktop.instruments.Catalog`, which also holds the one search)."""
+    """All known instruments by token, from a list (the simulator's universe, tests): a :class:`Master`. The first
+    row of a token is kept. The app's master is :class:`airalgo_desktop.instruments.Catalog`."""
 
     def __init__(self, instruments: Iterable[Instrument] = ()) -> None:
         self._by_token: dict[str, Instrument] = {}
@@ -197,163 +157,3 @@ class InstrumentMaster:
 
     def __getitem__(self, token: str) -> Instrument:
         return self._by_token[token]
-
-    def merge(self, other: InstrumentMaster) -> int:
-        """Add instruments from ``other`` (its rows win on conflicting tokens); returns how many changed."""
-        changed = 0
-        for inst in other:
-            if self._by_token.get(inst.token) != inst:
-                self._by_token[inst.token] = inst
-                changed += 1
-        return changed
-
-
-def _parse_paisa_cell(row: dict[str, str], name: str, default: Paisa) -> Paisa:
-    """Read a price column (rupees) or its ``_paisa`` twin; blank → default."""
-    raw_paisa = row.get(f"{name}_paisa", "").strip()
-    if raw_paisa:
-        value = float(raw_paisa)
-        if value != int(value):
-            raise ValueError(f"{name}_paisa '{raw_paisa}' is not a whole number of paisa")
-        return int(value)
-    raw = row.get(name, "").strip()
-    if not raw or raw in ("-1", "-0.01"):  # some masters use -1 for "no strike"
-        return default
-    # masters write '0.050000' – trim trailing zeros beyond paisa before the exact parse
-    if "." in raw:
-        whole, frac = raw.split(".", 1)
-        frac = frac.rstrip("0")
-        raw = f"{whole}.{frac}" if frac else whole
-    return parse_rupees(raw)
-
-
-def _parse_expiry(raw: str) -> date | None:
-    raw = raw.strip()
-    if not raw:
-        return None
-    for fmt in ("%Y-%m-%d", "%d-%m-%Y", "%d%b%Y", "%d-%b-%Y", "%d/%m/%Y", "%Y%m%d"):
-        try:
-            return datetime.strptime(raw.title() if "b" in fmt else raw, fmt).date()
-        except ValueError:
-            continue
-    raise ValueError(f"expiry '{raw}' is not a date (use YYYY-MM-DD)")
-
-
-def _parse_positive_int(raw: str, what: str, default: int) -> int:
-    raw = raw.strip()
-    if not raw:
-        return default
-    value = float(raw)
-    if value != int(value) or value < 0:
-        raise ValueError(f"{what} '{raw}' is not a whole number")
-    return int(value)
-
-
-def _canonical_headers(headers: list[str]) -> dict[str, str]:
-    """Map file headers to our canonical names (the preferred spelling wins when several are present)."""
-    mapping: dict[str, str] = {}
-    lowered = {header.strip().lower(): header for header in headers}
-    for canonical, spellings in _COLUMNS.items():
-        for spelling in spellings:  # the tuple's order is the preference, not the file's column order
-            if spelling in lowered and lowered[spelling] not in mapping:
-                mapping[lowered[spelling]] = canonical
-                break
-        if canonical in _PAISA_VARIANTS and f"{canonical}_paisa" in lowered:
-            mapping[lowered[f"{canonical}_paisa"]] = f"{canonical}_paisa"
-    return mapping
-
-
-def load_csv(source: str | Path | io.TextIOBase, *, name: str | None = None) -> LoadReport:
-    """Read an instrument CSV. Never raises on bad rows: they come back in ``report.problems``.
-
-    Raises ``ValueError`` only when the file as a whole is unusable (no token or symbol column).
-    """
-    if isinstance(source, str | Path):
-        with open(source, encoding="utf-8-sig", newline="") as fh:
-            return load_csv(fh, name=str(source))
-    reader = csv.DictReader(source)
-    try:
-        headers = reader.fieldnames or []
-    except csv.Error as exc:
-        raise ValueError(f"{name or 'CSV'}: not a readable CSV ({exc})") from None
-    mapping = _canonical_headers(list(headers))
-    if "token" not in mapping.values() or "symbol" not in mapping.values():
-        raise ValueError(
-            f"{name or 'CSV'}: needs a token column (token/instrument_token) and a symbol column "
-            f"(symbol/tradingsymbol); found {', '.join(h for h in headers if h) or 'no header'}"
-        )
-    instruments: list[Instrument] = []
-    problems: list[RowProblem] = []
-    seen: dict[str, int] = {}
-    rows = 0
-    try:
-        for raw_row in reader:
-            rows += 1
-            _read_row(raw_row, reader.line_num, mapping, instruments, problems, seen)
-    except csv.Error as exc:  # a 50 MB field, a NUL byte: the file as a whole is not a master
-        raise ValueError(f"{name or 'CSV'}: not a readable CSV at line {reader.line_num} ({exc})") from None
-    return LoadReport(InstrumentMaster(instruments), problems, rows)
-
-
-def _read_row(raw_row: dict[str, str], line: int, mapping: dict[str, str], instruments: list[Instrument],
-              problems: list[RowProblem], seen: dict[str, int]) -> None:
-    """One row of :func:`load_csv` into ``instruments`` or ``problems``."""
-    row = {mapping[k]: (v or "") for k, v in raw_row.items() if k in mapping and isinstance(v, str)}
-    if not any(v.strip() for v in raw_row.values() if isinstance(v, str)):
-        return  # blank line: not a problem worth reporting
-    try:
-        cell = row.get("token", "").strip()
-        token = parse_token(cell) or ""
-        if not token:
-            raise ValueError(f"token '{cell[:40]}' is not a number (ASCII digits)" if cell else "token is empty")
-        symbol = row.get("symbol", "").strip()
-        if not symbol:
-            raise ValueError("symbol is empty")
-        if token in seen:
-            raise ValueError(f"token {token} repeats line {seen[token]} (first row kept)")
-        tick = _parse_paisa_cell(row, "tick_size", DEFAULT_TICK)
-        if tick <= 0:
-            raise ValueError("tick_size must be positive")
-        lot = _parse_positive_int(row.get("lot_size", ""), "lot_size", 1)
-        if lot <= 0:
-            raise ValueError("lot_size must be positive")
-        itype = (row.get("instrument_type", "").strip().upper() or "EQ")
-        if itype in ("FUTIDX", "FUTSTK", "FUTCOM"):
-            itype = "FUT"
-        elif itype in ("OPTIDX", "OPTSTK"):
-            itype = "CE" if symbol.upper().endswith("CE") else "PE"
-        inst = Instrument(
-            token=token,
-            symbol=symbol,
-            name=row.get("name", "").strip(),
-            exchange=(row.get("exchange", "").strip().upper() or "NSE"),
-            segment=(row.get("segment", "").strip().upper() or "NSE"),
-            instrument_type=itype,
-            expiry=_parse_expiry(row.get("expiry", "")),
-            strike=_parse_paisa_cell(row, "strike", 0),
-            tick_size=tick,
-            lot_size=lot,
-            prev_close=_parse_paisa_cell(row, "prev_close", 0),
-            freeze_qty=_parse_positive_int(row.get("freeze_qty", ""), "freeze_qty", 0),
-        )
-    except (ValueError, MoneyError) as exc:
-        problems.append(RowProblem(line, str(exc)))
-        return
-    seen[token] = line
-    instruments.append(inst)
-
-
-def sample_csv_path() -> Path:
-    """The bundled sample master (NIFTY 50 stocks, index and stock futures, a few options)."""
-    from ..resources import resource_path
-
-    return resource_path("instruments-sample.csv")
-
-
-def load_sample() -> InstrumentMaster:
-    """The bundled sample: the demo universe of today (the CSV's cash rows with their real tokens, index rows, and
-    futures and options generated for the current date, none expired); used by demo mode and the simulator."""
-    from ..instruments.demo import demo_universe  # the demo package builds on this module
-    from .nsetime import now_ist
-
-    return InstrumentMaster(demo_universe(now_ist().date()))

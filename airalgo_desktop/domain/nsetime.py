@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Container
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
+from .clock import IST, process_clock
 from .money import wire_number
 
-IST = timezone(timedelta(hours=5, minutes=30), "IST")
 NSE_EPOCH = datetime(1980, 1, 1, tzinfo=IST)
 
 _ORDER_TS = re.compile(r"^\s*(\d{1,2}):(\d{1,2}):(\d{1,2}),(\d{1,2})-(\d{1,2})-(\d{4})\s*$", re.ASCII)
@@ -82,8 +82,8 @@ def format_ltt(moment: datetime) -> str:
 
 
 def now_ist() -> datetime:
-    """The current time on the exchange clock."""
-    return datetime.now(IST)
+    """The current time on the exchange clock: the process clock of :mod:`.clock` (tests freeze it)."""
+    return process_clock().astimezone(IST)
 
 
 def in_market_hours(moment: datetime, start: time = MARKET_OPEN, end: time = MARKET_CLOSE) -> bool:

@@ -428,9 +428,14 @@ def atm_strike(strikes: Sequence[Paisa], forward: Paisa) -> Paisa | None:
 # ----------------------------------------------------------------------------------------------- payoff
 @dataclass(frozen=True, slots=True)
 class PayoffLeg:
-    """One position of a strategy: a net quantity in units (lots × lot size; negative = short) of an option
-    (``kind`` CE/PE, ``strike``) or a future (``kind`` FUT), and ``cash``: the paisa it has put in or taken out so far
-    (sell value − buy value, as the positions tab adds it up). P&L at a price = cash + quantity × value there.
+    """One position of a strategy: a net quantity in units (lots × lot size; negative = short; 0 once squared off)
+    of an option (``kind`` CE/PE, ``strike``) or a future (``kind`` FUT), and ``cash``: the paisa it has put in or taken
+    out so far (sell value − buy value, as the positions tab adds it up). P&L at a price = cash + quantity × value
+    there.
+
+    For the "today" curve of a book with several expiries, each leg carries its own expiry's ``forward`` now and its
+    ``mark`` (last traded price): :func:`payoff_today` moves every leg's forward with the underlying and anchors the
+    leg at its mark, so at the current level the P&L is the positions tab's, to the paisa.
     """
 
     kind: str
@@ -439,6 +444,8 @@ class PayoffLeg:
     strike: Paisa = 0
     expiry: date | None = None
     vol: float | None = None  # current IV, for the "today" curve
+    forward: Paisa | None = None  # this leg's expiry's forward now (None: unknown, the chart's level stands in)
+    mark: Paisa | None = None  # the leg's current price (LTP); None: valued by the model alone
 
     @classmethod
     def opened(cls, kind: str, quantity: int, price: Paisa, strike: Paisa = 0, expiry: date | None = None,
@@ -465,22 +472,43 @@ def payoff_at_expiry(legs: Iterable[PayoffLeg], prices: Iterable[Paisa]) -> list
     return [sum(leg.pnl_at_expiry(p) for leg in legs) for p in prices]
 
 
+def _model_value(leg: PayoffLeg, forward: np.ndarray, now: datetime, rate: float) -> np.ndarray:
+    """Per-unit value of ``leg`` at each forward of its own expiry now: Black-76 at its IV (intrinsic without one)."""
+    if leg.kind in ("CE", "PE") and leg.expiry is not None:
+        t = years_to_expiry(leg.expiry, now)
+        vol = leg.vol if leg.vol is not None and leg.vol > 0 else 0.0
+        return np.asarray(black76(forward, float(leg.strike), t, vol, leg.kind == "CE", rate), dtype=float)
+    if leg.kind in ("CE", "PE"):
+        return np.maximum((forward - leg.strike) if leg.kind == "CE" else (leg.strike - forward), 0.0)
+    return forward
+
+
 def payoff_today(legs: Iterable[PayoffLeg], prices: Sequence[Paisa], now: datetime,
-                 rate: float = DEFAULT_RATE) -> list[Paisa]:
-    """Total P&L (paisa, rounded) if the underlying (forward) moved to each price now, options re-priced with
-    Black-76 at their current IV; a leg without an IV (None) is valued at intrinsic."""
+                 rate: float = DEFAULT_RATE, reference: Paisa | None = None) -> list[Paisa]:
+    """Total P&L (paisa, rounded) if the underlying moved to each price now, options re-priced with Black-76 at
+    their current IV (a leg without an IV at intrinsic).
+
+    Without ``reference`` each price is every leg's forward (a book of one expiry, legs without forwards). With
+    ``reference`` — the underlying's level now on the same scale as ``prices`` — each leg keeps its own expiry: its
+    forward moves in proportion (``leg.forward × price / reference``) and a leg with a ``mark`` is valued at that mark
+    plus the model's change from its forward now. So at ``reference`` the P&L is Σ cash + quantity × mark exactly
+    (the positions tab's total at the current prices), whatever the mix of expiries.
+    """
     grid = np.asarray(prices, dtype=float)
     total = np.zeros(grid.shape)
     for leg in legs:
-        if leg.kind in ("CE", "PE") and leg.expiry is not None:
-            t = years_to_expiry(leg.expiry, now)
-            vol = leg.vol if leg.vol is not None and leg.vol > 0 else 0.0
-            value = black76(grid, float(leg.strike), t, vol, leg.kind == "CE", rate)
-        elif leg.kind in ("CE", "PE"):
-            value = np.maximum((grid - leg.strike) if leg.kind == "CE" else (leg.strike - grid), 0.0)
-        else:
-            value = grid
-        total += leg.cash + leg.quantity * value
+        total += leg.cash
+        if not leg.quantity:
+            continue  # squared off: its booked P&L only
+        if reference is None or reference <= 0:
+            total += leg.quantity * _model_value(leg, grid, now, rate)
+            continue
+        base = float(leg.forward if leg.forward is not None and leg.forward > 0 else reference)
+        # base × (price / reference), not (base / reference) × price: the ratio is exactly 1.0 at the reference
+        value = _model_value(leg, base * (grid / float(reference)), now, rate)
+        if leg.mark is not None:
+            value = leg.mark + (value - _model_value(leg, np.array([base]), now, rate)[0])
+        total += leg.quantity * value
     return [int(v) for v in np.rint(total)]
 
 

@@ -42,10 +42,6 @@ KIND_NAMES = ("EQ", "FUT", "CE", "PE")
 _KIND_OF = {name: i for i, name in enumerate(KIND_NAMES)}
 _MONTH_WORDS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 _SPLIT = re.compile(r"[^0-9A-Z]+")
-ARRAY_NAMES = ("token", "kind", "expiry", "strike", "tick", "lot", "freeze", "prev", "under", "index", "grp",
-               "grp_start",
-               "sym_blob", "sym_off", "name_blob", "name_off", "und_blob", "und_off", "und_start",
-               "vocab", "post_off", "post", "tok_sorted", "tok_rows")
 
 
 def _blob(strings: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -60,11 +56,50 @@ def strike_word(paisa: int) -> str:
     return str(paisa // 100) if paisa % 100 == 0 else f"{paisa / 100:g}"
 
 
+MAX_ROWS = 500_000
+"""The most contracts one master may keep. NSE lists ~150,000 cash and F&O contracts; each kept row costs ~700
+bytes while the master is built, so this caps an import near 400 MB however large the file."""
+
+
+class TooManyRows(Exception):  # not a ValueError on purpose: importers catch those per row
+    """A master keeps more than :data:`MAX_ROWS` contracts (the import stops)."""
+
+
+# Hard limits of one row (issue 26 item 11): beyond these a value is no reading of any unit (a cell that overflows
+# the stored int32 columns, a "tick" of ₹10 lakh), so that row is skipped with the reason and the rest imported.
+# Values inside them but implausible for NSE (a ₹5 index-option tick, a strike 100× the index) are judged per file
+# by ``instruments.plausible``, which refuses the whole import: those are the signature of a misread unit.
+MAX_TICK = 100_000  # paisa (₹1,000)
+MAX_LOT = 10_000_000
+MAX_FREEZE = 2_000_000_000  # int32 column
+MAX_PRICE = 10**13  # paisa (₹1 lakh crore): strikes and previous closes, int64 columns
+TOKEN_SHARED = "token shared with another contract (first row kept)"
+"""Skip reason for a row whose token another contract already has; its example lists every such contract."""
+MAX_NAMED = 100  # contracts named one by one in the import summary; the rest are counted
+
+
+def rupees(paisa: int) -> str:
+    """Paisa as a trader reads rupees in a message: ``₹23,500``, ``₹0.05``."""
+    return f"₹{paisa // 100:,}" if paisa % 100 == 0 else f"₹{paisa / 100:,.2f}"
+
+
+def describe(symbol: str, underlying: str, kind: int, expiry: int, strike: int) -> str:
+    """A contract as :attr:`Instrument.display` writes it (``NIFTY 29 DEC 2026 23350 PE``), from a builder row."""
+    day = from_day_number(expiry) if expiry else None
+    if kind == EQ or day is None or not underlying:
+        return symbol
+    month = _MONTH_WORDS[day.month - 1]
+    if kind == FUT:
+        return f"{underlying} {month} {day.year} FUT"
+    return f"{underlying} {day.day} {month} {day.year} {strike_word(strike)} {KIND_NAMES[kind]}"
+
+
 class Builder:
     """Collects normalised rows from any importer and turns them into catalog arrays.
 
-    Rows it refuses are counted by reason in :attr:`skipped` (a token seen twice keeps the first row: in NSE's
-    numbering a token is unique across cash and F&O on one day).
+    Rows it refuses are counted by reason in :attr:`skipped`. A token seen twice keeps the first row: AirAlgo's
+    API addresses an instrument by its token alone (docs/protocol.md §8). When the second row is another contract
+    (an NSE cash token equal to an NFO token), it is named in the reason's example so the summary lists it.
     """
 
     def __init__(self) -> None:
@@ -82,7 +117,7 @@ class Builder:
         self.index: list[int] = []
         self.skipped: Counter[str] = Counter()
         self.examples: dict[str, str] = {}
-        self._seen: set[int] = set()
+        self._seen: dict[int, int] = {}  # token -> row
 
     def __len__(self) -> int:
         return len(self.token)
@@ -93,20 +128,51 @@ class Builder:
         if example and reason not in self.examples:
             self.examples[reason] = example
 
+    def describe_row(self, row: int) -> str:
+        """The contract of a kept row in words (``NIFTY 29 DEC 2026 23350 PE``, ``RELIANCE``)."""
+        return describe(self.symbol[row], self.under[row], self.kind[row], self.expiry[row], self.strike[row])
+
+    def _shared_token(self, token: int, symbol: str, underlying: str, kind: int, expiry: int, strike: int) -> None:
+        """Count a row whose token is taken; name it when it is another contract than the kept one."""
+        row = self._seen[token]
+        if self.symbol[row] == symbol and self.kind[row] == kind:
+            self.skip("token repeated (first row kept)", str(token))
+            return
+        self.skipped[TOKEN_SHARED] += 1
+        count = self.skipped[TOKEN_SHARED]
+        if count > MAX_NAMED:
+            return
+        line = (f"{describe(symbol, underlying.upper() or symbol.upper(), kind, expiry, strike)} (token {token} "
+                f"kept for {self.describe_row(row)})")
+        # one contract per line: the summary (CLI, GUI banner details) shows every one of them
+        old = self.examples.get(TOKEN_SHARED)
+        self.examples[TOKEN_SHARED] = f"{old}\n{line}" if old else line
+
     def add(self, token: int, symbol: str, name: str, underlying: str, kind: int, expiry: int = 0,
             strike: int = 0, tick: int = 5, lot: int = 1, prev: int = 0, freeze: int = 0,
             index: bool = False) -> bool:
         """Add one tradable row (already in paisa/day numbers); False if refused (and counted)."""
         if token in self._seen:
-            self.skip("token repeated (first row kept)", str(token))
+            self._shared_token(token, symbol, underlying, kind, expiry, strike)
             return False
         if tick <= 0 or lot <= 0:
             self.skip("tick size or lot size not positive", symbol)
             return False
+        if tick > MAX_TICK or lot > MAX_LOT or not 0 <= freeze <= MAX_FREEZE or not 0 <= strike <= MAX_PRICE:
+            what = (f"tick {rupees(tick)}" if tick > MAX_TICK else f"lot {lot:,}" if lot > MAX_LOT
+                    else f"strike {rupees(strike)}" if not 0 <= strike <= MAX_PRICE
+                    else f"freeze quantity {freeze:,}")
+            self.skip("tick, lot, strike or freeze quantity out of range", f"{symbol}: {what}")
+            return False
+        if "NSETEST" in symbol.upper():  # the exchange's test contracts (011NSETEST...) are not tradable
+            self.skip("exchange test symbol", symbol)
+            return False
         if kind != EQ and not expiry:
             self.skip("F&O row without an expiry", symbol)
             return False
-        self._seen.add(token)
+        if len(self.token) >= MAX_ROWS:
+            raise TooManyRows(f"more than {MAX_ROWS:,} contracts")
+        self._seen[token] = len(self.token)
         self.token.append(token)
         self.symbol.append(symbol)
         self.name.append(name)
@@ -116,7 +182,7 @@ class Builder:
         self.strike.append(strike if kind >= CE else 0)
         self.tick.append(tick)
         self.lot.append(lot)
-        self.prev.append(prev)
+        self.prev.append(prev if 0 <= prev <= MAX_PRICE else 0)  # a junk previous close is "none", never stored
         self.freeze.append(freeze)
         self.index.append(1 if index else 0)
         return True
@@ -134,17 +200,19 @@ class Builder:
         cut = day_number(today)
         self.keep_rows([i for i, e in enumerate(self.expiry) if not e or e >= cut], "expired contract")
 
-    def keep_rows(self, keep: list[int], reason: str) -> None:
-        """Keep only rows ``keep`` (ascending); the others are counted as skipped for ``reason``."""
+    def keep_rows(self, keep: list[int], reason: str | None) -> None:
+        """Keep only rows ``keep`` (ascending); the others are counted as skipped for ``reason`` (None: the caller
+        counted them)."""
         dropped = len(self.token) - len(keep)
         if not dropped:
             return
-        self.skipped[reason] += dropped
+        if reason:
+            self.skipped[reason] += dropped
         for field in ("token", "symbol", "name", "under", "kind", "expiry", "strike", "tick", "lot", "prev",
                       "freeze", "index"):
             values = getattr(self, field)
             setattr(self, field, [values[i] for i in keep])
-        self._seen = set(self.token)
+        self._seen = {token: row for row, token in enumerate(self.token)}
 
     def arrays(self) -> dict[str, np.ndarray]:
         """Sort into the pre-ranked order and build the word index."""

@@ -38,11 +38,15 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 
-from ..domain.instruments import Instrument, load_csv, sample_csv_path
+from ..domain.instruments import Instrument, InstrumentMaster
 from ..domain.money import Paisa
-from ..domain.nsetime import IST, trading_day_on_or_before
+from ..domain.nsetime import IST, now_ist, trading_day_on_or_before
 from ..domain.options import DEFAULT_RATE, VolSurface, black76, years_to_expiry
+from ..resources import resource_path
+from .catalog import EQ, Catalog
+from .formats import parse
 
 DOC_NIFTY_FUTURE_TOKEN = "35013"
 CARRY = DEFAULT_RATE - 0.012  # futures basis: the rate less an index dividend yield of about 1.2 %
@@ -209,10 +213,30 @@ def demo_universe(today: date, rules: ExpiryRules | None = None) -> list[Instrum
     return list(_universe(today, rules or ExpiryRules()))
 
 
+def sample_csv_path() -> Path:
+    """The bundled sample master in the project's own CSV layout (NIFTY 50 stocks with their real NSE tokens, and
+    2025 index and stock derivatives, long expired)."""
+    return resource_path("instruments-sample.csv")
+
+
+def sample_cash_rows() -> list[Instrument]:
+    """The sample's cash rows, read by the one parser of the project's CSV (``formats.parse_generic``)."""
+    path = sample_csv_path()
+    builder, _ = parse(path, path.name, "generic")
+    builder.keep_rows([i for i, kind in enumerate(builder.kind) if kind == EQ], "not a cash row")
+    catalog = Catalog.from_arrays(builder.arrays())
+    return [catalog[str(token)] for token in builder.token]  # in the file's order (the catalog ranks its rows)
+
+
+def load_sample() -> InstrumentMaster:
+    """The demo universe of the current IST day as a plain master (tests and tools; the app asks
+    :func:`airalgo_desktop.instruments.bundled_universe` for a catalog)."""
+    return InstrumentMaster(demo_universe(now_ist().date()))
+
+
 @functools.lru_cache(maxsize=4)
 def _universe(today: date, rules: ExpiryRules) -> tuple[Instrument, ...]:
-    sample = load_csv(sample_csv_path()).master
-    cash_rows = [i for i in sample if i.instrument_type == "EQ" and i.expiry is None]
+    cash_rows = sample_cash_rows()
     cash = {i.symbol: i for i in cash_rows}
     out: list[Instrument] = list(cash_rows)
     taken = {i.token for i in cash_rows} | {u.spot_token for u in INDICES} | {DOC_NIFTY_FUTURE_TOKEN}

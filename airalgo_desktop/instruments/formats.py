@@ -20,108 +20,69 @@ headers and public code that reads them; see the README's instrument section):
   Exchange, Segment, Scrip code, Underlying symbol, Underlying scrip code, Strike price, Option type, …);
   token = Scrip code; rupees.
 * Our own CSV (``token,symbol,name,exchange,segment,instrument_type,expiry,strike,tick_size,lot_size,…``).
+* Angel One's and Upstox's JSON keys as CSV columns (their JSON units), and in ``vendors``: Dhan's detailed
+  master, Kotak Neo and Trade API, ICICI Breeze SecurityMaster, Shoonya, 5paisa, Alice Blue.
+
+A vendor's own id (``VENDOR_IDS``) is never the token; whatever was read passes ``plausible.implausible`` or the
+file is refused whole (the store unchanged), naming the offending contracts.
 """
 
 from __future__ import annotations
 
 import csv
-import gzip
-import io
-import threading
-import zipfile
-import zlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import orjson
+from ..domain.instruments import _INDEX_NAMES
+from .catalog import CE, EQ, FUT, PE, Builder, TooManyRows
+from .plausible import implausible, refusal
+from .text import (
+    INDEX_REASON,
+    Cancel,
+    ImportCancelled,
+    MasterError,
+    MasterText,
+    Progress,
+    _csv_rows,
+    _exchange_reason,
+    _finish_ticks,
+    _header,
+    _json_rows,
+    _Rows,
+    _short,
+    _token,
+    open_master,
+    size_words,
+)
 
-from ..domain.instruments import _INDEX_NAMES, _canonical_headers, parse_token
-from .catalog import CE, EQ, FUT, PE, Builder
+# what other modules import from here (the reading layer lives in ``text``)
+__all__ = ["FORMATS", "FORMAT_NAMES", "PARSERS", "VENDOR_IDS", "Cancel", "ImportCancelled", "MasterError",
+           "MasterText", "Progress", "open_master", "parse", "size_words", "sniff"]
 from .units import (
     UnitError,
     epoch_to_ist_day,
+    from_day_number,
     paise_to_paisa,
     parse_expiry,
     rupees_to_paisa,
     whole_number,
 )
 
-FORMATS = ("kite", "upstox", "upstox-csv", "angel", "dhan", "fyers", "generic")
+FORMATS = ("kite", "upstox", "upstox-csv", "upstox-flat", "angel", "angel-csv", "dhan", "dhan-detailed", "fyers",
+           "kotak-neo", "kotak-trade", "icici", "shoonya", "5paisa", "aliceblue", "generic")
 FORMAT_NAMES = {"kite": "Kite (Zerodha) instruments CSV", "upstox": "Upstox complete.json",
-                "upstox-csv": "Upstox instruments CSV", "angel": "Angel One OpenAPIScripMaster.json",
-                "dhan": "Dhan scrip master CSV", "fyers": "Fyers symbol master CSV", "generic": "instrument CSV"}
-Progress = Callable[[float, str], None]
-_CHECK_EVERY = 20_000  # rows between progress reports / cancel checks
-
-
-class MasterError(ValueError):
-    """The file as a whole cannot be used; the message is one sentence for the trader."""
-
-
-class ImportCancelled(Exception):
-    """The user cancelled the import; nothing was changed."""
-
-
-@dataclass
-class Cancel:
-    """A cancel flag shared with the worker thread."""
-
-    event: threading.Event
-
-    @classmethod
-    def new(cls) -> Cancel:
-        return cls(threading.Event())
-
-    def set(self) -> None:
-        self.event.set()
-
-    def check(self) -> None:
-        if self.event.is_set():
-            raise ImportCancelled("import cancelled")
-
-
-# ====================================================================== reading
-def decompress(data: bytes, name: str) -> bytes:
-    """The file's content: gunzip / unzip (first .csv/.json member) when the bytes say so."""
-    if not data:
-        raise MasterError(f"{name} is empty.")
-    if data[:2] == b"\x1f\x8b":
-        try:
-            return gzip.decompress(data)
-        except (EOFError, OSError, zlib.error) as exc:
-            raise MasterError(f"{name} is a damaged or truncated .gz file ({exc}); download it again.") from None
-    if data[:4] == b"PK\x03\x04":
-        try:
-            with zipfile.ZipFile(io.BytesIO(data)) as zf:
-                members = [m for m in zf.infolist() if not m.is_dir()]
-                wanted = [m for m in members if m.filename.lower().endswith((".csv", ".json", ".txt"))] or members
-                if not wanted:
-                    raise MasterError(f"{name} is a .zip file with nothing in it.")
-                return zf.read(wanted[0])
-        except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as exc:
-            raise MasterError(f"{name} is a damaged or truncated .zip file ({exc}); download it again.") from None
-    return data
-
-
-def decode(data: bytes, name: str) -> str:
-    """Bytes → text; a binary file is refused in one sentence."""
-    if not data.strip():
-        raise MasterError(f"{name} is empty.")
-    if b"\x00" in data[:65536]:
-        raise MasterError(f"{name} is not a text file (binary content): choose a broker's instrument master "
-                          "(.csv, .json, .gz or .zip).")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            return data.decode("cp1252")  # some masters are exported from Excel on Windows
-        except UnicodeDecodeError:
-            raise MasterError(f"{name} is not a text file (it is not UTF-8): choose a broker's instrument "
-                              "master.") from None
-
-
+                "upstox-csv": "Upstox instruments CSV", "upstox-flat": "Upstox complete.json as CSV",
+                "angel": "Angel One OpenAPIScripMaster.json",
+                "angel-csv": "Angel One ScripMaster as CSV", "dhan": "Dhan scrip master CSV",
+                "fyers": "Fyers symbol master CSV", "generic": "instrument CSV"}  # + vendors.FORMAT_NAMES below
+# A vendor's own instrument id is never the NSE token (Kite RELIANCE 738561 vs NSE 2885): a file whose only id
+# column is one of these is refused, naming the column it needs instead.
+VENDOR_IDS = {"instrument_token": ("Zerodha's own id", "exchange_token"),
+              "instrumenttoken": ("Kotak's own id", "exchangeToken"),
+              "instrument_key": ("Upstox's own key", "exchange_token"),
+              "fytoken": ("Fyers' own id", "the scrip code"),
+              "pscriprefkey": ("Kotak's own key", "pSymbol")}
 def sniff(text: str, name: str) -> str:
     """Which layout ``text`` is in, from its content (never from the file name)."""
     head = text[:8192].lstrip()
@@ -132,116 +93,40 @@ def sniff(text: str, name: str) -> str:
             return "upstox"
         raise MasterError(f"{name} is JSON but neither Angel One's nor Upstox's instrument master.")
     first = head.splitlines()[0] if head else ""
-    header = {h.strip().strip('"').lower() for h in first.split(",")}
+    cells_text = first.split("\t") if first.count("\t") > first.count(",") else first.split(",")
+    header = {vendors.key(h) for h in cells_text}
     if "sem_smst_security_id" in header:
         return "dhan"
+    vendor = vendors.sniff_header(header)
+    if vendor:
+        return vendor
+    if {"instrument_key", "exchange_token", "segment"} <= header and "strike" not in header:
+        return "upstox-flat"  # complete.json's keys as columns (its units)
     if {"instrument_key", "exchange_token"} <= header:
         return "upstox-csv"
     if {"instrument_token", "exchange_token", "tradingsymbol"} <= header:
         return "kite"
     cells = first.split(",")
-    if len(cells) >= 17 and cells[0].strip().isdigit() and ":" in cells[9]:
+    if len(cells) >= 14 and cells[0].strip().isdigit() and ":" in cells[9]:
         return "fyers"
+    if {"token", "symbol", "exch_seg", "instrumenttype"} <= header:
+        return "angel-csv"  # Angel One's JSON keys as CSV columns: strike and tick still in paise
     if "token" in _canonical_headers(list(header)).values():
         return "generic"
+    for column, (what, needed) in VENDOR_IDS.items():
+        if column in header:
+            shown = next(h.strip().strip('"') for h in cells_text if vendors.key(h) == column)
+            raise MasterError(f"{name} has no NSE token column: {shown} is {what}, not the NSE token; export the "
+                              f"master with its {needed} column (the NSE exchange token, 2885 for RELIANCE).")
     shown = first[:120] + ("…" if len(first) > 120 else "")
     raise MasterError(f"{name} has no token column: it is not an instrument master this app knows "
                       f"(first line: {shown!r}).")
 
 
-def _csv_rows(text: str, name: str, cancel: Cancel | None, progress: Progress | None,
-              total_hint: int) -> Iterable[list[str]]:
-    reader = csv.reader(io.StringIO(text))
-    try:
-        for i, row in enumerate(reader):
-            if i % _CHECK_EVERY == 0:
-                if cancel:
-                    cancel.check()
-                if progress and i:
-                    progress(min(0.95, i / max(total_hint, 1)), f"{i:,} rows read")
-            yield row
-    except csv.Error as exc:
-        raise MasterError(f"{name} is not a readable CSV at line {reader.line_num}: {exc} "
-                          "(not an instrument master).") from None
-
-
-def _json_rows(text: str, name: str) -> list[dict[str, Any]]:
-    try:
-        data = orjson.loads(text)
-    except orjson.JSONDecodeError as exc:
-        raise MasterError(f"{name} is damaged JSON ({exc}); download it again.") from None
-    if isinstance(data, dict):  # some mirrors wrap the list: {"data": [...]}
-        data = next((v for v in data.values() if isinstance(v, list)), None)
-    if not isinstance(data, list):
-        raise MasterError(f"{name} is JSON but not a list of instruments.")
-    return data
-
-
-def _token(raw: object) -> int | None:
-    """The NSE token of a cell (ASCII digits; pandas' ``2885.0`` accepted), via the app's one token rule."""
-    text = parse_token(raw)
-    return int(text) if text is not None else None
-
-
-def _exchange_reason(exchange: str) -> str:
-    return f"exchange {exchange or '(blank)'} (AirAlgo trades NSE cash and NSE F&O)"
-
-
-INDEX_REASON = "index (not tradable)"
-
-
-class _Rows:
-    """Shared per-row plumbing: progress, cancel, bad-row counting."""
-
-    def __init__(self, builder: Builder, cancel: Cancel | None, progress: Progress | None, total: int) -> None:
-        self.b, self.cancel, self.progress, self.total = builder, cancel, progress, total
-        self.count = 0
-
-    def tick(self) -> None:
-        self.count += 1
-        if self.count % _CHECK_EVERY == 0:
-            if self.cancel:
-                self.cancel.check()
-            if self.progress:
-                self.progress(min(0.95, self.count / max(self.total, 1)), f"{self.count:,} rows read")
-
-    def objects(self, items: list[Any]) -> Iterable[dict[str, Any]]:
-        """The JSON objects of a list (anything else is counted as unreadable), with progress and cancel."""
-        for item in items:
-            self.tick()
-            if isinstance(item, dict):
-                yield item
-            else:
-                self.b.skip("unreadable row", "not an object")
-
-    def bad(self, exc: Exception, what: str) -> None:
-        self.b.skip("unreadable row", f"{what}: {exc}")
-
-
-def _header(rows: Iterable[list[str]], name: str, layout: str, needed: tuple[str, ...], *,
-            upper: bool) -> tuple[dict[str, int], list[int], int]:
-    """Read a header row: (column index by name, indexes of ``needed`` in order, width); one sentence if short."""
-    header = [h.strip().upper() if upper else h.strip().lower() for h in next(iter(rows), [])]
-    col = {h: i for i, h in enumerate(header)}
-    missing = [n for n in needed if n not in col]
-    if missing:
-        raise MasterError(f"{name}: the {layout} layout needs a {missing[0]} column.")
-    return col, [col[n] for n in needed], len(header)
-
-
-def _short(row: list[str], width: int, b: Builder) -> bool:
-    """True for a row with fewer cells than ``width`` (counted as unreadable unless it is blank)."""
-    if len(row) >= width:
-        return False
-    if any(c.strip() for c in row):
-        b.skip("unreadable row", f"{len(row)} of {width} columns")
-    return True
-
-
 # ====================================================================== importers
-def parse_kite(text: str, name: str, b: Builder, cancel: Cancel | None, progress: Progress | None) -> None:
+def parse_kite(text: MasterText, name: str, b: Builder, cancel: Cancel | None, progress: Progress | None) -> None:
     """Kite CSV (and Upstox's CSV, which shares its columns with NSE_EQ/NSE_FO exchanges)."""
-    rows = iter(_csv_rows(text, name, cancel, progress, text.count("\n")))
+    rows = iter(_csv_rows(text, name, cancel, progress))
     col, needed, width = _header(rows, name, "Kite/Upstox", (
         "exchange_token", "tradingsymbol", "name", "expiry", "strike", "tick_size", "lot_size", "instrument_type",
         "exchange"), upper=False)
@@ -276,7 +161,8 @@ def parse_kite(text: str, name: str, b: Builder, cancel: Cancel | None, progress
             continue
         symbol = row[i_sym].strip()
         try:
-            under = row[i_name].strip() if kind != EQ else symbol.split("-")[0]
+            expiry = parse_expiry(row[i_exp]) if kind != EQ else 0
+            under = (row[i_name].strip() or _kite_underlying(symbol, expiry)) if kind != EQ else symbol.split("-")[0]
             prev = 0
             if i_last is not None:
                 try:
@@ -284,50 +170,62 @@ def parse_kite(text: str, name: str, b: Builder, cancel: Cancel | None, progress
                 except UnitError:
                     prev = 0
             b.add(token, symbol, row[i_name].strip() if kind == EQ else "", under, kind,
-                  parse_expiry(row[i_exp]) if kind != EQ else 0,
-                  rupees_to_paisa(row[i_strike] or "0") if kind >= CE else 0,
+                  expiry, rupees_to_paisa(row[i_strike] or "0") if kind >= CE else 0,
                   rupees_to_paisa(row[i_tick]), whole_number(row[i_lot] or "1"), prev, 0,
                   under.upper() in _INDEX_NAMES or itype.endswith("IDX"))
         except UnitError as exc:
             b.skip("unreadable row", f"{symbol}: {exc}")
 
 
-def _tick_scale(raw_ticks: list[str]) -> Callable[[object], int]:
-    """Paise or rupees? A tick of 0.05 only makes sense in rupees; if every tick is a whole number ≥ 1
-    (5, 10, 500) the file gives paise — no NSE contract ticks in whole rupees ≥ 1 for every row."""
-    for raw in raw_ticks:
-        try:
-            value = rupees_to_paisa(raw)
-        except UnitError:
-            continue
-        if value % 100:
-            return rupees_to_paisa
-    return paise_to_paisa
+def _kite_underlying(symbol: str, expiry: int) -> str:
+    """The underlying of a Kite F&O symbol whose ``name`` is empty (Zerodha's own mock file leaves it empty for
+    every option): what precedes the expiry stamp, monthly ``NIFTY24APR…`` or weekly ``NIFTY24404…``."""
+    day = from_day_number(expiry)
+    if day is None:
+        return ""
+    yy = f"{day.year % 100:02d}"
+    for stamp in (f"{yy}{day.strftime('%b').upper()}", f"{yy}{'123456789OND'[day.month - 1]}{day.day:02d}"):
+        at = symbol.upper().find(stamp, 1)
+        if at > 0:
+            return symbol[:at]
+    return ""
 
 
-def _finish_ticks(b: Builder, start: int, raw_ticks: list[str]) -> None:
-    """Convert the raw tick texts of rows ``start…`` once the unit is known; drop rows whose tick is junk."""
-    convert = _tick_scale(raw_ticks)
-    bad: list[int] = []
-    for offset, raw in enumerate(raw_ticks):
-        try:
-            value = convert(raw)
-        except UnitError:
-            value = 0
-        if value <= 0:
-            bad.append(start + offset)
-        b.tick[start + offset] = value
-    if bad:
-        b.keep_rows(sorted(set(range(len(b.token))) - set(bad)), "tick size or lot size not positive")
-
-
-def parse_upstox(text: str, name: str, b: Builder, cancel: Cancel | None, progress: Progress | None) -> None:
+def parse_upstox(text: MasterText, name: str, b: Builder, cancel: Cancel | None, progress: Progress | None) -> None:
     """Upstox ``complete.json``."""
+    rows = _Rows(b, cancel, progress, text)
     items = _json_rows(text, name)
-    rows = _Rows(b, cancel, progress, len(items))
+    _upstox_items(rows.objects(items), b, rows)
+
+
+def parse_upstox_flat(text: MasterText, name: str, b: Builder,
+                      cancel: Cancel | None, progress: Progress | None) -> None:
+    """Upstox's JSON saved as CSV (pandas): the JSON's keys as columns, its units (tick in paise, expiry in epoch
+    ms, here written ``1767119399000.0``); ``trading_symbol`` sometimes renamed ``symbol``."""
+    rows = _Rows(b, cancel, progress, text)
+    _upstox_items(_dict_rows(text, name, rows, {"symbol": "trading_symbol"}), b, rows)
+
+
+def _dict_rows(text: MasterText, name: str, rows: _Rows, rename: dict[str, str]) -> Iterable[dict[str, Any]]:
+    """A CSV's rows as dicts keyed by lower-case header (``rename`` maps other spellings), with progress."""
+    reader = csv.DictReader(text.lines(), skipinitialspace=True)
+    try:
+        for row in reader:
+            rows.tick()
+            item = {}
+            for k, v in row.items():
+                k = (k or "").strip().lower()
+                item[rename.get(k, k)] = v if isinstance(v, str) else ""
+            yield item
+    except csv.Error as exc:
+        raise MasterError(f"{name} is not a readable CSV at line {reader.line_num}: {exc} "
+                          "(not an instrument master).") from None
+
+
+def _upstox_items(items: Iterable[dict[str, Any]], b: Builder, rows: _Rows) -> None:
     start = len(b)
     raw_ticks: list[str] = []
-    for item in rows.objects(items):
+    for item in items:
         seg = str(item.get("segment", "")).upper()
         itype = str(item.get("instrument_type", "")).upper()
         if seg == "NSE_INDEX" or itype == "INDEX":
@@ -350,7 +248,7 @@ def parse_upstox(text: str, name: str, b: Builder, cancel: Cancel | None, progre
         symbol = str(item.get("trading_symbol") or item.get("tradingsymbol") or "").strip()
         try:
             expiry_ms = item.get("expiry") or 0
-            expiry = epoch_to_ist_day(int(expiry_ms) // 1000) if kind != EQ else 0
+            expiry = epoch_to_ist_day(int(float(expiry_ms)) // 1000) if kind != EQ else 0
             under = str(item.get("underlying_symbol") or item.get("name") or symbol) if kind != EQ else symbol
             added = b.add(token, symbol, str(item.get("name", "")) if kind == EQ else "", under, kind, expiry,
                           rupees_to_paisa(item.get("strike_price") or 0) if kind >= CE else 0, 1,
@@ -365,11 +263,22 @@ def parse_upstox(text: str, name: str, b: Builder, cancel: Cancel | None, progre
     _finish_ticks(b, start, raw_ticks)
 
 
-def parse_angel(text: str, name: str, b: Builder, cancel: Cancel | None, progress: Progress | None) -> None:
+def parse_angel(text: MasterText, name: str, b: Builder, cancel: Cancel | None, progress: Progress | None) -> None:
     """Angel One ``OpenAPIScripMaster.json`` (strike and tick in paise)."""
+    rows = _Rows(b, cancel, progress, text)
     items = _json_rows(text, name)
-    rows = _Rows(b, cancel, progress, len(items))
-    for item in rows.objects(items):
+    _angel_items(rows.objects(items), b, rows)
+
+
+def parse_angel_csv(text: MasterText, name: str, b: Builder, cancel: Cancel | None, progress: Progress | None) -> None:
+    """Angel One's ScripMaster saved as CSV with its keys as columns: the JSON's units (strike ×100, tick in
+    paise: ``NIFTY25JUN2623000CE`` strike ``2300000.000000``, tick ``5.000000`` = ₹0.05)."""
+    rows = _Rows(b, cancel, progress, text)
+    _angel_items(_dict_rows(text, name, rows, {}), b, rows)
+
+
+def _angel_items(items: Iterable[dict[str, Any]], b: Builder, rows: _Rows) -> None:
+    for item in items:
         seg = str(item.get("exch_seg", "")).upper()
         itype = str(item.get("instrumenttype", "")).upper()
         symbol = str(item.get("symbol", "")).strip()
@@ -411,9 +320,9 @@ def parse_angel(text: str, name: str, b: Builder, cancel: Cancel | None, progres
             rows.bad(exc, symbol)
 
 
-def parse_dhan(text: str, name: str, b: Builder, cancel: Cancel | None, progress: Progress | None) -> None:
+def parse_dhan(text: MasterText, name: str, b: Builder, cancel: Cancel | None, progress: Progress | None) -> None:
     """Dhan ``api-scrip-master.csv``."""
-    rows = iter(_csv_rows(text, name, cancel, progress, text.count("\n")))
+    rows = iter(_csv_rows(text, name, cancel, progress))
     col, needed, width = _header(rows, name, "Dhan", (
         "SEM_EXM_EXCH_ID", "SEM_SEGMENT", "SEM_SMST_SECURITY_ID", "SEM_INSTRUMENT_NAME", "SEM_TRADING_SYMBOL",
         "SEM_LOT_UNITS", "SEM_EXPIRY_DATE", "SEM_STRIKE_PRICE", "SEM_TICK_SIZE", "SEM_OPTION_TYPE"), upper=True)
@@ -461,10 +370,10 @@ def parse_dhan(text: str, name: str, b: Builder, cancel: Cancel | None, progress
     _finish_ticks(b, start, raw_ticks)
 
 
-def parse_fyers(text: str, name: str, b: Builder, cancel: Cancel | None, progress: Progress | None) -> None:
+def parse_fyers(text: MasterText, name: str, b: Builder, cancel: Cancel | None, progress: Progress | None) -> None:
     """Fyers ``NSE_CM.csv`` / ``NSE_FO.csv`` (no header)."""
-    for row in _csv_rows(text, name, cancel, progress, text.count("\n")):
-        if _short(row, 17, b):
+    for row in _csv_rows(text, name, cancel, progress):
+        if _short(row, 14, b):  # 21 columns since 2022; 14 before (no strike / option type tail)
             continue
         exchange, segment, ticker = row[10].strip(), row[11].strip(), row[9].strip()
         if exchange != "10":
@@ -478,7 +387,7 @@ def parse_fyers(text: str, name: str, b: Builder, cancel: Cancel | None, progres
             kind = EQ
             symbol = symbol[:-3] if symbol.upper().endswith("-EQ") else symbol
         elif segment == "11":
-            opt = row[16].strip().upper()
+            opt = row[16].strip().upper() if len(row) > 16 else ""
             kind = CE if opt == "CE" else PE if opt == "PE" else FUT
         else:
             b.skip(_exchange_reason({"12": "NSE currency", "20": "NSE commodity"}.get(segment, segment)))
@@ -491,15 +400,52 @@ def parse_fyers(text: str, name: str, b: Builder, cancel: Cancel | None, progres
             under = row[13].strip() or symbol.split("-")[0]
             expiry = epoch_to_ist_day(int(float(row[8] or 0))) if kind != EQ else 0
             b.add(token, symbol, row[1].strip() if kind == EQ else "", under, kind, expiry,
-                  rupees_to_paisa(row[15] or "0") if kind >= CE else 0, rupees_to_paisa(row[4]),
+                  rupees_to_paisa(row[15] or "0") if kind >= CE and len(row) > 15 else 0, rupees_to_paisa(row[4]),
                   whole_number(row[3] or "1"), 0, 0, row[2].strip() in ("11", "14") or under.upper() in _INDEX_NAMES)
         except (UnitError, ValueError) as exc:
             b.skip("unreadable row", f"{symbol}: {exc}")
 
 
-def parse_generic(text: str, name: str, b: Builder, cancel: Cancel | None, progress: Progress | None) -> None:
-    """Our own CSV layout (rupees, or ``*_paisa`` columns)."""
-    rows = iter(_csv_rows(text, name, cancel, progress, text.count("\n")))
+# ====================================================================== our own CSV
+# canonical name -> accepted header spellings (lower-cased, stripped)
+_COLUMNS: dict[str, tuple[str, ...]] = {
+    # NSE's token only: a vendor's own id (Kite instrument_token, RELIANCE 738561; Kotak instrumentToken; Upstox
+    # instrument_key) is never one — a file with nothing else is refused (VENDOR_IDS)
+    "token": ("token", "exchange_token", "token_number", "symboltoken"),
+    "symbol": ("symbol", "tradingsymbol", "trading_symbol", "scrip"),
+    "name": ("name", "company_name", "description"),
+    "exchange": ("exchange", "exch", "exch_seg"),
+    "segment": ("segment",),
+    "instrument_type": ("instrument_type", "instrumenttype", "instrument", "series"),
+    "expiry": ("expiry", "expiry_date"),
+    "strike": ("strike", "strike_price"),
+    "tick_size": ("tick_size", "ticksize", "tick"),
+    "lot_size": ("lot_size", "lotsize", "lot", "market_lot"),
+    "prev_close": ("prev_close", "previous_close", "close", "last_price", "ref_price"),
+    "freeze_qty": ("freeze_qty", "freeze_quantity", "freezeqty"),
+}
+_PAISA_VARIANTS = ("tick_size", "strike", "prev_close")
+
+
+def _canonical_headers(headers: list[str]) -> dict[str, str]:
+    """Map file headers to our canonical names (the preferred spelling wins when several are present)."""
+    mapping: dict[str, str] = {}
+    lowered = {header.strip().lower(): header for header in headers}
+    for canonical, spellings in _COLUMNS.items():
+        for spelling in spellings:  # the tuple's order is the preference, not the file's column order
+            if spelling in lowered and lowered[spelling] not in mapping:
+                mapping[lowered[spelling]] = canonical
+                break
+        if canonical in _PAISA_VARIANTS and f"{canonical}_paisa" in lowered:
+            mapping[lowered[f"{canonical}_paisa"]] = f"{canonical}_paisa"
+    return mapping
+
+
+def parse_generic(text: MasterText, name: str, b: Builder, cancel: Cancel | None,
+                  progress: Progress | None) -> None:
+    """Our own CSV layout (rupees, or ``*_paisa`` columns; the header spellings of :data:`_COLUMNS`): its one parser,
+    for an import, the demo's bundled sample (``instruments.demo``) and the simulator's ``--instruments``."""
+    rows = iter(_csv_rows(text, name, cancel, progress))
     header = next(rows, [])
     mapping = _canonical_headers(header)
     col = {canonical: header.index(h) for h, canonical in mapping.items()}
@@ -555,31 +501,44 @@ def parse_generic(text: str, name: str, b: Builder, cancel: Cancel | None, progr
             b.skip("unreadable row", f"{symbol}: {exc}")
 
 
-PARSERS: dict[str, Callable[[str, str, Builder, Cancel | None, Progress | None], None]] = {
+PARSERS: dict[str, Callable[[MasterText, str, Builder, Cancel | None, Progress | None], None]] = {
     "kite": parse_kite, "upstox-csv": parse_kite, "upstox": parse_upstox, "angel": parse_angel,
-    "dhan": parse_dhan, "fyers": parse_fyers, "generic": parse_generic,
+    "angel-csv": parse_angel_csv, "upstox-flat": parse_upstox_flat, "dhan": parse_dhan, "fyers": parse_fyers,
+    "generic": parse_generic,
 }
 
 
-def parse(data: bytes, name: str, fmt: str | None = None, *, cancel: Cancel | None = None,
-          progress: Progress | None = None, into: Builder | None = None) -> tuple[Builder, str]:
-    """File bytes → (builder with the kept rows and the skip counts, format used); ``into`` adds to a builder."""
-    text = decode(decompress(data, name), name)
-    chosen = fmt or sniff(text, name)
-    if chosen not in PARSERS:
-        raise MasterError(f"unknown format {chosen!r}; use one of {', '.join(FORMATS)}.")
+def parse(data: bytes | Path, name: str, fmt: str | None = None, *, cancel: Cancel | None = None,
+          progress: Progress | None = None, into: Builder | None = None,
+          member: str | None = None) -> tuple[Builder, str]:
+    """A master file (or its bytes) → (builder with the kept rows and the skip counts, format used); ``into`` adds
+    to a builder; ``member``: that file of a zip. The file is streamed — unpacked and decoded piece by piece,
+    within :data:`MAX_MASTER_BYTES` — never held whole.
+
+    Refused as a whole (MasterError) when what was read is implausible for NSE (``instruments.plausible``)."""
     builder = into if into is not None else Builder()
-    PARSERS[chosen](text, name, builder, cancel, progress)
+    members = vendors.icici_members(data) if fmt in (None, "icici") and member is None else None
+    if members:  # ICICI's SecurityMaster.zip: its NSE cash and NSE F&O members, not the first file in it
+        for one in members:
+            parse(data, f"{name}/{one}", "icici", cancel=cancel, progress=progress, into=builder, member=one)
+        return builder, "icici"
+    with open_master(data, name, member=member) as text:
+        chosen = fmt or sniff(text.head, name)
+        if chosen not in PARSERS:
+            raise MasterError(f"unknown format {chosen!r}; use one of {', '.join(FORMATS)}.")
+        start = len(builder)
+        try:
+            PARSERS[chosen](text, name, builder, cancel, progress)
+        except TooManyRows as exc:
+            raise MasterError(f"{name} lists {exc} of NSE cash and F&O (NSE has about 150,000): not an "
+                              "instrument master this app can use.") from None
+    found = implausible(builder, start)  # whatever the layout: a misread unit never reaches the store
+    if found:
+        raise MasterError(refusal(name, found))
     return builder, chosen
 
 
-def read_path(path: Path) -> bytes:
-    """A file's bytes, or one sentence saying why not."""
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise MasterError(f"{path} does not exist.") from None
-    except IsADirectoryError:
-        raise MasterError(f"{path} is a folder, not a file.") from None
-    except OSError as exc:
-        raise MasterError(f"could not read {path}: {exc.strerror or exc}.") from None
+from . import vendors  # noqa: E402 - registered after ours: their entries extend PARSERS and FORMAT_NAMES
+
+PARSERS.update(vendors.PARSERS)
+FORMAT_NAMES.update(vendors.FORMAT_NAMES)

@@ -17,6 +17,9 @@ _MONTHS = {m: i for i, m in enumerate(("JAN", "FEB", "MAR", "APR", "MAY", "JUN",
                                         "NOV", "DEC"), start=1)}
 
 
+MAX_DIGITS = 18  # whole-number digits of any price (in paise too) or quantity a master may carry
+
+
 class UnitError(ValueError):
     """A value that cannot be converted exactly (the row is skipped and counted)."""
 
@@ -47,7 +50,9 @@ def _decimal(text: str, decimals: int) -> int:
             (frac and not (frac.isascii() and frac.isdigit())):
         raise UnitError(f"'{text}' is not a number")
     if len(frac) > decimals:
-        raise UnitError(f"'{text}' has more than {decimals} decimals")
+        raise UnitError(f"'{text[:40]}' has more than {decimals} decimals")
+    if len(whole.lstrip("0")) > MAX_DIGITS:  # no price or quantity has more; int() of 5,000 digits would raise
+        raise UnitError(f"'{text[:24]}…' is too large" if len(text) > 24 else f"'{text}' is too large")
     return sign * (int(whole or "0") * 10 ** decimals + int((frac or "0").ljust(decimals, "0")))
 
 
@@ -86,7 +91,9 @@ def parse_expiry(text: str) -> int:
     raw = text.strip()
     if not raw or raw in ("0", "-1", "NA", "None"):
         return 0
-    head = raw.split(" ")[0].split("T")[0]
+    head = raw.split(" ")[0]
+    if len(head) > 10 and head[4] == "-" and head[10] == "T":  # ISO date-time; never split "28-OCT-2025" on T
+        head = head[:10]
     try:
         if len(head) == 10 and head[4] == "-":
             return day_number(date(int(head[:4]), int(head[5:7]), int(head[8:10])))
@@ -107,4 +114,7 @@ def epoch_to_ist_day(seconds: int) -> int:
     """Unix seconds → day number of that moment's IST date (Upstox gives ms, Fyers seconds)."""
     if seconds <= 0:
         return 0
-    return day_number(datetime.fromtimestamp(seconds, IST).date())
+    try:
+        return day_number(datetime.fromtimestamp(seconds, IST).date())
+    except (OverflowError, OSError, ValueError):  # year 300,000: a junk cell, not a date
+        raise UnitError(f"expiry {seconds} s is not a date") from None

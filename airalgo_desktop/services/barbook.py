@@ -4,6 +4,11 @@ and the day's P&L curve rebuilt from fills marked to each bar's close. Qt-free.
 The desk calls :meth:`BarBook.on_ticks` from its tick handler (an append), :meth:`BarBook.poll` from a timer a few
 times a second (apply pending ticks, hand sealed minutes to the store's writer thread), :meth:`BarBook.restore`
 once at start-up in a worker thread, and :meth:`BarBook.close` on the way out. Charts read :meth:`BarBook.bars`.
+
+The UI thread never touches ``bars.db``: earlier days are read by a worker (:meth:`BarBook.history` answers with
+what it has and asks for the rest; :attr:`BarBook.version` moves when it arrives, so the chart redraws), and sealed
+minutes go to the store's writer thread. Another program's lock on the file therefore costs the chart its earlier
+days for a while, never the window its responsiveness (``benchmarks/bars_lock.py`` measures the stall).
 """
 
 from __future__ import annotations
@@ -12,18 +17,21 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ..domain.bars import Bars, Frame, day_number
 from ..domain.money import Paisa
 from ..store.bars import BarStore
-from .bars import BarBuilder, Bars, Frame, day_number
+from .bars import BarBuilder
 from .positions import Fill, PositionBook
 
 log = logging.getLogger("airalgo.services.barbook")
 MAX_WAITING = 200_000  # ticks held for the start-up restore at most (≈ 4 s at 50,000 updates/s, ≈ 40 MB)
+RETRY_HISTORY_S = 5.0  # a history read the file refused (another program's lock) is asked again after this
 
 
 class BarBook:
@@ -46,6 +54,9 @@ class BarBook:
             self.restored.set()
         self._history: dict[tuple[str, int, int], Bars] = {}  # (token, today, days) → earlier days
         self._lock = threading.Lock()
+        self._reader: ThreadPoolExecutor | None = None  # reads earlier days off the UI thread
+        self._loading: dict[tuple[str, int, int], float] = {}  # asked (or refused) at this monotonic time
+        self._loaded = 0  # earlier-day reads that arrived (part of :attr:`version`)
 
     # ------------------------------------------------------------------ life cycle
     def restore(self) -> int:
@@ -89,11 +100,20 @@ class BarBook:
         with self._lock:
             self.builder.seal_all()
             sealed = self.builder.take_sealed()
+        if self._reader is not None:
+            self._reader.shutdown(wait=True, cancel_futures=True)
+            self._reader = None
         if self.store is not None:
             self.store.drain()
             self.store.save(sealed)
             self.store.close()
             self.store = None
+
+    def take_problems(self) -> list[str]:
+        """Sentences for the banner since the last call (the store's write faults, rows it left out); called from the
+        UI thread a few times a second (cheap)."""
+        store = self.store
+        return store.take_problems() if store is not None else []
 
     # ------------------------------------------------------------------ feeding
     def on_ticks(self, quotes: dict[str, dict[str, Any]]) -> None:
@@ -121,17 +141,54 @@ class BarBook:
         """The IST day the builder holds (the wall clock's before any tick)."""
         return self.builder.day if self.builder.day is not None else day_number(self.clock())
 
-    def history(self, token: str, days: int | None = None) -> Bars:
+    def history(self, token: str, days: int | None = None, *, wait: bool = False) -> Bars:
         """Earlier sessions of ``token`` from the store, at most ``days`` (default :attr:`history_days`) — cached:
-        they do not change during the day."""
+        they do not change during the day. Never waits for the file unless ``wait`` (tests, tools): what is not read
+        yet is asked of the reader thread and comes with a later :attr:`version`; meanwhile it is empty."""
         days = self.history_days if days is None else days
         key = (token, self.today, days)
         bars = self._history.get(key)
-        if bars is None:
-            bars = self.store.history(token, key[1], days) if self.store is not None else Bars.empty()
-            if self.restored.is_set():
-                self._history[key] = bars
+        if bars is not None:
+            return bars
+        if self.store is None or not self.restored.is_set():
+            return Bars.empty()
+        if wait:
+            return self._read_history(key) or Bars.empty()
+        with self._lock:
+            asked = self._loading.get(key)
+            if asked is not None and time.monotonic() - asked < RETRY_HISTORY_S:
+                return Bars.empty()  # being read, or refused a moment ago
+            self._loading[key] = time.monotonic()
+            if self._reader is None:
+                self._reader = ThreadPoolExecutor(1, thread_name_prefix="bar-history")
+            reader = self._reader
+        reader.submit(self._read_history, key)
+        return Bars.empty()
+
+    def _read_history(self, key: tuple[str, int, int]) -> Bars | None:
+        store = self.store
+        if store is None:
+            return None
+        bars = store.read_history(key[0], key[1], key[2])
+        if bars is None:  # busy or failing: asked again after RETRY_HISTORY_S
+            log.warning("bar store: earlier days of %s not readable now; asked again later", key[0])
+            return None
+        self._history[key] = bars
+        with self._lock:
+            self._loading.pop(key, None)
+            self._loaded += 1
         return bars
+
+    def wait_history(self, timeout: float = 10.0) -> bool:
+        """Wait until every asked earlier-day read has arrived (tests, tools); True when none is outstanding."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                outstanding = [k for k in self._loading if k not in self._history]
+            if not outstanding:
+                return True
+            time.sleep(0.005)
+        return False
 
     def bars(self, token: str, frame: Frame = Frame.M1) -> Bars:
         """Earlier sessions then today, in ``frame`` (the daily frame reaches back every kept day, intraday frames
@@ -152,7 +209,7 @@ class BarBook:
     @property
     def version(self) -> int:
         """Changes whenever ticks were applied (charts redraw only then)."""
-        return self.builder.ticks + self.builder.sealed_upto
+        return self.builder.ticks + self.builder.sealed_upto + self._loaded
 
 
 def day_pnl_curve(fills: Iterable[Fill], bars_of: Callable[[str], Bars], since: float | None = None,

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ..domain.instruments import Instrument, InstrumentMaster
+from ..domain.instruments import Instrument, Master
 from ..domain.money import Paisa
 from ..domain.options import (
     DEFAULT_RATE,
@@ -62,7 +62,7 @@ class OptionCatalog:
     NIFTY's few thousand rows, not the whole master.
     """
 
-    def __init__(self, master: InstrumentMaster | Iterable[Instrument]) -> None:
+    def __init__(self, master: Master | Iterable[Instrument]) -> None:
         self._master = master
         self._series: dict[str, dict[date, ExpirySeries]] = {}
         self._futures: dict[str, dict[date, Instrument]] = {}
@@ -395,6 +395,7 @@ class LegGreeks:
     delta: float | None
     theta: float | None
     vega: float | None
+    forward: Paisa | None = None  # the forward of this leg's own expiry the greeks were taken at
 
 
 def position_greeks(book: PositionBook, catalog: OptionCatalog, store: MarketStore, now: datetime,
@@ -421,10 +422,11 @@ def position_greeks(book: PositionBook, catalog: OptionCatalog, store: MarketSto
         if fwd is not None and ltp is not None:
             iv = _finite(float(implied_vol(ltp, fwd.price, inst.strike, t, inst.instrument_type == "CE", rate)))
         if iv is None or fwd is None:
-            out[token] = LegGreeks(token, inst.name, None, None, None, None)
+            out[token] = LegGreeks(token, inst.name, None, None, None, None, fwd.price if fwd else None)
             continue
         g = greeks(fwd.price / 100.0, inst.strike / 100.0, t, iv, inst.instrument_type == "CE", rate)
-        out[token] = LegGreeks(token, inst.name, iv, float(g.delta) * net, float(g.theta) * net, float(g.vega) * net)
+        out[token] = LegGreeks(token, inst.name, iv, float(g.delta) * net, float(g.theta) * net, float(g.vega) * net,
+                               fwd.price)
     return out
 
 
@@ -454,20 +456,44 @@ def greek_totals(legs: Iterable[LegGreeks]) -> dict[str, tuple[float | None, flo
 
 def payoff_legs(book: PositionBook, catalog: OptionCatalog, store: MarketStore, underlying: str, now: datetime,
                 rate: float = DEFAULT_RATE, live: Collection[str] | None = None) -> list[PayoffLeg]:
-    """The open option and future positions of one underlying as payoff legs (cash = sell − buy value, so the
-    P&L at any price is exactly what the positions tab would show), each option with its current IV."""
+    """The option and future positions of one underlying as payoff legs: cash = sell − buy value, each leg with its
+    LTP as mark, its own expiry's forward and (options) its IV there, so the P&L now is exactly what the positions
+    tab shows for these rows, whatever the mix of expiries. Squared-off rows come as legs of quantity 0: their booked
+    P&L is part of the positions' total too."""
     greeks_by_token = position_greeks(book, catalog, store, now, rate, live)
     legs: list[PayoffLeg] = []
     for token, pos in book.positions.items():
         inst = catalog.get(token)
-        if inst is None or inst.name != underlying or inst.expiry is None or not pos.net:
+        if inst is None or inst.name != underlying or inst.expiry is None:
             continue
         if inst.instrument_type not in ("CE", "PE", "FUT"):
             continue
+        mark = store.ltp(token)
         leg_greeks = greeks_by_token.get(token)
+        if inst.instrument_type == "FUT":
+            forward = mark  # a future's price is its expiry's forward
+        else:
+            forward = leg_greeks.forward if leg_greeks else None
         legs.append(PayoffLeg(inst.instrument_type, pos.net, pos.sell_value - pos.buy_value, inst.strike,
-                              inst.expiry, leg_greeks.iv if leg_greeks else None))
+                              inst.expiry, leg_greeks.iv if leg_greeks else None, forward, mark))
     return legs
+
+
+def payoff_reference(legs: Iterable[PayoffLeg], catalog: OptionCatalog, store: MarketStore, underlying: str,
+                     now: datetime, live: Collection[str] | None = None,
+                     rate: float = DEFAULT_RATE) -> tuple[Paisa, ForwardQuote | None]:
+    """The underlying level a payoff chart is drawn around — the forward of the book's nearest open expiry — and
+    the quote it came from (None when no price is known: the strikes' mean stands in)."""
+    open_legs = [leg for leg in legs if leg.quantity and leg.expiry is not None]
+    forward = None
+    if open_legs:
+        nearest = min(leg.expiry for leg in open_legs if leg.expiry is not None)
+        strikes = live_strikes(catalog, underlying, nearest, live)
+        forward = catalog.forward(underlying, nearest, store, now, rate, strikes)
+    if forward is not None:
+        return forward.price, forward
+    strikes_held = [leg.strike for leg in open_legs if leg.kind in ("CE", "PE")]
+    return (sum(strikes_held) // len(strikes_held) if strikes_held else 0), None
 
 
 def underlyings_held(book: PositionBook, catalog: OptionCatalog) -> list[str]:

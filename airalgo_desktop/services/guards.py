@@ -2,7 +2,7 @@
 
 * duplicate order — same instrument, side, quantity and type within a few seconds → confirm
 * price far from the LTP (limit price or trigger, default ±5 %) → confirm
-* order value above a limit → block
+* (the order value limit moved to the risk gate, ``services/risk.py``: Trade → Risk limits…)
 * quantity above the exchange freeze quantity (from the instrument CSV) → block
 * a market order while the last tick is stale (or there is none) → confirm
 """
@@ -36,15 +36,13 @@ class Verdict:
 
 @dataclass
 class GuardSettings:
-    """Thresholds; each guard can be switched off. Stored under ``guards/`` (read by ``ui.prefs.Prefs.load_guards``,
+    """Thresholds; each guard can be switched off. Stored under ``guards/`` (read by ``settings.Prefs.load_guards``,
     which keeps the default for any unreadable value)."""
 
     duplicate_enabled: bool = True
     duplicate_window_s: float = 5.0
     price_band_enabled: bool = True
     price_band_pct: float = 5.0
-    max_value_enabled: bool = True
-    max_order_value: Paisa = 10_00_000_00  # ₹10 lakh
     freeze_enabled: bool = True
     stale_enabled: bool = True
     stale_after_s: float = 10.0
@@ -63,25 +61,6 @@ class RecentOrder:
     quantity: int
     kind: str
     at: float
-
-
-def _value_verdict(request: OrderRequest, instrument: Instrument | None, ltp: Paisa | None,
-                   limit: Paisa) -> list[Verdict]:
-    """The value limit. A missing price never lets an order through unchecked: a market order before the first
-    tick is valued at the previous close, and with neither it is blocked until a price is known."""
-    reference = request.price or request.trigger_price or ltp
-    estimate = ""
-    if not reference and instrument is not None and instrument.prev_close:
-        reference, estimate = instrument.prev_close, " (at the previous close: no price yet)"
-    if not reference:
-        return [Verdict("max_value", Level.BLOCK,
-                        "No price yet, so the order value cannot be checked against your limit "
-                        f"{format_rupees(limit)}: wait for the first tick (Trade → Guards…).")]
-    value = request.quantity * reference
-    if value <= limit:
-        return []
-    return [Verdict("max_value", Level.BLOCK, f"Order value {format_rupees(value)}{estimate} is above your limit "
-                                              f"{format_rupees(limit)} (Trade → Guards…).")]
 
 
 def evaluate(request: OrderRequest, instrument: Instrument | None, *, ltp: Paisa | None, tick_age: float | None,
@@ -104,8 +83,6 @@ def evaluate(request: OrderRequest, instrument: Instrument | None, *, ltp: Paisa
                 pct = (price - ltp) * 100 / ltp
                 out.append(Verdict("price_band", Level.CONFIRM,
                                    f"{label} {format_rupees(price)} is {pct:+.1f}% from the LTP {format_rupees(ltp)}."))
-    if settings.max_value_enabled:
-        out.extend(_value_verdict(request, instrument, ltp, settings.max_order_value))
     if settings.freeze_enabled and instrument is not None and instrument.freeze_qty and \
             request.quantity > instrument.freeze_qty:
         out.append(Verdict("freeze", Level.BLOCK, f"Quantity {request.quantity} is above the exchange freeze "

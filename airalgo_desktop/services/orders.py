@@ -12,14 +12,17 @@ the order says "not journalled" with the reason.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from statistics import median
 from typing import Any, Protocol
 
 from ..api.client import NotConnectedError, OrderValidationError
-from ..api.events import ConnectionState, Event, OrderEvent, OrderUnknown, OrderWritten
-from ..domain.instruments import Instrument, InstrumentMaster
+from ..api.events import ConnectionState, Event, LateOrderResponse, OrderEvent, OrderUnknown, OrderWritten
+from ..domain.instruments import Instrument, Master
 from ..domain.nsetime import now_ist
 from ..domain.orders import OrderRecord, OrderRequest, OrderStatus, OrderUpdate
+from ..listeners import Listeners
 from ..logs import RateLimitFilter
 
 log = logging.getLogger("airalgo.services.orders")
@@ -27,6 +30,26 @@ log.addFilter(RateLimitFilter(burst=5, period=10.0))  # a flood of junk answers 
 
 
 NOT_JOURNALLED = "not journalled"
+
+
+@dataclass(frozen=True, slots=True)
+class Latency:
+    """Send → the exchange's first answer (Pending, or the final answer when it comes first) of a run's orders.
+
+    The first answer, not the fill: a limit order resting for minutes is the market's time, not the link's."""
+
+    median_ms: float
+    worst_ms: float
+    count: int
+
+
+def latency_of(records: Iterable[OrderRecord]) -> Latency | None:
+    """Median and worst Send → first answer over the orders sent in this run (None before the first answer)."""
+    firsts = sorted((min(t for t in (r.pending_at, r.final_at) if t is not None) - r.sent_at) * 1000
+                    for r in records if r.sent_at is not None and (r.pending_at is not None or r.final_at is not None))
+    if not firsts:
+        return None
+    return Latency(median(firsts), firsts[-1], len(firsts))
 
 
 class OrderNotJournalled(RuntimeError):
@@ -59,7 +82,7 @@ class OrderService:
     """Places orders through one connection and keeps their records up to date. ``records`` may be shared with an
     owner that outlives the connection (the desk): a new service then follows the open ones (:meth:`follow_open`)."""
 
-    def __init__(self, client: OrderClient, master: InstrumentMaster, journal: Journal | None = None,
+    def __init__(self, client: OrderClient, master: Master, journal: Journal | None = None,
                  clock: Callable[[], float] | None = None, records: dict[str, OrderRecord] | None = None) -> None:
         self.client = client
         self.master = master
@@ -68,7 +91,7 @@ class OrderService:
         self.records: dict[str, OrderRecord] = {} if records is None else records
         self._by_number: dict[str, str] = {r.order_number: r.local_id for r in self.records.values()
                                            if r.order_number}
-        self._listeners: list[Callable[[OrderRecord], None]] = []
+        self._listeners: Listeners[OrderRecord] = Listeners(log, "order listener")
         client.add_listener(self._on_client_event)
 
     def close(self) -> None:
@@ -85,14 +108,10 @@ class OrderService:
 
     def add_listener(self, listener: Callable[[OrderRecord], None]) -> None:
         """Call ``listener(record)`` whenever a record is added or changes."""
-        self._listeners.append(listener)
+        self._listeners.add(listener)
 
     def _notify(self, record: OrderRecord) -> None:
-        for listener in list(self._listeners):
-            try:
-                listener(record)
-            except Exception:
-                log.exception("order listener failed")
+        self._listeners.emit(record)
 
     def check(self, request: OrderRequest) -> list[str]:
         """Every reason the ticket cannot be sent now (validation, connection)."""
@@ -124,13 +143,6 @@ class OrderService:
         self._notify(record)
         return record
 
-    def recover(self, journal_orders: list) -> int:  # list[JournaledOrder]
-        """Show today's orders from the journal. Those without a final answer become *Unknown — not confirmed*
-        and are followed (never resent): a late ``order_response`` still resolves them. Returns how many."""
-        for j in journal_orders:
-            self.adopt(OrderRecord.from_journal(j))
-        return len(journal_orders)
-
     def recent_orders(self, window: float) -> list:
         """Orders sent in the last ``window`` seconds (for the duplicate guard)."""
         from .guards import RecentOrder
@@ -140,18 +152,11 @@ class OrderService:
                             r.sent_at) for r in self.records.values()
                 if r.sent_at is not None and now - r.sent_at <= window]
 
-    def adopt(self, record: OrderRecord) -> None:
-        """Show and follow an order from an earlier run (journal recovery); nothing is sent."""
-        self.records[record.local_id] = record
-        if record.order_number:
-            self._by_number[record.order_number] = record.local_id
-        if record.status.is_open:
-            self.client.track_order(record.local_id, record.request, order_number=record.order_number)
-        self._notify(record)
-
     def _on_client_event(self, event: Event) -> None:
         if isinstance(event, OrderEvent):
             self._on_update(event.local_id, event.update)
+        elif isinstance(event, LateOrderResponse):
+            self._on_late(event)
         elif isinstance(event, OrderUnknown):
             record = self.records.get(event.local_id)
             if record is not None and record.status is OrderStatus.SENT:
@@ -187,6 +192,17 @@ class OrderService:
             record.order_number = update.order_number
             self._by_number[update.order_number] = record.local_id
         status = update.status
+        if record.status.is_final and status is not None and status.is_final and (
+                status is not record.status or (update.executed_price or record.executed_price)
+                != record.executed_price):
+            # a second final answer that contradicts the first (an order final since an earlier run, which the
+            # connection no longer follows): journalled raw, never applied — positions never change silently
+            record.history.append(f"{update.status_text or '?'} (late)")
+            record.message = (f"A late answer says {update.status_text or '?'!r} after {record.status.value!r}: "
+                              "not applied — check this order with your broker.")
+            self._journal_update(record, update, update.raw)
+            self._notify(record)
+            return
         if status is None:
             record.message = f"Unrecognised status {update.status_text!r}: {update.message}"
         elif not (record.status.is_final and not status.is_final):  # never step back from a final state
@@ -202,6 +218,22 @@ class OrderService:
         record.history.append(update.status_text or "?")
         self._journal_update(record, update, update.raw)
         self._notify(record)  # an exchange answer always reaches the screen, journalled or not
+
+    def _on_late(self, event: LateOrderResponse) -> None:
+        """An answer for an order already final: journalled raw, never applied — the final answer stands, so
+        positions cannot change silently; one that contradicts it is said on the order for a person to check."""
+        record = self.records.get(event.local_id)
+        if record is None:
+            return
+        update = event.update
+        record.history.append(f"{update.status_text or '?'} (late)")
+        if event.contradicts:
+            record.message = (f"A late answer says {update.status_text or '?'!r} after {event.final.status_text!r}: "
+                              "not applied — check this order with your broker.")
+            log.warning("order %s: late %r after %r not applied", record.local_id, update.status_text,
+                        event.final.status_text)
+        self._journal_update(record, update, update.raw)
+        self._notify(record)
 
     def _journal_update(self, record: OrderRecord, update: OrderUpdate | None, raw: dict[str, Any] | None) -> None:
         """Journal a change; on failure say "not journalled" on the order (and in the log) instead of hiding it."""

@@ -30,7 +30,7 @@ DEFAULT_TOKENS = (
 
 
 class WatchlistPrefs(Protocol):
-    """Where the tabs are kept (``ui.prefs.Prefs``; a fake in tests)."""
+    """Where the tabs are kept (``settings.Prefs``; a fake in tests)."""
 
     @property
     def active_watchlist(self) -> int: ...

@@ -10,8 +10,10 @@ import signal
 import sys
 from pathlib import Path
 
-from ..domain.instruments import load_csv
+from ..domain.instruments import InstrumentMaster
 from ..domain.money import parse_rupees
+from ..instruments.catalog import Catalog
+from ..instruments.formats import MasterError, parse
 from .server import Malformed, SimConfig, SimServer, TokenFault
 
 
@@ -34,7 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="account margin; orders needing more are rejected (default 50000)")
     p.add_argument("--fill-delay", type=float, default=0.2, metavar="SECONDS",
                    help="delay between Pending and Executed for market orders (default 0.2)")
-    p.add_argument("--instruments", type=Path, help="instrument CSV (default: the demo universe of today)")
+    p.add_argument("--instruments", type=Path,
+                   help="instrument master, our CSV or a broker's (default: the demo universe of today)")
     p.add_argument("--synthetic", type=int, default=0, metavar="N", help="add N synthetic instruments")
     p.add_argument("--seed", type=int, help="random seed for a repeatable market")
     p.add_argument("--stamp", action="store_true", help="add the send time (\"ts\") to every quote (benchmarks)")
@@ -69,10 +72,16 @@ async def run(args: argparse.Namespace) -> int:
     """Start the server, print the .env lines, run until Ctrl+C / SIGTERM."""
     master = None
     if args.instruments:
-        report = load_csv(args.instruments)
-        for problem in report.problems[:20]:
-            print(f"warning: {args.instruments}: {problem}", file=sys.stderr)
-        master = report.master
+        try:  # the importer's parser: the same layouts, units and refusals as the app's import
+            builder, _ = parse(args.instruments, args.instruments.name)
+        except MasterError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        for reason, count in builder.skipped.most_common():
+            example = builder.examples.get(reason)
+            print(f"warning: {args.instruments}: {count:,} rows skipped: {reason}"
+                  + (f" (e.g. {example})" if example else ""), file=sys.stderr)
+        master = InstrumentMaster(Catalog.from_arrays(builder.arrays()))
     cfg = SimConfig(
         host=args.host, port=args.port, api_keys=tuple(args.api_keys or ["demo"]), rate_hz=args.rate,
         token_ttl=args.token_ttl, idle_timeout=args.idle_timeout, margin_limit=parse_rupees(args.margin_limit),
@@ -140,6 +149,9 @@ async def run(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point."""
+    from ..console import utf8_console
+
+    utf8_console()
     args = build_parser().parse_args(argv)
     from ..logs import setup_console_logging
 

@@ -17,13 +17,14 @@ import random
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 import numpy as np
 
+from ..domain.clock import Clock, process_clock
 from ..domain.instruments import Instrument, InstrumentMaster
 from ..domain.money import Paisa, Rounding, round_to_tick
-from ..domain.nsetime import IST, format_ltt
+from ..domain.nsetime import format_ltt
 from ..domain.options import DEFAULT_RATE, VolSurface, black76, underlying_tokens, years_to_expiry
 from ..instruments.demo import CARRY, atm_vol
 
@@ -63,8 +64,10 @@ class Market:
         option_activity: float = 0.08,
         option_max_quiet: float = 6.0,
         rate: float = DEFAULT_RATE,
+        clock: Clock = process_clock,
     ) -> None:
         self.master = master
+        self.clock = clock  # prices options and stamps trades: a test freezes it, so no price depends on today
         self.rng = random.Random(seed)
         self.activity = activity
         self.volatility = volatility
@@ -88,14 +91,15 @@ class Market:
                 continue
             surface = surfaces.setdefault(inst.name, VolSurface(atm_vol(inst.name, spot)))
             self._derived[inst.token] = _Derived(spot, inst.expiry, inst.instrument_type, inst.strike, surface)
-        now = format_ltt(datetime.now(UTC))
+        opened = self.clock()
+        now = format_ltt(opened)
         for inst in master:
             if inst.token not in self._derived:
                 self._open(inst, now)
         derived_tokens = [inst.token for inst in master if inst.token in self._derived]
         for token in derived_tokens:
             self._open(master[token], now)
-        for token, price in zip(derived_tokens, self._model_prices(derived_tokens, datetime.now(IST)), strict=True):
+        for token, price in zip(derived_tokens, self._model_prices(derived_tokens, opened), strict=True):
             self._ltp[token] = price
 
     def _open(self, inst: Instrument, ltt: str) -> None:
@@ -126,7 +130,7 @@ class Market:
         d = self._derived.get(token)
         if d is None or d.kind == "FUT":
             return None
-        moment = moment or datetime.now(IST)
+        moment = moment or self.clock()
         t = years_to_expiry(d.expiry, moment)
         return d.surface.vol(self.forward(d.spot, d.expiry, moment), d.strike, t)
 
@@ -192,7 +196,8 @@ class Market:
         its index even when nobody watches the index.
         """
         rng = self.rng
-        ltt = format_ltt(datetime.now(UTC))
+        moment = self.clock()
+        ltt = format_ltt(moment)
         stamp = time.time() if self.stamp else None
         changed: dict[str, dict[str, object]] = {}
         activity = self.activity
@@ -249,7 +254,7 @@ class Market:
                 quote["ts"] = stamp
             changed[token] = quote
         if traded_derived:
-            prices = self._model_prices(traded_derived, datetime.now(IST))
+            prices = self._model_prices(traded_derived, moment)
             for token, price in zip(traded_derived, prices, strict=True):
                 qty = master[token].lot_size * (1 + int(rng.expovariate(0.5)))
                 self._ltp[token] = price

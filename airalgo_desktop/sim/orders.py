@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any
 
+from ..domain.clock import Clock, process_clock
 from ..domain.instruments import Instrument, InstrumentMaster
 from ..domain.money import Paisa
 from ..domain.nsetime import IST, format_order_timestamp, to_nse_seconds
@@ -90,7 +91,9 @@ class OrderEngine:
         fill_delay: float = 0.2,
         client_id: str = "1234567890",
         user_id: str = "47241",
+        clock: Clock = process_clock,
     ) -> None:
+        self.clock = clock  # the expiry-day margin and the order timestamps
         self.master = master
         self.market = market
         self.respond = respond
@@ -226,7 +229,7 @@ class OrderEngine:
             return net * premium
         underlying = self.market.underlying_ltp(inst.token) or inst.strike or premium
         rate = MARGIN_RATE["FUTIDX" if inst.api_instrument == "OPTIDX" else "FUTSTK"]
-        if inst.expiry is not None and inst.expiry == datetime.now(IST).date():
+        if inst.expiry is not None and inst.expiry == self.clock().astimezone(IST).date():
             rate += SHORT_OPTION_EXPIRY_ELM
         return -net * underlying * rate
 
@@ -302,7 +305,7 @@ class OrderEngine:
                 executed_price: Paisa | None = None) -> dict[str, Any]:
         """An ``order_response`` payload with every key and JSON type of the doc's examples."""
         inst = order.instrument
-        now = datetime.now(IST)
+        now = self.clock().astimezone(IST)
         req = order.request
         qty = order.quantity
         derivative = inst is not None and inst.is_derivative

@@ -36,9 +36,10 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
 from ..api.phoenix import PHOENIX_TOPIC, DecodeError, Event, Message, Vsn, decode, encode, reply
+from ..domain.clock import Clock, process_clock
 from ..domain.instruments import Instrument, InstrumentMaster
 from ..domain.money import Paisa
-from ..domain.nsetime import now_ist
+from ..domain.nsetime import IST
 from ..instruments.demo import demo_universe
 from .market import Market
 from .orders import OrderEngine
@@ -96,6 +97,7 @@ class SimConfig:
     deliver_missed_orders: bool = True
     max_size: int = 64 * 2**20
     stamp: bool = False
+    clock: Clock | None = None  # None: the process clock (domain.clock.process_clock), which tests may freeze
 
 
 @dataclass
@@ -202,13 +204,15 @@ class SimServer:
         self.config = config or SimConfig()
         cfg = self.config
         # the demo universe of today: derivatives that have not expired, cash rows with their real tokens
-        master = cfg.instruments or InstrumentMaster(demo_universe(now_ist().date()))
+        self.clock: Clock = cfg.clock or process_clock
+        master = cfg.instruments or InstrumentMaster(demo_universe(self.clock().astimezone(IST).date()))
         if cfg.synthetic:
             master = InstrumentMaster([*master, *_synthetic_instruments(cfg.synthetic)])
         self.master = master
-        self.market = Market(master, seed=cfg.seed, activity=cfg.activity, max_quiet=cfg.max_quiet, stamp=cfg.stamp)
+        self.market = Market(master, seed=cfg.seed, activity=cfg.activity, max_quiet=cfg.max_quiet, stamp=cfg.stamp,
+                             clock=self.clock)
         self.engine = OrderEngine(master, self.market, self._deliver_order, margin_limit=cfg.margin_limit,
-                                  fill_delay=cfg.fill_delay)
+                                  fill_delay=cfg.fill_delay, clock=self.clock)
         self.api_keys = set(cfg.api_keys)
         self.stats = SimStats()
         self.reply_delay = 0.0

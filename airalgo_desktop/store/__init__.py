@@ -1,1 +1,2 @@
-"""State that outlives a frame: the market-data store and (later) the SQLite order journal."""
+"""State that outlives a frame: the SQLite order journal, the day's one-minute bars (bars.db), the imported
+instrument master, and the in-memory market-data store (latest tick per token + dirty set). No Qt."""

@@ -1,8 +1,9 @@
 """The imported instrument master on disk: one file in the data dir, replaced atomically by each import.
 
 Format: an uncompressed ``.npz`` of the catalog's columns plus a JSON ``meta`` (source, format, when it was
-imported, what was kept and skipped). Measured on a 250,000-row master: ~30 MB on disk, loaded in ~0.1 s —
-which is why the app loads it *after* the window is shown, in a worker thread (see ``benchmarks``).
+imported, what was kept and skipped). A 250,000-row master is tens of MB and takes a noticeable moment to load
+(``master_*`` in the README's benchmark table), which is why the app loads it *after* the window is shown, in a
+worker thread.
 
 Writing: a new file next to the old one (``instruments.npz.new``), flushed and fsync'd, then ``os.replace`` —
 on every platform a reader sees either the old master or the new one, never half of one; a failed or cancelled
@@ -14,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import time
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -25,7 +27,18 @@ from ..domain.nsetime import IST
 
 log = logging.getLogger("airalgo.store.instruments")
 FILE_NAME = "instruments.npz"
+DOWNLOAD_PREFIX = "instruments.download-"
+"""A master being downloaded into the data dir (``instruments.download-….part``; removed when its import ends)."""
+STALE_AFTER_S = 900.0
+"""A temporary master file untouched this long belongs to an import that was killed (a live one writes its new file
+within seconds, and a download ends at its 300 s deadline): :func:`sweep_stale` removes it."""
 FORMAT_VERSION = 1
+ARRAY_NAMES = ("token", "kind", "expiry", "strike", "tick", "lot", "freeze", "prev", "under", "index", "grp",
+               "grp_start",
+               "sym_blob", "sym_off", "name_blob", "name_off", "und_blob", "und_off", "und_start",
+               "vocab", "post_off", "post", "tok_sorted", "tok_rows")
+"""The columns a stored master must hold (what ``instruments.catalog.Builder.arrays`` writes); a file missing one
+is from another version and is refused."""
 
 
 class StoreError(RuntimeError):
@@ -82,8 +95,6 @@ def load(data_dir: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]] | None:
         meta = orjson.loads(meta_raw.tobytes()) if meta_raw is not None else {}
     except orjson.JSONDecodeError:
         meta = {}
-    from ..instruments.catalog import ARRAY_NAMES
-
     missing = [name for name in ARRAY_NAMES if name not in arrays]
     if missing or meta.get("version") != FORMAT_VERSION:
         raise StoreError(f"the stored instrument master {path} is from another version; import it again")
@@ -103,3 +114,23 @@ def master_date(meta: dict[str, Any]) -> date | None:
         return date.fromisoformat(str(meta.get("master_date", "")))
     except ValueError:
         return None
+
+
+def sweep_stale(data_dir: Path, *, now: float | None = None, older_than: float = STALE_AFTER_S) -> list[Path]:
+    """Remove what a killed import left in the data dir — a half-written ``instruments.npz.new`` (~30 MB), a
+    partial download — once untouched for ``older_than`` seconds (a running import's files are newer: never
+    swept from under it). Returns what was removed; called when the master is loaded and before each import."""
+    folder = Path(data_dir)
+    moment = time.time() if now is None else now
+    removed: list[Path] = []
+    candidates = [folder / (FILE_NAME + ".new"), *folder.glob(DOWNLOAD_PREFIX + "*.part")]
+    for path in candidates:
+        try:
+            if moment - path.stat().st_mtime < older_than:
+                continue
+            path.unlink()
+        except OSError:  # gone already, or not ours to remove: nothing to do
+            continue
+        removed.append(path)
+        log.info("removed %s, left by an import that did not finish", path.name)
+    return removed

@@ -3,8 +3,10 @@ moving a damaged database aside (never deleting it) with its WAL files."""
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -55,3 +57,34 @@ def move_aside(path: Path) -> Path:
         if src.exists():
             src.rename(Path(str(aside) + suffix))
     return aside
+
+
+@contextlib.contextmanager
+def transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """``BEGIN IMMEDIATE`` … ``COMMIT``; on any error roll back what is still open and re-raise the *real* error.
+
+    SQLite often rolls a failed transaction back by itself (a full disk, an I/O error do): a second ``ROLLBACK``
+    then raises "cannot rollback - no transaction is active" over the real reason. The one place that knows it,
+    for the journal and the bar store alike."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+        db.execute("COMMIT")
+    except BaseException:
+        if db.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                db.execute("ROLLBACK")
+        raise
+
+
+def decode_text(raw: bytes) -> str:
+    """The connections' ``text_factory``: UTF-8 text, or :class:`BadText` for bytes that are not (another program
+    wrote them). SQLite's default raises for the whole query — one hostile row would hide every other row."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return BadText(raw.decode("utf-8", "replace"))
+
+
+class BadText(str):
+    """Text read back that was not valid UTF-8 (shown with replacement characters, never trusted as a value)."""

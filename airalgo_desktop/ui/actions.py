@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 
 if TYPE_CHECKING:
-    from .prefs import Prefs
+    from ..settings import Prefs
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,13 @@ SPECS = [
                "Open an option chain for the selected instrument's underlying (NIFTY when it has no options)"),
     ActionSpec("payoff", "&Payoff graph…", "", "Payoff at expiry and today of the open F&O positions of an underlying"),
     ActionSpec("chart_window", "&Chart window", "F7", "Open a chart of the selected instrument in its own window"),
-    ActionSpec("guards", "&Guards…", "", "Duplicate, price-band, value, freeze-quantity and stale-feed checks"),
+    ActionSpec("guards", "&Guards…", "", "Duplicate, price-band, freeze-quantity and stale-feed checks"),
+    ActionSpec("risk_limits", "&Risk limits…", "",
+               "Max loss for the day, order counts, lots, order value, premium sold; unlock a locked day"),
+    ActionSpec("kill_switch", "&Kill switch…", "Ctrl+Shift+K",
+               "Lock the day and flatten every open position at market (asks first)"),
+    ActionSpec("day_report", "&Day report…", "", "Today's fills, P&L per instrument and estimated charges; earlier "
+               "days from the journal"),
     ActionSpec("new_watchlist", "&New watchlist…", "Ctrl+T", "Add a watchlist tab"),
     ActionSpec("rename_watchlist", "Re&name watchlist…", "", "Rename the watchlist tab shown"),
     ActionSpec("delete_watchlist", "De&lete watchlist…", "", "Delete the watchlist tab shown (asks when not empty)"),

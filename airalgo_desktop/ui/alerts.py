@@ -3,6 +3,8 @@ dialog. The alerts themselves live in :mod:`airalgo_desktop.services.alerts`."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -20,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..domain.instruments import InstrumentMaster
+from ..domain.instruments import Master
 from ..domain.money import format_rupees
 from ..services.alerts import Alert, AlertBook, Direction
 from .widgets import PriceSpin
@@ -31,7 +33,7 @@ class AlertDialog(QDialog):
 
     saved = Signal(object)
 
-    def __init__(self, master: InstrumentMaster, token: str, ltp: int | None, parent: QWidget | None = None,
+    def __init__(self, master: Master, token: str, ltp: int | None, parent: QWidget | None = None,
                  alert: Alert | None = None) -> None:
         super().__init__(parent)
         inst = master.get(token)
@@ -80,7 +82,7 @@ class AlertsModel(QAbstractTableModel):
 
     COLUMNS = ("Symbol", "Condition", "Price", "Note", "Status")
 
-    def __init__(self, book: AlertBook, master: InstrumentMaster) -> None:
+    def __init__(self, book: AlertBook, master: Master) -> None:
         super().__init__()
         self.book = book
         self.master = master
@@ -112,11 +114,13 @@ class AlertsModel(QAbstractTableModel):
 
 
 class AlertsDialog(QDialog):
-    """List alerts; edit (double-click) or delete them. Emits ``changed`` after every edit."""
+    """List alerts; edit (double-click) or delete them. The book is only read here: an edit is ``edited(id,
+    Alert)``, a deletion ``deleted(ids)`` — the desk's alert watch changes and saves the book."""
 
-    changed = Signal()
+    edited = Signal(str, object)  # the alert's id, its new version
+    deleted = Signal(list)  # alert ids
 
-    def __init__(self, book: AlertBook, master: InstrumentMaster, ltp_of, parent: QWidget | None = None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, book: AlertBook, master: Master, ltp_of, parent: QWidget | None = None) -> None:  # type: ignore[no-untyped-def]
         super().__init__(parent)
         self.setWindowTitle("Price alerts")
         self.book, self.master, self.ltp_of = book, master, ltp_of
@@ -142,13 +146,11 @@ class AlertsDialog(QDialog):
 
     def _edit(self, index: QModelIndex) -> None:
         alert = self.book.alerts[index.row()]
-        dialog = AlertDialog(self.master, alert.token, self.ltp_of(alert.token), self, alert)
-        dialog.saved.connect(lambda _a: (self.model.reload(), self.changed.emit()))
+        dialog = AlertDialog(self.master, alert.token, self.ltp_of(alert.token), self, replace(alert))
+        dialog.saved.connect(lambda new, i=alert.id: (self.edited.emit(i, new), self.model.reload()))
         dialog.open()
 
     def _delete(self) -> None:
-        rows = sorted({i.row() for i in self.view.selectionModel().selectedRows()}, reverse=True)
-        for row in rows:
-            self.book.remove(self.book.alerts[row].id)
+        rows = sorted({i.row() for i in self.view.selectionModel().selectedRows()})
+        self.deleted.emit([self.book.alerts[row].id for row in rows])
         self.model.reload()
-        self.changed.emit()

@@ -13,7 +13,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QPersistentModelIndex, QPointF, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QEvent,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPointF,
+    Qt,
+    Signal,
+    SignalInstance,
+)
 from PySide6.QtGui import QBrush, QColor, QFont, QKeyEvent, QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -379,6 +388,15 @@ class ChainPanel(QWidget):
         current = self.chain.expiries().index(self.chain.expiry)
         self.expiries.setCurrentIndex(current)
         self.expiries.blockSignals(False)
+
+    def listen_to(self, due: SignalInstance) -> None:
+        """Repaint on the chains' beat (``due(tokens ticked since the last one)``, 1 Hz) when one of this chain's
+        tokens ticked; Qt disconnects the panel when it is destroyed."""
+        due.connect(self._due)
+
+    def _due(self, dirty: frozenset[str]) -> None:
+        if not dirty.isdisjoint(self.chain.tokens):
+            self.refresh()
 
     def _underlying_changed(self, name: str) -> None:
         if not name or name == self.chain.underlying:

@@ -14,11 +14,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
 
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import Qt, QUrl, SignalInstance
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from ..desk import KeyNeeded, TradingDesk
+from ..desk.notices import KillSwitchDone
+from ..domain.nsetime import now_ist
 from ..domain.orders import CheckedOutcome, Side
 from ..domain.wording import plural
 from ..instruments.formats import ImportCancelled, MasterError
@@ -28,10 +30,13 @@ from ..services.chain import underlyings_held
 from ..services.guards import GuardSettings
 from .alerts import AlertDialog, AlertsDialog
 from .chain import ChainDock, ChainPanel
+from .day_report import DayReportDialog, desk_report
 from .dialogs import AboutDialog, ApiKeyDialog, GuardsDialog, ShortcutsDialog
 from .import_master import ImportMasterDialog
+from .listening import listen
 from .main_window import MainWindow
 from .orderbook import MarkCheckedDialog, default_export_path
+from .risk import KillReportDialog, KillSwitchDialog, RiskLimitsDialog, RiskMeter
 from .ticket import OrderTicket
 
 log = logging.getLogger("airalgo.ui.commands")
@@ -46,12 +51,20 @@ class Shell(Protocol):
     async def disconnect(self) -> None: ...
 
 
+class Beats(Protocol):
+    """The presenter's clocks a view may listen to itself."""
+
+    statusBeat: SignalInstance  # 4 Hz
+    chainsDue: SignalInstance  # 1 Hz, with the tokens ticked since the last one
+
+
 class Commands:
     """Every user action, bound to the window's actions and signals by :meth:`bind`."""
 
     def __init__(self, shell: Shell, desk: TradingDesk, window: MainWindow, ticket: OrderTicket,
-                 keystore: KeyStore, log_dir: Path) -> None:
+                 keystore: KeyStore, log_dir: Path, beats: Beats | None = None) -> None:
         self.shell = shell
+        self.beats = beats  # the presenter's clocks: each chart window and chain panel listens to them itself
         self.desk = desk
         self.window = window
         self.ticket = ticket
@@ -77,8 +90,15 @@ class Commands:
                               ("open_logs", self.open_logs), ("guards", self.edit_guards),
                               ("alerts", self.edit_alerts), ("about", self.about),
                               ("option_chain", lambda: self.open_chain(w.watchlist.current_token())),
-                              ("payoff", lambda: self.show_payoff(None)), ("chart_window", self.open_chart)):
+                              ("payoff", lambda: self.show_payoff(None)), ("chart_window", self.open_chart),
+                              ("risk_limits", self.edit_risk_limits), ("kill_switch", self.kill_switch),
+                              ("day_report", self.day_report)):
             a.connect(name, command)
+        # the risk meter in the status bar listens for itself; the kill switch's report opens on its notice
+        self.risk_meter = RiskMeter(lambda: self.desk.risk.limits, w)
+        w.statusBar().addPermanentWidget(self.risk_meter)
+        self.risk_meter.listen_to(self.desk)
+        listen(w, self.desk, {KillSwitchDone: self.show_kill_report})
 
     # ---------------------------------------------------------------- the one way to run work
     def run(self, coro: Coroutine[Any, Any, Any], what: str) -> asyncio.Task[Any]:
@@ -108,7 +128,7 @@ class Commands:
     def open_chain(self, token: str | None = None, expiry: date | None = None) -> ChainDock | None:
         """An option chain for the underlying of ``token`` (a stock, an index or one of its contracts; NIFTY when
         it has none) in a new dock."""
-        options = self.desk.options
+        options = self.desk.options.catalog
         name = (options.underlying_of(token) if token else None) or next(iter(options.underlyings()), None)
         if name is None:
             self.window.show_message("The instrument master has no options.")
@@ -116,18 +136,20 @@ class Commands:
         if token and options.underlying_of(token) is None:
             inst = self.desk.master.get(token)
             self.window.show_message(f"{inst.display if inst else token} has no options: showing {name}.")
-        chain = self.desk.open_chain(name, expiry)
+        chain = self.desk.options.open_chain(name, expiry)
         panel = ChainPanel(chain)
         panel.tradeRequested.connect(lambda t, side: self.open_ticket(t, Side(side)))
+        if self.beats is not None:
+            panel.listen_to(self.beats.chainsDue)
         dock = ChainDock(panel, self.window)
-        dock.closed.connect(self.desk.close_chain)
+        dock.closed.connect(self.desk.options.close_chain)
         self.window.add_chain_dock(dock)
         panel.table.setFocus()
         return dock
 
     def show_payoff(self, underlying: str | None) -> None:
         """The payoff graph of the open F&O positions of ``underlying`` (the first one held when None)."""
-        held = underlyings_held(self.desk.positions, self.desk.options)
+        held = underlyings_held(self.desk.pnl.positions, self.desk.options.catalog)
         name = underlying or (held[0] if held else None)
         if name is None:
             self.window.show_message("No open option or future positions to draw a payoff for.")
@@ -152,7 +174,9 @@ class Commands:
             return
         window = self.window.open_chart_window(token)
         if window is not None:
-            window.view.set_orders(self.desk.orders.values())
+            window.view.listen_to(self.desk)  # its orders and fills until it is closed (deleted)
+            if self.beats is not None:
+                self.beats.statusBeat.connect(window.view.redraw)  # Qt disconnects it with the window
             # a chart window streams its instrument even when no watchlist shows it, until it is closed
             owner = f"chart-window-{id(window)}"
             self.desk.subscriptions.want(owner, [token])
@@ -160,14 +184,14 @@ class Commands:
 
     def mark_checked(self, local_id: str) -> None:
         """Order book → Mark as checked…: the trader's word on an Unknown order (journalled as theirs)."""
-        record = self.desk.orders.get(local_id)
+        record = self.desk.ledger.records.get(local_id)
         if record is None:
             return
         dialog = MarkCheckedDialog(record, self.desk.store.ltp(record.request.token), self.window)
 
         def save(lid: str, outcome: str, price: int, note: str) -> None:
             try:
-                self.desk.mark_checked(lid, CheckedOutcome(outcome), price, note)
+                self.desk.ledger.mark_checked(lid, CheckedOutcome(outcome), price, note)
             except ValueError as exc:  # answered meanwhile, or no price: nothing recorded
                 self.window.show_message(f"Not marked: {exc}")
 
@@ -177,24 +201,60 @@ class Commands:
     def set_alert(self, token: str) -> None:
         """Watchlist → Set price alert…"""
         dialog = AlertDialog(self.desk.master, token, self.desk.store.ltp(token), self.window)
-        dialog.saved.connect(self.desk.add_alert)
+        dialog.saved.connect(self.desk.alerts.add)
         dialog.open()
 
     def edit_alerts(self) -> None:
         """Trade → Price alerts…"""
-        dialog = AlertsDialog(self.desk.alerts, self.desk.master, self.desk.store.ltp, self.window)
-        dialog.changed.connect(self.desk.alerts_changed)
+        alerts = self.desk.alerts
+        dialog = AlertsDialog(alerts.book, self.desk.master, self.desk.store.ltp, self.window)
+        dialog.edited.connect(alerts.update)
+        dialog.deleted.connect(alerts.remove)
         dialog.open()
 
     def edit_guards(self) -> None:
         """Trade → Guards…"""
-        dialog = GuardsDialog(self.desk.guard_settings, self.window)
+        dialog = GuardsDialog(self.desk.ledger.guard_settings, self.window)
 
         def save(values: GuardSettings) -> None:
-            self.desk.set_guards(values)
+            self.desk.ledger.set_guards(values)
 
         dialog.saved.connect(save)
         dialog.open()
+
+    def edit_risk_limits(self) -> RiskLimitsDialog:
+        """Trade → Risk limits… (and, when today is locked, the typed early unlock, journalled by the desk)."""
+        risk = self.desk.risk
+        lock = risk.gate.locked
+        dialog = RiskLimitsDialog(risk.limits, lock.reason if lock is not None else None, risk.unlock, self.window)
+        dialog.saved.connect(risk.set_limits)
+        dialog.open()
+        return dialog
+
+    def _label(self, token: str) -> str:
+        instrument = self.desk.master.get(token)
+        return instrument.display if instrument is not None else token
+
+    def kill_switch(self) -> KillSwitchDialog:
+        """Trade → Kill switch… (Ctrl+Shift+K): what will happen, then on confirmation lock, flatten and report."""
+        exits, still_open = self.desk.risk.kill_plan()
+        dialog = KillSwitchDialog(exits, still_open, self._label, self.desk.risk.gate.locked is not None,
+                                  self.window)
+        dialog.confirmed.connect(self.desk.risk.kill_switch)  # its KillSwitchDone opens the report
+        dialog.open()
+        return dialog
+
+    def show_kill_report(self, notice: KillSwitchDone) -> None:
+        """The kill switch's report (what was sent, what failed, what is still open at the exchange)."""
+        self.kill_report = KillReportDialog(notice.report.lines(self._label), self.window)  # type: ignore[attr-defined]
+        self.kill_report.open()
+
+    def day_report(self) -> DayReportDialog:
+        """File → Day report…"""
+        today = now_ist().date()
+        dialog = DayReportDialog(lambda day: desk_report(self.desk, day, today), today, self.window)
+        dialog.open()
+        return dialog
 
     # ---------------------------------------------------------------- account
     def ask_for_key(self, message: str = "") -> None:
@@ -227,9 +287,7 @@ class Commands:
 
     def reconnect(self) -> None:
         """Account → Reconnect (with a fresh token); without a connection, ask for a key."""
-        if self.desk.client is not None:
-            self.desk.client.reconnect()
-        else:
+        if not self.desk.reconnect():
             self.ask_for_key()
 
     # ---------------------------------------------------------------- files
@@ -252,7 +310,7 @@ class Commands:
                 loop.call_soon_threadsafe(dialog.set_progress, fraction, text)
 
         try:
-            await self.desk.import_master(sources, self.window.watchlist.all_tokens(), fmt,
+            await self.desk.instruments.import_master(sources, self.window.watchlist.all_tokens(), fmt,
                                           cancel=dialog.cancel_flag if dialog else None, progress=progress,
                                           allow_insecure=bool(getattr(self.shell, "allow_insecure", False)))
         except ImportCancelled:

@@ -220,13 +220,10 @@ class GuardsDialog(QDialog):
     def __init__(self, current, parent: QWidget | None = None) -> None:  # type: ignore[no-untyped-def]
         from PySide6.QtWidgets import QDoubleSpinBox, QFormLayout
 
-        from ..domain.money import format_rupees, parse_rupees
         from ..services.guards import GuardSettings
 
         super().__init__(parent)
         self.setWindowTitle("Trading guards")
-        self._parse = parse_rupees
-        self._format = format_rupees
         self._cls = GuardSettings
         form = QFormLayout()
         self.dup = QCheckBox("Ask before a duplicate order within", self)
@@ -235,12 +232,6 @@ class GuardsDialog(QDialog):
         self.band = QCheckBox("Ask when price or trigger is further from the LTP than", self)
         self.band.setChecked(current.price_band_enabled)
         self.band_pct = QDoubleSpinBox(self, suffix=" %", minimum=0.1, maximum=50, value=current.price_band_pct)
-        self.value = QCheckBox("Block orders worth more than", self)
-        self.value.setChecked(current.max_value_enabled)
-        # rupees grouped like every amount in the app (₹10,00,000.00); typed with or without separators or ₹
-        self.value_edit = QLineEdit(format_rupees(current.max_order_value), self)
-        self.value_edit.setPlaceholderText("₹10,00,000.00")
-        self.value_edit.editingFinished.connect(self._regroup)
         self.freeze = QCheckBox("Block quantities above the exchange freeze quantity", self)
         self.freeze.setChecked(current.freeze_enabled)
         self.stale = QCheckBox("Ask before a market order when the last tick is older than", self)
@@ -248,41 +239,22 @@ class GuardsDialog(QDialog):
         self.stale_s = QDoubleSpinBox(self, suffix=" s", minimum=1, maximum=3600, value=current.stale_after_s)
         form.addRow(self.dup, self.dup_s)
         form.addRow(self.band, self.band_pct)
-        form.addRow(self.value, self.value_edit)
+        # the order value limit moved to the risk gate, so every order path (not only the ticket) obeys it
+        form.addRow(QLabel("The order value limit is in Trade → Risk limits…", self))
         form.addRow(self.freeze)
         form.addRow(self.stale, self.stale_s)
-        self.error = QLabel(self)
-        self.error.setStyleSheet("color: #d83a3a;")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel,
                                    self)
         buttons.accepted.connect(self._save)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
-        layout.addWidget(self.error)
-        layout.addWidget(buttons)
-
-    def _regroup(self) -> None:
-        """Leaving the field shows a valid amount grouped (the same number); anything else stays as typed."""
-        try:
-            limit = self._parse(self.value_edit.text())
-        except ValueError:
-            return
-        if limit > 0 and self.value_edit.text() != self._format(limit):
-            self.value_edit.setText(self._format(limit))
+        layout.addWidget(buttons)  # nothing here can be mistyped any more: no error line
 
     def _save(self) -> None:
-        try:
-            limit = self._parse(self.value_edit.text())
-        except ValueError as exc:
-            self.error.setText(str(exc))
-            return
-        if limit <= 0:  # a limit of 0 or below would block every order ("above your limit -₹5.00")
-            self.error.setText("The order value limit must be above ₹0 (untick the box to switch the check off).")
-            return
         self.saved.emit(self._cls(
             duplicate_enabled=self.dup.isChecked(), duplicate_window_s=self.dup_s.value(),
             price_band_enabled=self.band.isChecked(), price_band_pct=self.band_pct.value(),
-            max_value_enabled=self.value.isChecked(), max_order_value=limit, freeze_enabled=self.freeze.isChecked(),
+            freeze_enabled=self.freeze.isChecked(),
             stale_enabled=self.stale.isChecked(), stale_after_s=self.stale_s.value()))
         self.accept()

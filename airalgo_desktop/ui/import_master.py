@@ -1,6 +1,6 @@
 """File → Import instrument master: a file or a URL, imported in the background with progress and Cancel.
 
-The dialog only collects the source and shows progress; the work is the desk's (:meth:`TradingDesk.import_master`,
+The dialog only collects the source and shows progress; the work is the desk's (:meth:`InstrumentBook.import_master`,
 which runs the importer in a worker thread). Progress arrives from that thread and is handed to the Qt thread with
 ``call_soon_threadsafe``; Cancel sets the importer's flag, which it checks between chunks — the previous master is
 untouched until the new one is complete.

@@ -29,22 +29,23 @@ from PySide6.QtWidgets import (
 
 from .. import APP_NAME
 from ..api.events import ConnectionState, Metrics, State
-from ..domain.instruments import InstrumentMaster
+from ..domain.instruments import Master
 from ..domain.labels import segment_of
 from ..domain.money import format_rupees, percent_change_bp
 from ..domain.orders import Side
 from ..services.mtm import MtmCurve
 from ..services.positions import PositionBook
+from ..settings import Prefs
 from ..store.market import MarketStore
 from . import theme
 from .actions import NOTIFY_ACTIONS, ActionRegistry
+from .banners import BannerStack
 from .labels import displayed_labels
 from .labels import label as contract_title
 from .layout import PRESETS, LayoutPreset, ScreenClass, preset_named
 from .orderbook import SYMBOL as ORDER_SYMBOL
 from .orderbook import OrderBookModel, OrderBookPanel
 from .positions import PositionsModel, PositionsPanel
-from .prefs import Prefs
 from .theme import ThemeChoice
 from .watchlist import WatchlistPanel
 from .widgets import fit_into_screen
@@ -132,7 +133,7 @@ class InstrumentPanel(QWidget):
 
     trade = Signal(str, str)  # token, "B"/"S"
 
-    def __init__(self, master: InstrumentMaster, store: MarketStore, parent: QWidget | None = None) -> None:
+    def __init__(self, master: Master, store: MarketStore, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.master = master
         self.store = store
@@ -276,6 +277,14 @@ class ConnectionStatus(QWidget):
         self.latency.setText(f"♥ {rtt * 1000:.0f} ms" if rtt is not None else "♥ —")
         self.latency.setToolTip("Heartbeat round trip")
         self.rate.setText(f"{metrics.ticks_per_s:,.0f} ticks/s")
+        # quotes for tokens nobody asked for are dropped before the store and the bars (a server streaming what we
+        # never subscribed to must not fill memory): the count says so instead of hiding it
+        dropped = metrics.unwanted_quotes + metrics.dropped_quotes
+        self.rate.setToolTip(f"Ticks applied per second. Dropped: {metrics.unwanted_quotes:,} quotes for tokens "
+                             f"nobody subscribed, {metrics.dropped_quotes:,} unreadable." if dropped else
+                             "Ticks applied per second.")
+        if metrics.unwanted_quotes:
+            self.rate.setText(f"{metrics.ticks_per_s:,.0f} ticks/s · {metrics.unwanted_quotes:,} unwanted dropped")
         age = metrics.last_tick_age(now)
         self.age.setText(f"last tick {age:.1f} s ago" if age is not None else "no ticks yet")
 
@@ -287,7 +296,7 @@ class MainWindow(QMainWindow):
     sellRequested = Signal(str)
     closing = Signal()
 
-    def __init__(self, master: InstrumentMaster, store: MarketStore, prefs: Prefs, *,
+    def __init__(self, master: Master, store: MarketStore, prefs: Prefs, *,
                  positions: PositionBook | None = None, demo: bool = False, icon: QIcon | None = None) -> None:
         super().__init__()
         self.setObjectName("main_window")
@@ -301,7 +310,7 @@ class MainWindow(QMainWindow):
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks)
         self.actions_ = ActionRegistry(self, prefs)
 
-        self.banner = Banner(self)
+        self.banner = BannerStack(Banner, self)  # problems stack: a second one never hides the first
         self.instrument_panel = InstrumentPanel(master, store, self)
         central = QWidget(self)
         central_layout = QVBoxLayout(central)
@@ -376,11 +385,11 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         a = self.actions_
         file_menu = self.menuBar().addMenu("&File")
-        file_menu.addActions([a["import_csv"], a["export_orders"]])
+        file_menu.addActions([a["import_csv"], a["export_orders"], a["day_report"]])
         file_menu.addSeparator()
         file_menu.addAction(a["quit"])
         trade = self.menuBar().addMenu("&Trade")
-        trade.addActions([a["buy"], a["sell"], a["alerts"], a["guards"]])
+        trade.addActions([a["buy"], a["sell"], a["alerts"], a["guards"], a["risk_limits"], a["kill_switch"]])
         trade.addSeparator()
         trade.addActions([a["option_chain"], a["payoff"]])
         trade.addSeparator()

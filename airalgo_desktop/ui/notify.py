@@ -10,7 +10,7 @@ import logging
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QLabel, QSystemTrayIcon, QWidget
 
-from .prefs import Prefs
+from ..settings import Prefs
 
 log = logging.getLogger("airalgo.ui.notify")
 

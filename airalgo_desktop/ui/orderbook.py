@@ -36,7 +36,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..domain.instruments import InstrumentMaster
+from ..desk.notices import OrderChanged
+from ..domain.instruments import Master
 from ..domain.labels import contract_label, label_parts, quantity_text
 from ..domain.money import format_plain, format_rupees
 from ..domain.nsetime import IST, now_ist
@@ -44,6 +45,7 @@ from ..domain.orders import CheckedOutcome, OrderRecord, OrderStatus, Side
 from ..domain.wording import plural
 from . import theme
 from .labels import PARTS_ROLE, ContractLabelDelegate
+from .listening import NoticeSource, listen
 from .widgets import PriceSpin
 
 COLUMNS = ("Time", "Symbol", "Side", "Type", "Qty", "Price", "Trigger", "Exec. price", "Status", "Message",
@@ -105,7 +107,7 @@ def message_text(record: OrderRecord) -> str:
 class OrderBookModel(QAbstractTableModel):
     """Rows in arrival order; the proxy sorts (newest first by default) and filters."""
 
-    def __init__(self, master: InstrumentMaster | None = None) -> None:
+    def __init__(self, master: Master | None = None) -> None:
         super().__init__()
         self._records: list[OrderRecord] = []
         self._row: dict[str, int] = {}
@@ -401,6 +403,10 @@ class OrderBookPanel(QWidget):
         model.rowsInserted.connect(self._update_summary)
         model.dataChanged.connect(self._update_summary)
 
+
+    def listen_to(self, desk: NoticeSource) -> None:
+        """Show every order record the desk adds or changes, until this panel is destroyed."""
+        listen(self, desk, {OrderChanged: lambda notice: self.model.upsert(notice.record)})
     def _update_summary(self, *_args: object) -> None:
         records = self.model.records
         open_count = sum(1 for r in records if r.is_open)
@@ -437,7 +443,8 @@ class OrderBookPanel(QWidget):
         return text
 
     def export_csv(self, path: Path) -> int:
-        """Write every order to ``path``; returns the number of rows."""
+        """Write every order to ``path``; returns the number of rows. UTF-8 with a byte-order mark: Excel on Windows
+        reads a CSV without one in the ANSI code page, and "₹" or a non-English message comes out garbled."""
         records = self.model.records
-        path.write_text(self.model.to_csv(records), encoding="utf-8", newline="")
+        path.write_text(self.model.to_csv(records), encoding="utf-8-sig", newline="")
         return len(records)

@@ -12,8 +12,8 @@ from PySide6.QtWidgets import QComboBox, QDialog, QHBoxLayout, QLabel, QVBoxLayo
 from ..desk import TradingDesk
 from ..domain.money import format_rupees
 from ..domain.nsetime import now_ist
-from ..domain.options import payoff_at_expiry, payoff_summary, payoff_today, price_grid
-from ..services.chain import live_strikes
+from ..domain.options import PayoffSummary, payoff_at_expiry, payoff_summary, payoff_today, price_grid
+from ..services.chain import payoff_reference
 from . import theme
 from .widgets import add_close_keys, fit_into_screen
 
@@ -22,6 +22,17 @@ REDRAW_MS = 1000
 
 def _rupees(paisa: int | None) -> str:
     return "unlimited" if paisa is None else format_rupees(paisa, sign=True)
+
+
+def extremes_text(summary: PayoffSummary) -> str:
+    """The at-expiry extremes in words that never call a profit a loss: a book that ends in profit at every price
+    shows its worst case as "min profit", one that loses at every price its best case as "min loss"."""
+    best, worst = summary.max_profit, summary.max_loss
+    if worst is not None and worst >= 0:
+        return f"no loss at any price: min profit <b>{_rupees(worst)}</b> · max profit <b>{_rupees(best)}</b>"
+    if best is not None and best <= 0:
+        return f"no profit at any price: max loss <b>{_rupees(worst)}</b> · min loss <b>{_rupees(best)}</b>"
+    return f"max profit <b>{_rupees(best)}</b> · max loss <b>{_rupees(worst)}</b>"
 
 
 class PayoffDialog(QDialog):
@@ -58,6 +69,7 @@ class PayoffDialog(QDialog):
         self.plot.addItem(self.zero)
         self.plot.addItem(self.now_line)
         self.breakeven_items: list[pg.InfiniteLine] = []
+        self.now_pnl: int | None = None  # the "P&L now" shown (paisa), None without open legs
         top = QHBoxLayout()
         top.addWidget(QLabel("Underlying", self))
         top.addWidget(self.picker)
@@ -86,22 +98,25 @@ class PayoffDialog(QDialog):
     def redraw(self) -> None:
         """Recompute both curves from the positions and the latest prices."""
         now = now_ist()
-        legs = self.desk.payoff(self.underlying, now)
+        legs = self.desk.options.payoff(self.underlying, now)
         self.setWindowTitle(f"Payoff — {self.underlying}")
-        if not legs:
-            self.summary.setText(f"No open option or future positions in {self.underlying}.")
+        open_legs = [leg for leg in legs if leg.quantity]
+        if not open_legs:
+            booked = sum(leg.cash for leg in legs)
+            self.summary.setText(f"No open option or future positions in {self.underlying}."
+                                 + (f" Booked P&L {_rupees(booked)}." if legs else ""))
             self.expiry_curve.setData([], [])
             self.today_curve.setData([], [])
+            self.now_pnl = None
             return
-        options = self.desk.options
-        nearest = min(leg.expiry for leg in legs if leg.expiry is not None)
-        live = live_strikes(options, self.underlying, nearest, self.desk.subscriptions.tokens)
-        forward = options.forward(self.underlying, nearest, self.desk.store, now, strikes=live)
-        strikes = [leg.strike for leg in legs if leg.kind in ("CE", "PE")]
-        centre = forward.price if forward is not None else (sum(strikes) // len(strikes) if strikes else 0)
+        centre, forward = payoff_reference(legs, self.desk.options.catalog, self.desk.store, self.underlying, now,
+                                           self.desk.subscriptions.tokens)
+        strikes = [leg.strike for leg in open_legs if leg.kind in ("CE", "PE")]
         grid = price_grid(centre, strikes)
         at_expiry = payoff_at_expiry(legs, grid)
-        today = payoff_today(legs, grid, now)
+        # each leg at its own expiry's forward, moved with the underlying, anchored at its LTP: at the centre this is
+        # the positions tab's total for these rows, to the paisa
+        today = payoff_today(legs, grid, now, reference=centre)
         xs = [p / 100 for p in grid]
         self.expiry_curve.setData(xs, [v / 100 for v in at_expiry])
         self.today_curve.setData(xs, [v / 100 for v in today])
@@ -116,15 +131,17 @@ class PayoffDialog(QDialog):
                                    label=f"BE {be / 100:,.0f}", labelOpts={"position": 0.08})
             self.plot.addItem(line)
             self.breakeven_items.append(line)
-        now_pnl = payoff_today(legs, [centre], now)[0]
+        now_pnl = payoff_today(legs, [centre], now, reference=centre)[0]
         breakevens = ", ".join(format_rupees(b, symbol=False) for b in summary.breakevens) or "none"
-        expiries = sorted({leg.expiry for leg in legs if leg.expiry is not None})
+        expiries = sorted({leg.expiry for leg in open_legs if leg.expiry is not None})
         mixed = " (legs of later expiries valued at their own settlement)" if len(expiries) > 1 else ""
+        booked = sum(leg.cash for leg in legs if not leg.quantity)
         self.summary.setText(
-            f"<b>{self.underlying}</b> {len(legs)} legs · now {format_rupees(centre, symbol=False)}"
-            f"{' (' + forward.source + ')' if forward else ''} · P&L now {_rupees(now_pnl)}<br>"
-            f"At expiry{mixed}: max profit <b>{_rupees(summary.max_profit)}</b> · "
-            f"max loss <b>{_rupees(summary.max_loss)}</b> · breakevens {breakevens}")
+            f"<b>{self.underlying}</b> {len(open_legs)} legs · now {format_rupees(centre, symbol=False)}"
+            f"{' (' + forward.source + ')' if forward else ''} · P&L now {_rupees(now_pnl)}"
+            f"{f' (booked {_rupees(booked)})' if booked else ''}<br>"
+            f"At expiry{mixed}: {extremes_text(summary)} · breakevens {breakevens}")
+        self.now_pnl = now_pnl
 
     def done(self, result: int) -> None:
         self.timer.stop()

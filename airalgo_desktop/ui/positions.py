@@ -7,7 +7,8 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QAction, QFont
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QMenu, QTableView, QVBoxLayout, QWidget
 
-from ..domain.instruments import InstrumentMaster
+from ..desk.notices import PositionsChanged
+from ..domain.instruments import Master
 from ..domain.labels import contract_label, label_parts, quantity_text
 from ..domain.money import format_rupees
 from ..domain.nsetime import now_ist
@@ -16,6 +17,7 @@ from ..services.positions import PositionBook, round_paisa
 from ..store.market import MarketStore
 from . import theme
 from .labels import PARTS_ROLE, ContractLabelDelegate
+from .listening import NoticeSource, listen
 
 COLUMNS = ("Symbol", "Net qty", "Avg buy", "Avg sell", "LTP", "Realised", "Unrealised", "P&L", "Delta", "Theta/day",
            "Vega")
@@ -26,7 +28,7 @@ GREEK_COLUMNS = {8: "delta", 9: "theta", 10: "vega"}  # of the whole position: u
 class PositionsModel(QAbstractTableModel):
     """One row per instrument traded today plus a totals row."""
 
-    def __init__(self, book: PositionBook, master: InstrumentMaster, store: MarketStore) -> None:
+    def __init__(self, book: PositionBook, master: Master, store: MarketStore) -> None:
         super().__init__()
         self.book = book
         self.master = master
@@ -172,6 +174,10 @@ class PositionsPanel(QWidget):
         layout.addWidget(self.view)
         layout.addWidget(self.greek_totals)
 
+
+    def listen_to(self, desk: NoticeSource) -> None:
+        """Rebuild the table when the desk's positions change (fills live or restored), until destroyed."""
+        listen(self, desk, {PositionsChanged: lambda _n: self.model.rebuild()})
     def show_greek_totals(self, totals: dict[str, tuple[float | None, float | None, float | None]]) -> None:
         """One line per underlying held in F&O: net delta, theta a day and vega a vol point."""
         def num(value: float | None, money: bool) -> str:

@@ -1,12 +1,15 @@
-"""The presenter: the desk's notices become widget updates, one named handler per notice (Electrum's
-``QtEventListener`` idea), and the frame clock and the timer that repaint the views live here.
+"""The presenter: what is truly window-wide — the status bar, the banner, notifications — and the clocks that
+repaint the views.
 
+* window-wide notices: one named handler each, registered with the hub like any view's (``ui/listening.py``);
+  a view that shows a notice (order book, positions, the ticket, each chart) registers its own handler instead and
+  is unregistered when destroyed — the presenter never loops over them;
 * the frame clock (``ui/frames.py``, ≤ 30 Hz, in the wake-up that brought the data, never when nothing changed)
   hands the market store's dirty tokens to the visible views — nothing per tick touches a widget;
 * the status timer (4 Hz) lets the desk build bars and sample MTM, updates the connection figures and redraws the
-  charts whose data changed.
+  docked chart; chart windows listen to ``statusBeat`` and chain panels to ``chainsDue`` (1 Hz) themselves.
 
-To show a new kind of notice, register a handler: ``presenter.handle(MyNotice, self.on_my_notice)``.
+To show a new kind of notice in a widget: ``listen(widget, desk, {MyNotice: widget.on_my_notice})``.
 """
 
 from __future__ import annotations
@@ -16,14 +19,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from ..api.events import State
 from ..desk import (
     AlertFired,
-    BarsRestored,
     ConnectionChanged,
-    GuardsChanged,
     InstrumentsChanged,
     KeyNeeded,
     MasterNeeded,
@@ -31,7 +32,6 @@ from ..desk import (
     OrderFilled,
     OrderNotConfirmed,
     OrderRejected,
-    PositionsChanged,
     Problem,
     TradingDesk,
     describe_fill,
@@ -40,6 +40,7 @@ from ..domain.money import format_rupees
 from ..domain.wording import plural
 from ..services.chain import greek_totals
 from .frames import FrameClock
+from .listening import listen
 from .main_window import MainWindow
 from .notify import Kind, Notifier
 from .ticket import OrderTicket
@@ -50,8 +51,29 @@ CHAIN_EVERY = 4  # option chains repaint every fourth status tick (1 Hz)
 WATCHLIST_OWNER = "watchlist"  # the subscription owner name of the active watchlist
 
 
+
+def shared_token_contracts(details: list[str]) -> list[str]:
+    """The contracts an import summary (``ImportOutcome.lines``) lists as dropped for a token another contract
+    has, one per line under that reason."""
+    from ..instruments.catalog import TOKEN_SHARED
+
+    out: list[str] = []
+    inside = False
+    for line in details:
+        if line.rstrip().endswith(f"{TOKEN_SHARED}:"):
+            inside = True
+        elif inside and line.startswith(" " * 13):
+            if not line.strip().startswith("…"):  # "… and N more" past the named ones
+                out.append(line.strip())
+        else:
+            inside = False
+    return out
+
 class Presenter(QObject):
-    """Shows what the desk says; owns the frame clock and the status timer."""
+    """Shows what the desk says window-wide; owns the frame clock and the status timer."""
+
+    statusBeat = Signal()  # the 4 Hz status tick: chart windows redraw on it (a no-op when nothing changed)
+    chainsDue = Signal(object)  # frozenset of the tokens ticked since the last chain repaint (1 Hz)
 
     def __init__(self, desk: TradingDesk, window: MainWindow, ticket: OrderTicket, notifier: Notifier,
                  ask_for_key: Callable[[str], None], import_master: Callable[[str], object] | None = None) -> None:
@@ -67,44 +89,30 @@ class Presenter(QObject):
         self.auth_banner = False  # the banner is showing the "Enter API key…" problem (hidden once joined)
         # (margin used, account margin) in paisa, where the account's margin is known: the embedded simulator's
         self.margin_source: Callable[[], tuple[float, int]] | None = None
-        self._handlers: dict[type, Callable[[Any], None]] = {
+        handlers: dict[type, Callable[[Any], None]] = {
             OrderChanged: self.on_order_changed,
             OrderFilled: self.on_order_filled,
             OrderRejected: self.on_order_rejected,
             OrderNotConfirmed: self.on_order_not_confirmed,
-            PositionsChanged: self.on_positions_changed,
             AlertFired: self.on_alert_fired,
             ConnectionChanged: self.on_connection_changed,
             Problem: self.on_problem,
-            GuardsChanged: self.on_guards_changed,
             InstrumentsChanged: self.on_instruments_changed,
             KeyNeeded: self.on_key_needed,
-            BarsRestored: self.on_bars_restored,
             MasterNeeded: self.on_master_needed,
         }
-        desk.add_listener(self.on_notice)
+        listen(self, desk, handlers)
         watchlist = window.watchlist
         watchlist.activeTokensChanged.connect(lambda tokens: desk.subscriptions.want(WATCHLIST_OWNER, tokens))
         desk.subscriptions.want(WATCHLIST_OWNER, watchlist.active_tokens())
         watchlist.currentTokenChanged.connect(self.focus)
-        watchlist.set_meanings(desk.marks, desk.labels)
+        watchlist.set_meanings(desk.instruments.marks, desk.instruments.labels)
         watchlist.tokensAdded.connect(self.on_tokens_added)
-        desk.focus = window.instrument_panel.token
         # the coalesced repaint runs in the wake-up that brought the data, ≤ 30 Hz, never when nothing changed
         self.frames = FrameClock(self.refresh, window.watchlist.fading, self)
         self.status_timer = QTimer(self)
         self.status_timer.setInterval(STATUS_MS)
         self.status_timer.timeout.connect(self.update_status)
-
-    def handle(self, notice_type: type, handler: Callable[[Any], None]) -> None:
-        """Show notices of ``notice_type`` with ``handler`` (replacing any earlier one)."""
-        self._handlers[notice_type] = handler
-
-    def on_notice(self, notice: object) -> None:
-        """The desk's listener: one handler per notice type; types nobody shows are ignored."""
-        handler = self._handlers.get(type(notice))
-        if handler is not None:
-            handler(notice)
 
     def start(self) -> None:
         """Start the timers (once the window is shown)."""
@@ -120,19 +128,14 @@ class Presenter(QObject):
 
     def focus(self, token: str | None) -> None:
         """The trader picked an instrument: chart it (with its open orders)."""
-        self.desk.focus = token
         if self.window.chart is not None:
             self.window.chart.show_token(token)
-            self.window.chart.set_orders(self.desk.orders.values())
+            self.window.chart.set_orders(self.desk.ledger.records.values())
 
     # ---------------------------------------------------------------- orders
     def on_order_changed(self, notice: OrderChanged) -> None:
-        """Order book row, the ticket following it, the latency summary once it is final."""
+        """The latency summary in the status bar once an order has its final answer."""
         record = notice.record
-        self.window.order_model.upsert(record)
-        self.ticket.follow(record)
-        for view in self.window.chart_views():  # open orders as lines on the charts
-            view.set_orders(self.desk.orders.values())
         if record.final_at is not None and record.sent_at is not None:
             self.show_latency()
 
@@ -153,22 +156,9 @@ class Presenter(QObject):
         """An order lost its connection before the answer: say it was not resent."""
         self.window.show_message(f"{notice.record.symbol}: order not confirmed (connection lost). It was not resent.")
 
-    def on_positions_changed(self, _notice: PositionsChanged) -> None:
-        """Positions table and the charts' fill markers."""
-        self.window.positions_model.rebuild()
-        for view in self.window.chart_views():
-            view.set_fills(self.desk.positions.fills)
-
-    def on_bars_restored(self, _notice: BarsRestored) -> None:
-        """Today's bars are back from disk: redraw the charts (and the rebuilt Day P&L curve)."""
-        for view in self.window.chart_views():
-            view.redraw(force=True)
-        if self.window.chart is not None:
-            self.window.chart.redraw()
-
     def show_latency(self) -> None:
         """Median and worst Send → first exchange answer of this run's orders, in the status bar (from the desk)."""
-        figures = self.desk.latency()
+        figures = self.desk.ledger.latency()
         if figures is not None:
             label = self.window.latency_label
             label.setText(f"orders: median {figures.median_ms:.0f} ms, worst {figures.worst_ms:.0f} ms")
@@ -193,24 +183,24 @@ class Presenter(QObject):
         """A price alert fired."""
         self.notifier.notify(Kind.ALERT, "Price alert", notice.text)
 
-    def on_guards_changed(self, _notice: GuardsChanged) -> None:
-        """New guard settings: the open ticket checks again."""
-        self.ticket.revalidate()
-
     def on_instruments_changed(self, notice: InstrumentsChanged) -> None:
         """The master was loaded or replaced: say what was kept/skipped, which rows are marked, whether it is stale;
         redraw the watchlists' symbols (marked rows keep what they meant, greyed with ⚠)."""
         w = self.window
-        w.watchlist.set_meanings(self.desk.marks, self.desk.labels)
+        w.watchlist.set_meanings(self.desk.instruments.marks, self.desk.instruments.labels)
         # the selected row did not change, its meaning may have: the panel reads the new master (name, lot, tick)
         w.instrument_panel.show_token(w.instrument_panel.token)
-        self.ticket.revalidate()
         parts = []
         if notice.imported:
             parts.append("; ".join(line.strip() for line in notice.details[:1]))
-            skipped = [line.strip() for line in notice.details[2:5]]
-            if skipped:
-                parts.append("Skipped: " + "; ".join(skipped) + ("; …" if len(notice.details) > 5 else "") + ".")
+            reasons = [line.strip() for line in notice.details[2:] if not line.startswith(" " * 13)]
+            if reasons:
+                parts.append("Skipped: " + "; ".join(reasons[:3]) + ("; …" if len(reasons) > 3 else "") + ".")
+            shared = shared_token_contracts(notice.details)
+            if shared:  # a contract lost to another's token is named: searching for it would just say "no match"
+                log.info("instruments not imported (token of another contract): %s", "; ".join(shared))
+                parts.append(f"Not imported, their token belongs to another contract: {'; '.join(shared[:5])}"
+                             + (f"; and {len(shared) - 5} more (all in the log)" if len(shared) > 5 else "") + ".")
         vanished = [m for m in notice.marks.values() if "not in the instrument master" in m or "now means" in m]
         if vanished:
             parts.append(f"{plural(len(vanished), 'watchlist/position row')} marked ⚠: "
@@ -238,30 +228,27 @@ class Presenter(QObject):
     def on_tokens_added(self, tokens: list[str]) -> None:
         """Rows the trader added: their current meaning is what they chose."""
         for token in tokens:
-            self.desk.remember(token)
+            self.desk.instruments.remember(token)
 
     # ---------------------------------------------------------------- connection and problems
     def on_connection_changed(self, notice: ConnectionChanged) -> None:
-        """Status bar, the auth banner, the ticket's Send button."""
+        """Status bar and the auth banner (the ticket follows the connection itself)."""
         state = notice.state
         w = self.window
         w.connection.set_state(state, notice.at)
         if state.state is State.JOINED and self.auth_banner:
-            w.banner.hide()
+            w.banner.dismiss("auth")  # only the key's strip: a journal or bar-store problem stays
             self.auth_banner = False
-        if self.ticket.isVisible():
-            self.ticket.revalidate()
 
     def on_key_needed(self, notice: KeyNeeded) -> None:
         """The banner asking for an API key (hidden by itself once a connection joins)."""
         self.auth_banner = True
         self.window.banner.show_message(notice.message, "Enter API key…", lambda: self.ask_for_key(notice.message),
-                                        error=notice.error)
+                                        error=notice.error, key="auth")
 
     def on_problem(self, notice: Problem) -> None:
         """A transient problem in the status bar; a persistent one in the banner."""
         if notice.persistent:
-            self.auth_banner = False
             self.window.banner.show_message(notice.message, "OK", self.window.banner.hide)
         else:
             self.window.show_message(notice.message)
@@ -274,9 +261,9 @@ class Presenter(QObject):
         w.watchlist.refresh(dirty)  # with nothing dirty it still lets finished flashes fade
         if not dirty:
             return
-        if self.desk.positions.positions:
+        if self.desk.pnl.positions.positions:
             w.positions_model.refresh(dirty)
-            if w.chart is not None and not dirty.isdisjoint(self.desk.positions.positions):
+            if w.chart is not None and not dirty.isdisjoint(self.desk.pnl.positions.positions):
                 w.chart.show_pnl()  # the Day P&L with the chart moves with the positions' total, in the same frame
         if w.chain_docks:
             self._chain_dirty |= dirty
@@ -293,34 +280,28 @@ class Presenter(QObject):
             self.window.connection.update_figures(desk.client.metrics, desk.client.now())
         if self.window.chart is not None:
             self.window.chart.redraw()
-        for window in self.window.chart_windows:
-            window.view.redraw()
+        self.statusBeat.emit()  # chart windows
         self.show_margin()
         self.show_option_greeks()
         self.refresh_chains()
 
     def refresh_chains(self) -> None:
         """Option chains refresh once a second, as Kite's and Sensibull's chains do, and only those with a ticked
-        token: the IVs and greeks of a 41-strike chain and the repaint of the cells that changed cost ≈ 2–3 ms a
-        chain, too much for every 33 ms frame (benchmarks: chain_cpu_pct; at 2 Hz two chains added ≈ 1 % of a core
-        beside the watchlist, at 1 Hz ≈ 0.5 %). A leg's ticket always takes the live LTP, not the chain's."""
+        token: a chain's IVs, greeks and repaint cost milliseconds, too much for every frame (what they cost is
+        ``chain_cpu_pct`` in the README's benchmark table). A leg's ticket always takes the live LTP, not the
+        chain's."""
         self._chain_tick += 1
         if self._chain_tick % CHAIN_EVERY:
             return
         dirty, self._chain_dirty = self._chain_dirty, set()
-        if not dirty:
-            return
-        for dock in self.window.chain_docks:
-            panel = dock.widget()
-            chain = getattr(panel, "chain", None)
-            if chain is not None and not dirty.isdisjoint(chain.tokens):
-                panel.refresh()  # type: ignore[union-attr]
+        if dirty:
+            self.chainsDue.emit(frozenset(dirty))  # each chain panel repaints when one of its tokens ticked
 
     def show_option_greeks(self) -> None:
         """Per-leg greeks and per-underlying totals of the F&O positions (nothing to do without any)."""
         desk = self.desk
-        if not any(p.net for p in desk.positions.positions.values()):
+        if not any(p.net for p in desk.pnl.positions.positions.values()):
             return
-        legs = desk.option_greeks()
+        legs = desk.options.greeks()
         self.window.positions_model.set_greeks(legs)
         self.window.positions_panel.show_greek_totals(greek_totals(legs.values()))

@@ -18,9 +18,9 @@ from datetime import datetime
 import numpy as np
 import pyqtgraph as pg
 
+from ..domain.bars import DAY, IST_OFFSET
 from ..domain.money import format_rupees
 from ..domain.nsetime import IST
-from ..services.bars import DAY, IST_OFFSET
 
 INTRADAY_STEPS = (1, 2, 5, 10, 15, 30, 60, 120)  # minutes
 DAY_STEPS = (1, 2, 5, 10, 20, 40, 60)  # trading days between date labels

@@ -20,13 +20,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..domain.instruments import InstrumentMaster
+from ..domain.instruments import Master
 from ..domain.wording import plural
 from ..instruments import Catalog
 from ..services.watchlists import DEFAULT_TOKENS, WatchlistBook, WatchlistEntry
+from ..settings import Prefs
 from ..store.market import MarketStore
 from .actions import ActionRegistry, default_key, key_label
-from .prefs import Prefs
 from .watchlist_model import (
     CHANGE,
     COLUMNS,
@@ -65,7 +65,7 @@ class WatchlistPanel(QWidget):
     tokensAdded = Signal(list)  # tokens the trader just put on a watchlist (their meaning is remembered)
     message = Signal(str)  # for the status bar (a search that found nothing)
 
-    def __init__(self, master: InstrumentMaster, store: MarketStore, prefs: Prefs,
+    def __init__(self, master: Master, store: MarketStore, prefs: Prefs,
                  parent: QWidget | None = None, *, actions: ActionRegistry | None = None) -> None:
         super().__init__(parent)
         self.master = master if isinstance(master, Catalog) else Catalog(master)  # the one search lives there

@@ -19,7 +19,7 @@ from datetime import date
 from PySide6.QtCore import QAbstractTableModel, QByteArray, QMimeData, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
 
-from ..domain.instruments import Instrument, InstrumentMaster
+from ..domain.instruments import Instrument, Master
 from ..domain.labels import LabelParts, contract_label, label_parts, segment_of
 from ..domain.money import format_rupees, percent_change_bp
 from ..domain.nsetime import IST, parse_ltt
@@ -68,7 +68,7 @@ class WatchlistModel(QAbstractTableModel):
 
     tokensChanged = Signal(list, list)
 
-    def __init__(self, name: str, master: InstrumentMaster, store: MarketStore, tokens: Iterable[str] = ()) -> None:
+    def __init__(self, name: str, master: Master, store: MarketStore, tokens: Iterable[str] = ()) -> None:
         super().__init__()
         self.name = name
         self.master = master

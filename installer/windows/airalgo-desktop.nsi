@@ -18,6 +18,8 @@ SetCompressor /SOLID lzma
 !define APPNAME "AirAlgo Desktop"
 !define EXENAME "AirAlgoDesktop.exe"
 !define UNINSTKEY "Software\Microsoft\Windows\CurrentVersion\Uninstall\AirAlgoDesktop"
+; the mutex the running app holds (airalgo_desktop/console.py RUNNING_MUTEX): while it exists, no file is touched
+!define RUNNING_MUTEX "AirAlgoDesktop.Running"
 
 Name "${APPNAME} ${VERSION}"
 OutFile "${OUTFILE}"
@@ -26,6 +28,23 @@ InstallDirRegKey HKCU "${UNINSTKEY}" "InstallLocation"
 BrandingText "${APPNAME} ${VERSION}"
 
 !include "MUI2.nsh"
+!include "LogicLib.nsh"
+
+; Refuse while the app runs: an upgrade over a running copy failed half-way (files in use, _internal half
+; deleted). Checked when the installer/uninstaller starts (Retry after closing the app) and again right before
+; the first file is touched. SYNCHRONIZE = 0x00100000.
+!macro REFUSE_WHILE_RUNNING
+  ${Do}
+    System::Call 'kernel32::OpenMutexW(i 0x00100000, i 0, w "${RUNNING_MUTEX}") p .r0'
+    ${If} $0 P= 0
+      ${Break}
+    ${EndIf}
+    System::Call 'kernel32::CloseHandle(p r0)'
+    MessageBox MB_RETRYCANCEL|MB_ICONEXCLAMATION "${APPNAME} is running. Quit it (File → Quit), then click \
+      Retry." /SD IDCANCEL IDRETRY +2
+    Abort "${APPNAME} is running: quit it first; nothing was changed."
+  ${Loop}
+!macroend
 !define MUI_ICON "..\..\resources\icon.ico"
 !define MUI_UNICON "..\..\resources\icon.ico"
 !define MUI_ABORTWARNING
@@ -48,9 +67,18 @@ VIAddVersionKey "CompanyName" "AirAlgo"
 VIAddVersionKey "FileDescription" "${APPNAME} installer"
 VIAddVersionKey "LegalCopyright" "AirAlgo"
 
+Function .onInit
+  !insertmacro REFUSE_WHILE_RUNNING
+FunctionEnd
+
+Function un.onInit
+  !insertmacro REFUSE_WHILE_RUNNING
+FunctionEnd
+
 Section "!${APPNAME}" SecApp
   SectionIn RO
-  ; upgrade: close a running copy's files by replacing the folder; settings, journal and logs live elsewhere
+  !insertmacro REFUSE_WHILE_RUNNING  ; it may have been started since the installer opened
+  ; upgrade: replace the program folder (no running copy holds it now); settings, journal and logs live elsewhere
   RMDir /r "$INSTDIR\_internal"
   SetOutPath "$INSTDIR"
   File /r "${SRCDIR}\*.*"
@@ -79,6 +107,7 @@ SectionEnd
 !insertmacro MUI_FUNCTION_DESCRIPTION_END
 
 Section "Uninstall"
+  !insertmacro REFUSE_WHILE_RUNNING
   Delete "$DESKTOP\${APPNAME}.lnk"
   RMDir /r "$SMPROGRAMS\${APPNAME}"
   RMDir /r "$INSTDIR"

@@ -55,8 +55,8 @@ def connect(machine: ChannelMachine, now: float = 0.0) -> str:
 
 def test_join_resubscribes_everything_wanted() -> None:
     m = ChannelMachine(ChannelConfig(KEY))
-    m.want(["22", "2885"])
-    m.want(["22"])
+    m.subscriptions.want(["22", "2885"])
+    m.subscriptions.want(["22"])
     connect(m)
     frames = sent(m.take_commands())
     assert frames == [
@@ -131,7 +131,7 @@ def test_stall_watchdog_only_in_market_hours_by_default() -> None:
     night = ChannelMachine(
         ChannelConfig(KEY, stall_timeout=5), clock_ist=lambda: datetime(2025, 1, 14, 2, 0, tzinfo=IST)
     )
-    night.want(["22"])
+    night.subscriptions.want(["22"])
     connect(night)
     night.on_timer(100)
     assert not [e for e in night.take_events() if isinstance(e, FeedStale)]
@@ -139,7 +139,7 @@ def test_stall_watchdog_only_in_market_hours_by_default() -> None:
         ChannelConfig(KEY, stall_timeout=5, heartbeat_interval=1000),
         clock_ist=lambda: datetime(2025, 1, 14, 11, 0, tzinfo=IST),
     )
-    day.want(["22"])
+    day.subscriptions.want(["22"])
     connect(day)
     assert day.next_deadline() == 5
     day.on_timer(5)
@@ -225,9 +225,9 @@ class FakeDriver:
             self.now += (arg % 50) / 10
             m.on_timer(self.now)
         elif action == "want":
-            m.want([token])
+            m.subscriptions.want([token])
         elif action == "unwant":
-            m.unwant([token])
+            m.subscriptions.unwant([token])
         elif action == "order":
             lid = f"L{len(self.placed)}"
             try:
@@ -282,7 +282,7 @@ class FakeDriver:
             }
             m.receive(frame("order_response", payload), self.now)
         self.drain()
-        if m.subscription_dirty:  # the driver flushes once per loop turn
+        if m.subscriptions.dirty:  # the driver flushes once per loop turn
             m.flush_subscriptions(self.now)
             self.drain()
 
@@ -300,5 +300,26 @@ def test_random_event_sequences_keep_the_promises(steps) -> None:
         assert set(driver.order_frames) <= set(driver.placed)
         # whenever joined (after the loop-turn flush), the server holds exactly the wanted tokens
         if driver.m.state.state is State.JOINED:
-            assert driver.server_view == driver.m.wanted_tokens
+            assert driver.server_view == driver.m.subscriptions.wanted
         assert driver.m.next_deadline() is None or driver.m.next_deadline() >= 0
+
+
+def test_late_second_answer_for_a_final_order_is_an_event_not_an_error(caplog) -> None:
+    """Issue 26 item 10: the second answer for an order already final was dropped as "frame dropped: it could not
+    be handled (KeyError)" and never reached the journal."""
+    from airalgo_desktop.api.events import LateOrderResponse, OrderEvent
+
+    m = ChannelMachine(ChannelConfig(KEY))
+    connect(m)
+    m.place_order(ORDER, "A", 1)
+    m.take_commands()
+    m.take_events()
+    answer = {"token_number": "2885", "order_number": 1300000000111170.0, "buy_sell": "1", "volume": 1,
+              "market_limit_sl": "market"}
+    m.receive(frame("order_response", answer | {"status": "Executed"}), 2)
+    m.receive(frame("order_response", answer | {"status": "Rejected", "error": "late"}), 3)
+    final, late = m.take_events()
+    assert isinstance(final, OrderEvent) and final.local_id == "A"
+    assert isinstance(late, LateOrderResponse) and late.local_id == "A" and late.contradicts
+    assert late.update.raw["error"] == "late"  # kept raw for the journal
+    assert m.metrics.malformed_frames == 0 and not [r for r in caplog.records if r.levelname == "ERROR"]

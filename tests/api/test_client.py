@@ -10,10 +10,8 @@ import pytest
 from airalgo_desktop.api.client import (
     AirAlgoClient,
     ClientConfig,
-    InsecureTransportError,
     NotConnectedError,
     OrderValidationError,
-    check_transport,
 )
 from airalgo_desktop.api.events import (
     ChannelError,
@@ -28,6 +26,7 @@ from airalgo_desktop.api.events import (
 )
 from airalgo_desktop.domain.orders import OrderKind, OrderRequest, OrderStatus, Side
 from airalgo_desktop.sim.server import Malformed
+from airalgo_desktop.transport import InsecureTransportError, check_transport
 from tests.api.conftest import fast_config
 from tests.conftest import TEST_KEY
 
@@ -57,10 +56,11 @@ async def test_drop_midstream_reconnects_with_fresh_token_and_resubscribes(sim, 
     await client.start()
     await rec.until(lambda: ticked(rec, "22"))
     tokens_before = sim.stats.tokens_issued
-    for _ in range(3):
-        mark = len(rec.of(Ticks))
+    for n in range(1, 4):
         sim.drop_all()
-        await rec.until(lambda: any(e.state.state is State.RECONNECTING for e in rec.of(StateChanged)))
+        # this drop's own Reconnecting (not an earlier one's), then a tick on the new channel
+        await rec.until(lambda n=n: sum(e.state.state is State.RECONNECTING for e in rec.of(StateChanged)) >= n)
+        mark = len(rec.of(Ticks))
         await rec.until(lambda mark=mark: ticked(rec, "22", mark))
     assert sim.stats.tokens_issued == tokens_before + 3  # a fresh token after every failure
     assert client.metrics.reconnects == 3

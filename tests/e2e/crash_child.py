@@ -8,8 +8,8 @@ import sys
 
 from airalgo_desktop.api.client import AirAlgoClient, ClientConfig
 from airalgo_desktop.app import Paths
-from airalgo_desktop.domain.instruments import load_sample
 from airalgo_desktop.domain.orders import OrderKind, OrderRequest, Side
+from airalgo_desktop.instruments.demo import load_sample
 from airalgo_desktop.services.orders import OrderService
 from airalgo_desktop.store.journal import Journal
 

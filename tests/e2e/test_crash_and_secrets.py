@@ -13,10 +13,11 @@ import pytest
 
 from airalgo_desktop.api.events import State
 from airalgo_desktop.app import Paths
-from airalgo_desktop.domain.instruments import sample_csv_path
 from airalgo_desktop.domain.orders import OrderStatus, Side
+from airalgo_desktop.instruments.demo import sample_csv_path
 from airalgo_desktop.instruments.importer import import_master
 from airalgo_desktop.keystore import KeyStore
+from airalgo_desktop.services.risk import RiskLimits
 from airalgo_desktop.sim.server import SimConfig, SimServer
 from tests.ui.conftest import app_args, running_app, wait_until
 from tests.ui.test_app import MemoryKeyring
@@ -62,7 +63,7 @@ def test_sigkill_mid_flow_then_restart_shows_every_order(qtbot, qloop, tmp_path,
                 # before any answer: shown as Unknown — not confirmed (or already resolved if the fills came)
                 await wait_until(lambda: all(r.status is OrderStatus.EXECUTED for r in model.records), 15)
                 assert len(sim.stats.orders_received) == 4  # nothing was resent
-                journaled = app.desk.journal.orders_for(model.records[0].created.date())
+                journaled = app.desk.ledger.journal.orders_for(model.records[0].created.date())
                 assert sorted(j.local_id for j in journaled) == sorted(placed)
                 assert all(j.status is OrderStatus.EXECUTED and j.order_number for j in journaled)
                 with capsys.disabled():
@@ -100,7 +101,7 @@ def test_secrets_audit_full_session(qtbot, qloop, tmp_path, capfd) -> None:
                                  and app.desk.store.ltp("2885"))
                 ticket = app.ticket
                 for token, qty in (("2885", 3), ("2885", 100)):  # an executed and a rejected (margin) order
-                    app.desk.guard_settings.max_value_enabled = False
+                    app.desk.risk.set_limits(RiskLimits(max_order_value=None))
                     app.commands.open_ticket(token, Side.BUY)
                     ticket.confirm_box.setChecked(False)
                     ticket.qty.setValue(qty)

@@ -31,6 +31,7 @@ def test_build_command_freezes_packages_and_smoke_tests() -> None:
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     out = proc.stdout
     assert "smoke test ok: window shown, simulator up, first tick" in out
+    assert "smoke test import child: 3 instruments kept" in out and "smoke test keyring: " in out
     assert "built: " in out and "-linux-" in out and ".tar.gz" in out
     if shutil.which("desktop-file-validate"):
         assert "desktop-file-validate: ok" in out

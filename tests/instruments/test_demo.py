@@ -6,12 +6,12 @@ import calendar
 import itertools
 from datetime import date
 
-from airalgo_desktop.domain.instruments import load_csv, sample_csv_path
 from airalgo_desktop.instruments.demo import (
     DOC_NIFTY_FUTURE_TOKEN,
     ExpiryRules,
     demo_universe,
     option_symbol,
+    sample_cash_rows,
     stock_strike_step,
 )
 
@@ -85,7 +85,7 @@ def test_tokens_stable_unique_and_cash_rows_keep_real_tokens():
     tomorrow = {i.symbol: i.token for i in demo_universe(date(2026, 11, 26))}
     same = [i for i in a if i.symbol in tomorrow]
     assert same and all(tomorrow[i.symbol] == i.token for i in same)
-    cash = {i.token: i.symbol for i in load_csv(sample_csv_path()).master if i.instrument_type == "EQ"}
+    cash = {i.token: i.symbol for i in sample_cash_rows()}
     mine = {i.token: i.symbol for i in a if i.instrument_type == "EQ"}
     assert mine == cash and mine["2885"] == "RELIANCE"
     index = {i.token: i.symbol for i in a if i.instrument_type == "INDEX"}

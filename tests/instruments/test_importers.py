@@ -164,11 +164,9 @@ def test_junk_rows_never_become_instruments(tmp_path: Path) -> None:
     assert [i.symbol for i in outcome.catalog] == ["ACC"]
 
 
-def test_the_old_csv_loader_reports_a_huge_field_in_one_sentence(tmp_path: Path) -> None:
+def test_our_csv_with_a_huge_field_gets_one_sentence(tmp_path: Path) -> None:
     """Issue 19 item 14: a CSV with one 50 MB field gets a clear message (it used to fail with none)."""
-    from airalgo_desktop.domain.instruments import load_csv
-
     path = tmp_path / "huge.csv"
     path.write_bytes(b"token,symbol\n1,\"" + b"x" * (50 * 2**20) + b"\"\n")
-    with pytest.raises(ValueError, match=r"huge.csv: not a readable CSV at line \d+ \(field larger than field limit"):
-        load_csv(path)
+    with pytest.raises(MasterError, match=r"huge.csv is not a readable CSV at line \d+: field larger than field limit"):
+        import_master(str(path), tmp_path / "d", today=TODAY)

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from datetime import date
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from airalgo_desktop.instruments import Catalog, bundled_universe
 from airalgo_desktop.instruments.formats import MasterError
 from airalgo_desktop.instruments.importer import import_master
 from airalgo_desktop.store import instruments as store
+from tests.helpers import http_server
 
 FIX = Path(__file__).parent / "fixtures"
 TODAY = date(2025, 2, 10)
@@ -48,14 +48,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def server() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with http_server(_Handler) as url:
+        yield url
 
 
 def test_url_import_with_progress(tmp_path: Path, server: str) -> None:

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import numpy as np
 
+from airalgo_desktop.domain.bars import Bars, Frame
 from airalgo_desktop.domain.nsetime import format_ltt
 from airalgo_desktop.domain.orders import Side
 from airalgo_desktop.services.barbook import BarBook, day_pnl_curve
-from airalgo_desktop.services.bars import Bars, Frame
 from airalgo_desktop.services.mtm import MtmCurve
 from airalgo_desktop.services.positions import Fill
 from tests.services.test_bars import DAY0, hhmm, ltt, tick
@@ -21,6 +21,13 @@ T0 = int(DAY0.timestamp())
 
 def book(folder: Path | None) -> BarBook:
     return BarBook(folder, clock=lambda: DAY0.timestamp() + 3600)
+
+
+def settled(b: BarBook, *args: object) -> Bars:
+    """The bars once the earlier days asked for have arrived from the reader thread."""
+    b.bars(*args)  # type: ignore[arg-type]
+    assert b.wait_history()
+    return b.bars(*args)  # type: ignore[arg-type]
 
 
 def test_restart_restores_today_and_shows_earlier_days_first(tmp_path: Path) -> None:
@@ -36,16 +43,21 @@ def test_restart_restores_today_and_shows_earlier_days_first(tmp_path: Path) -> 
     for m in range(5):
         first.on_ticks({"22": tick(100_00 + m, 1, ltt(m, 10))})
         first.poll()
-    before = first.bars("22")
+    before = settled(first, "22")
     first.close()
 
     second = book(tmp_path)
     assert second.restore() == 5
-    after = second.bars("22")
+    version = second.version
+    assert hhmm(second.bars("22")) == hhmm(before)[1:]  # earlier days come from the reader thread, never waited for
+    after = settled(second, "22")
+    assert second.version != version  # …and move the version when they arrive: the chart redraws
     assert hhmm(after) == hhmm(before) == ["09:20", "09:15", "09:16", "09:17", "09:18", "09:19"]
     assert after.close.tolist() == before.close.tolist()
+    second.previous_close("22")
+    second.wait_history()
     assert second.previous_close("22") == 90_00
-    assert len(second.bars("22", Frame.DAY)) == 2
+    assert len(settled(second, "22", Frame.DAY)) == 2
     second.maintain()  # yesterday compacted to a row per token: reads the same
     assert second.store.db.execute("SELECT COUNT(*) FROM days").fetchone()[0] == 1
     assert second.store.history("22", second.today).close.tolist() == [90_00]

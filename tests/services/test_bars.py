@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
+from airalgo_desktop.domain.bars import Bars, Frame, day_number
 from airalgo_desktop.domain.nsetime import IST, format_ltt
-from airalgo_desktop.services.bars import BarBuilder, Bars, Frame, day_number
+from airalgo_desktop.services.bars import BarBuilder
 
 # 2025-01-09, a Thursday: 09:15 IST is 03:45 UTC
 DAY0 = datetime(2025, 1, 9, 9, 15, tzinfo=IST)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sys
 
-from airalgo_desktop.domain.instruments import load_sample
+from airalgo_desktop.instruments.demo import load_sample
 from airalgo_desktop.services.subscriptions import Subscriptions
 from airalgo_desktop.services.watchlists import DEFAULT_TOKENS, WatchlistBook, WatchlistEntry
-from airalgo_desktop.ui.prefs import MemoryStore, Prefs
+from airalgo_desktop.settings import MemoryStore, Prefs
 
 
 class Recorder:

@@ -7,6 +7,7 @@ from datetime import datetime
 
 import pytest
 
+from airalgo_desktop.domain.clock import FixedClock
 from airalgo_desktop.domain.instruments import InstrumentMaster
 from airalgo_desktop.domain.nsetime import IST
 from airalgo_desktop.domain.options import DEFAULT_RATE, choose_forward, implied_vol_or_none, years_to_expiry
@@ -15,11 +16,12 @@ from airalgo_desktop.sim.market import Market
 from tests.conftest import TEST_KEY
 
 TOPIC = f"api:{TEST_KEY}"
+NOW = datetime(2026, 11, 25, 11, 0, tzinfo=IST)  # the market and the checks price at this moment, never the wall clock
 
 
 @pytest.fixture(scope="module")
 def master() -> InstrumentMaster:
-    return InstrumentMaster(demo_universe(datetime.now(IST).date()))
+    return InstrumentMaster(demo_universe(NOW.date()))
 
 
 def _chain(master, name, expiry):
@@ -29,7 +31,7 @@ def _chain(master, name, expiry):
 
 def _expiries(master, name, *, with_future):
     futs = {i.expiry for i in master if i.name == name and i.instrument_type == "FUT"}
-    now = datetime.now(IST)
+    now = NOW
     opts = sorted({i.expiry for i in master if i.name == name and i.instrument_type == "CE"
                    and years_to_expiry(i.expiry, now) > 1 / 365})
     return [e for e in opts if (e in futs) == with_future]
@@ -37,13 +39,13 @@ def _expiries(master, name, *, with_future):
 
 @pytest.mark.parametrize("with_future", [True, False], ids=["monthly-on-future", "weekly-on-parity"])
 def test_client_iv_matches_simulator_vol_atm_and_five_strikes_each_side(master, with_future):
-    market = Market(master, seed=11)
+    market = Market(master, seed=11, clock=FixedClock(NOW))
     expiry = _expiries(master, "NIFTY", with_future=with_future)[0]
     chain = _chain(master, "NIFTY", expiry)
     future = next((i for i in master if i.name == "NIFTY" and i.instrument_type == "FUT" and i.expiry == expiry), None)
     tokens = {i.token for i in chain.values()} | {"26000"} | ({future.token} if future else set())
     market.step(tokens, 0.0, force_all=True)  # every leg trades at the same moment, like a snapshot
-    now = datetime.now(IST)
+    now = NOW
     t = years_to_expiry(expiry, now)
     spot = market.ltp("26000")
     strikes = sorted({k for k, _ in chain})
@@ -65,12 +67,12 @@ def test_client_iv_matches_simulator_vol_atm_and_five_strikes_each_side(master, 
 
 
 def test_put_call_parity_within_ticks(master):
-    market = Market(master, seed=3)
+    market = Market(master, seed=3, clock=FixedClock(NOW))
     expiry = _expiries(master, "NIFTY", with_future=True)[0]
     chain = _chain(master, "NIFTY", expiry)
     future = next(i for i in master if i.name == "NIFTY" and i.instrument_type == "FUT" and i.expiry == expiry)
     market.step({i.token for i in chain.values()} | {future.token}, 0.0, force_all=True)
-    t = years_to_expiry(expiry, datetime.now(IST))
+    t = years_to_expiry(expiry, NOW)
     f = market.ltp(future.token)
     for strike in sorted({k for k, _ in chain}):
         c, p = market.ltp(chain[strike, "CE"].token), market.ltp(chain[strike, "PE"].token)
@@ -81,7 +83,7 @@ def test_put_call_parity_within_ticks(master):
 
 
 def test_options_follow_the_underlying_and_tick_less_often_than_cash(master):
-    market = Market(master, seed=5)
+    market = Market(master, seed=5, clock=FixedClock(NOW))
     expiry = _expiries(master, "NIFTY", with_future=True)[0]
     chain = _chain(master, "NIFTY", expiry)
     call = chain[min({k for k, _ in chain}, key=lambda k: abs(k - 23_400_00)), "CE"]

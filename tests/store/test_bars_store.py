@@ -8,8 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
+from airalgo_desktop.domain.bars import SealedMinute, day_number
 from airalgo_desktop.domain.nsetime import format_ltt
-from airalgo_desktop.services.bars import BarBuilder, SealedMinute, day_number
+from airalgo_desktop.services.bars import BarBuilder
 from airalgo_desktop.store.bars import FILE_NAME, BarStore
 from tests.services.test_bars import DAY0, Clock, hhmm, ltt, tick
 
@@ -100,13 +101,18 @@ def test_a_corrupt_store_is_set_aside_and_a_fresh_one_started(tmp_path: Path) ->
     store.close()
 
 
-def test_a_damaged_row_found_while_reading_sets_the_file_aside(tmp_path: Path) -> None:
+def test_a_damaged_row_found_while_reading_is_left_out_and_the_file_kept(tmp_path: Path) -> None:
+    """A blob of the wrong size is one bad row (issue 26, item 8): left out and listed, the rest of the day reads,
+    the file keeps its name (it was set aside whole before, losing every earlier day's bars)."""
     store = BarStore.open(tmp_path)
+    o = np.array([100_00], np.int32)
+    store.save([SealedMinute(D0, 556, ["22"], o, o, o, o, np.array([1]), np.array([100_00.0]))])
     store.db.execute("INSERT INTO minutes (day, minute, tokens, data) VALUES (?,?,?,?)", (D0, 555, "22", b"xx"))
-    assert store.load_day(D0) == []
-    assert store.notice is not None
-    assert any(p.name.startswith(f"{FILE_NAME}.corrupt-") for p in tmp_path.iterdir())
-    assert store.load_day(D0) == []  # fresh file works
+    assert [m.minute for m in store.load_day(D0)] == [556]
+    assert store.notice is None and not any(".corrupt-" in p.name for p in tmp_path.iterdir())
+    (problem,) = store.take_problems()
+    assert f"day {D0} minute 555: its data (2 bytes) does not hold 1 bars" in problem
+    assert store.take_problems() == []  # said once
     store.close()
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import sqlite3
 import subprocess
@@ -233,3 +234,118 @@ def test_two_processes_on_one_data_dir_keep_separate_journals(tmp_path: Path) ->
     restarted = Journal.open(tmp_path)  # "N orders today" after a restart counts this window's orders only
     assert len(restarted.orders_for(now_ist().date())) == count
     restarted.close()
+
+
+# ------------------------------------------------------------------------------------------ issue 26, item 1
+async def test_fills_answered_on_a_full_disk_are_written_once_it_has_room(sim, tmp_path: Path) -> None:
+    """Five orders execute while the disk is full: shown at once, kept, and in journal.db as Executed once space
+    is freed — a restart shows every fill the screen showed (they stayed "Sent" and came back Unknown before)."""
+    from airalgo_desktop.desk import TradingDesk
+    from airalgo_desktop.settings import MemoryStore, Prefs
+
+    with small_fs(tmp_path / "fs", "1m") as mnt:
+        data = mnt / "data"
+        journal = Journal.open(data)
+        sim.engine.fill_delay = 0.6
+        client = AirAlgoClient(fast_config(sim))
+        service = OrderService(client, sim.master, journal=journal)
+        try:
+            await client.start()
+            await client.wait_for(lambda s: s.joined, 10)
+            placed = [service.place(OrderRequest("2885", Side.BUY, OrderKind.MARKET, q)) for q in range(1, 6)]
+            fill_disk(mnt)  # the disk fills while the exchange works on them
+            for _ in range(500):
+                if all(r.status is OrderStatus.EXECUTED for r in placed):
+                    break
+                await asyncio.sleep(0.01)
+            assert all(r.status is OrderStatus.EXECUTED and "not journalled" in r.message for r in placed)
+            assert len(journal.pending) >= 5  # kept (Pending and Executed answers), oldest first
+            assert journal.retry_pending(force=True) == 0  # still full: still kept
+            (mnt / "filler").unlink()  # space is freed
+            journal._last_retry = float("-inf")
+            assert journal.retry_pending() >= 5 and journal.pending == []
+            assert not journal.side_path.exists()
+            later = service.place(OrderRequest("2885", Side.BUY, OrderKind.MARKET, 9))  # journals fine, after them
+            for _ in range(500):
+                if later.status is OrderStatus.EXECUTED:
+                    break
+                await asyncio.sleep(0.01)
+        finally:
+            await client.close()
+            journal.close()
+        again = Journal.open(data)
+        try:
+            desk = TradingDesk(sim.master, again, Prefs(MemoryStore()))
+            restored = {r.local_id: r for r in desk.ledger.restore()}
+            assert [restored[r.local_id].status for r in placed] == [OrderStatus.EXECUTED] * 5
+            assert desk.pnl.positions.positions["2885"].net == 15 + 9
+            assert len(desk.pnl.positions.fills) == 6
+        finally:
+            again.close()
+
+
+def test_answers_kept_in_the_side_file_reach_the_journal_at_the_next_start(tmp_path: Path) -> None:
+    """The app quits while SQLite still refuses (here its own page limit; the file system has room): the kept
+    answers are in journal.db.pending and the next start writes them, in order, once."""
+    journal = Journal.open(tmp_path)
+    rec = record("A")
+    journal.record_sent(rec)
+    pages = journal.db.execute("PRAGMA page_count").fetchone()[0]
+    journal.db.execute(f"PRAGMA max_page_count={pages}")
+    raw = {"status": "Executed", "order_number": "77", "executed_price": 120275.0, "message": "x" * 5000}
+    rec.status, rec.order_number, rec.executed_price = OrderStatus.PENDING, "77", 0
+    with pytest.raises(Exception, match="kept, and written when the journal works again") as info:
+        journal.record_update(rec, OrderUpdate.from_payload({**raw, "status": "Pending"}), raw)
+    assert "full" in str(info.value)
+    rec.status, rec.executed_price = OrderStatus.EXECUTED, 120275
+    with pytest.raises(Exception, match=r"\(2 waiting\)"):
+        journal.record_update(rec, OrderUpdate.from_payload(raw), raw)
+    side = journal.side_path.read_text(encoding="utf-8")
+    journal.close()  # the last try fails too: the side file stays
+    assert journal.side_path.read_text(encoding="utf-8") == side
+    again = Journal.open(tmp_path)
+    try:
+        (order,) = again.orders_for(now_ist().date())
+        assert (order.status, order.executed_price, order.events) == (OrderStatus.EXECUTED, 120275, 3)
+        assert [e[1] for e in again.events_for("A")] == ["Sent", "Pending", "Executed"]
+        assert not again.side_path.exists() and again.pending == []
+        # a crash after the write but before the side file went: read again, nothing is doubled
+        first = json.loads(side.splitlines()[0])
+        first["update"][0] = ["not", "a", "status"]  # a hand-edited line: would fail every later write
+        again.side_path.write_text(side + json.dumps(first) + '\n{"order": [1, 2', encoding="utf-8")  # torn last
+        again._load_side_file()
+        assert again.orders_for(now_ist().date())[0].events == 3 and not again.side_path.exists()
+        again.record_sent(record("NEXT"))  # the journal is not blocked by them
+    finally:
+        again.close()
+
+
+def test_orders_expiring_at_midnight_on_a_full_disk_all_expire_and_are_kept(tmp_path: Path) -> None:
+    """The desk's timer expires yesterday's open orders; a journal refusing the write must not stop it after the
+    first (an exception in the timer) — each change is kept and written later."""
+    from datetime import timedelta
+
+    from airalgo_desktop.desk import TradingDesk
+    from airalgo_desktop.instruments.demo import load_sample
+    from airalgo_desktop.settings import MemoryStore, Prefs
+
+    journal = Journal.open(tmp_path)
+    desk = TradingDesk(load_sample(), journal, Prefs(MemoryStore()))
+    try:
+        for name in ("A", "B"):
+            rec = record(name)
+            rec.created -= timedelta(days=1)
+            journal.record_sent(rec)
+            desk.ledger.records[name] = rec
+        pages = journal.db.execute("PRAGMA page_count").fetchone()[0]
+        journal.db.execute(f"PRAGMA max_page_count={pages}")
+        for size in (2000, 200, 20, 1):  # use up the free room left in those pages
+            with contextlib.suppress(sqlite3.OperationalError):
+                for _ in range(10_000):
+                    journal.db.execute("INSERT INTO events (local_id, at, kind, raw) VALUES ('F', '', 'x', ?)",
+                                       ("x" * size,))
+        assert desk.ledger.expire_day_orders(now_ist().date()) == 2
+        assert [r.status for r in desk.ledger.records.values()] == [OrderStatus.EXPIRED] * 2
+        assert len(journal.pending) == 2
+    finally:
+        journal.close()

@@ -41,10 +41,9 @@ async def _scenario(app, out: dict, shot: str | None) -> None:  # type: ignore[n
     option = min((i for i in nifty if i.instrument_type == "CE"), key=lambda i: desk.store.ltp(i.token))
     put = min((i for i in nifty if i.instrument_type == "PE"), key=lambda i: desk.store.ltp(i.token))
     for inst in (cash, option, put):
-        desk.place(OrderRequest(inst.token, Side.BUY, OrderKind.MARKET, inst.lot_size))
-    desk.place(OrderRequest(future.token, Side.BUY, OrderKind.MARKET, future.lot_size * 1000))  # a rejected one
+        desk.ledger.place(OrderRequest(inst.token, Side.BUY, OrderKind.MARKET, inst.lot_size))
     out["step"] = "fills"
-    await wait_until(lambda: sum(r.status is OrderStatus.EXECUTED for r in desk.orders.values()) >= 3, 20)
+    await wait_until(lambda: sum(r.status is OrderStatus.EXECUTED for r in desk.ledger.records.values()) >= 3, 20)
     commands.open_chain(option.token)
     commands.open_chart(option.token)
     commands.show_payoff(None)
@@ -111,7 +110,7 @@ def main(argv: list[str]) -> int:
             await _scenario(app, out, shot)
         except Exception as exc:  # reported in the JSON: the test shows it
             out["error"] = repr(exc)
-            out["orders"] = [f"{r.request.token} {r.status} {r.message}" for r in app.desk.orders.values()]
+            out["orders"] = [f"{r.request.token} {r.status} {r.message}" for r in app.desk.ledger.records.values()]
         finally:
             app.request_quit()
             await asyncio.wait_for(task, 15)

@@ -13,6 +13,7 @@ from PySide6.QtTest import QTest
 from airalgo_desktop.api.events import State
 from airalgo_desktop.domain.orders import OrderKind, OrderStatus, Side
 from airalgo_desktop.keystore import KeyStore
+from airalgo_desktop.services.risk import RiskLimits
 from airalgo_desktop.ui.orderbook import MESSAGE, STATUS, OrderFilter
 from tests.ui.conftest import app_args, running_app, wait_until
 
@@ -92,7 +93,7 @@ def test_rejected_order_shows_reason(qtbot, qloop, paths, feb_2025) -> None:
         async with running_app(app_args("--demo"), paths) as app:
             await wait_until(lambda: joined(app) and app.desk.store.ltp("35013"))
             ticket = app.ticket
-            app.desk.guard_settings.max_value_enabled = False  # ₹1.7 crore would be blocked by the value guard first
+            app.desk.risk.set_limits(RiskLimits(max_order_value=None))  # ₹1.7 crore: the value guard would block it
             app.commands.open_ticket("35013", Side.BUY)  # the near-month NIFTY future, lot 65
             ticket.confirm_box.setChecked(False)
             ticket.qty.setValue(650)  # ₹2 lakh+ margin > demo account's ₹50,000
@@ -110,7 +111,7 @@ def test_ticket_validation_inline_and_send_disabled(qtbot, qloop, paths, feb_202
         async with running_app(app_args("--demo"), paths) as app:
             await wait_until(lambda: joined(app) and app.desk.store.ltp("2885"))
             ticket = app.ticket
-            app.desk.guard_settings.max_value_enabled = False  # one NIFTY lot (₹17 lakh) is above the default limit
+            app.desk.risk.set_limits(RiskLimits(max_order_value=None))  # one NIFTY lot (₹17 lakh): above the limit
             app.commands.open_ticket("35013", Side.SELL)
             ticket.qty.setValue(80)  # not a multiple of 65
             assert not ticket.send_button.isEnabled()
@@ -255,14 +256,14 @@ def test_ticket_refuses_an_expired_contract(qtbot, qloop, paths) -> None:
             await wait_until(lambda: joined(app) and app.desk.store.ltp("35013"))
             app.desk.master.replace(Catalog([*app.desk.master, expired]))
             app.window.watchlist.add_token("35099")
-            await app.desk.load_master(app.window.watchlist.models[0].tokens)  # recheck + the notice the view shows
+            await app.desk.instruments.load_master(app.window.watchlist.models[0].tokens)  # recheck + the notice
             ticket = app.ticket
             app.commands.open_ticket("35099", Side.BUY)
             ticket.qty.setValue(75)
             assert not ticket.send_button.isEnabled()
             assert "NIFTY FEB 2025 FUT expired on 27 Feb 2025" in ticket.problems.text()
             ticket.send()
-            assert ticket.record is None and not app.desk.orders  # nothing reached the wire
+            assert ticket.record is None and not app.desk.ledger.records  # nothing reached the wire
             model = app.window.watchlist.models[0]
             row = model.tokens.index("35099")
             symbol = model.data(model.index(row, 0))

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
+from airalgo_desktop.domain.clock import ShiftedClock, use_clock
+from airalgo_desktop.domain.nsetime import IST
 from airalgo_desktop.domain.orders import OrderStatus, Side
+from airalgo_desktop.services.risk import RiskLimits
 from tests.ui.conftest import app_args, running_app, wait_until
 
 
@@ -42,9 +47,11 @@ def test_chain_subscribes_trades_and_releases(qtbot, qloop, paths) -> None:
             view = panel.refresh()
             atm = panel.model.atm_row()
             assert atm is not None and view.rows[atm].atm
-            # ATM kept in view: shrink the dock, move the index ₹600 up, and the new ATM row is scrolled to
+            # ATM kept in view: shrink the dock, move the index up, and the new ATM row is scrolled to. Up to ₹300 above
+            # its reference, not by a fixed step: the open gap is random (±1 %), and the ±10 strikes around the new
+            # ATM must stay inside the ±₹1,000 of strikes listed around the reference
             dock.resize(dock.width(), 260)
-            app.sim.market.set_ltp("26000", app.sim.market.ltp("26000") + 600_00)
+            app.sim.market.set_ltp("26000", app.sim.master["26000"].prev_close + 300_00)
             await wait_until(lambda: panel.refresh().atm != view.atm, timeout=15)
             moved = panel.model.atm_row()
             assert moved is not None
@@ -90,7 +97,7 @@ def test_chain_subscribes_trades_and_releases(qtbot, qloop, paths) -> None:
             assert app.ticket.instrument.token == call.token and app.ticket.side is Side.BUY
             # buy one lot of that call: positions show its greeks
             app.ticket.confirm_box.setChecked(False)
-            app.desk.guard_settings.max_value_enabled = False
+            app.desk.risk.set_limits(RiskLimits(max_order_value=None))
             app.ticket.send()
             await wait_until(lambda: app.ticket.record and app.ticket.record.status is OrderStatus.EXECUTED)
             await wait_until(lambda: call.token in app.window.positions_model.greeks
@@ -98,9 +105,21 @@ def test_chain_subscribes_trades_and_releases(qtbot, qloop, paths) -> None:
             leg = app.window.positions_model.greeks[call.token]
             assert 0.2 * 65 < leg.delta < 0.8 * 65 and leg.theta < 0 < leg.vega
             assert "NIFTY" in app.window.positions_panel.greek_totals.text()
+            # and one lot of the same strike's put a week later: two expiries in the book (issue 25 item 4)
+            later = app.desk.options.catalog.series("NIFTY", chain.expiries()[1])
+            put2 = later.puts[view.rows[atm].strike]
+            assert app.ticket.open_for(put2.token, Side.BUY)
+            app.ticket.send()
+            await wait_until(lambda: app.ticket.record and app.ticket.record.request.token == put2.token
+                             and app.ticket.record.status is OrderStatus.EXECUTED)
+            await wait_until(lambda: app.desk.store.ltp(put2.token) is not None)
             app.commands.show_payoff("NIFTY")
             dialog = app.commands.payoff_dialog
             assert dialog is not None and "max loss" in dialog.summary.text()
+            dialog.redraw()  # P&L now = the positions tab's total of the NIFTY rows at the same prices, to the paisa
+            book, store = app.desk.pnl.positions, app.desk.store
+            assert dialog.now_pnl == sum(p.total_pnl(store.ltp(t)) for t, p in book.positions.items()
+                                         if (i := app.desk.options.catalog.get(t)) is not None and i.name == "NIFTY")
             dialog.close()
             # a second chain on another underlying, then close both: back to the watchlist's subscriptions
             second = app.commands.open_chain("2885")
@@ -109,8 +128,11 @@ def test_chain_subscribes_trades_and_releases(qtbot, qloop, paths) -> None:
             dock.close()
             second.close()
             # the open call position stays streamed with its underlying and future (its greeks need live prices)
-            held = {call.token, "26000"} | ({chain.series.future.token} if chain.series.future else set())
+            held = {call.token, put2.token, "26000"} | {s.future.token for s in (chain.series, later) if s.future}
             await wait_until(lambda: _sim_subscriptions(app) == watch | held, timeout=5)
-            assert not app.desk.chains
+            assert not app.desk.options.chains
 
-    qloop.run_until_complete(scenario())
+    # the app and its simulator run from 25 Nov 2026 11:00 IST on (a Wednesday, nearest NIFTY expiry six days out),
+    # whatever today is: which expiry is nearest and how many strikes it lists change the chain this test walks
+    with use_clock(ShiftedClock(datetime(2026, 11, 25, 11, 0, tzinfo=IST))):
+        qloop.run_until_complete(scenario())

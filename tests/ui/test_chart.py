@@ -12,14 +12,14 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QImage
 
-from airalgo_desktop.domain.instruments import load_sample
+from airalgo_desktop.domain.bars import Bars, Frame
 from airalgo_desktop.domain.nsetime import IST
 from airalgo_desktop.domain.orders import OrderKind, OrderRequest, OrderStatus, Side
-from airalgo_desktop.services.bars import Bars, Frame
+from airalgo_desktop.instruments.demo import load_sample
 from airalgo_desktop.services.orders import OrderRecord
 from airalgo_desktop.services.positions import Fill
+from airalgo_desktop.settings import MemoryStore, Prefs
 from airalgo_desktop.ui.chart import ChartView, ChartWindow, order_lines, volume_top
-from airalgo_desktop.ui.prefs import MemoryStore, Prefs
 from airalgo_desktop.ui.timeaxis import (
     BarTimeAxis,
     ClockAxis,
@@ -278,11 +278,11 @@ def test_restart_keeps_the_bars_and_the_day_pnl_curve(qtbot, qloop, paths) -> No
         async with running_app(app_args("--demo"), paths) as app:
             desk = app.desk
             await wait_until(lambda: desk.client and desk.client.state.joined and desk.store.ltp("2885"))
-            await wait_until(lambda: desk.bars.restored.is_set())
+            await wait_until(lambda: desk.pnl.bars.restored.is_set())
             app.presenter.focus("2885")
-            desk.place(OrderRequest("2885", Side.BUY, OrderKind.MARKET, 10))
-            await wait_until(lambda: desk.positions.fills)
-            await wait_until(lambda: len(desk.bars.bars("2885")) >= 1)
+            desk.ledger.place(OrderRequest("2885", Side.BUY, OrderKind.MARKET, 10))
+            await wait_until(lambda: desk.pnl.positions.fills)
+            await wait_until(lambda: len(desk.pnl.bars.bars("2885")) >= 1)
             app.presenter.update_status()
             app.window.actions_["chart_window"].trigger()  # F7: the selected instrument in its own window
             (window,) = app.window.chart_windows
@@ -299,24 +299,24 @@ def test_restart_keeps_the_bars_and_the_day_pnl_curve(qtbot, qloop, paths) -> No
             app.window.chart_windows[1].view.set_frame(Frame.M5)
             # a resting limit order appears as a line on every chart of its instrument, and goes when it fills
             ltp = desk.store.ltp("2885")
-            desk.place(OrderRequest("2885", Side.BUY, OrderKind.LIMIT, 7, price=ltp - 500, ltp=ltp))
+            desk.ledger.place(OrderRequest("2885", Side.BUY, OrderKind.LIMIT, 7, price=ltp - 500, ltp=ltp))
             await wait_until(lambda: app.window.chart_windows[1].view._order_items)
             assert app.window.chart.view._order_items[0].label.format.startswith("BUY 7 LIMIT")
             app.sim.market.set_ltp("2885", ltp - 600)
             await wait_until(lambda: not app.window.chart_windows[1].view._order_items)
             assert len(app.window.chart_views()) == 3
-            state["bars"] = desk.bars.bars("2885")
+            state["bars"] = desk.pnl.bars.bars("2885")
 
     async def second_run() -> None:
         async with running_app(app_args("--demo"), paths) as app:
             desk = app.desk
-            await wait_until(lambda: desk.bars.restored.is_set())
-            await wait_until(lambda: desk.mtm.points)  # rebuilt from the journal's fill and the stored bars
-            restored = desk.bars.bars("2885")
+            await wait_until(lambda: desk.pnl.bars.restored.is_set())
+            await wait_until(lambda: desk.pnl.mtm.points)  # rebuilt from the journal's fill and the stored bars
+            restored = desk.pnl.bars.bars("2885")
             before = state["bars"]
             assert restored.time[:len(before)].tolist() == before.time.tolist()
             assert restored.close[:len(before) - 1].tolist() == before.close[:-1].tolist()
-            assert desk.positions.fills and desk.mtm.high is not None
+            assert desk.pnl.positions.fills and desk.pnl.mtm.high is not None
             app.presenter.focus("2885")
             app.presenter.update_status()
             assert len(app.window.chart.view.bars) >= len(before)

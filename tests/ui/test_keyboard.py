@@ -12,11 +12,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMenu, QPushButton, QRadioButton, QToolButton, QWidget
 
-from airalgo_desktop.domain.instruments import load_sample
+from airalgo_desktop.instruments.demo import load_sample
+from airalgo_desktop.settings import Prefs
 from airalgo_desktop.store.market import MarketStore
 from airalgo_desktop.ui.dialogs import ShortcutsDialog
 from airalgo_desktop.ui.main_window import MainWindow
-from airalgo_desktop.ui.prefs import Prefs
 from tests.ui.conftest import app_args, running_app, wait_until
 
 

@@ -23,7 +23,7 @@ def test_mark_an_unknown_order_as_executed_from_the_order_book(qtbot, qloop, pat
     async def scenario() -> None:
         async with running_app(app_args("--demo"), paths) as app:
             window = app.window
-            record = app.desk.orders["EARLIER-1"]
+            record = app.desk.ledger.records["EARLIER-1"]
             assert record.status is OrderStatus.UNKNOWN
             book = window.order_book
             model = window.order_model
@@ -57,7 +57,7 @@ def test_mark_an_unknown_order_as_executed_from_the_order_book(qtbot, qloop, pat
             assert model.data(model.index(model.records.index(record), STATUS)) == "Checked: Executed"
             assert model.data(model.index(model.records.index(record), EXEC)) == "1,241.35"
             assert "not an exchange answer" in model.data(model.index(model.records.index(record), MESSAGE))
-            position = app.desk.positions.positions["2885"]
+            position = app.desk.pnl.positions.positions["2885"]
             assert position.net == 3 and position.buy_value == 3 * 124_135
             await wait_until(lambda: window.positions_model.rowCount() >= 1)
 

@@ -54,3 +54,19 @@ def test_csv_leaves_prices_that_do_not_exist_blank() -> None:
     assert (table["L2"]["price"], table["L2"]["executed_price"]) == ("1234.50", "")
     assert (table["L3"]["price"], table["L3"]["trigger"], table["L3"]["executed_price"]) == ("", "1200.00", "")
     assert (table["L4"]["price"], table["L4"]["trigger"], table["L4"]["executed_price"]) == ("1199.00", "1200.00", "")
+
+
+def test_export_starts_with_a_utf8_bom_for_excel(qapp, tmp_path) -> None:
+    """Issue 25 item 5: Excel on Windows reads a CSV without a BOM as cp1252 — "₹" became "â‚¹"."""
+    from airalgo_desktop.ui.orderbook import OrderBookPanel
+
+    model = OrderBookModel()
+    model.upsert(OrderRecord("L1", OrderRequest("2885", Side.BUY, OrderKind.LIMIT, 5, price=123_450), "RELIANCE",
+                             now_ist(), status=OrderStatus.REJECTED, message="Price ₹1,234.50 is outside the band"))
+    book = OrderBookPanel(model)
+    out = tmp_path / "orders.csv"
+    assert book.export_csv(out) == 1
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and raw.count(b"\xef\xbb\xbf") == 1
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows[0]["local_id"] == "L1" and "₹1,234.50" in raw.decode("utf-8-sig")

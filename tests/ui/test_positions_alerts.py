@@ -5,8 +5,8 @@ from __future__ import annotations
 from airalgo_desktop.domain.money import format_rupees
 from airalgo_desktop.domain.orders import OrderKind, OrderRequest, OrderStatus, Side
 from airalgo_desktop.services.alerts import Alert, Direction
+from airalgo_desktop.settings import Prefs
 from airalgo_desktop.ui.notify import Kind, Notifier
-from airalgo_desktop.ui.prefs import Prefs
 from tests.ui.conftest import app_args, running_app, wait_until
 
 
@@ -32,12 +32,12 @@ def test_positions_square_off_alerts_and_latency(qtbot, qloop, paths) -> None:
         async with running_app(app_args("--demo"), paths) as app:
             await wait_until(lambda: app.desk.client and app.desk.client.state.joined and app.desk.store.ltp("2885"))
             app.sim.set_reply_delay(0.15)  # every answer 150 ms late: latency must show it
-            orders = app.desk.service
+            orders = app.desk.ledger
             orders.place(OrderRequest("2885", Side.BUY, OrderKind.MARKET, 10))
             orders.place(OrderRequest("2885", Side.SELL, OrderKind.MARKET, 4))
             await wait_until(lambda: sum(r.status is OrderStatus.EXECUTED for r in orders.records.values()) == 2)
-            position = app.desk.positions.positions["2885"]
-            assert position.net == 6 and len(app.desk.positions.fills) == 2
+            position = app.desk.pnl.positions.positions["2885"]
+            assert position.net == 6 and len(app.desk.pnl.positions.fills) == 2
             model = app.window.positions_model
             assert model.rowCount() == 2 and model.data(model.index(0, 1)) == "+6"
             assert model.data(model.index(1, 0)) == "Total"
@@ -55,14 +55,14 @@ def test_positions_square_off_alerts_and_latency(qtbot, qloop, paths) -> None:
             app.presenter.focus("2885")
             app.presenter.update_status()
             chart = app.window.chart
-            assert app.desk.mtm.points and chart.buys.data.size == 1 and chart.sells.data.size == 1
+            assert app.desk.pnl.mtm.points and chart.buys.data.size == 1 and chart.sells.data.size == 1
             # an alert that fires once, through the notifier, and is saved
             app.notifier.tray = None
             level = app.desk.store.ltp("2885") + 500
-            app.desk.add_alert(Alert("2885", Direction.ABOVE, level))
-            await wait_until(lambda: app.desk.alerts.alerts[0].last is not None)  # reference tick
+            app.desk.alerts.add(Alert("2885", Direction.ABOVE, level))
+            await wait_until(lambda: app.desk.alerts.book.alerts[0].last is not None)  # reference tick
             app.sim.market.set_ltp("2885", level + 100)
-            await wait_until(lambda: app.desk.alerts.alerts[0].fired_at is not None)
+            await wait_until(lambda: app.desk.alerts.book.alerts[0].fired_at is not None)
             assert any(title == "Price alert" for _route, title, _text in app.notifier.sent)
             assert app.prefs.load_alerts().alerts[0].fired_at is not None and app.desk.alerts.tokens == set()
             # View → Notifications switches (declared actions)
@@ -79,7 +79,7 @@ def test_day_pnl_with_the_chart_is_the_positions_total_in_every_frame(qtbot, qlo
         async with running_app(app_args("--demo"), paths) as app:
             await wait_until(lambda: app.desk.client and app.desk.client.state.joined
                              and app.desk.store.ltp("2885") and app.desk.store.ltp("1333"))
-            orders = app.desk.service
+            orders = app.desk.ledger
             orders.place(OrderRequest("2885", Side.BUY, OrderKind.MARKET, 3))
             orders.place(OrderRequest("1333", Side.SELL, OrderKind.MARKET, 2))
             await wait_until(lambda: sum(r.status is OrderStatus.EXECUTED for r in orders.records.values()) == 2)
@@ -93,7 +93,7 @@ def test_day_pnl_with_the_chart_is_the_positions_total_in_every_frame(qtbot, qlo
                 app.presenter.refresh()  # the coalesced repaint (the 4 Hz status timer may or may not have run)
                 total = model.totals()[2]
                 assert model.data(model.index(2, 7)) == format_rupees(total, symbol=False, sign=True)
-                assert app.desk.mtm.last == app.desk.day_pnl() == total, step
+                assert app.desk.pnl.mtm.last == app.desk.pnl.day_pnl() == total, step
                 assert f"Day P&L <b>{format_rupees(total, sign=True)}</b>" in label.text(), (step, label.text())
 
     qloop.run_until_complete(scenario())

@@ -8,12 +8,13 @@ import logging
 import pytest
 from PySide6.QtCore import QSettings
 
-from airalgo_desktop.domain.instruments import load_sample
 from airalgo_desktop.instruments import Catalog
+from airalgo_desktop.instruments.demo import load_sample
 from airalgo_desktop.services.guards import GuardSettings
+from airalgo_desktop.services.risk import RiskLimits
+from airalgo_desktop.settings import MemoryStore, Prefs
 from airalgo_desktop.store.market import MarketStore
 from airalgo_desktop.ui.main_window import MainWindow
-from airalgo_desktop.ui.prefs import MemoryStore, Prefs
 from airalgo_desktop.ui.theme import ThemeChoice
 from airalgo_desktop.ui.watchlist import WatchlistPanel
 from tests.ui.conftest import app_args, running_app, wait_until
@@ -57,9 +58,9 @@ def test_theme_purple(qtbot, settings: QSettings, warnings) -> None:
 
 
 def test_max_order_value_1e999_keeps_the_limit(settings: QSettings, warnings) -> None:
-    settings.setValue("guards/max_order_value", "1e999")
-    guards = Prefs(settings).load_guards()
-    assert guards.max_order_value == GuardSettings().max_order_value and guards.max_value_enabled
+    settings.setValue("guards/max_order_value", "1e999")  # the old guard's key, read once into the risk limits
+    limits = Prefs(settings).load_risk_limits()
+    assert limits.max_order_value == RiskLimits().max_order_value
     assert logged(warnings, "guards/max_order_value") == 1
 
 
@@ -69,7 +70,7 @@ def test_alert_price_1e999_is_skipped(settings: QSettings, warnings) -> None:
     assert [a.token for a in book.alerts] == ["1333"] and logged(warnings, "saved alert") == 1
 
 
-@pytest.mark.parametrize("key", ["price_band_pct", "duplicate_enabled", "max_value_enabled", "stale_after_s"])
+@pytest.mark.parametrize("key", ["price_band_pct", "duplicate_enabled", "freeze_enabled", "stale_after_s"])
 def test_nan_never_switches_a_guard_off(key: str, warnings) -> None:
     guards = Prefs(MemoryStore({f"guards/{key}": "nan"})).load_guards()
     assert guards == GuardSettings() and logged(warnings, f"guards/{key}") == 1
@@ -79,7 +80,8 @@ def test_good_values_still_read() -> None:
     prefs = Prefs(MemoryStore({"guards/duplicate_enabled": "false", "guards/price_band_pct": "2.5",
                                "guards/max_order_value": "500000", "watchlists/active": "2", "ui/theme": "Dark"}))
     guards = prefs.load_guards()
-    assert not guards.duplicate_enabled and guards.price_band_pct == 2.5 and guards.max_order_value == 500000
+    assert not guards.duplicate_enabled and guards.price_band_pct == 2.5
+    assert prefs.load_risk_limits().max_order_value == 500000
     assert prefs.active_watchlist == 2 and prefs.theme == "dark"
     saved = MemoryStore()
     Prefs(saved).save_guards(guards)
@@ -98,7 +100,7 @@ def test_the_app_starts_with_every_bad_value(qloop, paths) -> None:
     async def scenario() -> None:
         async with running_app(app_args("--demo"), paths) as app:
             await wait_until(lambda: app.desk.client and app.desk.client.state.joined)
-            assert app.desk.guard_settings == GuardSettings() and len(app.desk.alerts.alerts) == 1
+            assert app.desk.ledger.guard_settings == GuardSettings() and len(app.desk.alerts.book.alerts) == 1
             assert app.ticket.confirm_box.isChecked() and app.window.actions_["notify_fills"].isChecked()
 
     qloop.run_until_complete(scenario())

@@ -9,20 +9,23 @@ from airalgo_desktop.desk import (
     AlertFired,
     ConnectionChanged,
     KeyNeeded,
+    OrderChanged,
     OrderFilled,
     OrderNotConfirmed,
     OrderRejected,
+    PositionsChanged,
     Problem,
     TradingDesk,
 )
-from airalgo_desktop.domain.instruments import load_sample
 from airalgo_desktop.domain.nsetime import now_ist
 from airalgo_desktop.domain.orders import OrderKind, OrderRecord, OrderRequest, OrderStatus, Side
+from airalgo_desktop.instruments.demo import load_sample
 from airalgo_desktop.services.alerts import Alert, Direction
 from airalgo_desktop.services.positions import Fill
+from airalgo_desktop.settings import MemoryStore, Prefs
+from airalgo_desktop.ui.listening import listen
 from airalgo_desktop.ui.main_window import MainWindow
 from airalgo_desktop.ui.notify import Notifier
-from airalgo_desktop.ui.prefs import MemoryStore, Prefs
 from airalgo_desktop.ui.presenter import Presenter
 from airalgo_desktop.ui.ticket import OrderTicket
 
@@ -30,9 +33,10 @@ from airalgo_desktop.ui.ticket import OrderTicket
 def build(qtbot):
     prefs = Prefs(MemoryStore())
     desk = TradingDesk(load_sample(), None, prefs)
-    window = MainWindow(desk.master, desk.store, prefs, positions=desk.positions)
+    window = MainWindow(desk.master, desk.store, prefs, positions=desk.pnl.positions)
     qtbot.addWidget(window)
-    ticket = OrderTicket(desk.master, desk.store, prefs, desk.place, desk.check, window, guards=desk.guards,
+    ticket = OrderTicket(desk.master, desk.store, prefs, desk.ledger.place, desk.ledger.check, window,
+                         guards=desk.ledger.guards,
                          actions=window.actions_)
     notifier = Notifier(window, prefs, tray=False)
     asked: list[str] = []
@@ -72,18 +76,42 @@ def test_each_notice_reaches_its_widget(qtbot) -> None:
     assert window.banner.isVisibleTo(window) and "journal" in window.banner.label.text()
 
 
-def test_colleagues_can_add_a_notice_and_its_handler(qtbot) -> None:
-    desk, _window, _notifier, presenter, _asked = build(qtbot)
+def test_a_view_listens_for_itself_until_it_is_destroyed(qtbot) -> None:
+    """A widget registers its own handler per notice type with the hub (``ui.listening.listen``) and is forgotten
+    when destroyed: a closed window is never called again, and nobody loops over the open ones."""
+    desk, _window, _notifier, _presenter, _asked = build(qtbot)
 
-    class BarsReady:  # e.g. a bar builder fed by desk.add_feed announcing a finished minute
+    class BarsReady:  # e.g. a new part announcing a finished minute
         pass
 
+    view = QWidget()
     seen: list[object] = []
     desk.publish(BarsReady())  # nobody shows it yet: ignored
-    presenter.handle(BarsReady, seen.append)
+    listen(view, desk, {BarsReady: seen.append})
     desk.publish(BarsReady())
+    desk.publish(Problem("not this view's"))
     assert len(seen) == 1 and isinstance(seen[0], BarsReady)
-    assert isinstance(presenter.parent(), QWidget)
+    view.deleteLater()
+    qtbot.waitUntil(lambda: not shiboken_valid(view))
+    desk.publish(BarsReady())
+    assert len(seen) == 1
+
+
+def shiboken_valid(obj: QWidget) -> bool:
+    import shiboken6
+
+    return shiboken6.isValid(obj)
+
+
+def test_the_order_book_positions_and_charts_show_their_notices_themselves(qtbot) -> None:
+    desk, window, _notifier, _presenter, _asked = build(qtbot)
+    window.order_book.listen_to(desk)
+    window.positions_panel.listen_to(desk)
+    desk.publish(OrderChanged(record(OrderStatus.EXECUTED)))
+    assert window.order_model.rowCount() == 1
+    desk.pnl.positions.add(Fill("2885", Side.BUY, 5, 1_234_50))
+    desk.publish(PositionsChanged(1))
+    assert window.positions_model.rowCount() == 2  # the position and the total
 
 
 def test_the_instrument_panel_reads_a_new_master_for_the_selected_row(qtbot) -> None:
@@ -94,16 +122,17 @@ def test_the_instrument_panel_reads_a_new_master_for_the_selected_row(qtbot) -> 
 
     prefs = Prefs(MemoryStore())
     desk = TradingDesk(Catalog(InstrumentMaster()), None, prefs)
-    window = MainWindow(desk.master, desk.store, prefs, positions=desk.positions)
+    window = MainWindow(desk.master, desk.store, prefs, positions=desk.pnl.positions)
     qtbot.addWidget(window)
-    ticket = OrderTicket(desk.master, desk.store, prefs, desk.place, desk.check, window, guards=desk.guards,
+    ticket = OrderTicket(desk.master, desk.store, prefs, desk.ledger.place, desk.ledger.check, window,
+                         guards=desk.ledger.guards,
                          actions=window.actions_)
     Presenter(desk, window, ticket, Notifier(window, prefs, tray=False), lambda _reason: None)
     token = window.watchlist.current_token()
     assert token == "2885"
     panel = window.instrument_panel
     assert panel.title.text() == "Token 2885" and "not in the instrument master" in panel.subtitle.text()
-    desk._swap(Catalog(load_sample()), window.watchlist.all_tokens(), imported=True)
+    desk.instruments.swap(Catalog(load_sample()), window.watchlist.all_tokens(), imported=True)
     assert window.watchlist.current_token() == "2885"
     assert panel.title.text() == "RELIANCE"
     assert "Reliance Industries" in panel.subtitle.text() and "Lot size" in panel.details.text()

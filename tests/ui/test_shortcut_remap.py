@@ -8,11 +8,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QKeySequenceEdit
 
-from airalgo_desktop.domain.instruments import load_sample
+from airalgo_desktop.instruments.demo import load_sample
+from airalgo_desktop.settings import Prefs
 from airalgo_desktop.store.market import MarketStore
 from airalgo_desktop.ui.dialogs import ShortcutsDialog
 from airalgo_desktop.ui.main_window import MainWindow
-from airalgo_desktop.ui.prefs import Prefs
 
 
 def press_new_key(qtbot, dialog: ShortcutsDialog, action: str, key: Qt.Key) -> None:

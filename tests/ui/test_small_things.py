@@ -8,14 +8,14 @@ from PySide6.QtCore import QSettings
 from PySide6.QtTest import QTest
 
 from airalgo_desktop.__main__ import build_parser
-from airalgo_desktop.domain.instruments import load_sample
 from airalgo_desktop.domain.money import MAX_PRICE, format_rupees
 from airalgo_desktop.domain.nsetime import now_ist
 from airalgo_desktop.domain.orders import OrderKind, OrderRecord, OrderRequest, OrderStatus, Side
+from airalgo_desktop.instruments.demo import load_sample
+from airalgo_desktop.settings import Prefs
 from airalgo_desktop.store.market import MarketStore
 from airalgo_desktop.ui.main_window import MainWindow
 from airalgo_desktop.ui.orderbook import STATUS, OrderBookModel
-from airalgo_desktop.ui.prefs import Prefs
 from airalgo_desktop.ui.ticket import OrderTicket
 
 

@@ -3,19 +3,23 @@ the ticket with the real master, market store, order validation and guards)."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
 
-from airalgo_desktop.domain.instruments import Instrument, InstrumentMaster, load_sample
+from airalgo_desktop.domain.instruments import Instrument, InstrumentMaster
 from airalgo_desktop.domain.nsetime import now_ist
 from airalgo_desktop.domain.orders import OrderKind, OrderRecord, OrderRequest, OrderStatus, Side
+from airalgo_desktop.instruments.demo import load_sample
 from airalgo_desktop.services.guards import GuardSettings, evaluate
+from airalgo_desktop.services.risk import Exposure, RiskGate, RiskLimits
+from airalgo_desktop.settings import Prefs
 from airalgo_desktop.store.market import MarketStore
 from airalgo_desktop.ui import theme
 from airalgo_desktop.ui.orderbook import OrderBookModel, OrderBookPanel
-from airalgo_desktop.ui.prefs import Prefs
 from airalgo_desktop.ui.ticket import OrderTicket
 from airalgo_desktop.ui.watchlist import WatchlistPanel
 
@@ -43,7 +47,14 @@ def ticket(qtbot, tmp_path):
         return evaluate(req, master.get(req.token), ltp=store.ltp(req.token), tick_age=0.5, recent=(), now=0.0,
                         settings=GuardSettings())
 
-    t = OrderTicket(master, store, prefs, sent, lambda req: req.validate(master.get(req.token)), guards=guards)
+    gate = RiskGate(RiskLimits(), master.get, lambda: date(2026, 12, 4))  # the default limits: ₹10 lakh an order
+
+    def check(req: OrderRequest) -> list[str]:  # as OrderLedger.check: validation, then the gate's preview
+        ltp = store.ltp(req.token)
+        refusal = gate.assess(req, Exposure(ltp={req.token: ltp} if ltp else {}), 0.0)
+        return req.validate(master.get(req.token)) + ([refusal.before_send] if refusal else [])
+
+    t = OrderTicket(master, store, prefs, sent, check, guards=guards)
     t.sent_requests = sent
     t.test_store = store
     qtbot.addWidget(t)
@@ -158,7 +169,7 @@ def test_freeze_quantity_listed_once(ticket) -> None:
 
 def test_value_limit_points_to_the_menu_that_exists(ticket) -> None:
     type_into(ticket.qty, "1000")  # ₹12.4 lakh > ₹10 lakh
-    assert "(Trade → Guards…)" in ticket.problems.text()
+    assert "(Trade → Risk limits…)" in ticket.problems.text()  # the value limit moved there from the guards
 
 
 def test_new_stop_tickets_default_the_trigger_one_tick_on_the_valid_side(ticket) -> None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from PySide6.QtCore import QModelIndex, QPoint, QRect, QSettings, Qt
 from PySide6.QtWidgets import QApplication
 
-from airalgo_desktop.domain.instruments import load_sample
 from airalgo_desktop.instruments import Catalog
+from airalgo_desktop.instruments.demo import load_sample
 from airalgo_desktop.services.subscriptions import Subscriptions
+from airalgo_desktop.settings import Prefs
 from airalgo_desktop.store.market import MarketStore
-from airalgo_desktop.ui.prefs import Prefs
 from airalgo_desktop.ui.watchlist import (
     CHANGE,
     DEFAULT_TOKENS,

@@ -7,11 +7,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter
 from PySide6.QtTest import QTest
 
-from airalgo_desktop.domain.instruments import load_sample
+from airalgo_desktop.instruments.demo import load_sample
+from airalgo_desktop.settings import Prefs
 from airalgo_desktop.store.market import MarketStore
 from airalgo_desktop.ui import watchlist_paint
 from airalgo_desktop.ui.main_window import MainWindow
-from airalgo_desktop.ui.prefs import Prefs
 from airalgo_desktop.ui.watchlist_model import COLUMNS, SYMBOL
 
 PADDING = 8  # draw_cell_text leaves 4 px each side

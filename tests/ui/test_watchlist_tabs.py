@@ -7,11 +7,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMenu, QMessageBox
 
-from airalgo_desktop.domain.instruments import load_sample
 from airalgo_desktop.domain.orders import Side
+from airalgo_desktop.instruments.demo import load_sample
+from airalgo_desktop.settings import Prefs
 from airalgo_desktop.store.market import MarketStore
 from airalgo_desktop.ui.main_window import MainWindow
-from airalgo_desktop.ui.prefs import Prefs
 from tests.ui.conftest import app_args, running_app, wait_until
 from tests.ui.test_app import joined
 

@@ -8,14 +8,14 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QGuiApplication
 
-from airalgo_desktop.domain.instruments import load_sample
 from airalgo_desktop.domain.nsetime import now_ist
 from airalgo_desktop.domain.orders import OrderKind, OrderRecord, OrderRequest, OrderStatus, Side
 from airalgo_desktop.instruments import Catalog
+from airalgo_desktop.instruments.demo import load_sample
+from airalgo_desktop.settings import Prefs
 from airalgo_desktop.store.market import MarketStore
 from airalgo_desktop.ui.actions import ActionRegistry
 from airalgo_desktop.ui.main_window import MainWindow
-from airalgo_desktop.ui.prefs import Prefs
 from airalgo_desktop.ui.ticket import OrderTicket
 from tests.ui.conftest import app_args, running_app, wait_until
 
@@ -95,6 +95,7 @@ def test_import_master_in_the_background_marks_changed_rows(qtbot, qloop, paths,
         '5000001,3045,SBICARD,"SBI CARDS",0,,0,0.05,1,EQ,NSE,NSE',  # 3045 was SBIN on the watchlist
         '9000001,60001,NIFTY99DEC23500CE,"NIFTY",0,2099-12-24,23500,0.05,75,CE,NFO-OPT,NFO',
         '128083204,500325,RELIANCE,"RELIANCE INDUSTRIES",0,,0,0.05,1,EQ,BSE,BSE',
+        '9000002,2885,NIFTY99DEC23600CE,"NIFTY",0,2099-12-24,23600,0.05,75,CE,NFO-OPT,NFO',  # RELIANCE's token
     ])
     junk = tmp_path / "junk.bin"
     junk.write_bytes(bytes(range(256)) * 10)
@@ -122,6 +123,8 @@ def test_import_master_in_the_background_marks_changed_rows(qtbot, qloop, paths,
             banner = app.window.banner
             assert banner.isVisible() and "3 instruments kept" in banner.label.text()
             assert "exchange BSE" in banner.label.text() and "marked ⚠" in banner.label.text()
+            assert ("their token belongs to another contract: NIFTY 24 DEC 2099 23600 CE (token 2885 kept for "
+                    "RELIANCE)") in banner.label.text()  # named, not only counted (issue 25 item 3)
             assert [i.token for i in app.desk.master.search("nifty 23500 ce")] == ["60001"]
             # a file that is not a master: one sentence, the master stays
             before = (paths.data / "instruments.npz").read_bytes()
@@ -137,12 +140,10 @@ def test_import_master_in_the_background_marks_changed_rows(qtbot, qloop, paths,
 
 
 def test_import_master_can_be_cancelled(qtbot, qloop, paths, tmp_path: Path) -> None:
-    from datetime import date
-
     from benchmarks.master import generate
 
     big = tmp_path / "big.csv"
-    generate(big, date.today(), rows=120_000)
+    generate(big, now_ist().date(), rows=120_000)  # the app's today (IST), not the machine's UTC date
 
     async def scenario() -> None:
         async with running_app(app_args("--demo"), paths) as app:

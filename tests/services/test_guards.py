@@ -34,12 +34,10 @@ def test_price_band() -> None:
     assert "price_band" not in run(far, price_band_pct=10)
 
 
-def test_value_limit_and_freeze_block() -> None:
-    big = OrderRequest("2885", Side.BUY, OrderKind.MARKET, 999)
-    assert run(big)["max_value"].level is Level.BLOCK  # ₹11.99 lakh > ₹10 lakh
-    assert "max_value" not in run(big, max_order_value=20_00_000_00)
-    assert run(OrderRequest("2885", Side.BUY, OrderKind.MARKET, 1001), max_value_enabled=False)["freeze"].level \
-        is Level.BLOCK
+def test_freeze_blocks_and_the_value_limit_is_no_longer_a_guard() -> None:
+    assert run(OrderRequest("2885", Side.BUY, OrderKind.MARKET, 1001))["freeze"].level is Level.BLOCK
+    # the order value limit moved to the risk gate (tests/services/test_risk.py), which every order path passes
+    assert "max_value" not in run(OrderRequest("2885", Side.BUY, OrderKind.MARKET, 999))
 
 
 def test_stale_feed_market_orders_only() -> None:
@@ -50,31 +48,12 @@ def test_stale_feed_market_orders_only() -> None:
 
 
 def test_settings_roundtrip_from_qsettings_strings() -> None:
-    from airalgo_desktop.ui.prefs import MemoryStore, Prefs
+    from airalgo_desktop.settings import MemoryStore, Prefs
 
-    stored = {"duplicate_enabled": "false", "price_band_pct": "2.5", "max_order_value": "5000000",
-              "stale_after_s": "junk"}
+    stored = {"duplicate_enabled": "false", "price_band_pct": "2.5", "stale_after_s": "junk"}
     settings = Prefs(MemoryStore({f"guards/{k}": v for k, v in stored.items()})).load_guards()
     assert settings.duplicate_enabled is False and settings.price_band_pct == 2.5
-    assert settings.max_order_value == 5_000_000 and settings.stale_after_s == 10.0
+    assert settings.stale_after_s == 10.0
     store = MemoryStore()
     Prefs(store).save_guards(settings)
     assert Prefs(store).load_guards() == settings
-
-
-def test_value_limit_cannot_be_bypassed_by_a_missing_price() -> None:
-    """Issue 17 item 3: a market order before the first tick used to be valued at ₹0 and pass the limit."""
-    big = OrderRequest("2885", Side.BUY, OrderKind.MARKET, 900)  # 900 × ₹1,240 ≈ ₹11.2 lakh > ₹10 lakh
-    with_close = Instrument("2885", "RELIANCE", prev_close=124_000)
-    verdicts = {v.guard: v for v in evaluate(big, with_close, ltp=None, tick_age=None, recent=(), now=0.0,
-                                             settings=GuardSettings())}
-    assert verdicts["max_value"].level is Level.BLOCK and "at the previous close" in verdicts["max_value"].message
-    small = OrderRequest("2885", Side.BUY, OrderKind.MARKET, 5)
-    assert "max_value" not in {v.guard for v in evaluate(small, with_close, ltp=None, tick_age=None, recent=(),
-                                                          now=0.0, settings=GuardSettings())}
-    no_close = Instrument("2885", "RELIANCE")  # no LTP and no previous close: nothing to value it with
-    verdicts = {v.guard: v for v in evaluate(small, no_close, ltp=None, tick_age=None, recent=(), now=0.0,
-                                             settings=GuardSettings())}
-    assert verdicts["max_value"].level is Level.BLOCK and "No price yet" in verdicts["max_value"].message
-    assert "max_value" not in {v.guard for v in evaluate(small, no_close, ltp=None, tick_age=None, recent=(), now=0.0,
-                                                          settings=GuardSettings(max_value_enabled=False))}

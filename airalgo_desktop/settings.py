@@ -1,14 +1,16 @@
 """Every settings key of the app, in one place, typed.
 
-The app keeps its preferences in ``QSettings`` (registry, plist or ini). Values come back as strings from an ini
-file, as native types from the registry, and as anything at all from a hand-edited file. Every read goes through
-one of the typed readers here: a value that cannot be read (``watchlists/active=abc``, ``ui/theme=purple``,
+The app keeps its preferences in ``QSettings`` as an ini file (``IniFormat`` on every platform: the user's settings
+folder, or ``settings.ini`` under ``--home``). Values come back as strings from the ini file, as native types from
+:class:`MemoryStore`, and as anything at all from a hand-edited file. Every read goes through one of the typed
+readers here: a value that cannot be read (``watchlists/active=abc``, ``ui/theme=purple``,
 ``guards/max_order_value=1e999``, ``nan``) falls back to the default and says so in one log line — a hand-edited
 file never stops the app, and never switches a guard off by accident.
 
 This module imports no Qt: it works on anything with ``value``/``setValue``/``remove``/``sync`` (``QSettings``, or
 :class:`MemoryStore` in tests and tools), so the Qt-free :class:`~airalgo_desktop.desk.TradingDesk` can be given a
-:class:`Prefs` without pulling PySide6 in.
+:class:`Prefs` without pulling PySide6 in. In the layer order it sits with ``services`` (its readers hand back
+services' objects: alerts, guard settings, watchlist entries), below the desk and ``ui/`` that read it.
 """
 
 from __future__ import annotations
@@ -20,16 +22,17 @@ from collections.abc import Iterable
 from dataclasses import fields
 from typing import Any, Protocol
 
-from ..domain.instruments import parse_token
-from ..services.alerts import AlertBook
-from ..services.guards import GuardSettings
-from ..services.watchlists import WatchlistEntry
+from .domain.instruments import parse_token
+from .services.alerts import AlertBook
+from .services.guards import GuardSettings
+from .services.risk import RiskLimits
+from .services.watchlists import WatchlistEntry
 
-log = logging.getLogger("airalgo.ui.prefs")
+log = logging.getLogger("airalgo.settings")
 
 THEMES = ("system", "light", "dark")  # the values of ui.theme.ThemeChoice (kept here so prefs stay Qt-free)
 NOTIFY_KINDS = ("fills", "rejections", "alerts", "sound")
-CHART_FRAMES = ("1m", "3m", "5m", "15m", "30m", "1h", "1d")  # services.bars.Frame labels, lower case
+CHART_FRAMES = ("1m", "3m", "5m", "15m", "30m", "1h", "1d")  # domain.bars.Frame labels, lower case
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off")
 
@@ -282,6 +285,37 @@ class Prefs:
         """Write every guard setting."""
         for key, value in settings.to_dict().items():
             self.store.setValue(f"guards/{key}", value)
+
+    def load_risk_limits(self) -> RiskLimits:
+        """``risk/limits`` (JSON): the risk gate's limits; an unreadable value keeps that limit's default. Before the
+        first save, the ticket's old order-value guard (``guards/max_value_enabled``, ``guards/max_order_value``)
+        becomes the order-value limit, so a trader's ₹ figure (or its switch off) survives the move."""
+        raw = self._raw("risk/limits")
+        if raw is not None and raw != "":
+            try:
+                data = json.loads(str(raw))
+            except ValueError:
+                data = None
+            if isinstance(data, dict):
+                return RiskLimits.from_dict(data)
+            _bad("risk/limits", raw, "the default limits")
+            return RiskLimits()
+        out = RiskLimits()
+        if not self.read_bool("guards/max_value_enabled", True):
+            out.max_order_value = None
+        else:
+            old = self._raw("guards/max_order_value")
+            if old is not None and old != "":
+                value = parse_number(old, integer=True)
+                if value is None or not 0 < value <= 10**15:
+                    _bad("guards/max_order_value", old, out.max_order_value)
+                else:
+                    out.max_order_value = int(value)
+        return out
+
+    def save_risk_limits(self, limits: RiskLimits) -> None:
+        """Write the limits (a limit switched off is stored as null, so it stays off)."""
+        self.store.setValue("risk/limits", json.dumps(limits.to_dict()))
 
     # ------------------------------------------------------------------ charts
     @property
