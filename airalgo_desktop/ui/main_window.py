@@ -48,7 +48,7 @@ from .orderbook import OrderBookModel, OrderBookPanel
 from .positions import PositionsModel, PositionsPanel
 from .theme import ThemeChoice
 from .watchlist import WatchlistPanel
-from .widgets import fit_into_screen
+from .widgets import ElidedLabel, fit_into_screen
 
 if TYPE_CHECKING:  # chart.py pulls pyqtgraph and numpy in: imported only once the window is up
     from .chart import BarSource, ChartView, ChartWindow
@@ -352,7 +352,8 @@ class MainWindow(QMainWindow):
             badge.setObjectName("demo_badge")
             badge.setStyleSheet("background: #c98a00; color: white; font-weight: bold; border-radius: 3px;")
             self.statusBar().addWidget(badge)
-        self.message_label = QLabel(self)
+        # elided (whole in its tooltip): a long message never pushes the connection figures over each other
+        self.message_label = ElidedLabel("", self)
         self.statusBar().addWidget(self.message_label, 1)
         self.latency_label = QLabel(self)
         self.latency_label.setObjectName("status_order_latency")

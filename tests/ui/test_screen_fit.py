@@ -143,3 +143,14 @@ def test_day_pnl_and_chain_info_lines_never_widen_their_dock(qtbot) -> None:
     qtbot.waitUntil(lambda: label.shown_text().endswith("…"))
     assert label.shown_text().endswith("…") and label.toolTip() == label.text()
     assert label.fontMetrics().horizontalAdvance(label.shown_text()) <= 200
+
+
+def test_a_long_status_message_never_pushes_the_status_figures_over_each_other(qtbot, settings) -> None:
+    from tests.ui.test_watchlist_tabs import make_window
+
+    window = make_window(qtbot, settings)
+    text = "Executed: Buy 65 NIFTY 8 DEC 2026 22400 PE at ₹1.25 " * 6
+    window.show_message(text)
+    assert window.message_label.text() == text  # whole, in its tooltip when it is cut
+    QTest.qWait(20)
+    assert window.message_label.minimumSizeHint().width() < 100 and window.width() == 1280
