@@ -50,6 +50,15 @@ def build_parser() -> argparse.ArgumentParser:
     gui.add_argument("--smoke-test", action="store_true",
                      help="open the window on the embedded simulator, wait for a tick, exit 0 (non-zero with a "
                           "reason after 20 s) — for installers and CI")
+    gui.add_argument("--paper", action="store_true",
+                     help="paper trading: live (or --demo) prices, orders filled by a paper exchange in this app, "
+                          "never sent; its own journal (paper-journal.db)")
+    gui.add_argument("--paper-reset", action="store_true",
+                     help="with --paper: start a fresh paper day (the paper journal is archived; the live one is "
+                          "untouched)")
+    gui.add_argument("--shadow-fills", action="store_true",
+                     help="live mode: also paper-fill every live order when it is sent, and show the live fill beside "
+                          "the paper one with the slippage in rupees and ticks")
     gui.add_argument("--home", metavar="DIR", help="keep every file (settings, journal, bars, logs) under DIR "
                                                    "instead of the platform's folders (also AIRALGO_HOME)")
     return parser
@@ -59,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point."""
     utf8_console()  # before any output, argparse's included
     args = build_parser().parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # for a restart in paper (or live) mode
     from .logs import setup_console_logging
 
     if args.command == "instruments":

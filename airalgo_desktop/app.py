@@ -27,11 +27,16 @@ from . import config as app_config
 from .api.client import AirAlgoClient, ClientConfig
 from .console import mark_running
 from .desk import Problem, TradingDesk
+from .desk.paper import PAPER_JOURNAL, SETTINGS_FILE, PaperDesk, archive_paper_journal
+from .desk.shadow import ShadowDesk
+from .domain.nsetime import in_market_hours, now_ist
 from .harness import Harness
 from .keystore import KeyStore
 from .logs import setup_file_logging
 from .resources import resource_path
+from .services.shadow import SHADOW_FILE
 from .settings import Prefs
+from .store.journal import FILE_NAME as LIVE_JOURNAL
 from .transport import UrlError
 from .ui import theme
 from .ui.commands import Commands
@@ -99,8 +104,23 @@ class Application(QObject):
         self.sim = None
         self.config: app_config.Config | None = None
         self._quit = asyncio.Event()
-        self.desk = TradingDesk.open(paths.data, self.prefs, demo=self.demo)
+        # paper mode is decided here, once: its own journal (the live one is never opened) and a paper account that
+        # every connection is wrapped in (connect), so no order of this run can reach the exchange
+        self.paper_mode = bool(getattr(args, "paper", False))
+        if self.paper_mode and getattr(args, "paper_reset", False):
+            archive_paper_journal(paths.data)
+        self.desk = TradingDesk.open(paths.data, self.prefs, demo=self.demo,
+                                     journal_name=PAPER_JOURNAL if self.paper_mode else LIVE_JOURNAL)
+        self.paper: PaperDesk | None = None
+        if self.paper_mode:
+            self.paper = self.desk.add_part(PaperDesk(self.desk.context, self.desk.ledger.records,
+                                                      settings_file=paths.data / SETTINGS_FILE))
+        # live mode with shadow fills: every live order also paper-filled at send time, for the slippage
+        self.shadow: ShadowDesk | None = None
+        if not self.paper_mode and getattr(args, "shadow_fills", False):
+            self.shadow = self.desk.add_part(ShadowDesk(self.desk.context, keep=paths.data / SHADOW_FILE))
         self.allow_insecure = bool(getattr(args, "allow_insecure", False))
+        self.relaunch_argv: list[str] | None = None  # set by switch_paper: the app starts again with these
         desk = self.desk
         self.window = MainWindow(desk.master, desk.store, self.prefs, positions=desk.pnl.positions, demo=self.demo,
                                  icon=app_icon())
@@ -123,6 +143,19 @@ class Application(QObject):
         self.ticket.listen_to(desk)
         self.harness = Harness(self, smoke=smoke, screenshot=getattr(args, "screenshot", None),
                                quit_after=getattr(args, "quit_after", None))
+        if self.paper is not None:
+            from .ui.paper import add_paper_account, apply_paper_look
+
+            apply_paper_look(self.window, self.ticket, self.paper.settings.describe())
+            add_paper_account(self.window, self.paper)
+            self.presenter.margin_source = self.paper.margin
+        from .ui.paper import add_paper_switch
+
+        add_paper_switch(self.window, self.paper_mode, self.switch_paper)
+        if self.shadow is not None:
+            from .ui.paper import show_shadow_fills
+
+            show_shadow_fills(self.window, desk, self.shadow.fills)
 
     async def run(self) -> int:
         """Show the window, restore the journal, connect, run until quit, shut down cleanly. Returns the exit code."""
@@ -135,6 +168,8 @@ class Application(QObject):
         if self.window.chart is not None:
             self.window.chart.listen_to(self.desk)
         self.desk.ledger.restore()
+        if self.paper is not None:
+            self.paper.restore()  # the paper exchange's margin book from the paper journal's fills
         self.desk.risk.restore()  # the day's order count and a lock set earlier today
         self.commands.run(self.desk.pnl.restore_bars(), "Reading today's bars")
         self.presenter.start()
@@ -150,16 +185,29 @@ class Application(QObject):
         await self.shutdown()
         return self.harness.exit_code
 
+    def paper_on_demo_feed(self) -> bool:
+        """Paper mode outside market hours: the live feed is silent, so the embedded simulator's feed is used."""
+        return self.paper is not None and not self.demo and not in_market_hours(now_ist())
+
     async def _start_connection(self) -> None:
-        if self.demo:
+        demo_feed = self.paper_on_demo_feed()
+        if self.demo or demo_feed:
             from .sim.server import SimConfig, SimServer
 
             self.sim = SimServer(SimConfig(api_keys=(DEMO_KEY,)))
             await self.sim.start()
             engine = self.sim.engine
-            self.presenter.margin_source = lambda: (engine.margin_used(DEMO_KEY), engine.margin_limit)
+            if self.paper is None:
+                self.presenter.margin_source = lambda: (engine.margin_used(DEMO_KEY), engine.margin_limit)
             await self.connect(ClientConfig(self.sim.ws_url, self.sim.base_http, DEMO_KEY))
-            self.window.show_message("Demo mode: an embedded simulator plays the market. No real orders.", 0)
+            if demo_feed:
+                from .ui.paper import note_demo_feed
+
+                note_demo_feed(self.window)
+                self.window.show_message("PAPER on the demo feed: the market is closed, so the embedded simulator "
+                                         "plays the prices. Restart with --paper in market hours for live prices.", 0)
+            else:
+                self.window.show_message("Demo mode: an embedded simulator plays the market. No real orders.", 0)
             return
         flags = {"WEBSOCKET_SERVER_URL": self.args.ws_url, "TOKEN_SERVER_URL": self.args.token_url,
                  "API_KEY": self.args.api_key}
@@ -172,6 +220,9 @@ class Application(QObject):
                                       + (" …" if len(cfg.warnings) > 4 else ""), persistent=True))
         if cfg.api_key:
             await self.connect(self._client_config(cfg.api_key))
+            if self.paper is not None:
+                self.window.show_message("PAPER: live prices; orders fill on the paper exchange in this app and are "
+                                         "never sent.", 0)
         else:
             self.commands.ask_for_key()
 
@@ -191,7 +242,9 @@ class Application(QObject):
         except UrlError as exc:  # malformed or unencrypted: refused once, with the reason
             self.window.banner.show_message(str(exc), "Settings…", self.commands.ask_for_key)
             return
-        self.desk.attach(client)
+        # paper mode: the desk gets a paper session (the live client's prices, the paper exchange's orders; the client
+        # is held without a way to send one)
+        self.desk.attach(self.paper.session(client) if self.paper is not None else client)
         await client.start()
 
     async def connect_with_key(self, key: str) -> None:
@@ -201,6 +254,13 @@ class Application(QObject):
     async def disconnect(self) -> None:
         """Close the connection (orders in flight become Unknown, never resent)."""
         await self.desk.disconnect()
+
+    def switch_paper(self, paper: bool) -> None:
+        """Account → Paper trading: quit cleanly and start again in paper mode (or back in live mode) with the same
+        options. Paper-ness is decided once per run, at composition — a running desk is never re-pointed."""
+        argv = [a for a in getattr(self.args, "argv", None) or [] if a not in ("--paper", "--paper-reset")]
+        self.relaunch_argv = [*argv, "--paper"] if paper else argv
+        self.request_quit()
 
     def request_quit(self) -> None:
         """Leave at the next loop turn (window closed, Quit, OS logout, Ctrl+C)."""
@@ -239,7 +299,8 @@ def main(args: argparse.Namespace) -> int:
     paths = Paths.resolve(getattr(args, "home", None))
     running = mark_running()  # noqa: F841 - held until the process ends: the installer refuses while it exists
     log_file = setup_file_logging(paths.logs, console=bool(os.environ.get("AIRALGO_LOG_CONSOLE")))
-    log.info("%s %s starting (%s)", APP_NAME, __version__, "demo" if args.demo else "live")
+    log.info("%s %s starting (%s%s)", APP_NAME, __version__, "demo" if args.demo else "live",
+             ", paper" if getattr(args, "paper", False) else "")
     QGuiApplication.setApplicationName(APP_NAME)
     QGuiApplication.setOrganizationName("AirAlgo")
     QGuiApplication.setApplicationVersion(__version__)
@@ -248,14 +309,19 @@ def main(args: argparse.Namespace) -> int:
     qt_app.setQuitOnLastWindowClosed(False)  # we quit ourselves, after a clean shutdown
     qt_app.setWindowIcon(app_icon())
     prefs = Prefs(paths.settings())
-    theme.apply_theme(qt_app, theme.ThemeChoice(prefs.theme))
+    theme.apply_theme(qt_app, theme.ThemeChoice(prefs.theme), prefs.colour_blind)
     theme.follow_system_changes(qt_app, lambda: theme.ThemeChoice(Prefs(paths.settings()).theme))
     import qasync
+
+    relaunch: list[list[str]] = []
 
     async def run() -> int:
         application = Application(args, paths)
         _install_signal_handlers(application)
-        return await application.run()
+        code = await application.run()
+        if application.relaunch_argv is not None:
+            relaunch.append(application.relaunch_argv)
+        return code
 
     try:
         code = qasync.run(run())
@@ -263,5 +329,13 @@ def main(args: argparse.Namespace) -> int:
         log.exception("fatal error")
         print(f"AirAlgo Desktop stopped after an error; details in {log_file}", file=sys.stderr)
         return 1
+    if relaunch:  # Account → Paper trading: the next run starts once this one let go of its files
+        from PySide6.QtCore import QProcess
+
+        from .instruments.importer import child_command
+
+        command = [*child_command(), *relaunch[0]]
+        started = QProcess.startDetached(command[0], command[1:])
+        log.info("relaunched as %s: %s", " ".join(relaunch[0]) or "live", started)
     log.info("exit %s", code)
     return code

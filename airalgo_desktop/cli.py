@@ -383,6 +383,7 @@ def add_report_command(sub: argparse._SubParsersAction) -> None:  # type: ignore
                                           "reported), net — from the order journal")
     p_rep.add_argument("--date", metavar="YYYY-MM-DD", help="the trading day (default: today, IST)")
     p_rep.add_argument("--csv", metavar="FILE", help="also write the report as CSV (UTF-8 with BOM, opens in Excel)")
+    p_rep.add_argument("--paper", action="store_true", help="the paper account's day (paper-journal.db)")
     p_rep.add_argument("--data-dir", help=argparse.SUPPRESS)
 
 
@@ -396,7 +397,9 @@ def report_command(args: argparse.Namespace, out=None, err=None) -> int:  # type
 
     from .config import home_data_dir
     from .domain.nsetime import now_ist
+    from .services.paper import PAPER_JOURNAL
     from .services.report import build, reported_charges, text_lines, write_csv
+    from .services.shadow import SHADOW_FILE, read_shadow, summarise
     from .store.journal import Journal, JournalUnavailable
 
     try:
@@ -406,7 +409,8 @@ def report_command(args: argparse.Namespace, out=None, err=None) -> int:  # type
         return 2
     data_dir = Path(args.data_dir) if getattr(args, "data_dir", None) else home_data_dir(getattr(args, "home", None))
     try:
-        journal = Journal.read_only(data_dir)
+        journal = Journal.read_only(data_dir, name=PAPER_JOURNAL) if getattr(args, "paper", False) else \
+            Journal.read_only(data_dir)
     except JournalUnavailable as exc:
         print(f"error: {exc}", file=err)
         return 2
@@ -426,9 +430,21 @@ def report_command(args: argparse.Namespace, out=None, err=None) -> int:  # type
         journal.close()
     catalog = _catalog_for_cli(data_dir, err)
     lookup = catalog.get if catalog is not None else (lambda _token: None)  # type: ignore[attr-defined]
-    report = build(day, records, lookup, reported=reported)
+    label = None
+    if getattr(args, "paper", False):  # every row of a paper report says so, on screen and in the CSV
+        def label(token: str) -> str:
+            instrument = lookup(token)
+            return f"PAPER · {instrument.display if instrument is not None else token}"
+    report = build(day, records, lookup, reported=reported, label=label)
+    if getattr(args, "paper", False):
+        print("PAPER — paper trading, no order reached the exchange", file=out)
     for line in text_lines(report):
         print(line, file=out)
+    shadow, unread = read_shadow(data_dir / SHADOW_FILE, day)
+    if shadow:  # live mode with shadow fills: the day's slippage against the paper twins
+        print(summarise(shadow).describe(), file=out)
+    if unread:
+        print(f"{unread} shadow-fill line(s) could not be read and were left out", file=err)
     if args.csv:
         write_csv(report, Path(args.csv))
         print(f"CSV written to {args.csv}", file=err)

@@ -150,6 +150,15 @@ class Prefs:
     def theme(self, value: str) -> None:
         self.store.setValue("ui/theme", value)
 
+    @property
+    def colour_blind(self) -> bool:
+        """``ui/colour_blind``: up/down in blue/orange instead of green/red (View → Theme)."""
+        return self.read_bool("ui/colour_blind", False)
+
+    @colour_blind.setter
+    def colour_blind(self, on: bool) -> None:
+        self.write_bool("ui/colour_blind", on)
+
     def window_geometry(self) -> object:
         """``window/geometry`` as stored (a ``QByteArray`` the window checks itself)."""
         return self._raw("window/geometry")

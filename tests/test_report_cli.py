@@ -47,3 +47,40 @@ def test_report_says_what_is_wrong_in_one_sentence(tmp_path) -> None:
     assert code == 2 and "no order journal" in err
     code, _out, err = run(data_dir=str(tmp_path), date="06-12-2026")
     assert code == 2 and "is not a date" in err
+
+
+def test_report_of_the_paper_account_reads_the_paper_journal_only(tmp_path) -> None:
+    data = tmp_path / "data"
+    live = Journal.open(data)
+    _order(live, "A1", Side.BUY, 1300_00, 12.0)
+    live.close()
+    paper = Journal.open(data, name="paper-journal.db")
+    try:
+        _order(paper, "P1", Side.BUY, 1300_00, 0.0)
+        _order(paper, "P2", Side.SELL, 1320_00, 0.0)
+        csv_path = tmp_path / "paper.csv"
+        code, out, _err = run(data_dir=str(data), paper=True, csv=str(csv_path))
+    finally:
+        paper.close()
+    assert code == 0 and out.startswith("PAPER — ")
+    assert "2 fills in 1 instrument · gross +₹200.00" in out and "PAPER · " in out
+    rows = csv_path.read_text(encoding="utf-8-sig").splitlines()[1:]
+    assert [row.split(",")[0] for row in rows if row] == ["PAPER · RELIANCE", "Total"]
+    code, out, _err = run(data_dir=str(data))
+    assert code == 0 and "PAPER" not in out and "1 fill" in out
+
+
+def test_the_day_report_sums_the_shadow_slippage(tmp_path) -> None:
+    from airalgo_desktop.services.shadow import SHADOW_FILE, ShadowFill, append_shadow
+
+    data = tmp_path / "data"
+    journal = Journal.open(data)
+    try:
+        _order(journal, "A1", Side.BUY, 1300_10, 0.0)
+        today = now_ist().date()
+        append_shadow(data / SHADOW_FILE, today, ShadowFill("A1", "2885", "RELIANCE", Side.BUY, 10, 5, 1300_00,
+                                                            1300_10))
+        code, out, _err = run(data_dir=str(data))
+    finally:
+        journal.close()
+    assert code == 0 and "Shadow slippage +₹1.00 over 1 order (avg 2.00 ticks)" in out

@@ -16,6 +16,7 @@ from ..instruments import Catalog, bundled_universe
 from ..listeners import Listeners
 from ..services.barbook import BarBook
 from ..services.subscriptions import Subscriptions
+from ..store.journal import FILE_NAME as JOURNAL_FILE
 from ..store.journal import Journal, UnavailableJournal, open_journal
 from ..store.market import MarketStore
 from .alerts import AlertWatch
@@ -72,14 +73,17 @@ class TradingDesk:
         self.instruments.add_interest(lambda: self.alerts.tokens)
 
     @classmethod
-    def open(cls, data_dir: Path, prefs: DeskPrefs, *, demo: bool = True) -> TradingDesk:
+    def open(cls, data_dir: Path, prefs: DeskPrefs, *, demo: bool = True,
+             journal_name: str = JOURNAL_FILE) -> TradingDesk:
         """The desk of an app run, the journal and the bar store under ``data_dir`` (the bars are read back by
         ``pnl.restore_bars``). The master: the bundled demo universe in demo mode; otherwise empty until
         ``instruments.load_master`` reads the stored one (after the window is shown — nothing master-sized happens
         before it). A journal that cannot be used (read-only folder, full disk) is an :class:`UnavailableJournal`:
-        the app starts, its reason is a persistent :class:`Problem` at ``ledger.restore``, and no order is sent."""
+        the app starts, its reason is a persistent :class:`Problem` at ``ledger.restore``, and no order is sent.
+        ``journal_name``: a paper session's ``paper-journal.db`` (``desk/paper.py``), so the live journal is never
+        opened."""
         master = bundled_universe(now_ist().date()) if demo else Catalog(meta={"loading": True})
-        return cls(master, open_journal(data_dir), prefs, data_dir=data_dir, demo=demo,
+        return cls(master, open_journal(data_dir, name=journal_name), prefs, data_dir=data_dir, demo=demo,
                    bars=BarBook(data_dir, keep_days=prefs.bar_keep_days))
 
     # ---------------------------------------------------------------- the notice bus

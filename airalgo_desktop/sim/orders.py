@@ -12,6 +12,11 @@ quantity adds to the account's exposure — a fraction of its value (:data:`MARG
 buy, 150 % for option writing); an order that reduces a position needs none. Margin in use is that of the
 account's open positions (at the current price) plus its pending orders; an order that would take it above the
 limit is rejected with "Margin limit exceeded".
+
+The engine reads prices through :class:`Prices` (the simulator's :class:`~airalgo_desktop.sim.market.Market`, or the
+paper exchange's view of the live feed, ``services/paper.py``); a market order that finds no price yet waits for the
+first one. ``fill_price`` (optional) turns the price a fill would happen at into the price it happens at — the paper
+exchange's slippage model.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time
-from typing import Any
+from typing import Any, Protocol
 
 from ..domain.clock import Clock, process_clock
 from ..domain.instruments import Instrument, InstrumentMaster
@@ -38,6 +43,8 @@ MSG_EXECUTED = "Your Order has been executed successfully"
 MSG_REJECTED = "Order has been Rejected"
 ERR_SYMBOL = "Invalid Symbol"
 ERR_MARGIN = "Margin limit exceeded"
+ERR_FREEZE = "Quantity above the freeze quantity {freeze}"
+ERR_EXPIRED = "Contract expired"
 
 FIRST_ORDER_NUMBER = 1300000000111170
 
@@ -64,6 +71,14 @@ class SimOrder:
     resting: bool = False  # on the book: a later cross trades at the limit, not at the jumped-to price
     required_margin: float = 0.0
     executed_price: Paisa = 0
+    waiting: bool = False  # a market order that found no price: it fills at the first one
+
+
+class Prices(Protocol):
+    """Where the engine reads the market: the last traded price of a token and of a derivative's underlying."""
+
+    def ltp(self, token: str) -> Paisa | None: ...
+    def underlying_ltp(self, token: str) -> Paisa | None: ...
 
 
 def _as_int(value: Any) -> int | None:
@@ -84,7 +99,7 @@ class OrderEngine:
     def __init__(
         self,
         master: InstrumentMaster,
-        market: Market,
+        market: Market | Prices,
         respond: Callable[[str, dict[str, Any]], None],
         *,
         margin_limit: Paisa = 50_000_00,
@@ -92,8 +107,10 @@ class OrderEngine:
         client_id: str = "1234567890",
         user_id: str = "47241",
         clock: Clock = process_clock,
+        fill_price: Callable[[SimOrder, Paisa], Paisa] | None = None,
     ) -> None:
         self.clock = clock  # the expiry-day margin and the order timestamps
+        self.fill_price = fill_price
         self.master = master
         self.market = market
         self.respond = respond
@@ -150,6 +167,33 @@ class OrderEngine:
             self.on_market()
         return order
 
+    def reinstate(self, api_key: str, payload: dict[str, Any], order_number: int) -> SimOrder | None:
+        """Put back an order accepted in an earlier run (the paper exchange after a restart): open again under its
+        own number, with its margin blocked, answering nothing now — its next answer is its fill. None when the
+        payload no longer passes (the contract is gone from the master, or has expired)."""
+        inst = self.master.get(str(payload.get("token_number", "")).strip())
+        kind = str(payload.get("market_limit_sl", "")).strip().lower()
+        side = str(payload.get("order_type", "")).strip().upper()
+        order = SimOrder(order_number=order_number, api_key=api_key, request=dict(payload), instrument=inst,
+                         buy=side != "S", kind=kind, quantity=_as_int(payload.get("quantity")) or 0,
+                         price=_as_int(payload.get("price")) or 0, trigger=_as_int(payload.get("trigger_price")) or 0,
+                         resting=True, waiting=kind == "market")
+        if self._field_error(order, side, payload) is not None or self._exchange_rule_error(order) is not None:
+            return None
+        order.required_margin = self._margin(order)
+        self.open_orders[order_number] = order
+        self.all_orders.append(order)
+        return order
+
+    def cancel_open(self, api_key: str, reason: str) -> list[SimOrder]:
+        """Answer every open order of ``api_key`` with a rejection giving ``reason`` (the paper account's reset)."""
+        cancelled = [o for o in self.open_orders.values() if o.api_key == api_key]
+        for order in cancelled:
+            del self.open_orders[order.order_number]
+            order.status = "Rejected"
+            self._emit(order, "Rejected", MSG_REJECTED, error=reason)
+        return cancelled
+
     def _field_error(self, order: SimOrder, side: str, payload: dict[str, Any]) -> str | None:
         if order.instrument is None:
             return ERR_SYMBOL
@@ -179,8 +223,12 @@ class OrderEngine:
     def _exchange_rule_error(self, order: SimOrder) -> str | None:
         inst = order.instrument
         assert inst is not None
+        if inst.expiry is not None and inst.expiry < self.clock().astimezone(IST).date():
+            return ERR_EXPIRED
         if order.quantity % inst.lot_size:
             return f"Quantity not in multiples of lot size {inst.lot_size}"
+        if inst.freeze_qty and order.quantity > inst.freeze_qty:
+            return ERR_FREEZE.format(freeze=inst.freeze_qty)
         if order.kind in ("limit", "sl") and order.price % inst.tick_size:
             return "Price not in multiples of tick size"
         if order.kind in ("sl", "slm") and order.trigger % inst.tick_size:
@@ -238,18 +286,26 @@ class OrderEngine:
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
-            self._fill(order, self.market.ltp(order.instrument.token) or order.price)  # type: ignore[union-attr]
+            self._fill_market(order)
             return
         handle: asyncio.TimerHandle
 
         def fire() -> None:
             self._fill_handles.discard(handle)
             if order.order_number in self.open_orders:
-                assert order.instrument is not None
-                self._fill(order, self.market.ltp(order.instrument.token) or 0)
+                self._fill_market(order)
 
         handle = loop.call_later(self.fill_delay, fire)
         self._fill_handles.add(handle)
+
+    def _fill_market(self, order: SimOrder) -> None:
+        """A market order trades at the current price; with none yet it waits for the first (:meth:`on_market`)."""
+        assert order.instrument is not None
+        ltp = self.market.ltp(order.instrument.token)
+        if ltp:
+            self._fill(order, ltp)
+        else:
+            order.waiting = True
 
     def active_tokens(self) -> set[str]:
         """Tokens with resting orders: the market must keep walking them even if nobody subscribes."""
@@ -258,10 +314,13 @@ class OrderEngine:
     def on_market(self) -> None:
         """Match resting limit and stop orders against the current market."""
         for order in list(self.open_orders.values()):
-            if order.kind == "market" or order.instrument is None:
+            if order.instrument is None or (order.kind == "market" and not order.waiting):
                 continue
             ltp = self.market.ltp(order.instrument.token)
-            if ltp is None:
+            if not ltp:
+                continue
+            if order.kind == "market":
+                self._fill(order, ltp)
                 continue
             if order.kind in ("sl", "slm") and not order.triggered:
                 if not trigger_hit(order.buy, order.trigger, ltp):
@@ -281,6 +340,8 @@ class OrderEngine:
                 order.resting = True
 
     def _fill(self, order: SimOrder, price: Paisa) -> None:
+        if self.fill_price is not None:
+            price = self.fill_price(order, price)
         self.open_orders.pop(order.order_number, None)
         order.status = "Executed"
         order.executed_price = price

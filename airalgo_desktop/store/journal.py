@@ -431,6 +431,7 @@ class Journal:
     def __init__(self, path: Path, *, busy_timeout: float = 2.0,
                  clock: Callable[[], datetime] | None = None) -> None:
         self.path = path
+        self.name = path.name  # journal.db, or paper-journal.db: what a fallback file is named after
         self.busy_timeout = busy_timeout
         self.clock = clock or (lambda: datetime.now(IST))
         self.db: sqlite3.Connection | None = None
@@ -443,18 +444,19 @@ class Journal:
 
     # ------------------------------------------------------------------ opening
     @classmethod
-    def open(cls, folder: Path, **kwargs: Any) -> Journal:
-        """Open (or create) ``folder/journal.db`` and hold it for this process's lifetime (:meth:`close` lets go).
+    def open(cls, folder: Path, *, name: str = FILE_NAME, **kwargs: Any) -> Journal:
+        """Open (or create) ``folder/journal.db`` (or ``folder/name``: the paper session's ``paper-journal.db``) and
+        hold it for this process's lifetime (:meth:`close` lets go).
 
         Owned by another window → this session journals to its own file; corrupt → moved aside, fresh one;
         read-only, full or failing storage → :class:`JournalUnavailable`, the file untouched (see the module)."""
-        journal = cls(folder / FILE_NAME, **kwargs)
+        journal = cls(folder / name, **kwargs)
         try:
             folder.mkdir(parents=True, exist_ok=True)
             if not journal._take_lock():
                 stamp = time.strftime("%Y%m%d-%H%M%S")
-                journal.path = folder / f"journal-{stamp}-{os.getpid()}.db"
-                journal.notice = (f"The order journal {FILE_NAME} is in use by another AirAlgo Desktop window. "
+                journal.path = folder / f"{Path(name).stem}-{stamp}-{os.getpid()}.db"
+                journal.notice = (f"The order journal {name} is in use by another AirAlgo Desktop window. "
                                   f"This session journals to {journal.path.name}; both files are kept.")
                 log.warning("journal: %s", journal.notice)
                 if not journal._take_lock():
@@ -469,11 +471,11 @@ class Journal:
         return journal
 
     @classmethod
-    def read_only(cls, folder: Path) -> Journal:
-        """``folder/journal.db`` opened for reading only (the day report, while the app may hold the journal): no
-        lock, no migration, nothing written. Raises :class:`JournalUnavailable` when there is none or it cannot be
-        read."""
-        journal = cls(folder / FILE_NAME)
+    def read_only(cls, folder: Path, *, name: str = FILE_NAME) -> Journal:
+        """``folder/journal.db`` (or ``folder/name``) opened for reading only (the day report, while the app may hold
+        the journal): no lock, no migration, nothing written. Raises :class:`JournalUnavailable` when there is none or
+        it cannot be read."""
+        journal = cls(folder / name)
         if not journal.path.is_file():
             raise JournalUnavailable(f"no order journal in {folder}")
         try:
@@ -519,19 +521,19 @@ class Journal:
             if name in _CORRUPT:
                 self._set_aside(exc)
             elif name in _BUSY:  # a process that does not take our lock (an older version) is writing it
-                self._journal_separately(f"The order journal {FILE_NAME} is in use by another program")
+                self._journal_separately(f"The order journal {self.name} is in use by another program")
             else:
                 raise  # full, read-only, I/O: not corruption; leave the file alone
         except JournalError as exc:
             if "newer" in str(exc):
-                self._journal_separately(f"The order journal {FILE_NAME} was written by a newer version of the app "
+                self._journal_separately(f"The order journal {self.name} was written by a newer version of the app "
                                          f"({exc}); it is not changed")
             else:
                 self._set_aside(exc)
 
     def _journal_separately(self, why: str) -> None:
         stamp = time.strftime("%Y%m%d-%H%M%S")
-        self.path = self.path.with_name(f"journal-{stamp}-{os.getpid()}.db")
+        self.path = self.path.with_name(f"{Path(self.name).stem}-{stamp}-{os.getpid()}.db")
         self.notice = f"{why}. This session journals to {self.path.name}; both files are kept."
         log.error("journal: %s", self.notice)
         self._connect()

@@ -2,11 +2,11 @@
 
 One :class:`ChainPanel` per open chain, each in its own dock (several may be open). The panel shows what a
 :class:`~airalgo_desktop.services.chain.ChainState` computes: the underlying and expiry pickers (expiry tabs with
-days to expiry), ±N strikes around the at-the-money one (ATM row highlighted and kept in view), in-the-money sides
-shaded, per leg LTP, change, IV and delta (gamma, theta, vega on the *Greeks* toggle). Trading: Enter buys and
-Shift+Enter sells the leg under the cursor, as do F1/F2, a double-click and a click on a leg's LTP (buy); the
-ticket opens at the option's lot size. The panel repaints only when one of its tokens ticked (coalesced by the
-presenter's timer).
+days to expiry), ±N strikes around the at-the-money one (ATM row tinted, its strike marked ▸ ◂, kept in view),
+in-the-money legs hatched, per leg LTP, change, IV and delta (gamma, theta, vega on the *Greeks* toggle). Trading:
+Enter buys and Shift+Enter sells the leg under the cursor, as do F1/F2, a double-click and a click on a leg's LTP
+(buy); the ticket opens at the option's lot size. The panel repaints only when one of its tokens ticked (coalesced
+by the presenter's timer).
 """
 
 from __future__ import annotations
@@ -51,10 +51,9 @@ from .widgets import ElidedLabel
 
 BASIC = ("LTP", "Chg", "IV", "Delta")
 GREEKS = ("Gamma", "Theta", "Vega")
-ATM_BRUSH = QBrush(QColor(255, 214, 102, 110))
-ITM_BRUSH = QBrush(QColor(120, 150, 200, 45))
-STRIKE_BRUSH = QBrush(QColor(128, 128, 128, 40))
 DASH = "—"
+ATM_MARK = ("▸", "◂")
+SIDE_NAMES = {"CE": "Call", "PE": "Put"}
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
 _BACKGROUND = int(Qt.ItemDataRole.BackgroundRole.value)
 _FOREGROUND = int(Qt.ItemDataRole.ForegroundRole.value)
@@ -65,6 +64,12 @@ _RESTYLE = (QEvent.Type.FontChange, QEvent.Type.PaletteChange, QEvent.Type.Style
 def _columns(greeks: bool) -> tuple[list[str], list[str]]:
     fields = list(BASIC) + (list(GREEKS) if greeks else [])
     return list(reversed(fields)), fields  # calls read outward from the strike, mirrored
+
+
+def strike_text(strike: int, atm: bool) -> str:
+    """The strike column's text; the ATM strike between small markers, so it is found without seeing its tint."""
+    text = format_rupees(strike, symbol=False).removesuffix(".00")
+    return f"{ATM_MARK[0]}{text}{ATM_MARK[1]}" if atm else text
 
 
 def _fmt(field: str, leg: LegQuote) -> str:
@@ -153,15 +158,15 @@ class ChainModel(QAbstractTableModel):
             fore_row: list[object] = []
             for side, leg, fields in (("CE", r.call, self._left), ("PE", r.put, self._right)):
                 cells_t = [_fmt(f, leg) if leg is not None else "" for f in fields]
-                back = ATM_BRUSH if r.atm else (ITM_BRUSH if leg is not None and leg.itm else None)
+                back = theme.ATM_BRUSH if r.atm else (theme.ITM_BRUSH if leg is not None and leg.itm else None)
                 cells_f = [(theme.UP if leg.change > 0 else theme.DOWN)
                            if f == "Chg" and leg is not None and leg.change else None for f in fields]
                 if side == "CE":
                     text_row += cells_t
                     fore_row += cells_f
                     back_row += [back] * len(fields)
-                    text_row.append(format_rupees(r.strike, symbol=False).removesuffix(".00"))
-                    back_row.append(ATM_BRUSH if r.atm else STRIKE_BRUSH)
+                    text_row.append(strike_text(r.strike, r.atm))
+                    back_row.append(theme.ATM_BRUSH if r.atm else theme.STRIKE_BRUSH)
                     fore_row.append(None)
                 else:
                     text_row += cells_t
@@ -206,18 +211,44 @@ class ChainModel(QAbstractTableModel):
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._left) + 1 + len(self._right)
 
+    def side_of(self, column: int) -> str:
+        """"CE" left of the strike, "PE" right of it, "" on the strike."""
+        return "CE" if column < self.strike_column else "PE" if column > self.strike_column else ""
+
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
+        if orientation != Qt.Orientation.Horizontal:
             return None
-        if section < len(self._left):
-            return f"{self._left[section]}"
-        if section == len(self._left):
-            return "Strike"
-        return self._right[section - len(self._left) - 1]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.field_at(section)
+        if role in (Qt.ItemDataRole.AccessibleTextRole, Qt.ItemDataRole.ToolTipRole):
+            # the shown headers repeat LTP, Chg, IV… on both sides (CALLS / PUTS stand above them): said in full
+            side = self.side_of(section)
+            return f"{SIDE_NAMES[side]} {self.field_at(section)}" if side else "Strike"
+        return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return self.spoken(index.row(), index.column())
         table = self._roles.get(role)
         return None if table is None else table[index.row()][index.column()]
+
+    def spoken(self, row: int, column: int) -> str:
+        """A cell as a screen reader says it: "Put IV 14.2, strike 23,500, in the money" (the tints' meanings in
+        words)."""
+        if not 0 <= row < len(self.rows):
+            return ""
+        r = self.rows[row]
+        strike = format_rupees(r.strike, symbol=False).removesuffix(".00")
+        if column == self.strike_column:
+            return f"Strike {strike}" + (", at the money" if r.atm else "")
+        _side, leg = self.leg_at(row, column)
+        words = [f"{self.headerData(column, Qt.Orientation.Horizontal, Qt.ItemDataRole.AccessibleTextRole)} "
+                 f"{self._roles[_DISPLAY][row][column] or DASH}", f"strike {strike}"]
+        if r.atm:
+            words.append("at the money")
+        elif leg is not None and leg.itm:
+            words.append("in the money")
+        return ", ".join(words)
 
 
 class ChainDelegate(QStyledItemDelegate):
@@ -259,8 +290,9 @@ class ChainDelegate(QStyledItemDelegate):
             self._margin = self.view.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, self.view) + 1
         row, column, rect = index.row(), index.column(), option.rect  # type: ignore[attr-defined]
         text, back, fore = self.model.cell(row, column)
-        if back is not None:
-            painter.fillRect(rect, back)  # over the view's base, as Qt's delegate draws a background brush
+        if back is not None:  # over the view's base, as Qt's delegate draws a background brush: a pattern (the ITM
+            painter.setBrushOrigin(rect.topLeft())  # hatch) starts at the cell's corner, as Qt's style starts it
+            painter.fillRect(rect, back)
         if not text:
             return
         strike = column == self.model.strike_column
@@ -329,6 +361,7 @@ class ChainPanel(QWidget):
         self.width_box.setSuffix(" strikes")
         self.greeks_box = QCheckBox("Greeks", self)
         self.greeks_box.setObjectName("chain_greeks")
+        theme.clear_indicator(self.greeks_box)
         self.info = ElidedLabel("", self)  # a long info line elides (whole in the tooltip), never widens the dock
         self.info.setObjectName("chain_info")
         self.info.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -346,6 +379,15 @@ class ChainPanel(QWidget):
         header.setMinimumSectionSize(66)  # a narrow dock scrolls sideways instead of eliding prices to "2..."
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setToolTip("Click a leg's LTP, double-click or Enter: buy · Shift+Enter: sell · F1/F2 as everywhere")
+        self.underlying.setAccessibleName("Chain underlying")
+        self.expiries.setAccessibleName("Chain expiry")
+        self.width_box.setAccessibleName("Strikes shown each side of the ATM strike")
+        self.greeks_box.setAccessibleDescription("Show gamma, theta and vega columns")
+        self.table.setAccessibleName("Option chain")
+        self.table.setAccessibleDescription(
+            "Calls left of the strike, puts right. The ATM strike is marked ▸ ◂ and tinted; in-the-money legs are "
+            "hatched. Enter buys, Shift+Enter sells the leg under the cursor.")
+        header.setAccessibleName("Option chain columns")
 
         top = QHBoxLayout()
         top.addWidget(self.underlying)
@@ -373,6 +415,7 @@ class ChainPanel(QWidget):
         self.table.clicked.connect(self._clicked)
         self.table.tradeKey.connect(self.trade_current)
         self._last_atm: int | None = None
+        theme.follow(self, self.refresh)  # the ATM / ITM tints and the change colours of the new theme
         self.refresh()
 
     # ------------------------------------------------------------------ pickers

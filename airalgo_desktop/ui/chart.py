@@ -119,6 +119,7 @@ class ChartView(QWidget):
         vb.sigRangeChangedManually.connect(self._manual_range)
         vb.sigXRangeChanged.connect(lambda *_a: self._fit_y())
         self.canvas.scene().sigMouseMoved.connect(self.crosshair.moved)
+        theme.follow(self, self.crosshair.refresh)  # the readout's close in the new theme's up/down colour
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -158,6 +159,7 @@ class ChartView(QWidget):
         self.crosshair.cursor = None
         inst = self.master.get(token) if token else None
         self.title.setText(f"<b>{label(inst)}</b>" if inst else ("Chart" if not token else f"<b>{token}</b>"))
+        self.canvas.setAccessibleName(f"Price chart of {label(inst) if inst else token}" if token else "Price chart")
         self.redraw(force=True)
 
     def set_frame(self, frame: Frame) -> None:
@@ -272,6 +274,10 @@ class ChartPanel(QWidget):
         self.mtm_curve = self.mtm_plot.plot(pen=pg.mkPen(theme.UP, width=2), antialias=True)
         self.mtm_plot.setMinimumHeight(60)
         paint_plots(self.mtm_plot, (self.mtm_plot.getPlotItem(),))
+        theme.follow(self, self._restyle_mtm)
+        self.mtm_plot.setAccessibleName("Day P&L chart")
+        self.mtm_plot.setAccessibleDescription("The day's mark-to-market P&L over time; the line above it says the "
+                                               "latest value, the high, the low and the largest drawdown.")
         self.mtm_label = QLabel("Day P&L: no fills yet", self)
         self.mtm_label.setObjectName("mtm_stats")
         # the summary grows with every fill ("… max drawdown ₹218.75 (09:56:12→09:56:41)"): it wraps inside the
@@ -371,6 +377,11 @@ class ChartPanel(QWidget):
         span = max(float(xs[-1] - xs[0]), 600.0)
         self.mtm_plot.setXRange(float(xs[-1]) - span, float(xs[-1]) + span * 0.03, padding=0)
         self.show_pnl()
+
+    def _restyle_mtm(self) -> None:
+        """A theme switch: the P&L curve in the new up/down colour."""
+        self._mtm_drawn = ()
+        self._redraw_mtm()
 
     def show_pnl(self) -> None:
         """The Day P&L line (the latest mark, max, min, drawdown) — cheap, so it is called with every repaint of the

@@ -12,9 +12,8 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QLineF, QRectF
+from PySide6.QtCore import QLineF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QPainter, QPen
-from PySide6.QtWidgets import QApplication
 
 from ..domain.bars import Bars
 from . import theme
@@ -27,16 +26,20 @@ PREV_CLOSE_COLOR = QColor(128, 128, 128)
 
 def paint_plots(canvas: pg.GraphicsView, plots: Iterable[pg.PlotItem]) -> None:
     """Background and axis colours from the app's theme (light or dark), so a chart does not sit black in a light
-    window."""
-    app = QApplication.instance()
-    dark = bool(app.property("airalgo_dark")) if app is not None else True
-    background, ink = ("#101216", "#b8bcc4") if dark else ("#ffffff", "#3a3d43")
-    canvas.setBackground(background)
-    for plot in plots:
-        for name in ("bottom", "right", "left"):
-            axis = plot.getAxis(name)
-            axis.setPen(pg.mkPen(ink))
-            axis.setTextPen(pg.mkPen(ink))
+    window — now and after every theme switch (:func:`theme.follow`)."""
+    plots = tuple(plots)
+
+    def paint() -> None:
+        background, ink = theme.plot_colours()
+        canvas.setBackground(background)
+        for plot in plots:
+            for name in ("bottom", "right", "left"):
+                axis = plot.getAxis(name)
+                axis.setPen(pg.mkPen(ink))
+                axis.setTextPen(pg.mkPen(ink))  # the axis title ("P&L (₹)") too
+
+    paint()
+    theme.follow(canvas, paint)
 
 
 VOLUME_STEPS = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
@@ -106,12 +109,18 @@ class _BarsItem(_LiveItem):
     def __init__(self) -> None:
         super().__init__()
         self.o = self.h = self.l = self.c = self.v = np.zeros(0)
+        self.restyle()
+        self.setFlag(self.GraphicsItemFlag.ItemUsesExtendedStyleOption)  # paint() is told the exposed rect
+
+    def restyle(self) -> None:
+        """The theme's up/down colours; up bars hollow, down bars filled (as many terminals draw them), so the
+        direction reads without telling the two colours apart."""
         up, down = QPen(theme.UP), QPen(theme.DOWN)
         up.setCosmetic(True)
         down.setCosmetic(True)
         self.pens = (up, down)
-        self.brushes = (pg.mkBrush(theme.UP), pg.mkBrush(theme.DOWN))
-        self.setFlag(self.GraphicsItemFlag.ItemUsesExtendedStyleOption)  # paint() is told the exposed rect
+        self.brushes = (QBrush(Qt.BrushStyle.NoBrush), pg.mkBrush(theme.DOWN))
+        self.update()
 
     def set_bars(self, bars: Bars, *, live_only: bool = False) -> None:
         """New bars. ``live_only``: the caller knows only the last bar changed (same bars before it)."""
@@ -144,7 +153,8 @@ class _BarsItem(_LiveItem):
 
 
 class CandleItem(_BarsItem):
-    """Candles: a wick from low to high, a body from open to close; green up (close ≥ open), red down."""
+    """Candles: a wick from low to high, a body from open to close; up (close ≥ open) hollow in the up colour, down
+    filled in the down colour. The wick stops at the body, so a hollow body stays empty."""
 
     def _bounds(self) -> QRectF:
         if not len(self.o):
@@ -159,13 +169,15 @@ class CandleItem(_BarsItem):
             p.setPen(pen)
             p.setBrush(brush)
             h, lo, o, c = self.h[sel], self.l[sel], self.o[sel], self.c[sel]
-            p.drawLines([QLineF(i, a, i, b) for i, a, b in zip(sel.tolist(), lo.tolist(), h.tolist(), strict=True)])
-            p.drawRects([QRectF(i - 0.35, a, 0.7, b - a) for i, a, b in
-                         zip(sel.tolist(), np.minimum(o, c).tolist(), np.maximum(o, c).tolist(), strict=True)])
+            bottom, top = np.minimum(o, c).tolist(), np.maximum(o, c).tolist()
+            xs = sel.tolist()
+            p.drawLines([QLineF(i, a, i, b) for i, a, b in zip(xs, lo.tolist(), bottom, strict=True)]
+                        + [QLineF(i, a, i, b) for i, a, b in zip(xs, top, h.tolist(), strict=True)])
+            p.drawRects([QRectF(i - 0.35, a, 0.7, b - a) for i, a, b in zip(xs, bottom, top, strict=True)])
 
 
 class VolumeItem(_BarsItem):
-    """Volume seen per bar (sum of ``ltq`` received), coloured like its candle."""
+    """Volume seen per bar (sum of ``ltq`` received), drawn like its candle (hollow up, filled down)."""
 
     def _bounds(self) -> QRectF:  # up to the pane's round top: the live bar's volume grows into it
         return QRectF(-1, 0, len(self.v) + 2, volume_top(float(self.v.max())) if len(self.v) else 1.0)

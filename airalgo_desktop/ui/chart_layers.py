@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 from ..domain.bars import DAY, IST_OFFSET, Bars, Frame
@@ -28,6 +28,8 @@ from .chart_feed import BarFeed
 from .chart_items import PREV_CLOSE_COLOR, VWAP_COLOR, CandleItem, VolumeItem, VwapItem, paint_plots, volume_top
 from .timeaxis import BarTimeAxis, RupeeAxis, VolumeAxis
 
+ABOVE, BELOW = (0, 1), (0, 0)  # a label's anchor: its bottom-left on the line (above it), or its top-left (below)
+LABEL_MARGIN = 4.0  # px between order labels, and from the pane's edges
 GAP_BARS = 5  # more bars than this missing inside a session is marked as a gap
 MAX_GAP_MARKS = 100
 
@@ -52,6 +54,10 @@ class ChartCanvas(pg.GraphicsLayoutWidget):
         self.axis = BarTimeAxis()
         self.volume_axis = BarTimeAxis()
         self.setObjectName("price_chart")
+        self.setAccessibleName("Price chart")
+        self.setAccessibleDescription(
+            "Candles over volume, one per bar: hollow when the bar closed at or above its open, filled when below. "
+            "Open orders are dash-dot lines labelled with side, quantity and price; fills are ▲ buy and ▼ sell.")
         self.ci.setContentsMargins(2, 2, 2, 2)
         self.ci.setSpacing(0)
         self.price_plot = self.addPlot(row=0, col=0, axisItems={"bottom": self.axis, "right": RupeeAxis("right")})
@@ -80,7 +86,9 @@ class ChartCanvas(pg.GraphicsLayoutWidget):
         self.prev_close = pg.InfiniteLine(angle=0, movable=False,
                                           pen=pg.mkPen(PREV_CLOSE_COLOR, style=Qt.PenStyle.DashLine),
                                           label="", labelOpts={"position": 0.75, "color": PREV_CLOSE_COLOR,
-                                                               "anchors": [(0, 1), (0, 1)]})
+                                                               # below the line when it is in the pane's upper
+                                                               # half, so the label is never cut at the top
+                                                               "anchors": [BELOW, ABOVE]})
         self.prev_close.setVisible(False)
         for item in (self.candles, self.line, self.vwap, self.prev_close):
             self.price_plot.addItem(item, ignoreBounds=True)
@@ -89,6 +97,13 @@ class ChartCanvas(pg.GraphicsLayoutWidget):
         self.gap_items: list[pg.InfiniteLine] = []
         self.fitting = False  # the chart is placing x itself (not the trader panning)
         paint_plots(self, (self.price_plot, self.volume_plot))
+        theme.follow(self, self.restyle)
+
+    def restyle(self) -> None:
+        """The new theme's up/down and line colours (a theme switch reaches the open charts live)."""
+        self.candles.restyle()
+        self.volumes.restyle()
+        self.line.setPen(pg.mkPen(theme.BUY, width=2))
 
     def show_bars(self, bars: Bars, vwap_values: np.ndarray, frame: Frame, *, live_only: bool = False) -> None:
         """New bars on the panes. ``live_only``: only the last bar changed — each item repaints that bar's column."""
@@ -226,13 +241,25 @@ class MarkerLayer:
         self.orders: list[OrderLine] = []
         self.order_items: list[pg.InfiniteLine] = []
         self._marks: dict = {}
-        # filled triangles with a darker rim: readable on a light and on a dark background
-        self.buys = pg.ScatterPlotItem(symbol="t1", size=15, brush=pg.mkBrush(theme.UP),
-                                       pen=pg.mkPen(theme.UP.darker(170), width=1.5))
-        self.sells = pg.ScatterPlotItem(symbol="t", size=15, brush=pg.mkBrush(theme.DOWN),
-                                        pen=pg.mkPen(theme.DOWN.darker(170), width=1.5))
+        self.buys = pg.ScatterPlotItem(symbol="t1", size=15)
+        self.sells = pg.ScatterPlotItem(symbol="t", size=15)
         for item in (self.buys, self.sells):
             plot.addItem(item, ignoreBounds=True)
+        self.restyle()
+        vb = plot.getViewBox()
+        vb.sigRangeChanged.connect(self.place_labels)
+        vb.sigResized.connect(self.place_labels)
+        theme.follow(plot, self.restyle)
+
+    def restyle(self) -> None:
+        """The theme's colours: filled triangles with a darker rim (readable on a light and on a dark background;
+        ▲ buy, ▼ sell by shape), order lines in the side's colour."""
+        self.buys.setBrush(pg.mkBrush(theme.UP))
+        self.buys.setPen(pg.mkPen(theme.UP.darker(170), width=1.5))
+        self.sells.setBrush(pg.mkBrush(theme.DOWN))
+        self.sells.setPen(pg.mkPen(theme.DOWN.darker(170), width=1.5))
+        lines, self.orders = self.orders, []
+        self.set_orders(lines)
 
     def set_orders(self, lines: list[OrderLine]) -> bool:
         """Draw these order lines; False when they are the ones already drawn."""
@@ -246,11 +273,56 @@ class MarkerLayer:
             color = theme.BUY if line.side is Side.BUY else theme.SELL
             item = pg.InfiniteLine(pos=line.price / 100, angle=0, movable=False,
                                    pen=pg.mkPen(color, width=1.5, style=Qt.PenStyle.DashDotLine), label=line.label,
-                                   labelOpts={"position": 0.12, "color": "w", "fill": color,
-                                              "anchors": [(0, 1), (0, 1)]})
+                                   labelOpts={"position": 0.02, "color": "w", "fill": color,
+                                              "anchors": [ABOVE, ABOVE]})
             self.plot.addItem(item, ignoreBounds=True)
             self.order_items.append(item)
+        self.place_labels()
         return True
+
+    def place_labels(self, *_args: object) -> None:
+        """Lay the order labels out inside the price pane, none over another: each sits above its line (below it
+        when above would leave the pane), from the left, moved right past any label it would overlap (an SL's
+        trigger and limit a few paise apart sit side by side)."""
+        vb = self.plot.getViewBox()
+        pane = vb.sceneBoundingRect()
+        if pane.width() <= 0 or pane.height() <= 0:
+            return
+        placed: list[QRectF] = []
+        for item in sorted(self.order_items, key=lambda i: -i.value()):
+            label = item.label
+            y = vb.mapViewToScene(QPointF(0, item.value())).y()
+            if not pane.top() <= y <= pane.bottom():
+                continue  # the line is out of view: so is its label
+            size = label.boundingRect()
+            w, h = size.width(), size.height()
+            tops = [(ABOVE, y - h), (BELOW, y)] if y - h >= pane.top() else [(BELOW, y), (ABOVE, y - h)]
+            choice = None
+            for anchor, top in tops:
+                if top < pane.top() or top + h > pane.bottom():
+                    continue
+                x = pane.left() + LABEL_MARGIN
+                while x + w <= pane.right() - LABEL_MARGIN:
+                    rect = QRectF(x, top, w, h)
+                    hits = [r for r in placed if r.intersects(rect)]
+                    if not hits:
+                        choice = anchor, rect
+                        break
+                    x = max(r.right() for r in hits) + LABEL_MARGIN
+                if choice is not None:
+                    break
+            if choice is None:  # no free room (a tiny pane): the preferred place, overlapping
+                anchor, top = tops[0]
+                choice = anchor, QRectF(pane.left() + LABEL_MARGIN, top, w, h)
+            anchor, rect = choice
+            placed.append(rect)
+            label.anchors = [anchor, anchor]
+            label.setAnchor(pg.Point(*anchor))
+            label.setPosition((rect.left() - pane.left()) / pane.width())
+
+    def label_rects(self) -> list[QRectF]:
+        """The order labels' rectangles in scene coordinates (tests: inside the pane, never overlapping)."""
+        return [item.label.sceneBoundingRect() for item in self.order_items if item.label.isVisible()]
 
     def draw_fills(self, token: str | None, times: np.ndarray, frame: Frame) -> None:
         """Mark the fills of ``token`` that fall inside the bars at ``times`` (bars of ``frame``)."""

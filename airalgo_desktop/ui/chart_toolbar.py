@@ -36,6 +36,7 @@ class ChartToolbar(QWidget):
             button.setChecked(each is frame)
             button.setToolTip(f"{each.label} bars (key {number})")
             button.setObjectName(f"frame_{each.label}")
+            button.setAccessibleName(f"{each.label} bars")
             self.frame_buttons.addButton(button, number)
             bar.addWidget(button)
         self.frame_buttons.idClicked.connect(lambda number: self.framePicked.emit(list(Frame)[number - 1]))

@@ -413,6 +413,12 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _=False, c=choice: self.set_theme(c))
             group.addAction(action)
             theme_menu.addAction(action)
+        theme_menu.addSeparator()
+        safe = theme_menu.addAction("Colour-blind-safe colours (blue up, orange down)")
+        safe.setObjectName("colour_blind_action")
+        safe.setCheckable(True)
+        safe.setChecked(self.prefs.colour_blind)
+        safe.toggled.connect(self.set_colour_blind)
         notify_menu = view.addMenu("&Notifications")
         for name, kind in NOTIFY_ACTIONS.items():
             action = a[name]
@@ -605,9 +611,19 @@ class MainWindow(QMainWindow):
     def set_theme(self, choice: ThemeChoice) -> None:
         """Apply and remember the theme."""
         self.prefs.theme = choice.value
+        self._apply_theme()
+
+    def set_colour_blind(self, on: bool) -> None:
+        """Blue/orange instead of green/red for up/down (remembered); applied at once, plots included."""
+        self.prefs.colour_blind = on
+        self._apply_theme()
+
+    def _apply_theme(self) -> None:
+        from PySide6.QtWidgets import QApplication
+
         app = QApplication.instance()
         if isinstance(app, QApplication):
-            theme.apply_theme(app, choice)
+            theme.apply_theme(app, ThemeChoice(self.prefs.theme), self.prefs.colour_blind)
 
     # ---------------------------------------------------------------- geometry
     def _set_minimums(self) -> None:
@@ -668,7 +684,8 @@ class MainWindow(QMainWindow):
         handle = self.windowHandle()
         if handle is not None and not getattr(self, "_screen_hooked", False):
             self._screen_hooked = True
-            handle.screenChanged.connect(lambda _screen: QTimer.singleShot(0, self, self.fit_to_screen))
+            # a bound method, not a lambda holding self: the connection must not keep the window alive
+            handle.screenChanged.connect(self._screen_changed)
         self.fit_to_screen()
         if self._default_sizes_pending:
             self._default_sizes_pending = False
@@ -680,6 +697,9 @@ class MainWindow(QMainWindow):
         screen = self.screen()
         if screen is not None and self.isVisible() and not screen.availableGeometry().contains(self.frameGeometry()):
             QTimer.singleShot(0, self, self.fit_to_screen)
+
+    def _screen_changed(self, _screen: object) -> None:
+        QTimer.singleShot(0, self, self.fit_to_screen)
 
     def fit_to_screen(self) -> bool:
         """Keep the whole window on its screen's available geometry (shrunk and moved in when a dock or a restored

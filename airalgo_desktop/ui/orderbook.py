@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QRadioButton,
+    QStyle,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -187,7 +188,7 @@ class OrderBookModel(QAbstractTableModel):
             if col == STATUS:  # a trader's check keeps the Unknown colour: not confirmed by the exchange
                 return theme.STATUS_COLORS.get(record.status.value)
             if col == SIDE:
-                return theme.BUY if record.request.side is Side.BUY else theme.SELL
+                return theme.BUY_INK if record.request.side is Side.BUY else theme.SELL_INK  # text: 4.5:1
             return None
         if role == Qt.ItemDataRole.TextAlignmentRole:
             align = Qt.AlignmentFlag.AlignRight if col in NUMERIC else Qt.AlignmentFlag.AlignLeft
@@ -297,7 +298,7 @@ class MarkCheckedDialog(QDialog):
         self.note.setPlaceholderText("e.g. seen in the broker's order book at 10:42")
         form.addRow("Note", self.note)
         self.problem = QLabel(self)
-        self.problem.setStyleSheet(f"color: {theme.SELL.name()};")
+        self.problem.setStyleSheet(f"color: {theme.SELL_INK.name()};")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel,
                                         self)
         self.buttons.accepted.connect(self._save)
@@ -352,6 +353,8 @@ class OrderBookPanel(QWidget):
         self.proxy = OrderFilterProxy(model)
         self.view = QTableView(self)
         self.view.setObjectName("order_book_view")
+        self.view.setAccessibleName("Order book")
+        self.view.horizontalHeader().setAccessibleName("Order book columns")
         self.view.setModel(self.proxy)
         self.view.setSortingEnabled(True)
         self.view.sortByColumn(TIME, Qt.SortOrder.DescendingOrder)
@@ -361,7 +364,6 @@ class OrderBookPanel(QWidget):
         self.view.setWordWrap(False)
         self.view.setTabKeyNavigation(False)  # arrows move inside; Tab / Shift+Tab go on to the next pane
         self.view.verticalHeader().setVisible(False)
-        self.view.verticalHeader().setDefaultSectionSize(22)
         header = self.view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
@@ -369,12 +371,20 @@ class OrderBookPanel(QWidget):
         metrics = self.view.fontMetrics()
         status = metrics.horizontalAdvance("Unknown — not confirmed") + 16  # the longest status
         when = metrics.horizontalAdvance("28 Nov 15:29:59") + 16  # an earlier day's order carries its date
-        symbol = metrics.horizontalAdvance("NIFTY 26 NOV 23500 CE") + 16
-        quantity = metrics.horizontalAdvance("10 lots · 6,500") + 16
+        # the widths were set for a 9 pt font at 96 dpi (14 px lines): a larger font (144 dpi without scaling, a
+        # bigger system font) widens them, and no column is narrower than its title
+        grow = max(1.0, metrics.height() / 14)
+        title_room = 2 * header.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMargin) + 6
+        symbol = metrics.horizontalAdvance("NIFTY 26 NOV 23500 CE") + 16  # the contract label whole
+        quantity = metrics.horizontalAdvance("10 lots · 6,500") + 16  # F&O in lots and units
         self.view.setItemDelegateForColumn(SYMBOL, ContractLabelDelegate(self.view))
-        for col, width in ((TIME, when), (SYMBOL, symbol), (SIDE, 40), (TYPE, 52), (QTY, quantity), (PRICE, 78),
-                           (TRIGGER, 64), (EXEC, 78), (STATUS, status), (NUMBER, 128), (LATENCY, 84)):
-            header.resizeSection(col, width)
+        for col, width in ((TIME, when), (SYMBOL, symbol), (SIDE, round(40 * grow)),
+                           (TYPE, round(52 * grow)), (QTY, quantity), (PRICE, round(78 * grow)),
+                           (TRIGGER, round(64 * grow)), (EXEC, round(78 * grow)), (STATUS, status),
+                           (NUMBER, round(128 * grow)), (LATENCY, round(84 * grow))):
+            title = str(model.headerData(col, Qt.Orientation.Horizontal) or "")
+            header.resizeSection(col, max(width, header.fontMetrics().horizontalAdvance(title) + title_room))
+        self.view.verticalHeader().setDefaultSectionSize(max(22, metrics.height() + 8))
         # Status right after Qty on screen (the model, CSV and copy keep their order): in the default layout the
         # dock is ~650 px wide and a status at the far right was cut to "Pendin" / "Unknown —"
         header.moveSection(header.visualIndex(STATUS), header.visualIndex(PRICE))
@@ -384,6 +394,7 @@ class OrderBookPanel(QWidget):
         for mode in OrderFilter:
             button = QRadioButton(mode.value, self)
             button.setObjectName(f"order_filter_{mode.name.lower()}")
+            theme.clear_indicator(button)
             self.filters.addButton(button)
             button.toggled.connect(lambda on, m=mode: on and self.proxy.set_mode(m))
             bar.addWidget(button)

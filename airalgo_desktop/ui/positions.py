@@ -143,6 +143,8 @@ class PositionsPanel(QWidget):
         self.model = model
         self.view = QTableView(self)
         self.view.setObjectName("positions_view")
+        self.view.setAccessibleName("Positions")
+        self.view.horizontalHeader().setAccessibleName("Positions columns")
         self.view.setModel(model)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setTabKeyNavigation(False)  # arrows move inside; Tab / Shift+Tab go on to the next pane

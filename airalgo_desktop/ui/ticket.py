@@ -22,7 +22,7 @@ from .labels import label
 from .listening import NoticeSource, listen
 from .pieces import alias
 from .ticket_fields import TicketFields
-from .ticket_steps import NO_PRICE, ConfirmStep, FollowStep, SendBar, SideToggle, TicketHeader
+from .ticket_steps import APPROX, NO_PRICE, ConfirmStep, FollowStep, SendBar, SideToggle, TicketHeader
 
 
 class OrderTicket(QDialog):
@@ -190,7 +190,7 @@ class OrderTicket(QDialog):
         elif not reference:
             self.value_label.setText(NO_PRICE)
         else:
-            self.value_label.setText(format_rupees(req.quantity * reference) + ("" if req.price else " (approx.)"))
+            self.value_label.setText(format_rupees(req.quantity * reference) + ("" if req.price else APPROX))
         return problems
 
     def refresh_ltp(self) -> None:

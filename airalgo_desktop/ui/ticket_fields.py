@@ -53,7 +53,7 @@ class TicketFields(QWidget):
         self.problems = QLabel(self)
         self.problems.setObjectName("ticket_problems")
         self.problems.setWordWrap(True)
-        self.problems.setStyleSheet(f"color: {theme.SELL.name()};")
+        self.problems.setStyleSheet(f"color: {theme.SELL_INK.name()};")
         self.problems.hide()  # until there is one (so the ticket first opens as tall as it needs, no taller)
         for widget in (self.qty, self.price, self.trigger):
             widget.edited.connect(self.edited)  # every keystroke and paste, valid or not
@@ -64,6 +64,7 @@ class TicketFields(QWidget):
 
         form = QFormLayout()
         form.addRow("Type", self.kind)
+        self.qty.setAccessibleName("Quantity")  # in a row with its lots label: the form's label is no buddy of it
         self.lots_label = QLabel(self)  # F&O: the quantity in lots and units ("2 lots · 130")
         self.lots_label.setObjectName("ticket_lots")
         quantity_row = QHBoxLayout()

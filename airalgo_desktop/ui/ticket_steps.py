@@ -25,6 +25,7 @@ from . import theme
 from .actions import ActionRegistry, key_label
 
 NO_PRICE = "no price yet — value unknown"
+APPROX = " (approx.)"  # the ticket's value at the LTP or trigger (no limit price): the confirmation says "≈" instead
 
 
 def _column(widget: QWidget) -> QVBoxLayout:
@@ -185,9 +186,15 @@ class ConfirmStep(QWidget):
             price = f"at {format_rupees(req.price)}"
             if req.kind.needs_trigger:
                 price += f", trigger {format_rupees(req.trigger_price)}"
-        notes = "".join(f"<br><span style='color:#c98a00'>⚠ {w}</span>" for w in warnings)
-        # a market order before the first tick: say so, never "≈ ₹0.00"
-        value = f"<b>{value}</b>" if value == NO_PRICE else f"value ≈ {value}"
+        amber = theme.STATUS_COLORS["Pending"].name()  # the theme's amber: 4.5:1 on its background
+        notes = "".join(f"<br><span style='color:{amber}'>⚠ {w}</span>" for w in warnings)
+        # a market order before the first tick: say so, never "≈ ₹0.00"; an estimate is said once, as "≈"
+        if value == NO_PRICE:
+            value = f"<b>{value}</b>"
+        elif value.endswith(APPROX):
+            value = f"value ≈ {value.removesuffix(APPROX)}"
+        else:
+            value = f"value {value}"
         self.confirm_text.setText(
             f"<b>{req.side.label.upper()} {req.quantity:,} × {display}</b><br>"
             f"{req.kind.label} {price}<br>{value}{notes}")

@@ -17,6 +17,7 @@ from datetime import datetime
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtGui import QFontMetrics, QGuiApplication
 
 from ..domain.bars import DAY, IST_OFFSET
 from ..domain.money import format_rupees
@@ -171,12 +172,26 @@ def compact_count(value: float) -> str:
     return f"{value:.0f}"
 
 
+AXIS_MIN_WIDTH = 78  # px at 96 dpi and the default font
+PRICE_SAMPLE = "8,88,888.88"  # the widest price label the axis must hold (MRF is above ₹1 lakh)
+PNL_SAMPLE = "+₹88,88,888.88"
+
+
+def axis_width(sample: str = PRICE_SAMPLE) -> int:
+    """A vertical axis wide enough for ``sample`` in the app's font as it is on this screen: at 144 dpi without
+    scaling (or a larger font) the labels grow, and a fixed 78 px would drop them all."""
+    app = QGuiApplication.instance()
+    if app is None:
+        return AXIS_MIN_WIDTH
+    return max(AXIS_MIN_WIDTH, QFontMetrics(QGuiApplication.font()).horizontalAdvance(sample) + 16)
+
+
 class VolumeAxis(pg.AxisItem):
     """The volume pane's axis: zero and one round level (1-2-5) under the top, in compact units."""
 
     def __init__(self) -> None:
         super().__init__("right")
-        self.setWidth(78)
+        self.setWidth(axis_width())  # as wide as the price axis above it: the panes line up
 
     def tickValues(self, minVal: float, maxVal: float, size: float) -> list:
         if maxVal <= 0:
@@ -197,10 +212,14 @@ class RupeeAxis(pg.AxisItem):
     def __init__(self, orientation: str = "right", *, pnl: bool = False) -> None:
         super().__init__(orientation)
         self.pnl = pnl
-        self.setWidth(78)
+        self.min_px = 22.0  # between labels stacked one above the other
+        if orientation in ("left", "right"):  # a bottom axis (the payoff's prices) takes its own height
+            self.setWidth(axis_width(PNL_SAMPLE if pnl else PRICE_SAMPLE))
+        else:  # side by side, labels need their own width apart: "23,000  23,500", never "23,00023,500"
+            self.min_px = float(axis_width("8,88,888") - 16 + 24)
 
     def tickValues(self, minVal: float, maxVal: float, size: float) -> list:
-        step = rupee_step(maxVal - minVal, size)
+        step = rupee_step(maxVal - minVal, size, self.min_px)
         first = math.ceil(minVal / step) * step
         count = int((maxVal - first) / step) + 1
         return [(step, [round(first + k * step, 2) for k in range(max(0, min(count, 200)))])]

@@ -77,6 +77,8 @@ class WatchlistPanel(QWidget):
         self.search = QLineEdit(self)
         self.search.setObjectName("watchlist_search")
         self.search.setClearButtonEnabled(True)
+        self.search.setAccessibleName("Find instrument")
+        self.search.setAccessibleDescription("Type a symbol or name; Enter or a suggestion adds it to the watchlist")
         self._completion_model = QStringListModel(self)
         self._completion_tokens: list[str] = []
         self.completer = QCompleter(self._completion_model, self)
@@ -94,6 +96,8 @@ class WatchlistPanel(QWidget):
         self.tabs.setTabsClosable(False)
         self.add_tab_button = QToolButton(self)
         self.add_tab_button.setText("+")
+        self.add_tab_button.setAccessibleName("New watchlist")
+        self.tabs.tabBar().setAccessibleName("Watchlists")
         # clicked(bool) would hand its "checked" flag to new_watchlist as the name (TypeError in addTab)
         self.add_tab_button.clicked.connect(lambda _checked=False: self.new_watchlist())
         self.tabs.setCornerWidget(self.add_tab_button, Qt.Corner.TopRightCorner)

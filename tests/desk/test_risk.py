@@ -153,7 +153,10 @@ def test_every_order_reaches_the_wire_only_through_the_ledgers_place() -> None:
                     callers["OrderService"].append(rel)
                 if name.endswith("service.place"):
                     callers["_service.place"].append(rel)
-    # the service asks the client, the client its sans-I/O machine: no other caller
-    assert set(callers["place_order"]) == {"services/orders.py", "api/client.py"}, callers
+    # the service asks the client, the client its sans-I/O machine (a paper session, the client of paper mode, hands
+    # it to the paper exchange; the shadow part hands a copy of a sent order to its own private paper exchange): no
+    # other caller
+    assert set(callers["place_order"]) == {"services/orders.py", "api/client.py", "services/paper.py",
+                                           "desk/shadow.py"}, callers
     assert set(callers["OrderService"]) == {"desk/ledger.py"}, callers
     assert set(callers["_service.place"]) == {"desk/ledger.py"}, callers
