@@ -43,6 +43,7 @@ from .ui.commands import Commands
 from .ui.main_window import MainWindow
 from .ui.notify import Notifier
 from .ui.presenter import Presenter
+from .ui.protect import announce_triggers
 from .ui.ticket import OrderTicket
 
 log = logging.getLogger("airalgo.app")
@@ -128,6 +129,7 @@ class Application(QObject):
         self.ticket = OrderTicket(desk.master, desk.store, self.prefs, ledger.place, ledger.check, self.window,
                                   guards=ledger.guards, actions=self.window.actions_)
         self.notifier = Notifier(self.window, self.prefs, app_icon())
+        announce_triggers(self.window, desk, self.notifier)  # firings notified, pauses said (held by this app)
         # the presenter first (the commands give each chain panel its 1 Hz beat); it asks the commands for a key
         # or a master import through late-bound calls
         self.presenter = Presenter(desk, self.window, self.ticket, self.notifier,
@@ -171,6 +173,7 @@ class Application(QObject):
         if self.paper is not None:
             self.paper.restore()  # the paper exchange's margin book from the paper journal's fills
         self.desk.risk.restore()  # the day's order count and a lock set earlier today
+        self.desk.triggers.restore()  # today's protective triggers, back paused (the bars' note follows them)
         self.commands.run(self.desk.pnl.restore_bars(), "Reading today's bars")
         self.presenter.start()
         # the stored master is read now, in a worker thread: nothing master-sized happens before the window shows

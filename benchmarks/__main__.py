@@ -20,6 +20,7 @@ from .bars import bars_cpu_pct, bars_restore_s
 from .common import ROOT, median, percentile, run_child, run_child_module, simulator
 from .ingest import ingest, socket_ingest
 from .options import iv_solves
+from .triggers import triggers_cpu_pct
 
 # The issue sets no figure for the chart, only "beside the same run without it". This target says "a live candle
 # chart costs the app a few percent of a core at most": without the chart the app measured 3.6 % at 5,000
@@ -125,6 +126,11 @@ def run(quick: bool) -> list[Figure]:
         "the bar builder alone: 50 whole-market pushes a second over 1,000 tokens")
     add("bars_restore_s", bars_restore_s(3 if quick else 7), "s", 0.3, False,
         "open + read + rebuild 375 minutes × 1,000 tokens")
+    # issue 28: 500 armed protective triggers on 200 of the 1,000 tokens, the desk with and without them interleaved
+    trig = triggers_cpu_pct(10 if quick else 60)
+    add("triggers_cpu_pct_50k", trig["triggers_cpu_pct_50k"], "% of core", 1, False,
+        f"desk with them {trig['with_pct']:.2f} %, without {trig['without_pct']:.2f} %; the trigger part alone "
+        f"{trig['part_alone_pct']:.2f} %")
 
     # the whole app receiving 50k updates/s over a real socket (1,000-row watchlist, 1280×800 window)
     with simulator(rate=50, synthetic=1000, stamp=True) as (ws, http, key):

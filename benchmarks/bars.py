@@ -9,14 +9,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
-import orjson
 
 from airalgo_desktop.domain.bars import SealedMinute, day_number
 from airalgo_desktop.domain.nsetime import format_ltt
 from airalgo_desktop.services.bars import BarBuilder
 from airalgo_desktop.store.bars import BarStore
 
-from .common import cpu_seconds, percentile, synthetic_tokens
+from .common import cpu_seconds, market_second, percentile, synthetic_tokens
 
 SESSION_OPEN = datetime(2025, 1, 9, 3, 45, tzinfo=UTC)  # 09:15 IST
 
@@ -33,14 +32,7 @@ def bars_cpu_pct(seconds: int, rate_hz: int = 50, tokens: int = 1000) -> float:
     spent = 0.0
     flush_every = max(1, rate_hz // 4)
     for second in range(seconds):
-        ltt = format_ltt(SESSION_OPEN + timedelta(seconds=second))
-        frames = []
-        for _ in range(rate_hz):
-            for t in names:
-                prices[t] = max(5, prices[t] + rng.choice((-5, 0, 5)))
-            frames.append(orjson.dumps({t: {"ltp": prices[t], "ltq": rng.randrange(1, 500), "ltt": ltt}
-                                        for t in names}))
-        pushes = [orjson.loads(f) for f in frames]
+        pushes = market_second(names, prices, rng, rate_hz, format_ltt(SESSION_OPEN + timedelta(seconds=second)))
         start = cpu_seconds()
         for i, push in enumerate(pushes):
             builder.on_ticks(push)

@@ -76,6 +76,19 @@ def synthetic_tokens(count: int) -> list[str]:
     return [str(SYNTHETIC_BASE + i) for i in range(count)]
 
 
+def market_second(names: list[str], prices: dict[str, int], rng: random.Random, rate_hz: int, ltt: str
+                  ) -> list[dict]:
+    """One second of whole-market pushes: ``rate_hz`` pushes of every token's next price (a ±5 paisa walk in
+    ``prices``, updated in place), encoded and decoded with orjson as the channel would have done — so the caller
+    measures only what happens after decoding."""
+    frames = []
+    for _ in range(rate_hz):
+        for t in names:
+            prices[t] = max(5, prices[t] + rng.choice((-5, 0, 5)))
+        frames.append(orjson.dumps({t: {"ltp": prices[t], "ltq": rng.randrange(1, 500), "ltt": ltt} for t in names}))
+    return [orjson.loads(f) for f in frames]
+
+
 def ltp_frames(count: int, per_frame: int = 50, universe: int = 1000, seed: int = 1,
                topic: str = "api:bench") -> list[str]:
     """Pre-encoded V1 ``ltp`` frames with ``per_frame`` tokens each, as the feed sends them."""

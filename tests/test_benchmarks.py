@@ -18,7 +18,7 @@ NAMES = {
     "baseline_max_rate", "ui_vs_baseline_max_rate_ratio", "ui_path_floor_5k_cpu_pct", "ui_work_pct_5k",
     "chain_cpu_pct", "iv_solves_per_s",
     "master_import_250k_s", "master_search_p99_ms", "master_rss_mb",
-    "bars_cpu_pct_50k", "bars_restore_s", "chart_cpu_pct_5k", "unwanted_400k_rss_growth_mb",
+    "bars_cpu_pct_50k", "bars_restore_s", "chart_cpu_pct_5k", "unwanted_400k_rss_growth_mb", "triggers_cpu_pct_50k",
 }
 
 

@@ -15,6 +15,8 @@ instruments   ``instruments``    the master (load, import, swap), remembered lab
 pnl.py        ``pnl``            positions (from the ledger's fills), bars, the Day P&L curve
 alerts.py     ``alerts``         price alerts, fired on ticks, saved through the prefs
 options.py    ``options``        option chains, greeks and payoff of the F&O positions
+risk.py       ``risk``           the risk gate inside ``place``, the day lock, the kill switch
+triggers.py   ``triggers``       stops, targets, trailing stops, OCO brackets held by the app (exits via place)
 ============  =================  ==========================================================================
 
 The outside world — the Qt shell, tests, tools — reads notices (``notices.py``); a view registers a handler per
@@ -61,16 +63,19 @@ from .notices import (
     OrderRejected,
     PositionsChanged,
     Problem,
+    TriggerFired,
+    TriggersChanged,
     describe_fill,
 )
 from .options import POSITIONS_OWNER, OptionsDesk
 from .part import DeskClient, DeskContext, DeskPrefs, Part
 from .pnl import DayPnl
+from .triggers import TriggerDesk
 
 __all__ = [
     "POSITIONS_OWNER", "AlertFired", "AlertWatch", "BarsRestored", "ConnectionChanged", "DayPnl", "DeskClient",
     "DeskContext", "DeskPrefs", "FillsBooked", "FirstTick", "GuardsChanged", "InstrumentBook", "InstrumentsChanged",
     "KeyNeeded", "Latency", "MasterNeeded", "Notice", "OptionsDesk", "OrderChanged", "OrderFilled", "OrderLedger",
-    "OrderNotConfirmed", "OrderRejected", "Part", "PositionsChanged", "Problem", "TradingDesk", "describe_fill",
-    "staleness",
+    "OrderNotConfirmed", "OrderRejected", "Part", "PositionsChanged", "Problem", "TradingDesk", "TriggerDesk",
+    "TriggerFired", "TriggersChanged", "describe_fill", "staleness",
 ]

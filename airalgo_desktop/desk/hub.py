@@ -27,6 +27,7 @@ from .options import OptionsDesk
 from .part import DeskClient, DeskContext, DeskPrefs, Part
 from .pnl import DayPnl
 from .risk import RiskDesk
+from .triggers import TriggerDesk
 
 log = logging.getLogger("airalgo.desk")
 
@@ -40,7 +41,7 @@ class TradingDesk:
     The hub owns the notice bus (:meth:`publish`, :meth:`on`, :meth:`add_listener`), the market store, the
     subscriptions and the connection (:meth:`attach`, :meth:`detach`, every client event in through
     :meth:`on_event`); the trading state lives in its parts: :attr:`ledger`, :attr:`instruments`, :attr:`pnl`,
-    :attr:`alerts`, :attr:`options`, :attr:`risk` (and any part added with :meth:`add_part`)."""
+    :attr:`alerts`, :attr:`options`, :attr:`risk`, :attr:`triggers` (and any part added with :meth:`add_part`)."""
 
     def __init__(self, master: Catalog, journal: Journal | UnavailableJournal | None,
                  prefs: DeskPrefs, *,
@@ -68,6 +69,11 @@ class TradingDesk:
         self.risk = self.add_part(RiskDesk(self.context, self.pnl.positions, self.ledger.records, risk_store))
         self.ledger.use_gate(self.risk)
         self.risk.use_placer(self.ledger.place)
+        # protective triggers held by the app: their exits go through the same place (and so the gate)
+        trigger_store = journal if hasattr(journal, "save_triggers") else None
+        self.triggers = self.add_part(TriggerDesk(self.context, self.pnl.positions, self.ledger.records,
+                                                  trigger_store, self.pnl.bars))
+        self.triggers.use_placer(self.ledger.place)
         positions = self.pnl.positions.positions
         self.instruments.add_interest(lambda: positions)  # rows a new master must not relabel silently
         self.instruments.add_interest(lambda: self.alerts.tokens)

@@ -15,6 +15,7 @@ from ..domain.orders import OrderRecord
 from ..services.alerts import Alert
 from ..services.guards import GuardSettings
 from ..services.positions import Fill
+from ..services.triggers import Trigger
 
 
 # ---------------------------------------------------------------- orders (the order ledger)
@@ -180,9 +181,28 @@ class KillSwitchDone:
     report: object
 
 
+# ---------------------------------------------------------------- protective triggers (the trigger desk)
+@dataclass(frozen=True, slots=True)
+class TriggersChanged:
+    """Protective triggers were added, moved, paused, re-armed, shrunk or disarmed (``ids``; after the journal has
+    them); ``message`` says why in a sentence when it was not the trader's own doing."""
+
+    ids: tuple[str, ...]
+    message: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TriggerFired:
+    """A trigger fired: ``text`` (*fired by your stop …*) was journalled before its exit was sent; the trigger's
+    ``orders`` are the exits sent, ``failed`` why one was not."""
+
+    trigger: Trigger
+    text: str
+
+
 Notice = (OrderChanged | OrderFilled | OrderRejected | OrderNotConfirmed | FillsBooked | GuardsChanged
           | PositionsChanged | BarsRestored | AlertFired | InstrumentsChanged | MasterNeeded | ConnectionChanged
-          | Problem | KeyNeeded | FirstTick | RiskChanged | KillSwitchDone)
+          | Problem | KeyNeeded | FirstTick | RiskChanged | KillSwitchDone | TriggersChanged | TriggerFired)
 
 
 def describe_fill(record: OrderRecord) -> str:

@@ -55,7 +55,7 @@ from .sqlitefile import sqlite_name as _sqlite_name
 log = logging.getLogger("airalgo.store.journal")
 log.addFilter(RateLimitFilter(burst=5, period=10.0))  # a flood of junk answers on a full disk stays a trickle
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 ORDERS_READABLE_FROM = 3  # the oldest schema whose orders read_only (the report CLI) reads as they are
 FILE_NAME = "journal.db"
 
@@ -117,7 +117,29 @@ V4 = """
         CREATE INDEX IF NOT EXISTS risk_events_by_day ON risk_events(trade_date);
 """
 
-MIGRATIONS: list[str] = [V1, V2, V3, V4]  # MIGRATIONS[n] takes a journal from schema n to n + 1
+# v5 (protective triggers, issue 28): every trigger held by the app as it stands now (``spec``: its JSON, see
+# ``services.triggers.Trigger.to_dict``) and an append-only log of what happened to it — the firing decision is
+# written here *before* its exit order is sent, so a kill -9 in between can never produce a second exit. A step of
+# its own after the risk table; ``IF NOT EXISTS`` keeps it safe to replay.
+V_TRIGGERS = """
+        CREATE TABLE IF NOT EXISTS triggers (
+            id TEXT PRIMARY KEY,
+            trade_date TEXT NOT NULL,
+            state TEXT NOT NULL,
+            spec TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS trigger_events (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            trigger_id TEXT NOT NULL,
+            at TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            text TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX IF NOT EXISTS triggers_by_day ON triggers(trade_date);
+"""
+
+MIGRATIONS: list[str] = [V1, V2, V3, V4, V_TRIGGERS]  # MIGRATIONS[n] takes a journal from schema n to n + 1
 
 
 def _price(value: Any) -> int:
@@ -281,6 +303,14 @@ class UnavailableJournal:
         raise JournalWriteError(f"the order journal cannot be used: {self.error.reason}")
 
     def risk_events(self, day: date) -> list[tuple[str, dict[str, Any], str]]:
+        """Nothing can be read."""
+        return []
+
+    def save_triggers(self, day: date, rows: list[tuple[str, str, dict[str, Any], str, str]]) -> None:
+        """Always refused: a trigger that cannot be journalled is not armed (and never fires)."""
+        raise JournalWriteError(f"the order journal cannot be used: {self.error.reason}")
+
+    def triggers_for(self, day: date) -> list[dict[str, Any]]:
         """Nothing can be read."""
         return []
 
@@ -484,7 +514,7 @@ class Journal:
             version = db.execute("PRAGMA user_version").fetchone()[0]
         except sqlite3.Error as exc:
             raise journal._unavailable(exc) from exc
-        if not ORDERS_READABLE_FROM <= version <= SCHEMA_VERSION:  # v4 only added the risk table
+        if not ORDERS_READABLE_FROM <= version <= SCHEMA_VERSION:  # v4 and v5 only added tables (risk, triggers)
             db.close()
             raise JournalUnavailable(f"the journal has schema {version}; this app reads {SCHEMA_VERSION} (open the "
                                      "app once to bring it up to date)")
@@ -806,6 +836,45 @@ class Journal:
         more = f"; and {len(items) - 5} more" if len(items) > 5 else ""
         return (f"{len(items)} order(s) in the journal could not be read and are left out (not shown, not in "
                 f"positions; the file is not changed): {listed}{more}.")
+
+    # ------------------------------------------------------------------ protective triggers (issue 28)
+    def save_triggers(self, day: date, rows: list[tuple[str, str, dict[str, Any], str, str]]) -> None:
+        """Triggers as they stand now and what happened to each — rows of (id, state, spec, event kind, event
+        text) — in one transaction. Raises :class:`JournalWriteError` when they cannot be written: a firing that is
+        not journalled is not sent."""
+        now = self.clock().isoformat()
+        statements: list[tuple[str, tuple[Any, ...]]] = []
+        for trigger_id, state, spec, kind, text in rows:
+            statements.append((
+                "INSERT INTO triggers (id, trade_date, state, spec, updated_at) VALUES (?,?,?,?,?) ON CONFLICT(id) "
+                "DO UPDATE SET state=excluded.state, spec=excluded.spec, updated_at=excluded.updated_at",
+                (trigger_id, day.isoformat(), state, json.dumps(spec), now)))
+            statements.append(("INSERT INTO trigger_events (trigger_id, at, kind, text) VALUES (?,?,?,?)",
+                               (trigger_id, now, kind, text)))
+        self._write(statements)
+
+    def triggers_for(self, day: date) -> list[dict[str, Any]]:
+        """The triggers of a trading day as last saved (their ``spec``), oldest first; a row that is not JSON is
+        left out (logged) — the caller refuses implausible values in it."""
+        assert self.db is not None
+        out: list[dict[str, Any]] = []
+        for trigger_id, spec in self.db.execute("SELECT id, spec FROM triggers WHERE trade_date=? ORDER BY rowid",
+                                                (day.isoformat(),)):
+            try:
+                data = json.loads(spec) if isinstance(spec, str) and not isinstance(spec, BadText) else None
+            except ValueError:
+                data = None
+            if isinstance(data, dict):
+                out.append(data)
+            else:
+                log.error("journal: trigger %s left out: its row is not readable", _show(trigger_id))
+        return out
+
+    def trigger_events(self, trigger_id: str) -> list[tuple[str, str]]:
+        """(kind, text) of everything journalled about one trigger, in order."""
+        assert self.db is not None
+        return [(str(k), str(t)) for k, t in self.db.execute(
+            "SELECT kind, text FROM trigger_events WHERE trigger_id=? ORDER BY seq", (trigger_id,))]
 
     def events_for(self, local_id: str) -> list[tuple[str, str | None, dict[str, Any] | None]]:
         """(kind, status, raw payload) of every event of one order, in order (an unreadable payload is None)."""

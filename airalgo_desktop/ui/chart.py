@@ -44,6 +44,7 @@ from .chart_feed import BarFeed, BarSource
 from .chart_items import paint_plots, volume_top
 from .chart_layers import ChartCanvas, Crosshair, MarkerLayer, OrderLine, order_lines
 from .chart_toolbar import ChartToolbar
+from .chart_triggers import attach_trigger_lines
 from .labels import label
 from .listening import listen
 from .pieces import alias
@@ -161,6 +162,8 @@ class ChartView(QWidget):
         self.title.setText(f"<b>{label(inst)}</b>" if inst else ("Chart" if not token else f"<b>{token}</b>"))
         self.canvas.setAccessibleName(f"Price chart of {label(inst) if inst else token}" if token else "Price chart")
         self.redraw(force=True)
+        if (lines := getattr(self, "trigger_lines", None)) is not None:
+            lines.draw()
 
     def set_frame(self, frame: Frame) -> None:
         """Change the timeframe (buttons, keys 1–7)."""
@@ -197,6 +200,7 @@ class ChartView(QWidget):
                             BarsRestored: lambda _n: self.redraw(force=True)})
         self.set_orders(orders.values())
         self.set_fills(fills)
+        self.trigger_lines = attach_trigger_lines(self, desk, desk.triggers)  # stops/targets, dragged to move
 
     def set_fills(self, fills: Sequence[Fill]) -> None:
         """Executions (all instruments; this chart marks its own)."""

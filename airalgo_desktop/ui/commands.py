@@ -36,6 +36,7 @@ from .import_master import ImportMasterDialog
 from .listening import listen
 from .main_window import MainWindow
 from .orderbook import MarkCheckedDialog, default_export_path
+from .protect import ProtectDialog, fired_text, protection_text
 from .risk import KillReportDialog, KillSwitchDialog, RiskLimitsDialog, RiskMeter
 from .ticket import OrderTicket
 
@@ -83,6 +84,9 @@ class Commands:
         w.watchlist.chartRequested.connect(self.open_chart)
         w.positions_panel.squareOffRequested.connect(self.square_off)
         w.positions_panel.payoffRequested.connect(self.show_payoff)
+        w.positions_panel.protectRequested.connect(self.protect)
+        w.positions_model.protection = lambda token: protection_text(self.desk.triggers, token)
+        w.order_model.origin = lambda local_id: fired_text(self.desk.triggers, local_id)
         w.order_book.markCheckedRequested.connect(self.mark_checked)
         for name, command in (("api_key", self.ask_for_key), ("forget_key", self.forget_key),
                               ("reconnect", self.reconnect), ("import_csv", self.import_master),
@@ -165,6 +169,18 @@ class Commands:
         """Positions → Square off: a ticket prefilled with the opposite side and the net quantity."""
         self.open_ticket(token, Side(side))
         self.ticket.qty.setValue(quantity)
+
+    def protect(self, token: str) -> None:
+        """Positions → Add stop / target…: a trigger held by this app on the open position."""
+        position = self.desk.pnl.positions.positions.get(token)
+        if position is None or not position.net:
+            self.window.show_message("There is no open position to protect.")
+            return
+        inst = self.desk.master.get(token)
+        dialog = ProtectDialog(self.desk.triggers, token, inst.display if inst else token, position.net,
+                               self.desk.store.ltp(token), self.window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        dialog.open()
 
     def open_chart(self, token: str | None = None) -> None:
         """F7 / watchlist → Open chart window: ``token`` (or the selected instrument) in its own chart window."""

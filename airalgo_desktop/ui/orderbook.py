@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import enum
 import io
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -114,6 +115,7 @@ class OrderBookModel(QAbstractTableModel):
         self._row: dict[str, int] = {}
         self.master = master  # the contract label and lot size of each order's token, where the master knows it
         self._year = now_ist().year
+        self.origin: Callable[[str], str] | None = None  # who sent an order, when not the trader (a fired stop)
 
     @property
     def records(self) -> list[OrderRecord]:
@@ -194,7 +196,9 @@ class OrderBookModel(QAbstractTableModel):
             align = Qt.AlignmentFlag.AlignRight if col in NUMERIC else Qt.AlignmentFlag.AlignLeft
             return int(align | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return " → ".join(record.history) + (f"\n{record.message}" if record.message else "")
+            origin = self.origin(record.local_id) if self.origin is not None else ""
+            return " → ".join(record.history) + (f"\n{record.message}" if record.message else "") \
+                + (f"\n{origin}" if origin else "")
         if role == RECORD_ROLE:
             return record
         if role == PARTS_ROLE and col == SYMBOL and self.master is not None:

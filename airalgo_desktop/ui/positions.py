@@ -3,6 +3,8 @@ coloured, refreshed on the coalesced UI timer; right-click → a ticket that squ
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QAction, QFont
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QMenu, QTableView, QVBoxLayout, QWidget
@@ -37,6 +39,7 @@ class PositionsModel(QAbstractTableModel):
         self._rows: list[list[object]] = []
         self.greeks: dict[str, LegGreeks] = {}
         self._year = now_ist().year
+        self.protection: Callable[[str], str] | None = None  # a row's protective triggers, for its tooltip
         self.rebuild()
 
     def set_greeks(self, greeks: dict[str, LegGreeks]) -> None:
@@ -122,6 +125,8 @@ class PositionsModel(QAbstractTableModel):
             return label_parts(inst, self._year) if inst is not None else None
         if role == Qt.ItemDataRole.ForegroundRole and col in PNL_COLUMNS and isinstance(value, int) and value:
             return theme.UP if value > 0 else theme.DOWN
+        if role == Qt.ItemDataRole.ToolTipRole and self.protection is not None and row < len(self._tokens):
+            return self.protection(self._tokens[row]) or None
         if role == Qt.ItemDataRole.TextAlignmentRole:
             align = Qt.AlignmentFlag.AlignLeft if col == 0 else Qt.AlignmentFlag.AlignRight
             return int(align | Qt.AlignmentFlag.AlignVCenter)
@@ -137,6 +142,7 @@ class PositionsPanel(QWidget):
 
     squareOffRequested = Signal(str, str, int)
     payoffRequested = Signal(str)  # underlying
+    protectRequested = Signal(str)  # token: Add stop / target… (held by this app)
 
     def __init__(self, model: PositionsModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -202,6 +208,11 @@ class PositionsPanel(QWidget):
         if close is not None and token is not None:
             action.triggered.connect(lambda: self.squareOffRequested.emit(token, close[0].value, close[1]))
         menu.addAction(action)
+        protect = QAction("Add stop / target… (held by this app)", menu)
+        protect.setEnabled(close is not None)
+        if close is not None and token is not None:
+            protect.triggered.connect(lambda: self.protectRequested.emit(token))
+        menu.addAction(protect)
         inst = self.model.master.get(token) if token else None
         if inst is not None and inst.expiry is not None and inst.name:
             payoff = QAction(f"Payoff graph of {inst.name} positions…", menu)

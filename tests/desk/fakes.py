@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from airalgo_desktop.api.events import ConnectionState, Metrics, State, Ticks
+from airalgo_desktop.api.events import ConnectionState, Metrics, OrderEvent, State, Ticks
 from airalgo_desktop.desk import DeskContext, TradingDesk
 from airalgo_desktop.domain.orders import OrderKind, OrderRequest, OrderStatus, OrderUpdate, Side
 from airalgo_desktop.instruments import Catalog
@@ -128,3 +128,16 @@ def context(master: Any = None, prefs: Prefs | None = None, clock: Callable[[], 
     ctx = DeskContext(bus.publish, bus.on, store or MarketStore(), catalog, Subscriptions(), clock,
                       prefs or Prefs(MemoryStore()))
     return ctx, bus
+
+
+def with_position(journal=None, token: str = "2885", quantity: int = 10, price: int = 1250_00,
+                  side: Side = Side.BUY, clock=lambda: 5000.0):
+    """A desk attached to a fake client, ``token`` ticking at ``price`` and a position of ``quantity`` on ``side``
+    filled there (the protective triggers' tests start from it). Returns (desk, client, notices)."""
+    desk, _prefs, notices = make_desk(journal, clock=clock)
+    client = FakeClient()
+    desk.attach(client)
+    desk.on_event(ticks(**{f"t{token}": price}))
+    record = desk.ledger.place(OrderRequest(token, side, OrderKind.MARKET, quantity))
+    client.emit(OrderEvent(record.local_id, update(token, "Executed", side=side, quantity=quantity, price=price)))
+    return desk, client, notices

@@ -12,7 +12,6 @@ import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication
 
 from airalgo_desktop.domain.bars import Bars
 from airalgo_desktop.domain.nsetime import IST
@@ -131,8 +130,9 @@ def test_candles_are_hollow_up_and_filled_down(qtbot, restore_theme) -> None:
 def _backgrounds(app) -> dict[str, str]:
     plots = {"docked chart": app.window.chart.view.canvas, "Day P&L": app.window.chart.mtm_plot}
     plots.update({f"chart window {i}": w.view.canvas for i, w in enumerate(app.window.chart_windows)})
-    plots.update({f"payoff {i}": w.plot for i, w in enumerate(QApplication.topLevelWidgets())
-                  if w.objectName() == "payoff_dialog" and w.parentWidget() is app.window})  # this app's only
+    # this app's payoff (an earlier test's dialog may still be a top-level widget of the same QApplication)
+    if app.commands.payoff_dialog is not None:
+        plots["payoff"] = app.commands.payoff_dialog.plot
     return {name: plot.backgroundBrush().color().name() for name, plot in plots.items()}
 
 
