@@ -59,7 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     gui.add_argument("--shadow-fills", action="store_true",
                      help="live mode: also paper-fill every live order when it is sent, and show the live fill beside "
                           "the paper one with the slippage in rupees and ticks")
-    gui.add_argument("--home", help=argparse.SUPPRESS)  # all files under one folder (tests); or AIRALGO_HOME
+    gui.add_argument("--home", metavar="DIR", help="keep every file (settings, journal, bars, logs) under DIR "
+                                                   "instead of the platform's folders (also AIRALGO_HOME)")
     return parser
 
 

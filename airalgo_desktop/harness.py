@@ -5,12 +5,15 @@
   backend is named; exit 0 when all that worked, 2 after 20 s without a tick, 3 when the import child failed;
 * ``--screenshot PATH``: a grab of the main window 1.5 s after the first tick (or at ``--quit-after``), then quit;
 * ``--quit-after S``: quit cleanly after S seconds;
-* ``AIRALGO_STARTUP_MARK``: print ``startup-mark <epoch>`` when the window is shown (cold-start benchmark).
+* ``AIRALGO_STARTUP_MARK``: print ``startup-mark <epoch>`` when the window is shown (cold-start benchmark);
+* :func:`offscreen_platform`: the ``QT_QPA_PLATFORM`` value for an offscreen screen of a given size (tests,
+  benchmarks: Qt's offscreen default is 800×800, and the window is kept inside its screen).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import shutil
@@ -64,6 +67,24 @@ def smoke_checks() -> list[str]:
     return [f"smoke test import child: {outcome.kept} instruments kept from {outcome.fmt} in {took:.2f} s "
             f"({program} instruments import, non-ASCII folder)",
             f"smoke test keyring: {name} ({'usable' if usable else 'not usable: a key is kept for the session only'})"]
+
+
+def offscreen_platform(width: int, height: int, dpr: float, folder: Path, cwd: Path | None = None) -> str:
+    """``offscreen:configfile=…`` for one screen of ``width`` × ``height`` logical pixels at device pixel ratio
+    ``dpr`` (the config is written into ``folder``). Qt splits the platform argument at ":", so on Windows the path is
+    given relative to ``cwd`` (the Qt process's working folder, this one's by default); on another drive than it,
+    plain ``offscreen`` (Qt's 800×800 screen)."""
+    config = folder / "screen.json"
+    config.write_text(json.dumps({"screens": [{"name": "offscreen", "x": 0, "y": 0, "width": width, "height": height,
+                                               "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": dpr}]}),
+                      encoding="utf-8")
+    path = str(config)
+    if os.name == "nt":
+        try:
+            path = os.path.relpath(config, cwd or os.getcwd()).replace("\\", "/")
+        except ValueError:
+            return "offscreen"
+    return f"offscreen:configfile={path}"
 
 
 class HarnessHost(Protocol):

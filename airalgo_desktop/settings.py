@@ -172,6 +172,15 @@ class Prefs:
         self.store.setValue("window/geometry", geometry)
         self.store.setValue("window/state", state)
 
+    @property
+    def layout_preset(self) -> str:
+        """``window/layout``: compact, regular or wide ("" until the first start picks one for the screen)."""
+        return self.read_choice("window/layout", ("compact", "regular", "wide"), "")
+
+    @layout_preset.setter
+    def layout_preset(self, value: str) -> None:
+        self.store.setValue("window/layout", value)
+
     def sync(self) -> None:
         """Flush to disk."""
         self.store.sync()

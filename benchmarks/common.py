@@ -8,6 +8,7 @@ import random
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -144,9 +145,20 @@ def server_process(args: list[str], api_key: str) -> Iterator[tuple[str, str, su
             proc.kill()
 
 
+def offscreen_qpa() -> str:
+    """Offscreen Qt on a 1920×1080 screen: the app keeps its window inside its screen, and Qt's default offscreen
+    screen (800×800) would shrink the 1280×800 window the UI benchmarks measure. Plain ``offscreen`` in a tree that
+    predates :func:`airalgo_desktop.harness.offscreen_platform` (benchmarks.ab runs older trees)."""
+    try:
+        from airalgo_desktop.harness import offscreen_platform
+    except ImportError:
+        return "offscreen"
+    return offscreen_platform(1920, 1080, 1.0, Path(tempfile.mkdtemp(prefix="airalgo-bench-")), cwd=ROOT)
+
+
 def run_child_module(module: str, *args: str, timeout: float = 900) -> dict:
     """Run ``python -m MODULE ARGS`` in a fresh process (offscreen Qt); returns the JSON of its last line."""
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "QT_QPA_PLATFORM": offscreen_qpa(), "PYTHONPATH": str(ROOT)}
     proc = subprocess.run([sys.executable, "-m", module, *args], capture_output=True, text=True, timeout=timeout,
                           cwd=ROOT, env=env)
     for line in reversed(proc.stdout.splitlines()):

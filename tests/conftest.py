@@ -5,8 +5,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import tempfile
+from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+from airalgo_desktop.harness import offscreen_platform
+
+# one 1920×1080 screen (the offscreen platform's default is 800×800, smaller than the window sizes the layout tests
+# ask for, and the window is kept inside its screen); tests/ui/test_screen_fit.py runs the other sizes
+os.environ.setdefault("QT_QPA_PLATFORM",
+                      offscreen_platform(1920, 1080, 1.0, Path(tempfile.mkdtemp(prefix="airalgo-"))))
 
 import pytest
 import pytest_asyncio

@@ -43,6 +43,9 @@ SPECS = [
                Qt.ShortcutContext.WidgetWithChildrenShortcut),
     ActionSpec("alerts", "Price &alerts…", "Ctrl+L", "List, edit and delete price alerts"),
     ActionSpec("positions", "&Positions", "F5", "Show positions and day P&L"),
+    ActionSpec("next_pane", "&Next pane", "Ctrl+Tab", "Move the keyboard to the next dock (watchlist, order book, "
+               "positions, option chains)"),
+    ActionSpec("previous_pane", "Pre&vious pane", "Ctrl+Shift+Tab", "Move the keyboard to the previous dock"),
     ActionSpec("option_chain", "Option &chain…", "F6",
                "Open an option chain for the selected instrument's underlying (NIFTY when it has no options)"),
     ActionSpec("payoff", "&Payoff graph…", "", "Payoff at expiry and today of the open F&O positions of an underlying"),

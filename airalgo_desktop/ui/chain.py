@@ -47,6 +47,7 @@ from ..domain.nsetime import now_ist
 from ..services.chain import MAX_WIDTH, MIN_WIDTH, ChainRow, ChainState, ChainView, LegQuote
 from . import theme
 from .watchlist_paint import TextCache, contiguous_ranges
+from .widgets import ElidedLabel
 
 BASIC = ("LTP", "Chg", "IV", "Delta")
 GREEKS = ("Gamma", "Theta", "Vega")
@@ -361,13 +362,15 @@ class ChainPanel(QWidget):
         self.greeks_box = QCheckBox("Greeks", self)
         self.greeks_box.setObjectName("chain_greeks")
         theme.clear_indicator(self.greeks_box)
-        self.info = QLabel(self)
+        self.info = ElidedLabel("", self)  # a long info line elides (whole in the tooltip), never widens the dock
         self.info.setObjectName("chain_info")
+        self.info.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.table = ChainTable(self)
         self.table.setObjectName("chain_table")
         self.table.setModel(self.model)
         self.table.setItemDelegate(ChainDelegate(self.model, self.table))
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setTabKeyNavigation(False)  # arrows move inside; Tab / Shift+Tab go on to the next pane
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(21)
@@ -395,7 +398,7 @@ class ChainPanel(QWidget):
         calls, puts = QLabel("<b>CALLS</b>", self), QLabel("<b>PUTS</b>", self)
         puts.setAlignment(Qt.AlignmentFlag.AlignRight)
         legend.addWidget(calls)
-        legend.addWidget(self.info, 1, Qt.AlignmentFlag.AlignCenter)
+        legend.addWidget(self.info, 1)
         legend.addWidget(puts)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -468,21 +471,25 @@ class ChainPanel(QWidget):
 
     # ------------------------------------------------------------------ numbers
     def title(self) -> str:
-        """Dock title: ``NIFTY 01 DEC 2026 chain``."""
+        """Dock title, the expiry as the contract labels write it: ``NIFTY 8 DEC chain`` (``NIFTY 29 JUN 2027
+        chain`` for another year's)."""
         e = self.chain.expiry
-        return f"{self.chain.underlying} {e.day:02d} {e.strftime('%b').upper()} {e.year} chain"
+        year = "" if e.year == now_ist().year else f" {e.year}"
+        return f"{self.chain.underlying} {e.day} {e.strftime('%b').upper()}{year} chain"
 
     def refresh(self, now: datetime | None = None) -> ChainView:
         """Recompute and repaint; keep the ATM row in view when it moved."""
-        view = self.chain.compute(now or now_ist())
+        now = now or now_ist()
+        view = self.chain.compute(now)
         self.model.set_view(view)
         spot = format_rupees(view.spot, symbol=False) if view.spot is not None else DASH
         if view.forward is not None:
             fwd = f"{format_rupees(view.forward.price, symbol=False)} ({view.forward.source})"
         else:
             fwd = DASH
-        self.info.setText(f"{view.underlying} {spot} · forward {fwd} · {view.days} days to expiry "
-                          f"{view.expiry.strftime('%d %b %Y')}")
+        e = view.expiry  # the expiry as the contract labels write it: "8 DEC" (the year when it is not this one)
+        expiry = f"{e.day} {e.strftime('%b').upper()}" + ("" if e.year == now.year else f" {e.year}")
+        self.info.setText(f"{view.underlying} {spot} · forward {fwd} · {view.days} days to expiry {expiry}")
         atm_row = self.model.atm_row()
         if atm_row is not None and (view.atm != self._last_atm):
             self._last_atm = view.atm

@@ -29,7 +29,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QResizeEvent
-from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QSplitter, QVBoxLayout, QWidget
 
 from ..desk.notices import BarsRestored, OrderChanged, PositionsChanged
 from ..domain.bars import Frame
@@ -45,9 +45,11 @@ from .chart_items import paint_plots, volume_top
 from .chart_layers import ChartCanvas, Crosshair, MarkerLayer, OrderLine, order_lines
 from .chart_toolbar import ChartToolbar
 from .chart_triggers import attach_trigger_lines
+from .labels import label
 from .listening import listen
 from .pieces import alias
 from .timeaxis import ClockAxis, RupeeAxis
+from .widgets import add_close_keys, fit_into_screen
 
 if TYPE_CHECKING:
     from ..desk import TradingDesk
@@ -157,8 +159,8 @@ class ChartView(QWidget):
         self.follow_button.setChecked(True)
         self.crosshair.cursor = None
         inst = self.master.get(token) if token else None
-        self.title.setText(f"<b>{inst.display}</b>" if inst else ("Chart" if not token else f"<b>{token}</b>"))
-        self.canvas.setAccessibleName(f"Price chart of {inst.display if inst else token}" if token else "Price chart")
+        self.title.setText(f"<b>{label(inst)}</b>" if inst else ("Chart" if not token else f"<b>{token}</b>"))
+        self.canvas.setAccessibleName(f"Price chart of {label(inst) if inst else token}" if token else "Price chart")
         self.redraw(force=True)
         if (lines := getattr(self, "trigger_lines", None)) is not None:
             lines.draw()
@@ -282,6 +284,10 @@ class ChartPanel(QWidget):
                                                "latest value, the high, the low and the largest drawdown.")
         self.mtm_label = QLabel("Day P&L: no fills yet", self)
         self.mtm_label.setObjectName("mtm_stats")
+        # the summary grows with every fill ("… max drawdown ₹218.75 (09:56:12→09:56:41)"): it wraps inside the
+        # chart's width instead of widening the window and squeezing the watchlist
+        self.mtm_label.setWordWrap(True)
+        self.mtm_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.pnl = pnl = QWidget(self)
         pnl_layout = QVBoxLayout(pnl)
         pnl_layout.setContentsMargins(4, 0, 4, 0)
@@ -419,13 +425,18 @@ class ChartWindow(QWidget):
         self.view.set_token(token)
         self.view.frameChanged.connect(self._remember)
         inst = master.get(token)
-        self.setWindowTitle(f"{inst.display if inst else token} — chart")
+        self.setWindowTitle(f"{label(inst) if inst else token} — chart")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view)
         geometry = prefs.chart_window_geometry() if prefs is not None else None
         if not isinstance(geometry, QByteArray) or not self.restoreGeometry(geometry):
             self.resize(960, 600)
+        add_close_keys(self, escape=True)  # Esc / Ctrl+W: not only Alt+F4
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        fit_into_screen(self)  # a size remembered from a larger screen (or the 960×600 default) never runs off it
 
     def _remember(self, frame: Frame) -> None:
         if self.prefs is not None:

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 from ..domain.bars import DAY, IST_OFFSET, Bars, Frame
 from ..domain.money import Paisa, format_rupees
@@ -356,6 +356,9 @@ class Crosshair:
         self.readout = QLabel("", parent)
         self.readout.setObjectName("chart_readout")
         self.readout.setTextFormat(Qt.TextFormat.RichText)
+        # the OHLC / volume / VWAP line wraps in a narrow chart instead of setting the window's minimum width
+        self.readout.setWordWrap(True)
+        self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.cursor: int | None = None  # the bar under the cross
         cross = pg.mkPen((140, 140, 140), style=Qt.PenStyle.DotLine)
         self.vline = pg.InfiniteLine(angle=90, movable=False, pen=cross)

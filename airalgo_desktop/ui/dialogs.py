@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QKeySequenceEdit,
     QLabel,
     QLineEdit,
+    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from .. import APP_NAME, __version__
 from .actions import ActionRegistry
+from .widgets import add_close_keys
 
 
 class ApiKeyDialog(QDialog):
@@ -119,12 +121,25 @@ class ShortcutsDialog(QDialog):
         if registry is not None:
             restore = buttons.addButton("Restore defaults", QDialogButtonBox.ButtonRole.ResetRole)
             restore.clicked.connect(self.restore_defaults)
+        # no default button: Enter on a row edits it (the table passes the key on after "activated", and a default
+        # "Restore defaults" would have wiped every remap)
+        for button in buttons.buttons():
+            if isinstance(button, QPushButton):
+                button.setAutoDefault(False)
+                button.setDefault(False)
         layout = QVBoxLayout(self)
         layout.addWidget(table)
         layout.addWidget(self.hint)
         layout.addWidget(self.problem)
         layout.addWidget(buttons)
         self.resize(440, 560)
+        add_close_keys(self)
+
+    def keyPressEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            event.accept()  # handled by the table (edit the row); never a dialog button
+            return
+        super().keyPressEvent(event)
 
     def edit_row(self, row: int) -> None:
         """Start recording a new key for the action in ``row`` (the fixed keys at the bottom cannot change)."""

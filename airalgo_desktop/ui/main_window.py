@@ -8,11 +8,13 @@ The window is a view: it builds every dock, menu and status-bar widget itself; t
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QFont, QGuiApplication, QIcon
 from PySide6.QtWidgets import (
+    QApplication,
     QDockWidget,
     QFrame,
     QGridLayout,
@@ -28,6 +30,7 @@ from PySide6.QtWidgets import (
 from .. import APP_NAME
 from ..api.events import ConnectionState, Metrics, State
 from ..domain.instruments import Master
+from ..domain.labels import segment_of
 from ..domain.money import format_rupees, percent_change_bp
 from ..domain.orders import Side
 from ..services.mtm import MtmCurve
@@ -37,10 +40,15 @@ from ..store.market import MarketStore
 from . import theme
 from .actions import NOTIFY_ACTIONS, ActionRegistry
 from .banners import BannerStack
+from .labels import displayed_labels
+from .labels import label as contract_title
+from .layout import PRESETS, LayoutPreset, ScreenClass, preset_named
+from .orderbook import SYMBOL as ORDER_SYMBOL
 from .orderbook import OrderBookModel, OrderBookPanel
 from .positions import PositionsModel, PositionsPanel
 from .theme import ThemeChoice
 from .watchlist import WatchlistPanel
+from .widgets import ElidedLabel, fit_into_screen
 
 if TYPE_CHECKING:  # chart.py pulls pyqtgraph and numpy in: imported only once the window is up
     from .chart import BarSource, ChartView, ChartWindow
@@ -183,8 +191,8 @@ class InstrumentPanel(QWidget):
             if token:
                 self.subtitle.setText("not in the instrument master — File → Import instrument master…")
             return
-        self.title.setText(inst.display)
-        self.subtitle.setText(f"{inst.name} · {inst.exchange} · token {inst.token}")
+        self.title.setText(contract_title(inst))
+        self.subtitle.setText(f"{inst.name} · {segment_of(inst)} · token {inst.token}")
         expiry = inst.expiry.strftime("%d %b %Y") if inst.expiry else "—"
         close = format_rupees(inst.prev_close) if inst.prev_close else "not in CSV"
         self.details.setText(
@@ -319,7 +327,7 @@ class MainWindow(QMainWindow):
         self.watch_dock.setWidget(self.watchlist)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.watch_dock)
 
-        self.order_model = OrderBookModel()
+        self.order_model = OrderBookModel(master)
         self.order_book = OrderBookPanel(self.order_model, self)
         self.book_dock = QDockWidget("Order book", self)
         self.book_dock.setObjectName("dock_order_book")
@@ -344,7 +352,8 @@ class MainWindow(QMainWindow):
             badge.setObjectName("demo_badge")
             badge.setStyleSheet("background: #c98a00; color: white; font-weight: bold; border-radius: 3px;")
             self.statusBar().addWidget(badge)
-        self.message_label = QLabel(self)
+        # elided (whole in its tooltip): a long message never pushes the connection figures over each other
+        self.message_label = ElidedLabel("", self)
         self.statusBar().addWidget(self.message_label, 1)
         self.latency_label = QLabel(self)
         self.latency_label.setObjectName("status_order_latency")
@@ -354,6 +363,8 @@ class MainWindow(QMainWindow):
         self.margin_label.setVisible(False)
         self.statusBar().addPermanentWidget(self.margin_label)
         self.chain_docks: list[QDockWidget] = []  # open option chains (ui/chain.py)
+        self._watch_width_before_chain: int | None = None  # given back when the last chain closes
+        self.preset: LayoutPreset = PRESETS[ScreenClass.REGULAR]  # set for the screen by _restore_geometry
         self.chart = None  # built by build_chart() once the window is shown (pyqtgraph stays out of the cold start)
         self.bar_source: BarSource | None = None
         self.chart_windows: list[ChartWindow] = []  # F7 / watchlist → Open chart window
@@ -366,6 +377,7 @@ class MainWindow(QMainWindow):
         self.watchlist.instrumentActivated.connect(self.buyRequested)
         self.watchlist.tradeRequested.connect(self._trade)
         self.instrument_panel.trade.connect(self._trade)
+        self._set_minimums()
         self._restore_geometry()
         # the selected row of the tab shown (restored from the last run): never an instrument that is not on screen
         self.instrument_panel.show_token(self.watchlist.current_token())
@@ -387,10 +399,9 @@ class MainWindow(QMainWindow):
         watchlists.addActions([a["new_watchlist"], a["rename_watchlist"], a["delete_watchlist"], a["watchlist_left"],
                                a["watchlist_right"]])
         view = self.menuBar().addMenu("&View")
-        view.addAction(self.watch_dock.toggleViewAction())
-        view.addAction(self.book_dock.toggleViewAction())
-        view.addAction(self.positions_dock.toggleViewAction())
+        # each dock once: the registry's actions (with their keys) show and focus it; its ✕ hides it
         view.addActions([a["watchlist"], a["order_book"], a["positions"], a["chart_window"]])
+        view.addActions([a["next_pane"], a["previous_pane"]])
         theme_menu = view.addMenu("&Theme")
         group = QActionGroup(self)
         current = ThemeChoice(self.prefs.theme)
@@ -415,7 +426,19 @@ class MainWindow(QMainWindow):
             action.toggled.connect(lambda on, k=kind: self.prefs.set_notify(k, on))
             notify_menu.addAction(action)
         view.addSeparator()
-        view.addAction(a["reset_layout"])
+        layout_menu = view.addMenu("&Layout")
+        self.layout_actions: dict[ScreenClass, QAction] = {}
+        layout_group = QActionGroup(self)
+        for screen_class in ScreenClass:
+            action = QAction(screen_class.label, self)
+            action.setCheckable(True)
+            action.setObjectName(f"layout_{screen_class.value}")
+            action.triggered.connect(lambda _=False, c=screen_class: self.use_preset(c))
+            layout_group.addAction(action)
+            layout_menu.addAction(action)
+            self.layout_actions[screen_class] = action
+        layout_menu.addSeparator()
+        layout_menu.addAction(a["reset_layout"])
         account = self.menuBar().addMenu("&Account")
         account.addActions([a["api_key"], a["forget_key"], a["reconnect"]])
         help_menu = self.menuBar().addMenu("&Help")
@@ -434,12 +457,12 @@ class MainWindow(QMainWindow):
         a.connect("delete_watchlist", self.watchlist.delete_watchlist)
         a.connect("watchlist_left", lambda: self.watchlist.move_watchlist(-1))
         a.connect("watchlist_right", lambda: self.watchlist.move_watchlist(1))
-        a.connect("order_book", lambda: (self.book_dock.show(), self.book_dock.raise_(),  # in front of Positions
-                                         self.order_book.view.setFocus()))
-        a.connect("watchlist", lambda: (self.watch_dock.show(), self.watchlist.current_view()
-                                        and self.watchlist.current_view().setFocus()))
+        a.connect("order_book", lambda: self.focus_pane(self.book_dock))  # in front of Positions
+        a.connect("watchlist", lambda: self.focus_pane(self.watch_dock))
         a.connect("reset_layout", self.reset_layout)
-        a.connect("positions", lambda: (self.positions_dock.show(), self.positions_dock.raise_()))
+        a.connect("positions", lambda: self.focus_pane(self.positions_dock))
+        a.connect("next_pane", lambda: self.cycle_pane(1))
+        a.connect("previous_pane", lambda: self.cycle_pane(-1))
         a.connect("quit", self.close)
 
     def relabel(self, *_args: object) -> None:
@@ -450,6 +473,40 @@ class MainWindow(QMainWindow):
             button.setText(f"{text}  {key}" if key else text)
         self.watchlist.relabel()
 
+    # ---------------------------------------------------------------- keyboard
+    def pane_focus_widget(self, dock: QDockWidget) -> QWidget | None:
+        """The widget that takes the keyboard in ``dock``: its table."""
+        if dock is self.watch_dock:
+            return self.watchlist.current_view()
+        if dock is self.book_dock:
+            return self.order_book.view
+        if dock is self.positions_dock:
+            return self.positions_panel.view
+        return getattr(dock.widget(), "table", None) or dock.widget()
+
+    def panes(self) -> list[QDockWidget]:
+        """The docks Ctrl+Tab cycles through, in order: watchlist, order book, positions, open chains."""
+        return [d for d in (self.watch_dock, self.book_dock, self.positions_dock, *self.chain_docks)
+                if not d.isHidden()]
+
+    def focus_pane(self, dock: QDockWidget) -> None:
+        """Show ``dock`` (in front of its tab group) and give its table the keyboard."""
+        dock.show()
+        dock.raise_()
+        widget = self.pane_focus_widget(dock)
+        if widget is not None:
+            widget.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def cycle_pane(self, step: int) -> None:
+        """Ctrl+Tab / Ctrl+Shift+Tab: the next (previous) dock gets the keyboard."""
+        panes = self.panes()
+        if not panes:
+            return
+        focus = QApplication.focusWidget()
+        current = next((i for i, d in enumerate(panes) if focus is not None and d.isAncestorOf(focus)), None)
+        index = (current + step) % len(panes) if current is not None else (0 if step > 0 else len(panes) - 1)
+        self.focus_pane(panes[index])
+
     def _trade(self, token: str, side: str) -> None:
         (self.buyRequested if side == "B" else self.sellRequested).emit(token)
 
@@ -459,16 +516,81 @@ class MainWindow(QMainWindow):
         self.watchlist.search.selectAll()
 
     def add_chain_dock(self, dock: QDockWidget) -> None:
-        """Dock an option chain on the right (several stack as tabs); forgotten when it closes."""
+        """Dock an option chain as the layout preset says — a tab over the watchlist on a compact screen; else a
+        column on the right when the window has room for one, or a tab beside the order book (several chains stack
+        as tabs) — never by widening the window; forgotten when it closes, and the watchlist gets its width back when
+        the last one goes."""
         dock.setObjectName(f"dock_chain_{id(dock)}")
-        others = [d for d in self.chain_docks if d is not dock]
+        if not self.chain_docks:
+            self._watch_width_before_chain = self.watch_dock.width() if self.watch_dock.isVisible() else None
         self.chain_docks.append(dock)
-        dock.destroyed.connect(lambda _=None, d=dock: self.chain_docks.remove(d) if d in self.chain_docks else None)
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-        if others:
-            self.tabifyDockWidget(others[-1], dock)
+        dock.destroyed.connect(lambda _=None, d=dock: self._chain_closed(d))
+        self._place_chain(dock)
         dock.show()
         dock.raise_()
+        QTimer.singleShot(0, self, self.fit_to_screen)
+
+    def _place_chain(self, dock: QDockWidget) -> None:
+        others = [d for d in self.chain_docks if d is not dock and not d.isFloating()]
+        if others:
+            self.tabifyDockWidget(others[-1], dock)
+            return
+        if self.preset.chains_tabbed:  # compact: over the watchlist, with its whole height
+            self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+            self.watch_dock.show()
+            self.tabifyDockWidget(self.watch_dock, dock)
+            return
+        if not self._room_for_a_column(dock):  # beside the order book, whose width shows every column
+            self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+            self.book_dock.show()
+            self.tabifyDockWidget(self.book_dock, dock)
+            return
+        watch = self.watch_dock.width()
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        # the chain's column comes out of the chart's room, not the watchlist's
+        self.resizeDocks([self.watch_dock, dock], [watch, int(self.width() * self.preset.chain_share)],
+                         Qt.Orientation.Horizontal)
+
+    def _room_for_a_column(self, dock: QDockWidget) -> bool:
+        """Whether a chain column fits in the window as it is, beside the watchlist at its width and the chart at
+        its minimum (the window is never widened for it)."""
+        central = self.centralWidget()
+        need = (central.minimumSizeHint().width() if central is not None else 0) + dock.minimumSizeHint().width()
+        if self.watch_dock.isVisible():
+            need += self.watch_dock.width()
+        return need + 16 <= self.width()  # + the dock separators
+
+    def _chain_closed(self, dock: QDockWidget) -> None:
+        # RuntimeError: the window itself is being deleted (its docks go with it): nothing to give back
+        with contextlib.suppress(RuntimeError):
+            self._forget_chain(dock)
+
+    def _forget_chain(self, dock: QDockWidget) -> None:
+        if dock in self.chain_docks:
+            self.chain_docks.remove(dock)
+        if not self.chain_docks and self._watch_width_before_chain:
+            width, self._watch_width_before_chain = self._watch_width_before_chain, None
+            QTimer.singleShot(0, self, lambda: self.resizeDocks([self.watch_dock], [width], Qt.Orientation.Horizontal))
+
+    def dock_widgets(self) -> list[QDockWidget]:
+        """Every dock of the window (the fixed three and the open option chains)."""
+        return self.findChildren(QDockWidget)
+
+    def displayed_labels(self) -> dict[str, list[tuple[str, str]]]:
+        """(token, contract label as painted) of every watchlist, order-book and positions row — what the trader
+        reads at the current column widths (the screen-fit tests check strike, CE/PE and expiry day survive)."""
+        out: dict[str, list[tuple[str, str]]] = {}
+        view = self.watchlist.current_view()
+        if view is not None:
+            model = view.watchlist()
+            out["watchlist"] = [(model.tokens[row], view.displayed_symbol(row)) for row in range(model.rowCount())]
+        book = self.order_book.view
+        out["order_book"] = [(self.order_book.record_at(row).request.token, text)  # type: ignore[union-attr]
+                             for row, text in enumerate(displayed_labels(book, ORDER_SYMBOL))]
+        positions = self.positions_panel.view
+        out["positions"] = [(token, text) for row, text in enumerate(displayed_labels(positions, 0))
+                            if (token := self.positions_model.token_at(row)) is not None]
+        return out
 
     def focused_chain_token(self) -> str | None:
         """The option under the cursor of the chain that has the keyboard focus, if any."""
@@ -504,18 +626,40 @@ class MainWindow(QMainWindow):
             theme.apply_theme(app, ThemeChoice(self.prefs.theme), self.prefs.colour_blind)
 
     # ---------------------------------------------------------------- geometry
+    def _set_minimums(self) -> None:
+        """Sensible minimums, so that no pane is squeezed to nothing and the sum of them fits a 1280 px screen:
+        the watchlist keeps a contract's day, month, strike and CE/PE and the LTP; every summary line elides or
+        wraps instead of widening its dock."""
+        view = self.watchlist.current_view()
+        if view is not None:
+            scroll = view.verticalScrollBar().sizeHint().width()
+            self.watchlist.setMinimumWidth(view.symbol_minimum() + view.columnWidth(1) + scroll + 2 * view.frameWidth()
+                                           + 8)
+        self.order_book.setMinimumWidth(320)
+        self.positions_panel.setMinimumWidth(320)
+        self.order_book.setMinimumHeight(90)
+        self.positions_panel.setMinimumHeight(90)
+
     def _restore_geometry(self) -> None:
         geometry = self.prefs.window_geometry()
         state = self.prefs.window_state()
+        screen = QGuiApplication.primaryScreen()
+        available = screen.availableGeometry() if screen else None
+        # the layout preset: the one chosen, else the one for this screen (first start), remembered
+        self.preset = preset_named(self.prefs.layout_preset, available.width() if available is not None else 1280)
+        if not self.prefs.layout_preset:
+            self.prefs.layout_preset = self.preset.screen.value
+        self.layout_actions[self.preset.screen].setChecked(True)
         if isinstance(geometry, QByteArray) and self.restoreGeometry(geometry):
             if isinstance(state, QByteArray):
                 self.restoreState(state)
             return
-        screen = QGuiApplication.primaryScreen()
-        available = screen.availableGeometry() if screen else None
         if available is not None and available.width() > 0:
-            width = min(max(int(available.width() * 0.8), 1024), available.width())
-            height = min(max(int(available.height() * 0.8), 700), available.height())
+            # a compact screen needs every pixel (on a 1366×768 laptop 80 % left a 1093 px window); larger ones
+            # start at 80 %
+            share = 1.0 if self.preset.screen is ScreenClass.COMPACT else 0.8
+            width = min(max(int(available.width() * share), 1024), available.width())
+            height = min(max(int(available.height() * share), 700), available.height())
         else:
             width, height = 1280, 800
         self.resize(width, height)
@@ -524,30 +668,76 @@ class MainWindow(QMainWindow):
             self.move(available.center() - self.rect().center())
 
     def apply_default_sizes(self) -> None:
-        """The first-run proportions for the window's current size: the watchlist dock wide enough to show every
-        column (an F&O name whole, numbers unclipped), between 40 % and 60 % of the width; the order book 40 % of
-        the height."""
+        """The layout preset's proportions for the window's current size: the watchlist dock wide enough to show
+        every column (an F&O name whole, numbers unclipped) within the preset's share of the width; the order book
+        its share of the height."""
         width, height = self.width(), self.height()
+        preset = self.preset
         view = self.watchlist.current_view()
         wanted = (view.preferred_width() + 16) if view is not None else 0  # + the dock's and panel's margins
-        dock = min(max(int(width * 0.40), wanted), int(width * 0.60))
+        dock = min(max(int(width * preset.watch_min), wanted), int(width * preset.watch_max))
         self.resizeDocks([self.watch_dock], [dock], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.book_dock], [int(height * 0.40)], Qt.Orientation.Vertical)
+        self.resizeDocks([self.book_dock], [int(height * preset.book_height)], Qt.Orientation.Vertical)
 
     def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         super().showEvent(event)
+        handle = self.windowHandle()
+        if handle is not None and not getattr(self, "_screen_hooked", False):
+            self._screen_hooked = True
+            # a bound method, not a lambda holding self: the connection must not keep the window alive
+            handle.screenChanged.connect(self._screen_changed)
+        self.fit_to_screen()
         if self._default_sizes_pending:
             self._default_sizes_pending = False
             self.apply_default_sizes()
 
+    def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        super().resizeEvent(event)
+        # a dock's minimum can make Qt grow the window; it never stays past the screen's edge
+        screen = self.screen()
+        if screen is not None and self.isVisible() and not screen.availableGeometry().contains(self.frameGeometry()):
+            QTimer.singleShot(0, self, self.fit_to_screen)
+
+    def _screen_changed(self, _screen: object) -> None:
+        QTimer.singleShot(0, self, self.fit_to_screen)
+
+    def fit_to_screen(self) -> bool:
+        """Keep the whole window on its screen's available geometry (shrunk and moved in when a dock or a restored
+        geometry made it larger). Returns True when it changed anything."""
+        if self.isMaximized() or self.isFullScreen():
+            return False
+        return fit_into_screen(self)
+
+    def use_preset(self, screen_class: ScreenClass) -> None:
+        """View → Layout: switch to (and remember) a preset and lay the window out by it."""
+        self.preset = PRESETS[screen_class]
+        self.prefs.layout_preset = screen_class.value
+        self.layout_actions[screen_class].setChecked(True)
+        self.reset_layout()
+
     def reset_layout(self) -> None:
-        """Docks back to where they started, sized for the window as it is now (the saved start state alone
-        would bring back the docks' pre-sizing widths: a watchlist showing only Symbol and LTP)."""
+        """Docks back to where the preset puts them, sized for the window as it is now (the saved start state
+        alone would bring back the docks' pre-sizing widths: a watchlist showing only Symbol and LTP); open chains
+        too, wherever they had been dragged."""
+        chains = [d for d in self.chain_docks if d.isVisible()]
         self.restoreState(self._default_state)
         self.watch_dock.show()
         self.book_dock.show()
         self.positions_dock.show()
+        self.book_dock.raise_()
+        placed: list[QDockWidget] = []
+        for dock in chains:
+            dock.setFloating(False)
+            self.removeDockWidget(dock)
+            self.chain_docks.remove(dock)  # placed again as if opened now
+            self._place_chain(dock)
+            self.chain_docks.append(dock)
+            dock.show()
+            placed.append(dock)
+        self.fit_to_screen()
         self.apply_default_sizes()
+        if placed:
+            placed[-1].raise_()
 
     def save_layout(self) -> None:
         """Geometry, dock state and watchlists to QSettings."""

@@ -39,11 +39,14 @@ from PySide6.QtWidgets import (
 )
 
 from ..desk.notices import OrderChanged
+from ..domain.instruments import Master
+from ..domain.labels import contract_label, label_parts, quantity_text
 from ..domain.money import format_plain, format_rupees
 from ..domain.nsetime import IST, now_ist
 from ..domain.orders import CheckedOutcome, OrderRecord, OrderStatus, Side
 from ..domain.wording import plural
 from . import theme
+from .labels import PARTS_ROLE, ContractLabelDelegate
 from .listening import NoticeSource, listen
 from .widgets import PriceSpin
 
@@ -87,6 +90,8 @@ def status_text(record: OrderRecord) -> str:
         return "Unknown — not confirmed"
     if record.status is OrderStatus.EXPIRED:
         return "Expired (day order)"
+    if record.status is OrderStatus.PENDING and record.request.kind.needs_trigger:
+        return "Trigger pending"  # a stop-loss at the exchange waits for its trigger (Kite: TRIGGER PENDING)
     return record.status.value
 
 
@@ -104,10 +109,12 @@ def message_text(record: OrderRecord) -> str:
 class OrderBookModel(QAbstractTableModel):
     """Rows in arrival order; the proxy sorts (newest first by default) and filters."""
 
-    def __init__(self) -> None:
+    def __init__(self, master: Master | None = None) -> None:
         super().__init__()
         self._records: list[OrderRecord] = []
         self._row: dict[str, int] = {}
+        self.master = master  # the contract label and lot size of each order's token, where the master knows it
+        self._year = now_ist().year
         self.origin: Callable[[str], str] | None = None  # who sent an order, when not the trader (a fired stop)
 
     @property
@@ -147,14 +154,16 @@ class OrderBookModel(QAbstractTableModel):
         if col == TIME:  # an order of an earlier day (an expired Day order) says which day
             created = record.created.astimezone(IST)
             return created.strftime("%H:%M:%S" if created.date() == now_ist().date() else "%d %b %H:%M:%S")
-        if col == SYMBOL:
-            return record.symbol
+        inst = self.master.get(req.token) if self.master is not None and col in (SYMBOL, QTY) else None
+        if col == SYMBOL:  # the one contract label (the record keeps the name it was sent with, for the CSV)
+            return contract_label(inst, self._year) if inst is not None else record.symbol
         if col == SIDE:
             return req.side.label
         if col == TYPE:
             return req.kind.label
         if col == QTY:
-            return f"{req.quantity:,}"
+            return quantity_text(req.quantity, inst.lot_size) if inst is not None and inst.is_derivative else \
+                f"{req.quantity:,}"
         if col == PRICE:
             return format_rupees(req.price, symbol=False) if req.price else "Market" if not req.kind.needs_price else ""
         if col == TRIGGER:
@@ -192,6 +201,9 @@ class OrderBookModel(QAbstractTableModel):
                 + (f"\n{origin}" if origin else "")
         if role == RECORD_ROLE:
             return record
+        if role == PARTS_ROLE and col == SYMBOL and self.master is not None:
+            inst = self.master.get(record.request.token)
+            return label_parts(inst, self._year) if inst is not None else None
         if role == SORT_ROLE:
             req = record.request
             return {TIME: record.created.timestamp(), QTY: req.quantity, PRICE: req.price,
@@ -354,6 +366,7 @@ class OrderBookPanel(QWidget):
         self.view.setAlternatingRowColors(True)
         self.view.setShowGrid(False)
         self.view.setWordWrap(False)
+        self.view.setTabKeyNavigation(False)  # arrows move inside; Tab / Shift+Tab go on to the next pane
         self.view.verticalHeader().setVisible(False)
         header = self.view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
@@ -366,16 +379,19 @@ class OrderBookPanel(QWidget):
         # bigger system font) widens them, and no column is narrower than its title
         grow = max(1.0, metrics.height() / 14)
         title_room = 2 * header.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMargin) + 6
-        for col, width in ((TIME, when), (SYMBOL, round(128 * grow)), (SIDE, round(40 * grow)),
-                           (TYPE, round(52 * grow)), (QTY, round(52 * grow)), (PRICE, round(78 * grow)),
+        symbol = metrics.horizontalAdvance("NIFTY 26 NOV 23500 CE") + 16  # the contract label whole
+        quantity = metrics.horizontalAdvance("10 lots · 6,500") + 16  # F&O in lots and units
+        self.view.setItemDelegateForColumn(SYMBOL, ContractLabelDelegate(self.view))
+        for col, width in ((TIME, when), (SYMBOL, symbol), (SIDE, round(40 * grow)),
+                           (TYPE, round(52 * grow)), (QTY, quantity), (PRICE, round(78 * grow)),
                            (TRIGGER, round(64 * grow)), (EXEC, round(78 * grow)), (STATUS, status),
                            (NUMBER, round(128 * grow)), (LATENCY, round(84 * grow))):
             title = str(model.headerData(col, Qt.Orientation.Horizontal) or "")
             header.resizeSection(col, max(width, header.fontMetrics().horizontalAdvance(title) + title_room))
         self.view.verticalHeader().setDefaultSectionSize(max(22, metrics.height() + 8))
-        # Status right after Price on screen (the model, CSV and copy keep their order): in the default layout the
+        # Status right after Qty on screen (the model, CSV and copy keep their order): in the default layout the
         # dock is ~650 px wide and a status at the far right was cut to "Pendin" / "Unknown —"
-        header.moveSection(header.visualIndex(STATUS), header.visualIndex(TRIGGER))
+        header.moveSection(header.visualIndex(STATUS), header.visualIndex(PRICE))
         self.filters = QButtonGroup(self)
         bar = QHBoxLayout()
         bar.setContentsMargins(0, 0, 0, 0)

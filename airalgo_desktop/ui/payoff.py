@@ -18,6 +18,7 @@ from ..services.chain import payoff_reference
 from . import theme
 from .chart_items import paint_plots
 from .timeaxis import RupeeAxis
+from .widgets import add_close_keys, fit_into_screen
 
 REDRAW_MS = 1000
 LABEL_LEVELS = (0.06, 0.16, 0.26, 0.36, 0.46)  # heights (fractions of the pane) a breakeven label may take
@@ -112,11 +113,16 @@ class PayoffDialog(QDialog):
         layout.addLayout(top)
         layout.addWidget(self.summary)
         layout.addWidget(self.plot, 1)
+        add_close_keys(self)
         self.timer = QTimer(self)
         self.timer.setInterval(REDRAW_MS)
         self.timer.timeout.connect(self.redraw)
         self.timer.start()
         self.redraw()
+
+    def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        super().showEvent(event)
+        fit_into_screen(self)  # 820×520 on a small screen: shrunk and moved onto it
 
     def restyle(self) -> None:
         """The current theme's colours on the curves, lines, labels and legend (live on a theme switch)."""

@@ -11,11 +11,14 @@ from PySide6.QtWidgets import QAbstractItemView, QLabel, QMenu, QTableView, QVBo
 
 from ..desk.notices import PositionsChanged
 from ..domain.instruments import Master
+from ..domain.labels import contract_label, label_parts, quantity_text
 from ..domain.money import format_rupees
+from ..domain.nsetime import now_ist
 from ..services.chain import LegGreeks
 from ..services.positions import PositionBook, round_paisa
 from ..store.market import MarketStore
 from . import theme
+from .labels import PARTS_ROLE, ContractLabelDelegate
 from .listening import NoticeSource, listen
 
 COLUMNS = ("Symbol", "Net qty", "Avg buy", "Avg sell", "LTP", "Realised", "Unrealised", "P&L", "Delta", "Theta/day",
@@ -35,6 +38,7 @@ class PositionsModel(QAbstractTableModel):
         self._tokens: list[str] = []
         self._rows: list[list[object]] = []
         self.greeks: dict[str, LegGreeks] = {}
+        self._year = now_ist().year
         self.protection: Callable[[str], str] | None = None  # a row's protective triggers, for its tooltip
         self.rebuild()
 
@@ -63,7 +67,7 @@ class PositionsModel(QAbstractTableModel):
         p = self.book.positions[token]
         ltp = self.store.ltp(token)
         inst = self.master.get(token)
-        return [inst.display if inst else token, p.net, p.avg_buy, p.avg_sell, ltp, p.realised(),
+        return [contract_label(inst, self._year) if inst else token, p.net, p.avg_buy, p.avg_sell, ltp, p.realised(),
                 p.unrealised(ltp), p.total_pnl(ltp)]
 
     def token_at(self, row: int) -> str | None:
@@ -109,10 +113,16 @@ class PositionsModel(QAbstractTableModel):
             if col == 0:
                 return str(value)
             if col == 1:
+                inst = self.master.get(self._tokens[row])
+                if value and inst is not None and inst.is_derivative:
+                    return quantity_text(value, inst.lot_size)  # type: ignore[arg-type]
                 return f"{value:+,}" if value else "0"
             if col in (2, 3):
                 return format_rupees(round_paisa(value), symbol=False)  # type: ignore[arg-type]
             return format_rupees(int(value), symbol=False, sign=col in PNL_COLUMNS)  # type: ignore[call-overload]
+        if role == PARTS_ROLE and col == 0 and row < len(self._tokens):
+            inst = self.master.get(self._tokens[row])
+            return label_parts(inst, self._year) if inst is not None else None
         if role == Qt.ItemDataRole.ForegroundRole and col in PNL_COLUMNS and isinstance(value, int) and value:
             return theme.UP if value > 0 else theme.DOWN
         if role == Qt.ItemDataRole.ToolTipRole and self.protection is not None and row < len(self._tokens):
@@ -143,6 +153,7 @@ class PositionsPanel(QWidget):
         self.view.horizontalHeader().setAccessibleName("Positions columns")
         self.view.setModel(model)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setTabKeyNavigation(False)  # arrows move inside; Tab / Shift+Tab go on to the next pane
         self.view.verticalHeader().setVisible(False)
         self.view.verticalHeader().setDefaultSectionSize(22)
         header = self.view.horizontalHeader()
@@ -152,19 +163,20 @@ class PositionsPanel(QWidget):
         # first (Symbol, Net qty, LTP, P&L — as in Kite's positions), the model keeps its order. With eight 92 px
         # columns the default ~650 px dock showed "RELIA…" and cut the P&L to "-1".
         metrics = self.view.fontMetrics()
-        samples = ("NIFTY 27 FEB 2025 23500 CE", "-18,000", "1,23,456.65", "1,23,456.65", "1,23,456.65",
+        samples = ("NIFTY 26 NOV 23500 CE", "-10 lots · -650", "1,23,456.65", "1,23,456.65", "1,23,456.65",
                    "-1,23,456.78", "-1,23,456.78", "-1,23,456.78")
         for col, sample in enumerate(samples):
             header.resizeSection(col, metrics.horizontalAdvance(sample) + 16)
         for position, name in enumerate(("Symbol", "Net qty", "LTP", "P&L")):
             header.moveSection(header.visualIndex(COLUMNS.index(name)), position)
-        self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # a longer name keeps its strike and CE/PE
+        self.view.setItemDelegateForColumn(0, ContractLabelDelegate(self.view))  # never cuts strike or CE/PE
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._menu)
         self.greek_totals = QLabel(self)  # per underlying: Δ, Θ, V of its F&O positions
         self.greek_totals.setObjectName("positions_greek_totals")
         self.greek_totals.setTextFormat(Qt.TextFormat.RichText)
         self.greek_totals.setVisible(False)
+        self.greek_totals.setWordWrap(True)  # several underlyings wrap instead of widening the dock
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 4)
         layout.addWidget(self.view)

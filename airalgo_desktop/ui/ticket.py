@@ -18,6 +18,7 @@ from ..settings import Prefs
 from ..store.market import MarketStore
 from . import theme
 from .actions import ActionRegistry, default_key
+from .labels import label
 from .listening import NoticeSource, listen
 from .pieces import alias
 from .ticket_fields import TicketFields
@@ -60,6 +61,7 @@ class OrderTicket(QDialog):
     price = alias("fields", "price")
     trigger = alias("fields", "trigger")
     value_label = alias("fields", "value_label")
+    lots_label = alias("fields", "lots_label")
     problems = alias("fields", "problems")
     confirm_box = alias("send_bar", "confirm_box")
     send_button = alias("send_bar", "send_button")
@@ -116,7 +118,7 @@ class OrderTicket(QDialog):
         self.pages.setCurrentIndex(0)
         self.set_side(side)
         self._kind_changed()
-        self.setWindowTitle(f"{side.label} {inst.display}")
+        self.setWindowTitle(f"{side.label} {label(inst)}")
         self.show()
         self.raise_()
         self.activateWindow()
@@ -129,7 +131,7 @@ class OrderTicket(QDialog):
         self.side = side
         (self.buy_button if side is Side.BUY else self.sell_button).setChecked(True)
         color = theme.BUY if side is Side.BUY else theme.SELL
-        name = self.instrument.display if self.instrument else ""
+        name = label(self.instrument) if self.instrument else ""
         exch = self.instrument.exchange if self.instrument else ""
         self.header.setText(f"{side.label.upper()}  {name}  ·  {exch}")
         self.header.setStyleSheet(f"background: {color.name()}; color: white; font-weight: bold; border-radius: 3px;")
@@ -174,6 +176,7 @@ class OrderTicket(QDialog):
         req = self.request()
         if req is None:
             return ["No instrument"]
+        self.fields.show_lots(self.instrument, req.quantity)
         problems = self.fields.field_problems()
         if not problems:
             problems = self._check(req) + [v.message for v in self._guards(req) if v.level is Level.BLOCK]
@@ -225,7 +228,7 @@ class OrderTicket(QDialog):
         if self.confirm_box.isChecked() or warnings:  # a guard asks even when confirmation is switched off
             assert self.instrument is not None
             self.revalidate()  # refreshes the value label shown below
-            self.confirm.ask(req, self.instrument.display, self.value_label.text(), warnings)
+            self.confirm.ask(req, label(self.instrument), self.value_label.text(), warnings)
             self.pages.setCurrentIndex(1)
             self.confirm_button.setFocus()
             return

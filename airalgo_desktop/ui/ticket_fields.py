@@ -8,9 +8,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from PySide6.QtCore import QSignalBlocker, Signal
-from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ..domain.instruments import Instrument
+from ..domain.labels import quantity_text
 from ..domain.money import Rounding, round_to_tick
 from ..domain.orders import OrderKind, Side
 from ..store.market import MarketStore
@@ -63,7 +64,13 @@ class TicketFields(QWidget):
 
         form = QFormLayout()
         form.addRow("Type", self.kind)
-        form.addRow("Quantity", self.qty)
+        self.qty.setAccessibleName("Quantity")  # in a row with its lots label: the form's label is no buddy of it
+        self.lots_label = QLabel(self)  # F&O: the quantity in lots and units ("2 lots · 130")
+        self.lots_label.setObjectName("ticket_lots")
+        quantity_row = QHBoxLayout()
+        quantity_row.addWidget(self.qty, 1)
+        quantity_row.addWidget(self.lots_label)
+        form.addRow("Quantity", quantity_row)
         form.addRow("Price (₹)", self.price)
         form.addRow("Trigger (₹)", self.trigger)
         form.addRow("Validity", self.validity)
@@ -149,6 +156,11 @@ class TicketFields(QWidget):
         """The fields the current order type reads (a market order ignores the greyed price)."""
         kind = self.current_kind()
         return [self.qty, *([self.price] if kind.needs_price else []), *([self.trigger] if kind.needs_trigger else [])]
+
+    def show_lots(self, inst: Instrument | None, quantity: int) -> None:
+        """The quantity in lots and units beside the field, for a contract traded in lots."""
+        lots = inst is not None and inst.is_derivative and inst.lot_size > 1 and quantity > 0
+        self.lots_label.setText(quantity_text(quantity, inst.lot_size) if lots and inst is not None else "")
 
     def field_problems(self) -> list[str]:
         """What is wrong with the text in the fields themselves ("1.5", "-756"): it stays as typed, and until it

@@ -228,8 +228,8 @@ class FollowStep(QWidget):
             final = "Unknown — not confirmed (connection lost; not resent)"
         elif record.status is OrderStatus.SENT:  # the line under the steps says what the step means, not it again
             final = "Waiting for the exchange's answer"
-        elif record.status is OrderStatus.PENDING:
-            final = "Open at the exchange"
+        elif record.status is OrderStatus.PENDING:  # a stop waits for its trigger, as Kite says it
+            final = "Trigger pending" if record.request.kind.needs_trigger else "Open at the exchange"
         else:
             final = record.status.value
         color = theme.STATUS_COLORS.get(record.status.value, theme.BUY).name()

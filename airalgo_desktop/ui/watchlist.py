@@ -356,6 +356,8 @@ class WatchlistPanel(QWidget):
         return super().eventFilter(watched, event)
 
     def _search_enter(self) -> None:
+        if self.search.text() in self._completion_model.stringList():
+            return  # Enter on a suggestion: the completer adds it (_completion_chosen); the text is not a query
         results = self.master.search(self.search.text(), limit=1, ltp=self.store.ltp)
         if results:
             self.add_token(results[0].token)
@@ -376,7 +378,7 @@ class WatchlistPanel(QWidget):
             alert.triggered.connect(lambda: self.alertRequested.emit(token))
             chain = QAction(key_label(self.actions, "option_chain", "Option chain"), menu)
             chain.triggered.connect(lambda: self.chainRequested.emit(token))
-            chart = QAction("Open chart window (F7)", menu)
+            chart = QAction(key_label(self.actions, "chart_window", "Open chart window"), menu)
             chart.triggered.connect(lambda: self.chartRequested.emit(token))
             menu.addActions([buy, sell, alert, chain, chart])
             menu.addSeparator()

@@ -20,6 +20,7 @@ from PySide6.QtCore import QAbstractTableModel, QByteArray, QMimeData, QModelInd
 from PySide6.QtGui import QColor
 
 from ..domain.instruments import Instrument, Master
+from ..domain.labels import LabelParts, contract_label, label_parts, segment_of
 from ..domain.money import format_rupees, percent_change_bp
 from ..domain.nsetime import IST, parse_ltt
 from ..store.market import MarketStore
@@ -47,21 +48,10 @@ _NO_MARKS: dict[str, str] = {}
 
 
 def row_label(inst: Instrument, this_year: int) -> str:
-    """The symbol cell: compact enough that strike and CE/PE show at the default width, with the segment last as
-    Kite shows it (``RELIANCE NSE``, ``NIFTY 27 FEB 23500 CE NFO``, ``NIFTY FEB FUT NFO``); the year only when it
-    is not this year (measured: "BANKNIFTY 26 NOV 49500 PE NFO" fits the 1280×800 default column, with a "·"
-    separator it did not). The tooltip has the full label."""
-    segment = "NSE" if inst.instrument_type == "EQ" else "NFO"
-    if inst.expiry is None or not inst.name or inst.instrument_type not in ("FUT", "CE", "PE"):
-        return f"{inst.symbol} {segment}"
-    month = inst.expiry.strftime("%b").upper()
-    year = "" if inst.expiry.year == this_year else f" {inst.expiry.year}"
-    if inst.instrument_type == "FUT":
-        return f"{inst.name} {month}{year} FUT {segment}"
-    strike = inst.strike // 100 if inst.strike % 100 == 0 else inst.strike / 100
-    # name first, strike and CE/PE last: the column elides in the middle, so both ends — what tells two contracts
-    # apart — stay visible
-    return f"{inst.name} {inst.expiry.day} {month}{year} {strike} {inst.instrument_type} {segment}"
+    """The symbol cell: the one contract label (:func:`~airalgo_desktop.domain.labels.contract_label`:
+    ``RELIANCE``, ``NIFTY 8 DEC 23500 CE``, ``NIFTY DEC FUT``; the year only when it is not this year). The segment
+    is painted as a small badge beside it, not a suffix; the tooltip has the full label."""
+    return contract_label(inst, this_year)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +88,7 @@ class WatchlistModel(QAbstractTableModel):
         self.marks: Mapping[str, str] = _NO_MARKS  # token → why its row is marked (the desk's, shared)
         self.labels: Mapping[str, str] = _NO_MARKS  # token → what the row meant when added (the desk's)
         self._year = date.today().year
+        self._parts: dict[str, tuple[Instrument, LabelParts, str]] = {}  # token → (contract, label, segment)
         for token in tokens:
             if token not in self._row:
                 self._append(token)
@@ -142,6 +133,18 @@ class WatchlistModel(QAbstractTableModel):
         if inst is None:
             return self.labels.get(token) or token  # master still loading: the remembered label
         return row_label(inst, self._year)
+
+    def symbol_parts(self, row: int) -> tuple[LabelParts, str] | None:
+        """The label pieces and segment badge of ``row``'s contract for the painter's width-aware fit; None for a
+        marked row or a token the master does not know (their text is painted as it is)."""
+        token = self._tokens[row]
+        inst = self.master.get(token)
+        if inst is None or token in self.marks:
+            return None
+        cached = self._parts.get(token)
+        if cached is None or cached[0] is not inst:  # built once per contract (a new master: built again)
+            cached = self._parts[token] = (inst, label_parts(inst, self._year), segment_of(inst))
+        return cached[1], cached[2]
 
     def _reindex(self) -> None:
         self._row = {t: i for i, t in enumerate(self._tokens)}

@@ -23,6 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..domain.labels import LabelParts, fit_label
+from . import theme
 from .watchlist_model import (
     CHANGE,
     COLUMN_COUNT,
@@ -89,7 +91,8 @@ class TextCache:
 # The widest text each number column shows (Indian grouping, arrows, signs), and the F&O name a symbol column should
 # hold whole at the default layout: the columns are sized from these in the view's font, not in pixels.
 WIDEST = {LTP: "▲ 1,00,000.00", CHANGE: "+10,000.00", PCT: "+1000.00%", LTQ: "1,00,000", LTT: "00:00:00"}
-SYMBOL_SAMPLE = "NIFTY 27 FEB 2025 23500 CE"
+SYMBOL_SAMPLE = "BANKNIFTY 26 NOV 49500 PE"  # a long label (its segment badge shows where there is room)
+SYMBOL_CORE_SAMPLE = "29 NOV 49500 PE"  # what a symbol cell never gives up (the name and the year go first)
 PADDING = 8  # 4 px each side, as draw_cell_text leaves
 
 
@@ -103,6 +106,52 @@ def elided_symbol(metrics: QFontMetrics, text: str, room: int) -> str:
     """A symbol that does not fit, elided in the middle: ``NIFTY 27 FEB 2025 23500 CE`` → ``NIFTY 2…23500 CE``
     keeps the underlying and the strike/type at the end (the full name is in the row's tooltip)."""
     return metrics.elidedText(text, Qt.TextElideMode.ElideMiddle, room)
+
+
+BADGE_GAP = 6  # px between a label and its segment badge
+
+
+class SymbolFitter:
+    """The symbol cell's contract label fitted to its width (:func:`~airalgo_desktop.domain.labels.fit_label`: the
+    name shortened first, then the year, never strike, CE/PE or expiry day) and the segment badge when there is
+    room beside the whole label. Cached per (label, width) and cleared when the font changes: the fit measures
+    text, the painting of a tick does not come here (it paints only the number columns)."""
+
+    def __init__(self, limit: int = 2048) -> None:
+        self.limit = limit
+        self._items: dict[tuple[LabelParts, str, int], tuple[str, str]] = {}
+        self._font: QFont | None = None
+        self.metrics = QFontMetrics(QFont())
+        self.badge_font = QFont()
+        self.badge_metrics = QFontMetrics(self.badge_font)
+
+    def use_font(self, font: QFont) -> None:
+        """Measure in ``font`` (the badge in a smaller one)."""
+        if font != self._font:
+            self._font = QFont(font)
+            self._items.clear()
+            self.metrics = QFontMetrics(font)
+            self.badge_font = QFont(font)
+            self.badge_font.setPointSizeF(max(6.0, font.pointSizeF() * 0.8))
+            self.badge_metrics = QFontMetrics(self.badge_font)
+
+    def fit(self, parts: LabelParts, segment: str, width: int) -> tuple[str, str]:
+        """(label, badge) for a cell ``width`` px wide; the badge is "" when the whole label and it do not both
+        fit (the contract comes first; the tooltip names the segment)."""
+        key = (parts, segment, width)
+        item = self._items.get(key)
+        if item is None:
+            if len(self._items) >= self.limit:
+                self._items.clear()
+            room = width - PADDING
+            full = parts.text()
+            badge_width = self.badge_metrics.horizontalAdvance(segment) + BADGE_GAP
+            if self.metrics.horizontalAdvance(full) + badge_width <= room:
+                item = (full, segment)
+            else:
+                item = (fit_label(parts, room, self.metrics.horizontalAdvance), "")
+            self._items[key] = item
+        return item
 
 
 def draw_cell_text(painter: QPainter, cache: TextCache, x: int, y: int, w: int, h: int, col: int, text: str) -> None:
@@ -131,6 +180,16 @@ class CachedRowDelegate(QStyledItemDelegate):
         super().__init__(parent)
         self.model = model
         self.cache = cache
+        self.symbols = SymbolFitter()
+
+    def symbol_texts(self, row: int, width: int, font: QFont) -> tuple[str, str] | None:
+        """(label, badge) the symbol cell of ``row`` shows at ``width`` px, or None for a row painted as its text
+        (marked, or not in the master)."""
+        info = self.model.symbol_parts(row)
+        if info is None:
+            return None
+        self.symbols.use_font(font)
+        return self.symbols.fit(info[0], info[1], width)
 
     def paint(self, painter, option, index) -> None:  # type: ignore[no-untyped-def]
         model, row, col, rect = self.model, index.row(), index.column(), option.rect
@@ -148,7 +207,17 @@ class CachedRowDelegate(QStyledItemDelegate):
         painter.setPen(color if color is not None else palette.text().color())
         self.cache.use_font(option.font)
         painter.setFont(option.font)
-        draw_cell_text(painter, self.cache, rect.x(), rect.y(), rect.width(), rect.height(), col, text)
+        fitted = self.symbol_texts(row, rect.width(), option.font) if col == SYMBOL else None
+        if fitted is None:
+            draw_cell_text(painter, self.cache, rect.x(), rect.y(), rect.width(), rect.height(), col, text)
+            return
+        label, badge = fitted
+        painter.drawText(rect.x() + 4, rect.y(), rect.width() - PADDING, rect.height(), LEFT, label)
+        if badge:  # small and muted at the cell's right end: a badge, not part of the name
+            if not selected:
+                painter.setPen(theme.MUTED)
+            painter.setFont(self.symbols.badge_font)
+            painter.drawText(rect.x() + 4, rect.y(), rect.width() - PADDING, rect.height(), RIGHT, badge)
 
 
 class WatchlistView(QTableView):
@@ -171,6 +240,7 @@ class WatchlistView(QTableView):
         self.setAlternatingRowColors(True)
         self.setShowGrid(False)
         self.setWordWrap(False)
+        self.setTabKeyNavigation(False)  # arrows move inside; Tab / Shift+Tab go on to the next pane
         self.setSortingEnabled(False)  # row order is the trader's; never re-sort per tick
         self.setDragEnabled(True)
         self.setAcceptDrops(True)
@@ -288,8 +358,26 @@ class WatchlistView(QTableView):
             last = min(count - 1, first + height // max(1, self.verticalHeader().defaultSectionSize()) + 1)
         model.set_visible_rows(first, last)
 
+    def symbol_minimum(self) -> int:
+        """The narrowest the symbol column gets: an option's day, month, strike and CE/PE whole."""
+        return self.fontMetrics().horizontalAdvance(SYMBOL_CORE_SAMPLE) + PADDING + 4
+
+    def _fit_symbol_column(self) -> None:
+        # the symbol column stretches into the room the numbers leave; in a narrow dock it keeps its minimum and the
+        # numbers scroll sideways instead of the contract's strike and type being squeezed out
+        header = self.horizontalHeader()
+        others = sum(self.columnWidth(c) for c in range(1, COLUMN_COUNT) if not self.isColumnHidden(c))
+        need = self.symbol_minimum()
+        stretch = self.viewport().width() - others >= need
+        mode = QHeaderView.ResizeMode.Stretch if stretch else QHeaderView.ResizeMode.Interactive
+        if header.sectionResizeMode(SYMBOL) != mode:
+            header.setSectionResizeMode(SYMBOL, mode)
+        if not stretch and self.columnWidth(SYMBOL) != need:
+            header.resizeSection(SYMBOL, need)
+
     def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         super().resizeEvent(event)
+        self._fit_symbol_column()
         if self.reveal_current and self.viewport().height() > 0 and self.currentIndex().isValid():
             self.reveal_current = False  # once: the restored selection is on screen, later scrolling is the trader's
             self.scrollTo(self.currentIndex(), QAbstractItemView.ScrollHint.PositionAtCenter)
@@ -306,6 +394,16 @@ class WatchlistView(QTableView):
         numbers = sum(column_widths(metrics).values())
         symbol = metrics.horizontalAdvance(SYMBOL_SAMPLE) + PADDING + 4
         return numbers + symbol + self.verticalScrollBar().sizeHint().width() + 2 * self.frameWidth()
+
+    def displayed_symbol(self, row: int) -> str:
+        """The symbol cell's text as painted at the column's current width (label and badge): what the trader
+        reads, for the screen-fit tests."""
+        delegate = self.itemDelegate()
+        fitted = delegate.symbol_texts(row, self.columnWidth(SYMBOL), self.font())  # type: ignore[attr-defined]
+        if fitted is None:
+            text = self.watchlist().cell_texts[row][SYMBOL]
+            return elided_symbol(self.fontMetrics(), text, self.columnWidth(SYMBOL) - PADDING)
+        return " ".join(t for t in fitted if t)
 
     def watchlist(self) -> WatchlistModel:
         """The model shown."""

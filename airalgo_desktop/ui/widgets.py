@@ -1,5 +1,5 @@
 """Small widgets: exact number fields for the ticket and the alert dialog (paisa and whole quantities inside,
-never float).
+never float), and a one-line label that never widens its dock (:class:`ElidedLabel`).
 
 A field never turns what was typed into a different number. Text that is not a valid value stays visible
 exactly as typed (or pasted) and the field reports *why* (:meth:`NumberField.problem`); the owner shows that
@@ -8,9 +8,9 @@ and keeps Send disabled. The arrows and PgUp/PgDn step by the tick size or the l
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QValidator
-from PySide6.QtWidgets import QAbstractSpinBox, QWidget
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QKeySequence, QScreen, QShortcut, QValidator
+from PySide6.QtWidgets import QAbstractSpinBox, QLabel, QSizePolicy, QWidget
 
 from ..domain.money import MoneyError, Rounding, format_rupees, parse_rupees, round_to_tick
 
@@ -23,8 +23,9 @@ class NumberField(QAbstractSpinBox):
     ``problem()`` says what is wrong with the text, if anything. Subclasses implement :meth:`parse` and
     :meth:`render`."""
 
-    valueChanged = Signal(int)
-    """The parsed value changed (also emitted with 0 when the text became invalid)."""
+    valueChanged = Signal(object)
+    """The parsed value changed (also emitted with 0 when the text became invalid). An ``object``, not ``int``: a
+    Qt int is 32 bits, and a price up to ``MAX_PRICE`` in paisa (₹10 crore) is not."""
     edited = Signal()
     """The text changed in any way (typing, paste, setValue): the owner re-validates."""
 
@@ -182,3 +183,91 @@ class QuantitySpin(NumberField):
 
     def render(self, value: int) -> str:
         return str(value)
+
+
+class ElidedLabel(QLabel):
+    """A one-line plain-text label that takes the width it is given and no more: a longer text is elided at the
+    right and shown whole in the tooltip. Its minimum width is small, so a summary line that grows (an info line, a
+    status) never widens the dock or window around it. ``text()`` is the whole text."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._full = ""
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setText(text)
+
+    def setText(self, text: str) -> None:  # type: ignore[override]
+        """Show ``text`` (elided to the current width)."""
+        self._full = text
+        self._elide()
+
+    def text(self) -> str:  # type: ignore[override]
+        """The whole text, as set."""
+        return self._full
+
+    def shown_text(self) -> str:
+        """What is painted now (the elided text)."""
+        return super().text()
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(self.fontMetrics().horizontalAdvance("…") * 4, super().minimumSizeHint().height())
+
+    def sizeHint(self) -> QSize:
+        return QSize(self.fontMetrics().horizontalAdvance(self._full) + 8, super().sizeHint().height())
+
+    def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        super().resizeEvent(event)
+        self._elide()
+
+    def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        super().showEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        room = max(0, self.contentsRect().width())
+        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, room)
+        super().setText(shown)
+        self.setToolTip(self._full if shown != self._full else "")
+
+
+def fit_into_screen(widget: QWidget, screen: QScreen | None = None) -> bool:
+    """Shrink and move the top-level ``widget`` so that its frame lies inside the available geometry of ``screen``
+    (its own screen by default): a chart window, the payoff or the main window never opens running off the screen.
+    Returns True when it had to change anything."""
+    screen = screen or widget.screen()
+    if screen is None:
+        return False
+    avail = screen.availableGeometry()
+    frame = widget.frameGeometry()
+    extra_w, extra_h = frame.width() - widget.width(), frame.height() - widget.height()
+    width = max(1, min(widget.width(), avail.width() - extra_w))
+    height = max(1, min(widget.height(), avail.height() - extra_h))
+    changed = False
+    if (width, height) != (widget.width(), widget.height()):
+        widget.resize(width, height)
+        changed = True
+    frame = widget.frameGeometry()
+    x = min(max(frame.x(), avail.left()), avail.left() + avail.width() - frame.width())
+    y = min(max(frame.y(), avail.top()), avail.top() + avail.height() - frame.height())
+    if (x, y) != (frame.x(), frame.y()):
+        widget.move(max(avail.left(), x), max(avail.top(), y))
+        changed = True
+    return changed
+
+
+def add_close_keys(window: QWidget, *, escape: bool = False) -> None:
+    """Ctrl+W (and the platform's Close key) close ``window``; with ``escape`` Esc too (a dialog has Esc
+    already, a plain window such as a chart window does not)."""
+    keys = [QKeySequence("Ctrl+W"), QKeySequence(QKeySequence.StandardKey.Close)]
+    if escape:
+        keys.append(QKeySequence(Qt.Key.Key_Escape))
+    seen: set[str] = set()
+    for key in keys:
+        text = key.toString()
+        if key.isEmpty() or text in seen:
+            continue
+        seen.add(text)
+        shortcut = QShortcut(key, window)
+        shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+        shortcut.activated.connect(window.close)

@@ -38,12 +38,11 @@ def check_every_column_visible(window: MainWindow, derivatives: list) -> None:
         for col in range(1, len(COLUMNS)):
             text = model.cell_texts[row][col]
             assert metrics.horizontalAdvance(text) + PADDING <= widths[col], (COLUMNS[col], text, widths[col])
-    room = widths[SYMBOL] - PADDING
     for inst in derivatives:
-        shown = elided_symbol(metrics, inst.display, room)
-        tail = f"{inst.strike // 100} {inst.instrument_type}" if inst.instrument_type in ("CE", "PE") else "FUT"
-        assert shown.endswith(tail), (inst.display, shown)
         row = model.tokens.index(inst.token)
+        shown = view.displayed_symbol(row)  # as the delegate paints it at this width
+        tail = f"{inst.strike // 100} {inst.instrument_type}" if inst.instrument_type in ("CE", "PE") else "FUT"
+        assert tail in shown and inst.name in shown, (inst.display, shown)
         assert inst.display in model.data(model.index(row, SYMBOL), Qt.ItemDataRole.ToolTipRole)
     search = window.watchlist.search
     assert search.fontMetrics().horizontalAdvance(search.placeholderText()) < search.width() - 24

@@ -119,7 +119,7 @@ def test_import_master_in_the_background_marks_changed_rows(qtbot, qloop, paths,
             gone = model.index(model.tokens.index("1333"), 0)
             assert model.data(gone).endswith("⚠") and "not in the instrument master" in model.data(
                 gone, Qt.ItemDataRole.ToolTipRole)
-            assert model.data(model.index(model.tokens.index("2885"), 0)) == "RELIANCE NSE"
+            assert model.data(model.index(model.tokens.index("2885"), 0)) == "RELIANCE"
             banner = app.window.banner
             assert banner.isVisible() and "3 instruments kept" in banner.label.text()
             assert "exchange BSE" in banner.label.text() and "marked ⚠" in banner.label.text()
