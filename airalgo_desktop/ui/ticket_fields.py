@@ -56,8 +56,9 @@ class TicketFields(QWidget):
         self.problems.hide()  # until there is one (so the ticket first opens as tall as it needs, no taller)
         for widget in (self.qty, self.price, self.trigger):
             widget.edited.connect(self.edited)  # every keystroke and paste, valid or not
-        for widget in (self.price, self.trigger):  # typed or pasted (not set by us): the trader's, never moved
+        for widget in (self.price, self.trigger):  # typed, pasted or stepped (not set by us): the trader's, never moved
             widget.lineEdit().textEdited.connect(lambda _text, w=widget: self._typed.add(w))
+            widget.stepped.connect(lambda w=widget: self._typed.add(w))
         self._parked: dict[NumberField, str] = {}
         self._typed: set[NumberField] = set()
 
@@ -122,9 +123,9 @@ class TicketFields(QWidget):
 
     def suggest_stop_prices(self, inst: Instrument | None, side: Side) -> None:
         """Stop defaults for SL/SL-M: the trigger one tick on the valid side of the live LTP (buy above, sell below);
-        SL's limit two ticks beyond the trigger. A default follows the LTP until the trader types in that field (a typed
-        value is never moved), so the ticket never opens (or sits) with its own default flagged as wrong. No LTP yet:
-        no guess (the previous close may be far from where the market is)."""
+        SL's limit two ticks beyond the trigger. A default follows the LTP until the trader types or steps in that
+        field (their value is never moved), so the ticket never opens (or sits) with its own default flagged as
+        wrong. No LTP yet: no guess (the previous close may be far from where the market is)."""
         kind = self.current_kind()
         if inst is None or not kind.needs_trigger:
             return

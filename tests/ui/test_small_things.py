@@ -1,0 +1,32 @@
+"""Issue 24 item 6: small things a trader tripped over — each with the behaviour it fixes."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
+from airalgo_desktop.domain.orders import Side
+
+from .test_ticket_input import RELIANCE, ticket, type_into  # noqa: F401  (the ticket fixture)
+
+
+def test_a_price_the_trader_stepped_is_not_moved_by_typing_the_trigger(ticket) -> None:  # noqa: F811
+    """(c) An SL's price stepped with the arrow key is the trader's: typing the trigger afterwards (and the LTP
+    timer running) leaves it where the trader put it."""
+    assert ticket.open_for(RELIANCE, Side.BUY)
+    ticket.kind.setCurrentIndex(2)  # SL: trigger one tick above the LTP, price two ticks beyond
+    ticket.price.setFocus()
+    QTest.keyClick(ticket.price, Qt.Key.Key_Up)  # the trader nudges the suggested price up a tick
+    stepped = ticket.price.lineEdit().text()
+    type_into(ticket.trigger, "1245")
+    ticket.refresh_ltp()  # the coalesced timer: untouched defaults follow the LTP
+    assert ticket.price.lineEdit().text() == stepped
+    assert ticket.trigger.lineEdit().text() == "1245"
+
+
+def test_a_price_the_trader_never_touched_follows_the_typed_trigger(ticket) -> None:  # noqa: F811
+    """(c) ...and an untouched SL price still follows (two ticks beyond the trigger), so the default is valid."""
+    ticket.kind.setCurrentIndex(2)
+    type_into(ticket.trigger, "1245")
+    ticket.refresh_ltp()
+    assert ticket.price.value() == 124510
