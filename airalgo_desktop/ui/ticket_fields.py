@@ -74,8 +74,8 @@ class TicketFields(QWidget):
         layout.addLayout(form)
         layout.addWidget(self.problems)
 
-    def reset(self, inst: Instrument) -> None:
-        """A fresh ticket for ``inst``: one lot, empty prices on its tick, nothing parked or typed, a market order
+    def reset(self, inst: Instrument, kind: OrderKind = OrderKind.MARKET) -> None:
+        """A fresh ticket for ``inst``: one lot, empty prices on its tick, nothing parked or typed, order type ``kind``
         (picked quietly: the ticket applies the type itself once the side is set)."""
         self.qty.setStep(inst.lot_size)
         self.qty.setValue(inst.lot_size)
@@ -86,7 +86,7 @@ class TicketFields(QWidget):
         self._parked = {self.price: "", self.trigger: ""}
         self._typed = set()
         with QSignalBlocker(self.kind):
-            self.kind.setCurrentIndex(0)
+            self.kind.setCurrentIndex(KIND_ORDER.index(kind))
 
     def current_kind(self) -> OrderKind:
         """Selected order type (Qt hands StrEnum item data back as plain str)."""

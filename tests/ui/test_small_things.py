@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
 
-from airalgo_desktop.domain.orders import Side
+from airalgo_desktop.domain.orders import OrderKind, Side
+from airalgo_desktop.instruments.demo import load_sample
+from airalgo_desktop.settings import Prefs
 
 from .test_ticket_input import RELIANCE, ticket, type_into  # noqa: F401  (the ticket fixture)
 
@@ -30,3 +32,22 @@ def test_a_price_the_trader_never_touched_follows_the_typed_trigger(ticket) -> N
     type_into(ticket.trigger, "1245")
     ticket.refresh_ltp()
     assert ticket.price.value() == 124510
+
+
+def test_the_ticket_opens_with_the_order_type_last_picked_for_that_kind_of_instrument(ticket, tmp_path) -> None:  # noqa: F811
+    """(b) Equity, futures and options each remember their own last order type, across opens and a restart."""
+    sample = load_sample()
+    future = next(i.token for i in sample if i.instrument_type == "FUT")
+    option = next(i.token for i in sample if i.is_option)
+    for token, kind in ((RELIANCE, OrderKind.SL), (future, OrderKind.LIMIT), (option, OrderKind.SLM)):
+        assert ticket.open_for(token, Side.BUY)
+        assert ticket.current_kind() is OrderKind.MARKET  # nothing picked yet for this kind
+        ticket.kind.setCurrentIndex(ticket.kind.findData(kind))
+    for token, kind in ((RELIANCE, OrderKind.SL), (future, OrderKind.LIMIT), (option, OrderKind.SLM)):
+        assert ticket.open_for(token, Side.SELL)
+        assert ticket.current_kind() is kind
+        assert ticket.trigger.isEnabled() is kind.needs_trigger  # the fields follow the remembered type
+    ticket.prefs.sync()
+    restarted = Prefs(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    assert [restarted.ticket_kind(g) for g in ("equity", "futures", "options")] == [
+        OrderKind.SL, OrderKind.LIMIT, OrderKind.SLM]
