@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QMenu
 
-from airalgo_desktop.domain.orders import OrderKind, Side
+from airalgo_desktop.domain.nsetime import now_ist
+from airalgo_desktop.domain.orders import OrderKind, OrderRecord, OrderRequest, OrderStatus, Side
 from airalgo_desktop.instruments.demo import load_sample
 from airalgo_desktop.settings import Prefs
+from airalgo_desktop.ui.orderbook import OrderBookModel, OrderBookPanel
 
 from .test_ticket_input import RELIANCE, ticket, type_into  # noqa: F401  (the ticket fixture)
 
@@ -51,3 +54,35 @@ def test_the_ticket_opens_with_the_order_type_last_picked_for_that_kind_of_instr
     restarted = Prefs(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
     assert [restarted.ticket_kind(g) for g in ("equity", "futures", "options")] == [
         OrderKind.SL, OrderKind.LIMIT, OrderKind.SLM]
+
+
+def test_an_open_orders_menu_says_it_cannot_be_cancelled_here_and_where_to_do_it(qtbot) -> None:
+    """(a) Right-click an open order: a disabled entry says the AirAlgo API has no cancel or modify, its tooltip
+    says what to do instead; an executed order's menu does not carry it."""
+    model = OrderBookModel()
+    panel = OrderBookPanel(model)
+    qtbot.addWidget(panel)
+    panel.resize(900, 300)
+    panel.show()
+    qtbot.waitExposed(panel)
+    pending = OrderRecord("L1", OrderRequest(RELIANCE, Side.BUY, OrderKind.LIMIT, 1, price=123000), "RELIANCE",
+                          now_ist(), status=OrderStatus.PENDING)
+    done = OrderRecord("L2", OrderRequest(RELIANCE, Side.SELL, OrderKind.MARKET, 1), "RELIANCE", now_ist(),
+                       status=OrderStatus.EXECUTED)
+    model.upsert(pending)
+    model.upsert(done)
+
+    def menu_for(local_id: str) -> QMenu:
+        row = next(r for r in range(panel.proxy.rowCount()) if panel.record_at(r).local_id == local_id)
+        panel.view.customContextMenuRequested.emit(panel.view.visualRect(panel.proxy.index(row, 0)).center())
+        menu = QApplication.activePopupWidget()
+        assert isinstance(menu, QMenu)
+        menu.close()
+        return menu
+
+    menu = menu_for("L1")
+    cancel = next(a for a in menu.actions() if "Cancel" in a.text())
+    assert not cancel.isEnabled() and "AirAlgo API has no cancel" in cancel.text()
+    assert "broker's terminal" in cancel.toolTip() and "Kill switch" in cancel.toolTip()
+    assert menu.toolTipsVisible()
+    assert not any("Cancel" in a.text() for a in menu_for("L2").actions())
