@@ -34,7 +34,7 @@ from .day_report import DayReportDialog, desk_report
 from .dialogs import AboutDialog, ApiKeyDialog, GuardsDialog, ShortcutsDialog
 from .import_master import ImportMasterDialog
 from .listening import listen
-from .main_window import MainWindow
+from .main_window import MainWindow, unknown_token_reason
 from .orderbook import MarkCheckedDialog, default_export_path
 from .risk import KillReportDialog, KillSwitchDialog, RiskLimitsDialog, RiskMeter
 from .ticket import OrderTicket
@@ -121,7 +121,7 @@ class Commands:
     def open_ticket(self, token: str, side: Side) -> None:
         """F1/F2/double-click/context menu."""
         if not self.ticket.open_for(token, side):
-            self.window.show_message(f"Token {token} is not in the instrument master.")
+            self.window.show_message(unknown_token_reason(token))
             return
         self.ticket.refresh_ltp()
 

@@ -6,10 +6,14 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMenu
 
+from airalgo_desktop.desk import TradingDesk
+from airalgo_desktop.domain.instruments import InstrumentMaster
 from airalgo_desktop.domain.nsetime import now_ist
 from airalgo_desktop.domain.orders import OrderKind, OrderRecord, OrderRequest, OrderStatus, Side
+from airalgo_desktop.instruments.catalog import Catalog
 from airalgo_desktop.instruments.demo import load_sample
-from airalgo_desktop.settings import Prefs
+from airalgo_desktop.settings import MemoryStore, Prefs
+from airalgo_desktop.ui.main_window import MainWindow
 from airalgo_desktop.ui.orderbook import OrderBookModel, OrderBookPanel
 
 from .test_ticket_input import RELIANCE, ticket, type_into  # noqa: F401  (the ticket fixture)
@@ -86,3 +90,30 @@ def test_an_open_orders_menu_says_it_cannot_be_cancelled_here_and_where_to_do_it
     assert "broker's terminal" in cancel.toolTip() and "Kill switch" in cancel.toolTip()
     assert menu.toolTipsVisible()
     assert not any("Cancel" in a.text() for a in menu_for("L2").actions())
+
+
+def test_buy_and_sell_say_why_a_token_the_master_does_not_know_cannot_be_traded(qtbot) -> None:
+    """(d) A selected row whose token is not in the master: Buy/Sell disabled with the reason as their tooltip, and
+    F1/F2 say it in the status bar instead of asking for a ticket; once the master knows it, they work."""
+    prefs = Prefs(MemoryStore())
+    desk = TradingDesk(Catalog(InstrumentMaster()), None, prefs)  # no master yet
+    window = MainWindow(desk.master, desk.store, prefs, positions=desk.pnl.positions)
+    qtbot.addWidget(window)
+    panel = window.instrument_panel
+    panel.show_token("2885")
+    asked: list[str] = []
+    window.buyRequested.connect(asked.append)
+    window.sellRequested.connect(asked.append)
+    for button in (panel.buy, panel.sell):
+        assert not button.isEnabled()
+        assert "Token 2885 is not in the instrument master" in button.toolTip() and "Import" in button.toolTip()
+    assert window.watchlist.current_token() == "2885"
+    window.actions_["buy"].trigger()
+    window.actions_["sell"].trigger()
+    assert asked == []
+    assert "Token 2885 is not in the instrument master, so it cannot be traded" in window.message_label.text()
+    desk.instruments.swap(Catalog(load_sample()), window.watchlist.all_tokens(), imported=True)
+    panel.show_token("2885")
+    assert panel.buy.isEnabled() and panel.buy.toolTip() == ""
+    window.actions_["buy"].trigger()
+    assert asked == ["2885"]
