@@ -39,6 +39,7 @@ from ..desk import (
 from ..domain.money import format_rupees
 from ..domain.wording import plural
 from ..services.chain import greek_totals
+from .alerts import fired_time
 from .frames import FrameClock
 from .listening import listen
 from .main_window import MainWindow
@@ -180,8 +181,10 @@ class Presenter(QObject):
 
     # ---------------------------------------------------------------- alerts, guards, instruments
     def on_alert_fired(self, notice: AlertFired) -> None:
-        """A price alert fired."""
-        self.notifier.notify(Kind.ALERT, "Price alert", notice.text)
+        """A price alert fired: the notification says when (a toast read minutes later, or a tray balloon the
+        trader comes back to, would otherwise read as "just now")."""
+        when = fired_time(notice.alert, "%H:%M:%S")
+        self.notifier.notify(Kind.ALERT, "Price alert", f"{notice.text} (at {when})" if when else notice.text)
 
     def on_instruments_changed(self, notice: InstrumentsChanged) -> None:
         """The master was loaded or replaced: say what was kept/skipped, which rows are marked, whether it is stale;

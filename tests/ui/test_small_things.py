@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMenu
 
-from airalgo_desktop.desk import TradingDesk
+from airalgo_desktop.desk import AlertFired, TradingDesk
 from airalgo_desktop.domain.instruments import InstrumentMaster
-from airalgo_desktop.domain.nsetime import now_ist
+from airalgo_desktop.domain.nsetime import IST, now_ist
 from airalgo_desktop.domain.orders import OrderKind, OrderRecord, OrderRequest, OrderStatus, Side
 from airalgo_desktop.instruments.catalog import Catalog
 from airalgo_desktop.instruments.demo import load_sample
+from airalgo_desktop.services.alerts import Alert, AlertBook, Direction
 from airalgo_desktop.settings import MemoryStore, Prefs
+from airalgo_desktop.ui.alerts import AlertsModel
 from airalgo_desktop.ui.main_window import MainWindow
 from airalgo_desktop.ui.orderbook import OrderBookModel, OrderBookPanel
 
+from .test_presenter import build
 from .test_ticket_input import RELIANCE, ticket, type_into  # noqa: F401  (the ticket fixture)
 
 
@@ -117,3 +122,17 @@ def test_buy_and_sell_say_why_a_token_the_master_does_not_know_cannot_be_traded(
     assert panel.buy.isEnabled() and panel.buy.toolTip() == ""
     window.actions_["buy"].trigger()
     assert asked == ["2885"]
+
+
+def test_a_fired_alert_says_when_it_fired_in_the_list_and_the_notification(qtbot) -> None:
+    """(e) The alerts list's Status reads "fired 04 Dec 10:42:05" (IST), the notification "… (at 10:42:05)"."""
+    at = datetime(2026, 12, 4, 10, 42, 5, tzinfo=IST).timestamp()
+    fired = Alert("2885", Direction.ABOVE, 1_250_00, fired_at=at)
+    waiting = Alert("2885", Direction.BELOW, 1_200_00)
+    model = AlertsModel(AlertBook([fired, waiting]), load_sample())
+    status = AlertsModel.COLUMNS.index("Status")
+    assert model.index(0, status).data() == "fired 04 Dec 10:42:05"
+    assert model.index(1, status).data() == "waiting"
+    desk, _window, notifier, _presenter, _asked = build(qtbot)
+    desk.publish(AlertFired(fired, "RELIANCE crossed above ₹1,250.00"))
+    assert notifier.sent[-1][1:] == ("Price alert", "RELIANCE crossed above ₹1,250.00 (at 10:42:05)")
