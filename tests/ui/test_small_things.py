@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QPoint, QRect, QSettings, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMenu
 
@@ -18,6 +18,7 @@ from airalgo_desktop.services.alerts import Alert, AlertBook, Direction
 from airalgo_desktop.settings import MemoryStore, Prefs
 from airalgo_desktop.ui.alerts import AlertsModel
 from airalgo_desktop.ui.main_window import MainWindow
+from airalgo_desktop.ui.notify import Kind
 from airalgo_desktop.ui.orderbook import OrderBookModel, OrderBookPanel
 
 from .test_presenter import build
@@ -136,3 +137,24 @@ def test_a_fired_alert_says_when_it_fired_in_the_list_and_the_notification(qtbot
     desk, _window, notifier, _presenter, _asked = build(qtbot)
     desk.publish(AlertFired(fired, "RELIANCE crossed above ₹1,250.00"))
     assert notifier.sent[-1][1:] == ("Price alert", "RELIANCE crossed above ₹1,250.00 (at 10:42:05)")
+
+
+def test_a_toast_never_covers_the_order_books_rows(qtbot) -> None:
+    """(f) A toast (no system tray) shows over the central area, clear of the order book's rows, at the screen
+    sizes traders have."""
+    _desk, window, notifier, _presenter, _asked = build(qtbot)
+    notifier.tray = None  # the in-app toast
+    window.show()
+    qtbot.waitExposed(window)
+    for width, height in ((1366, 768), (1280, 800), (1920, 1080)):
+        window.resize(width, height)
+        QApplication.processEvents()
+        assert notifier.notify(Kind.FILL, "Executed: RELIANCE", "Buy 5 RELIANCE at ₹1,234.50") == "toast"
+        toast = notifier.toast
+        assert toast.isVisible()
+        shown = QRect(toast.mapToGlobal(QPoint(0, 0)), toast.size())
+        viewport = window.order_book.view.viewport()
+        assert viewport.isVisible()
+        rows = QRect(viewport.mapToGlobal(QPoint(0, 0)), viewport.size())
+        assert not shown.intersects(rows), (width, height, shown, rows)
+        assert QRect(window.mapToGlobal(QPoint(0, 0)), window.size()).contains(shown)
