@@ -8,7 +8,7 @@ from PySide6.QtCore import QPoint, QRect, QSettings, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMenu
 
-from airalgo_desktop.desk import AlertFired, TradingDesk
+from airalgo_desktop.desk import AlertFired, InstrumentsChanged, TradingDesk
 from airalgo_desktop.domain.instruments import InstrumentMaster
 from airalgo_desktop.domain.nsetime import IST, now_ist
 from airalgo_desktop.domain.orders import OrderKind, OrderRecord, OrderRequest, OrderStatus, Side
@@ -158,3 +158,20 @@ def test_a_toast_never_covers_the_order_books_rows(qtbot) -> None:
         rows = QRect(viewport.mapToGlobal(QPoint(0, 0)), viewport.size())
         assert not shown.intersects(rows), (width, height, shown, rows)
         assert QRect(window.mapToGlobal(QPoint(0, 0)), window.size()).contains(shown)
+
+
+def test_the_import_banner_shows_every_skip_reason(qtbot) -> None:
+    """(g) Five skip reasons: the banner names three and offers "Details…" (every reason on its tooltip too), which
+    expands it to all five — never a cut "…."."""
+    desk, window, _notifier, _presenter, _asked = build(qtbot)
+    reasons = [f"{n:>11,}  reason number {n} <odd>" for n in range(1, 6)]
+    desk.publish(InstrumentsChanged("1,000 instruments", ["1,000 instruments kept from Kite CSV (master.csv)",
+                                                          "15 rows skipped:", *reasons], imported=True))
+    label = window.banner.label
+    assert "…." not in label.text() and "; …" not in label.text()
+    assert "reason number 3 &lt;odd&gt;" in label.text() and "reason number 4" not in label.text()
+    assert "2 more reasons" in label.text() and "Details…" in label.text()
+    assert all(f"reason number {n} <odd>" in label.toolTip() for n in range(1, 6))
+    label.linkActivated.emit("details")
+    assert all(f"reason number {n} &lt;odd&gt;" in label.text() for n in range(1, 6))
+    assert "1,000 instruments kept" in label.text()
