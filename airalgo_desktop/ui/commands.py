@@ -293,7 +293,7 @@ class Commands:
     # ---------------------------------------------------------------- files
     def import_master(self, message: str = "") -> ImportMasterDialog:
         """File → Import instrument master (file or URL): imported in the background with progress and Cancel."""
-        dialog = ImportMasterDialog(self.window, message)
+        dialog = ImportMasterDialog(self.window, message, demo=self.shell.demo)
         dialog.importRequested.connect(
             lambda sources, fmt: self.run(self.import_sources(sources, fmt or None, dialog), "Instrument import"))
         dialog.open()

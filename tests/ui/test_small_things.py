@@ -17,10 +17,12 @@ from airalgo_desktop.instruments.demo import load_sample
 from airalgo_desktop.services.alerts import Alert, AlertBook, Direction
 from airalgo_desktop.settings import MemoryStore, Prefs
 from airalgo_desktop.ui.alerts import AlertsModel
+from airalgo_desktop.ui.import_master import ImportMasterDialog
 from airalgo_desktop.ui.main_window import MainWindow
 from airalgo_desktop.ui.notify import Kind
 from airalgo_desktop.ui.orderbook import OrderBookModel, OrderBookPanel
 
+from .conftest import app_args, running_app
 from .test_presenter import build
 from .test_ticket_input import RELIANCE, ticket, type_into  # noqa: F401  (the ticket fixture)
 
@@ -175,3 +177,23 @@ def test_the_import_banner_shows_every_skip_reason(qtbot) -> None:
     label.linkActivated.emit("details")
     assert all(f"reason number {n} &lt;odd&gt;" in label.text() for n in range(1, 6))
     assert "1,000 instruments kept" in label.text()
+
+
+def test_importing_a_master_in_demo_mode_says_what_it_does_to_the_demo_universe(qtbot, qloop, paths) -> None:
+    """(h) File → Import instrument master in demo mode: the dialog says the simulator keeps its demo universe, what
+    the import replaces, and how to get the demo universe back."""
+
+    async def scenario() -> None:
+        async with running_app(app_args("--demo"), paths) as app:
+            dialog = app.commands.import_master()
+            note = dialog.demo_note
+            assert note.isVisible()
+            for words in ("simulator keeps playing its own demo universe", "replaces the app's instrument list",
+                          "no prices and their orders are rejected", "marked ⚠", "--demo uses the demo universe"):
+                assert words in note.text()
+            dialog.reject()
+
+    qloop.run_until_complete(scenario())
+    live = ImportMasterDialog(demo=False)  # with a real account the import is the master: no such note
+    qtbot.addWidget(live)
+    assert not live.demo_note.isVisibleTo(live)
