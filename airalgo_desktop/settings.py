@@ -23,6 +23,7 @@ from dataclasses import fields
 from typing import Any, Protocol
 
 from .domain.instruments import parse_token
+from .domain.orders import OrderKind
 from .services.alerts import AlertBook
 from .services.guards import GuardSettings
 from .services.risk import RiskLimits
@@ -32,6 +33,7 @@ log = logging.getLogger("airalgo.settings")
 
 THEMES = ("system", "light", "dark")  # the values of ui.theme.ThemeChoice (kept here so prefs stay Qt-free)
 NOTIFY_KINDS = ("fills", "rejections", "alerts", "sound")
+TICKET_GROUPS = ("equity", "futures", "options")  # the instrument kinds the ticket remembers an order type for
 CHART_FRAMES = ("1m", "3m", "5m", "15m", "30m", "1h", "1d")  # domain.bars.Frame labels, lower case
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off")
@@ -194,6 +196,15 @@ class Prefs:
     @ticket_confirm.setter
     def ticket_confirm(self, on: bool) -> None:
         self.write_bool("ticket/confirm", on)
+
+    def ticket_kind(self, group: str) -> OrderKind:
+        """``ticket/kind/<group>`` (one of :data:`TICKET_GROUPS`): the order type last picked for that kind of
+        instrument; default Market."""
+        return OrderKind(self.read_choice(f"ticket/kind/{group}", (k.value for k in OrderKind), OrderKind.MARKET))
+
+    def set_ticket_kind(self, group: str, kind: OrderKind) -> None:
+        """Remember the order type picked in the ticket for ``group``."""
+        self.store.setValue(f"ticket/kind/{group}", OrderKind(kind).value)
 
     def notify(self, kind: str) -> bool:
         """``notify/<kind>`` (fills, rejections, alerts, sound): default on."""

@@ -4,6 +4,7 @@ dialog. The alerts themselves live in :mod:`airalgo_desktop.services.alerts`."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
@@ -24,8 +25,19 @@ from PySide6.QtWidgets import (
 
 from ..domain.instruments import Master
 from ..domain.money import format_rupees
+from ..domain.nsetime import IST
 from ..services.alerts import Alert, AlertBook, Direction
 from .widgets import PriceSpin
+
+
+def fired_time(alert: Alert, fmt: str = "%d %b %H:%M:%S") -> str:
+    """When ``alert`` fired, in IST (``06 Dec 10:42:05``); "time unknown" for an alert a damaged file said had fired
+    (kept fired so it never fires again); "" while it waits."""
+    if alert.fired_at is None:
+        return ""
+    if alert.fired_at <= 0:
+        return "time unknown"
+    return datetime.fromtimestamp(alert.fired_at, IST).strftime(fmt)
 
 
 class AlertDialog(QDialog):
@@ -109,8 +121,8 @@ class AlertsModel(QAbstractTableModel):
         alert = self.book.alerts[index.row()]
         inst = self.master.get(alert.token)
         return (inst.display if inst else alert.token, f"crosses {alert.direction.value}",
-                format_rupees(alert.price), alert.note, "fired" if alert.fired_at is not None else "waiting"
-                )[index.column()]
+                format_rupees(alert.price), alert.note,
+                f"fired {fired_time(alert)}" if alert.fired_at is not None else "waiting")[index.column()]
 
 
 class AlertsDialog(QDialog):

@@ -34,7 +34,7 @@ from .day_report import DayReportDialog, desk_report
 from .dialogs import AboutDialog, ApiKeyDialog, GuardsDialog, ShortcutsDialog
 from .import_master import ImportMasterDialog
 from .listening import listen
-from .main_window import MainWindow
+from .main_window import MainWindow, unknown_token_reason
 from .orderbook import MarkCheckedDialog, default_export_path
 from .protect import ProtectDialog, fired_text, protection_text
 from .risk import KillReportDialog, KillSwitchDialog, RiskLimitsDialog, RiskMeter
@@ -125,7 +125,7 @@ class Commands:
     def open_ticket(self, token: str, side: Side) -> None:
         """F1/F2/double-click/context menu."""
         if not self.ticket.open_for(token, side):
-            self.window.show_message(f"Token {token} is not in the instrument master.")
+            self.window.show_message(unknown_token_reason(token))
             return
         self.ticket.refresh_ltp()
 
@@ -309,7 +309,7 @@ class Commands:
     # ---------------------------------------------------------------- files
     def import_master(self, message: str = "") -> ImportMasterDialog:
         """File → Import instrument master (file or URL): imported in the background with progress and Cancel."""
-        dialog = ImportMasterDialog(self.window, message)
+        dialog = ImportMasterDialog(self.window, message, demo=self.shell.demo)
         dialog.importRequested.connect(
             lambda sources, fmt: self.run(self.import_sources(sources, fmt or None, dialog), "Instrument import"))
         dialog.open()

@@ -32,12 +32,19 @@ EXAMPLES = ("Kite instruments.csv, Upstox complete.json.gz, Angel One OpenAPIScr
             "api-scrip-master.csv, Fyers NSE_CM.csv + NSE_FO.csv — a file, or its https:// address")
 
 
+DEMO_NOTE = ("<b>Demo mode:</b> the simulator keeps playing its own demo universe. This master replaces the app's "
+             "instrument list for the rest of this session (and is saved for runs without --demo): contracts the "
+             "simulator does not know get no prices and their orders are rejected, and watchlist rows whose token "
+             "now means another contract, or none, are marked ⚠. The next start with --demo uses the demo universe "
+             "again.")
+
+
 class ImportMasterDialog(QDialog):
     """Source (paths or URL) + format, then a progress bar and Cancel while the import runs."""
 
     importRequested = Signal(list, str)  # sources, format ("" = recognise from the content)
 
-    def __init__(self, parent: QWidget | None = None, message: str = "") -> None:
+    def __init__(self, parent: QWidget | None = None, message: str = "", *, demo: bool = False) -> None:
         super().__init__(parent)
         self.setWindowTitle("Import instrument master")
         self.setObjectName("import_master_dialog")
@@ -49,6 +56,12 @@ class ImportMasterDialog(QDialog):
                        "It replaces the current one as a whole once it has been read completely.")
         intro.setWordWrap(True)
         layout.addWidget(intro)
+        # in demo mode an import does not feed the simulator: say what it does to the universe being played
+        self.demo_note = QLabel(DEMO_NOTE, self)
+        self.demo_note.setObjectName("import_demo_note")
+        self.demo_note.setWordWrap(True)
+        self.demo_note.setVisible(demo)
+        layout.addWidget(self.demo_note)
         form = QFormLayout()
         row = QHBoxLayout()
         self.source = QLineEdit(self)

@@ -128,6 +128,13 @@ class Banner(QFrame):
             self.setMinimumHeight(need)
 
 
+def unknown_token_reason(token: str) -> str:
+    """Why a token the master does not know cannot be traded (the Buy/Sell tooltip, F1/F2's message): no lot, tick
+    or exchange to check an order against."""
+    return (f"Token {token} is not in the instrument master, so it cannot be traded: import a master that lists it "
+            "(File → Import instrument master…).")
+
+
 class InstrumentPanel(QWidget):
     """The selected instrument at a glance: big LTP, change, contract details, Buy/Sell."""
 
@@ -157,7 +164,9 @@ class InstrumentPanel(QWidget):
         self.sell = QPushButton("Sell", self)
         for button, color, side in ((self.buy, theme.BUY, "B"), (self.sell, theme.SELL, "S")):
             button.setMinimumHeight(34)
-            button.setStyleSheet(f"background: {color.name()}; color: white; font-weight: bold; padding: 4px 18px;")
+            button.setStyleSheet(f"QPushButton {{ background: {color.name()}; color: white; font-weight: bold; "
+                                 "padding: 4px 18px; } QPushButton:disabled { background: palette(button); "
+                                 "color: palette(window-text); }")  # disabled must not look like a live Buy
             button.clicked.connect(lambda _=False, s=side: self.token and self.trade.emit(self.token, s))
         buttons = QHBoxLayout()
         buttons.addWidget(self.buy)
@@ -182,6 +191,9 @@ class InstrumentPanel(QWidget):
         """Switch to ``token``."""
         self.token = token
         inst = self.master.get(token) if token else None
+        for button in (self.buy, self.sell):  # a token the master does not know: no ticket, and the reason why
+            button.setEnabled(inst is not None)
+            button.setToolTip(unknown_token_reason(token) if token and inst is None else "")
         if inst is None:  # nothing selected (an empty watchlist): no stale price either
             for label in (self.subtitle, self.details, self.ltp, self.change):
                 label.setText("")
@@ -603,7 +615,9 @@ class MainWindow(QMainWindow):
 
     def _trade_current(self, side: Side) -> None:
         token = self.focused_chain_token() or self.watchlist.current_token() or self.instrument_panel.token
-        if token:
+        if token and self.instrument_panel.master.get(token) is None:
+            self.show_message(unknown_token_reason(token))
+        elif token:
             (self.buyRequested if side is Side.BUY else self.sellRequested).emit(token)
         else:
             self.show_message("Select an instrument in the watchlist first.")

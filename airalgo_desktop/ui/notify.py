@@ -8,7 +8,7 @@ import enum
 import logging
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QLabel, QSystemTrayIcon, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QSystemTrayIcon, QWidget
 
 from ..settings import Prefs
 
@@ -24,7 +24,9 @@ class Kind(enum.StrEnum):
 
 
 class Toast(QLabel):
-    """A small message in the window's bottom-right corner that disappears by itself."""
+    """A small message that disappears by itself: in the top-right corner of the window's central area (the
+    instrument panel over the chart), never over the docks — at the bottom right it covered the order book's newest
+    rows, just when the trader looks there for the fill it announces."""
 
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
@@ -45,7 +47,9 @@ class Toast(QLabel):
         self.adjustSize()
         parent = self.parentWidget()
         if parent is not None:
-            self.move(parent.width() - self.width() - 16, parent.height() - self.height() - 40)
+            central = parent.centralWidget() if isinstance(parent, QMainWindow) else None
+            area = central.geometry() if central is not None else parent.rect()
+            self.move(max(area.left(), area.right() - self.width() - 16), area.top() + 12)
         self.show()
         self.raise_()
         self._timer.start(ms)

@@ -53,6 +53,9 @@ from .widgets import PriceSpin
 COLUMNS = ("Time", "Symbol", "Side", "Type", "Qty", "Price", "Trigger", "Exec. price", "Status", "Message",
            "Order no.", "Latency")
 TIME, SYMBOL, SIDE, TYPE, QTY, PRICE, TRIGGER, EXEC, STATUS, MESSAGE, NUMBER, LATENCY = range(len(COLUMNS))
+CANCEL_UNAVAILABLE = "Cancel / modify — not available (the AirAlgo API has no cancel or modify)"
+CANCEL_HELP = ("AirAlgo can place orders but cannot cancel or modify them. Cancel or modify this order in your "
+               "broker's terminal. Trade → Kill switch… lists the open orders it cannot cancel.")
 RECORD_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
 NUMERIC = {QTY, PRICE, TRIGGER, EXEC, LATENCY}
@@ -433,9 +436,20 @@ class OrderBookPanel(QWidget):
 
     def _context_menu(self, pos) -> None:  # type: ignore[no-untyped-def]
         index = self.view.indexAt(pos)
-        record = self.record_at(index.row()) if index.isValid() else None
+        self.context_menu(self.record_at(index.row()) if index.isValid() else None).popup(
+            self.view.viewport().mapToGlobal(pos))
+
+    def context_menu(self, record: OrderRecord | None) -> QMenu:
+        """The right-click menu for ``record`` (None: no row under the mouse)."""
         menu = QMenu(self.view)
         menu.setObjectName("order_book_menu")
+        menu.setToolTipsVisible(True)
+        if record is not None and record.is_open:
+            # a trader looks here first to cancel or modify: say plainly that it cannot be done from this app
+            cancel = menu.addAction(CANCEL_UNAVAILABLE)
+            cancel.setEnabled(False)
+            cancel.setToolTip(CANCEL_HELP)
+            menu.addSeparator()
         mark = menu.addAction("Mark as checked…")
         unanswered = record is not None and record.status is OrderStatus.UNKNOWN
         mark.setEnabled(unanswered)
@@ -444,7 +458,7 @@ class OrderBookPanel(QWidget):
             local_id = record.local_id
             mark.triggered.connect(lambda: self.markCheckedRequested.emit(local_id))
         menu.addAction("Copy", self.copy_selection)
-        menu.popup(self.view.viewport().mapToGlobal(pos))
+        return menu
 
     def copy_selection(self) -> str:
         """Copy the selected rows (visible columns) to the clipboard as TSV; returns the text."""

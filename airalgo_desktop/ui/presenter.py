@@ -14,12 +14,13 @@ To show a new kind of notice in a widget: ``listen(widget, desk, {MyNotice: widg
 
 from __future__ import annotations
 
+import html
 import logging
 import time
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from ..api.events import State
 from ..desk import (
@@ -39,12 +40,14 @@ from ..desk import (
 from ..domain.money import format_rupees
 from ..domain.wording import plural
 from ..services.chain import greek_totals
+from .alerts import fired_time
 from .frames import FrameClock
 from .listening import listen
 from .main_window import MainWindow
 from .notify import Kind, Notifier
 from .ticket import OrderTicket
 
+SKIP_REASONS_SHOWN = 3  # skip reasons in the import banner's text; every one is behind "Details…"
 log = logging.getLogger("airalgo.ui.presenter")
 STATUS_MS = 250
 CHAIN_EVERY = 4  # option chains repaint every fourth status tick (1 Hz)
@@ -180,8 +183,10 @@ class Presenter(QObject):
 
     # ---------------------------------------------------------------- alerts, guards, instruments
     def on_alert_fired(self, notice: AlertFired) -> None:
-        """A price alert fired."""
-        self.notifier.notify(Kind.ALERT, "Price alert", notice.text)
+        """A price alert fired: the notification says when (a toast read minutes later, or a tray balloon the
+        trader comes back to, would otherwise read as "just now")."""
+        when = fired_time(notice.alert, "%H:%M:%S")
+        self.notifier.notify(Kind.ALERT, "Price alert", f"{notice.text} (at {when})" if when else notice.text)
 
     def on_instruments_changed(self, notice: InstrumentsChanged) -> None:
         """The master was loaded or replaced: say what was kept/skipped, which rows are marked, whether it is stale;
@@ -191,11 +196,12 @@ class Presenter(QObject):
         # the selected row did not change, its meaning may have: the panel reads the new master (name, lot, tick)
         w.instrument_panel.show_token(w.instrument_panel.token)
         parts = []
+        reasons: list[str] = []
         if notice.imported:
             parts.append("; ".join(line.strip() for line in notice.details[:1]))
             reasons = [line.strip() for line in notice.details[2:] if not line.startswith(" " * 13)]
             if reasons:
-                parts.append("Skipped: " + "; ".join(reasons[:3]) + ("; …" if len(reasons) > 3 else "") + ".")
+                parts.append("Skipped: " + "; ".join(reasons[:SKIP_REASONS_SHOWN]) + ".")
             shared = shared_token_contracts(notice.details)
             if shared:  # a contract lost to another's token is named: searching for it would just say "no match"
                 log.info("instruments not imported (token of another contract): %s", "; ".join(shared))
@@ -209,8 +215,25 @@ class Presenter(QObject):
             parts.append(notice.stale)
         log.info("instruments: %s", notice.summary)
         if parts:
-            w.banner.show_message(" ".join(parts), "OK", w.banner.hide, error=bool(vanished or notice.stale))
+            row = w.banner.show_message(" ".join(parts), "OK", w.banner.hide, error=bool(vanished or notice.stale))
+            if len(reasons) > SKIP_REASONS_SHOWN and row is not None:
+                self._offer_every_reason(row, parts, reasons, bool(vanished or notice.stale))
         w.show_message(notice.summary)
+
+    @staticmethod
+    def _offer_every_reason(row: Any, parts: list[str], reasons: list[str], error: bool) -> None:
+        """More skip reasons than the banner shows: every one on the text's tooltip, and a "Details…" link that
+        expands the banner to list them all (it used to end in a cut "…." that hid why rows were skipped)."""
+        more = len(reasons) - SKIP_REASONS_SHOWN
+        label = row.label
+        label.setTextFormat(Qt.TextFormat.RichText)
+        label.setText(f"{html.escape(' '.join(parts), quote=False)} And {plural(more, 'more reason')}: "
+                      "<a href='details'>Details…</a>")
+        label.setToolTip("Skipped:\n" + "\n".join(reasons))
+        every = "<br>".join(f"• {html.escape(r, quote=False)}" for r in reasons)
+        expanded = " ".join(f"<br>Skipped:<br>{every}<br>" if p.startswith("Skipped: ") else html.escape(p, quote=False)
+                            for p in parts)
+        label.linkActivated.connect(lambda _link: row.show_message(expanded, "OK", row.hide, error=error))
 
     def on_master_needed(self, notice: MasterNeeded) -> None:
         """A real account without an imported master: explain and offer the import. A more urgent banner (a

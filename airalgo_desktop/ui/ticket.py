@@ -25,6 +25,11 @@ from .ticket_fields import TicketFields
 from .ticket_steps import APPROX, NO_PRICE, ConfirmStep, FollowStep, SendBar, SideToggle, TicketHeader
 
 
+def ticket_group(inst: Instrument) -> str:
+    """The kind of instrument the ticket remembers an order type for: ``equity``, ``futures`` or ``options``."""
+    return "options" if inst.is_option else "futures" if inst.is_derivative else "equity"
+
+
 class OrderTicket(QDialog):
     """Non-modal ticket. ``submit`` is called with the request; it returns the record or raises with a reason."""
 
@@ -114,7 +119,7 @@ class OrderTicket(QDialog):
         self.instrument = inst
         self.record = None
         self.side = side
-        self.fields.reset(inst)
+        self.fields.reset(inst, self.prefs.ticket_kind(ticket_group(inst)))
         self.pages.setCurrentIndex(0)
         self.set_side(side)
         self._kind_changed()
@@ -151,7 +156,10 @@ class OrderTicket(QDialog):
         return self.fields.current_kind()
 
     def _kind_changed(self) -> None:
-        """Another order type: the fields follow it, then the order is checked again."""
+        """Another order type: the fields follow it, then the order is checked again; the next ticket for this kind
+        of instrument opens with it (the trader's habit differs: market for equity, SL for options...)."""
+        if self.instrument is not None:
+            self.prefs.set_ticket_kind(ticket_group(self.instrument), self.current_kind())
         self.fields.use_kind(self.instrument, self.side)
         self.revalidate()
 

@@ -57,8 +57,9 @@ class TicketFields(QWidget):
         self.problems.hide()  # until there is one (so the ticket first opens as tall as it needs, no taller)
         for widget in (self.qty, self.price, self.trigger):
             widget.edited.connect(self.edited)  # every keystroke and paste, valid or not
-        for widget in (self.price, self.trigger):  # typed or pasted (not set by us): the trader's, never moved
+        for widget in (self.price, self.trigger):  # typed, pasted or stepped (not set by us): the trader's, never moved
             widget.lineEdit().textEdited.connect(lambda _text, w=widget: self._typed.add(w))
+            widget.stepped.connect(lambda w=widget: self._typed.add(w))
         self._parked: dict[NumberField, str] = {}
         self._typed: set[NumberField] = set()
 
@@ -80,8 +81,8 @@ class TicketFields(QWidget):
         layout.addLayout(form)
         layout.addWidget(self.problems)
 
-    def reset(self, inst: Instrument) -> None:
-        """A fresh ticket for ``inst``: one lot, empty prices on its tick, nothing parked or typed, a market order
+    def reset(self, inst: Instrument, kind: OrderKind = OrderKind.MARKET) -> None:
+        """A fresh ticket for ``inst``: one lot, empty prices on its tick, nothing parked or typed, order type ``kind``
         (picked quietly: the ticket applies the type itself once the side is set)."""
         self.qty.setStep(inst.lot_size)
         self.qty.setValue(inst.lot_size)
@@ -92,7 +93,7 @@ class TicketFields(QWidget):
         self._parked = {self.price: "", self.trigger: ""}
         self._typed = set()
         with QSignalBlocker(self.kind):
-            self.kind.setCurrentIndex(0)
+            self.kind.setCurrentIndex(KIND_ORDER.index(kind))
 
     def current_kind(self) -> OrderKind:
         """Selected order type (Qt hands StrEnum item data back as plain str)."""
@@ -129,9 +130,9 @@ class TicketFields(QWidget):
 
     def suggest_stop_prices(self, inst: Instrument | None, side: Side) -> None:
         """Stop defaults for SL/SL-M: the trigger one tick on the valid side of the live LTP (buy above, sell below);
-        SL's limit two ticks beyond the trigger. A default follows the LTP until the trader types in that field (a typed
-        value is never moved), so the ticket never opens (or sits) with its own default flagged as wrong. No LTP yet:
-        no guess (the previous close may be far from where the market is)."""
+        SL's limit two ticks beyond the trigger. A default follows the LTP until the trader types or steps in that
+        field (their value is never moved), so the ticket never opens (or sits) with its own default flagged as
+        wrong. No LTP yet: no guess (the previous close may be far from where the market is)."""
         kind = self.current_kind()
         if inst is None or not kind.needs_trigger:
             return

@@ -28,6 +28,9 @@ class NumberField(QAbstractSpinBox):
     Qt int is 32 bits, and a price up to ``MAX_PRICE`` in paisa (₹10 crore) is not."""
     edited = Signal()
     """The text changed in any way (typing, paste, setValue): the owner re-validates."""
+    stepped = Signal()
+    """The trader stepped the value (arrow keys, PgUp/PgDn, the spin buttons, the wheel): unlike ``setValue``, an
+    edit of theirs, though no text was typed."""
 
     def __init__(self, parent: QWidget | None = None, step: int = 1, label: str = "Value") -> None:
         super().__init__(parent)
@@ -118,6 +121,7 @@ class NumberField(QAbstractSpinBox):
             new = round_to_tick(value, step, Rounding.DOWN) + (steps + 1) * step
         self.setValue(max(0, new))
         self.lineEdit().selectAll()
+        self.stepped.emit()
 
     def stepEnabled(self) -> QAbstractSpinBox.StepEnabledFlag:
         if self._problem is not None:

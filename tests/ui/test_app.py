@@ -122,8 +122,11 @@ def test_ticket_validation_inline_and_send_disabled(qtbot, qloop, paths, feb_202
             assert "tick size" in ticket.problems.text() and not ticket.send_button.isEnabled()
             ticket.price.stepBy(1)  # the first step lands back on the grid
             assert ticket.price.value() % 5 == 0 and ticket.send_button.isEnabled()
-            ticket.kind.setCurrentIndex(2)  # SL: sensible stop defaults on the right side of the LTP
-            req = ticket.request()
+            stepped = ticket.price.value()
+            ticket.kind.setCurrentIndex(2)  # SL: the price the trader stepped stays theirs (issue 24 item 6c)
+            assert ticket.price.value() == stepped
+            app.commands.open_ticket("35013", Side.SELL)  # a fresh ticket opens as SL, the type last used for futures
+            req = ticket.request()  # sensible stop defaults on the right side of the LTP
             assert req.kind is OrderKind.SL and req.trigger_price < req.ltp and req.price <= req.trigger_price
             assert ticket.send_button.isEnabled(), ticket.problems.text()
             # not joined → Send disabled with the reason
