@@ -36,7 +36,7 @@ from .import_master import ImportMasterDialog
 from .listening import listen
 from .main_window import MainWindow, unknown_token_reason
 from .orderbook import MarkCheckedDialog, default_export_path
-from .protect import ProtectDialog, fired_text, protection_text
+from .protect import ProtectDialog, fired_text, protection_state, protection_text
 from .risk import KillReportDialog, KillSwitchDialog, RiskLimitsDialog, RiskMeter
 from .ticket import OrderTicket
 
@@ -86,6 +86,7 @@ class Commands:
         w.positions_panel.payoffRequested.connect(self.show_payoff)
         w.positions_panel.protectRequested.connect(self.protect)
         w.positions_model.protection = lambda token: protection_text(self.desk.triggers, token)
+        w.positions_model.protection_state = lambda token: protection_state(self.desk.triggers, token)
         w.order_model.origin = lambda local_id: fired_text(self.desk.triggers, local_id)
         w.order_book.markCheckedRequested.connect(self.mark_checked)
         for name, command in (("api_key", self.ask_for_key), ("forget_key", self.forget_key),

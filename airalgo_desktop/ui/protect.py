@@ -39,6 +39,28 @@ def protection_text(triggers: TriggerDesk, token: str) -> str:
     return "\n".join([t.describe() for t in live] + [HELD_BY_APP]) if live else ""
 
 
+def _levels(t: Trigger) -> str:
+    """A trigger's levels in a few words (the column is narrow; the tooltip has the whole line)."""
+    if t.legs:
+        parts = [f"loss {format_rupees(t.max_loss)}"] if t.max_loss else []
+        parts += [f"profit {format_rupees(t.target_profit)}"] if t.target_profit else []
+        return "combined " + ", ".join(parts)
+    parts = [f"stop {format_rupees(t.stop)}"] if t.stop else []
+    parts += [f"target {format_rupees(t.target)}"] if t.target else []
+    return ", ".join(parts) or t.kind.value
+
+
+def protection_state(triggers: TriggerDesk, token: str) -> str:
+    """The positions table's Protection column: each live trigger's levels and state in words (*armed*, *paused:
+    why*, *waiting for the entry…*), else the last one that fired (*fired → order …*); empty when none ever did."""
+    live = triggers.book.for_token(token)
+    if live:
+        return "; ".join(f"{_levels(t)}: {f'paused: {t.reason}' if t.state is TriggerState.PAUSED else t.status_text()}"
+                         for t in live)
+    fired = [t for t in triggers.triggers.values() if t.state is TriggerState.FIRED and token in (t.token, *t.legs)]
+    return f"{_levels(fired[-1])}: {fired[-1].status_text()}" if fired else ""
+
+
 def fired_text(triggers: TriggerDesk, local_id: str) -> str:
     """For the order book: *fired by your stop …* when this order is a trigger's exit (empty otherwise)."""
     trigger = triggers.book.fired_by(local_id)
