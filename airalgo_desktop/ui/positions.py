@@ -152,6 +152,7 @@ class PositionsPanel(QWidget):
     squareOffRequested = Signal(str, str, int)
     payoffRequested = Signal(str)  # underlying
     protectRequested = Signal(str)  # token: Add stop / target… (held by this app)
+    legsProtectRequested = Signal(str)  # underlying: one combined stop on all its open option legs
 
     def __init__(self, model: PositionsModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -231,4 +232,8 @@ class PositionsPanel(QWidget):
             payoff = QAction(f"Payoff graph of {inst.name} positions…", menu)
             payoff.triggered.connect(lambda: self.payoffRequested.emit(inst.name))
             menu.addAction(payoff)
+        if inst is not None and inst.is_option and inst.name and close is not None:
+            legs = QAction(f"Combined stop on {inst.name} option legs… (held by this app)", menu)
+            legs.triggered.connect(lambda: self.legsProtectRequested.emit(inst.name))
+            menu.addAction(legs)
         menu.popup(self.view.viewport().mapToGlobal(pos))

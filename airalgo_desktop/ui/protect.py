@@ -210,3 +210,63 @@ class ProtectDialog(QDialog):
             self.error.setText(str(exc))
             return
         super().accept()
+
+
+class LegsProtectDialog(QDialog):
+    """One combined stop on the total P&L of an underlying's open option legs (a strangle, a spread…): when the
+    legs together lose ``max loss`` (or make ``target profit``) every leg exits. ``trigger`` is what was armed."""
+
+    def __init__(self, triggers: TriggerDesk, underlying: str, legs: list[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.triggers, self.underlying = triggers, underlying
+        self.trigger: Trigger | None = None
+        self.setWindowTitle(f"Combined stop — {underlying} option legs")
+        self.setObjectName("protect_legs_dialog")
+        self.summary = QLabel(f"{len(legs)} open option leg(s) of {underlying}: " + ", ".join(legs), self)
+        self.summary.setWordWrap(True)
+        self.max_loss, self.target_profit = QLineEdit(self), QLineEdit(self)
+        self.max_loss.setPlaceholderText("₹ — the legs' total loss that exits them all")
+        self.target_profit.setPlaceholderText("₹ — optional: the legs' total profit that exits them all")
+        self.max_loss.setAccessibleName("Maximum loss of the legs")
+        self.target_profit.setAccessibleName("Profit target of the legs")
+        form = QFormLayout()
+        form.addRow("Maximum loss", self.max_loss)
+        form.addRow("Profit target", self.target_profit)
+        self.held = QLabel(HELD_BY_APP + " Not watched while the app is closed or disconnected.", self)
+        self.held.setObjectName("protect_legs_held_by_app")
+        self.held.setWordWrap(True)
+        self.error = QLabel("", self)
+        self.error.setObjectName("protect_legs_error")
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #c62828;")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Arm")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        for widget in (self.summary,):
+            layout.addWidget(widget)
+        layout.addLayout(form)
+        layout.addWidget(self.held)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+
+    def accept(self) -> None:
+        """Arm it through the desk; on a refusal say why and stay open (nothing typed is lost)."""
+        amounts: dict[str, int] = {}
+        for name, field in (("max_loss", self.max_loss), ("target_profit", self.target_profit)):
+            if text := field.text().strip():
+                try:
+                    amounts[name] = parse_rupees(text)
+                except MoneyError as exc:
+                    self.error.setText(f"{name.replace('_', ' ').capitalize()}: {exc}.")
+                    return
+                if amounts[name] <= 0:
+                    self.error.setText("Amounts must be above zero.")
+                    return
+        try:
+            self.trigger = self.triggers.protect_legs(self.underlying, **amounts)
+        except ValueError as exc:
+            self.error.setText(str(exc))
+            return
+        super().accept()
