@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 
 from ..desk import KeyNeeded, TradingDesk
 from ..desk.notices import KillSwitchDone
+from ..desk.triggers import REARM_KEY
 from ..domain.nsetime import now_ist
 from ..domain.orders import CheckedOutcome, Side
 from ..domain.wording import plural
@@ -91,6 +92,10 @@ class Commands:
         w.positions_model.protection_state = lambda token: protection_state(self.desk.triggers, token)
         w.order_model.origin = lambda local_id: fired_text(self.desk.triggers, local_id)
         w.order_book.markCheckedRequested.connect(self.mark_checked)
+        a.connect("protect", lambda: self.protect(w.selected_position_token() or ""))
+        a.connect("rearm_triggers", self.rearm_triggers)
+        a["rearm_on_start"].setChecked(self.desk.triggers.rearm_on_start)
+        a["rearm_on_start"].toggled.connect(lambda on: w.prefs.write_bool(REARM_KEY, on))
         for name, command in (("api_key", self.ask_for_key), ("forget_key", self.forget_key),
                               ("reconnect", self.reconnect), ("import_csv", self.import_master),
                               ("export_orders", self.export_orders), ("shortcuts", self.show_shortcuts),
@@ -187,6 +192,12 @@ class Commands:
                                self.desk.store.ltp(token), self.window)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
         dialog.open()
+
+    def rearm_triggers(self) -> None:
+        """Trade → Re-arm paused stops / targets: the trader's deliberate step after a restart or a drop."""
+        n = len(self.desk.triggers.rearm())
+        self.window.show_message(f"{n} stop(s) / target(s) watched again (held by this app)." if n else
+                                 "No paused stop / target to re-arm.")
 
     def protect_legs(self, underlying: str) -> None:
         """Chain / positions → Combined stop on an underlying's option legs (held by this app)."""

@@ -18,6 +18,7 @@ from ..services.chain import LegGreeks
 from ..services.positions import PositionBook, round_paisa
 from ..store.market import MarketStore
 from . import theme
+from .actions import ActionRegistry, key_label
 from .labels import PARTS_ROLE, ContractLabelDelegate
 from .listening import NoticeSource, listen
 
@@ -157,6 +158,7 @@ class PositionsPanel(QWidget):
     def __init__(self, model: PositionsModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = model
+        self.actions: ActionRegistry | None = None  # the keys its menu names (the window's registry)
         self.view = QTableView(self)
         self.view.setObjectName("positions_view")
         self.view.setAccessibleName("Positions")
@@ -222,7 +224,7 @@ class PositionsPanel(QWidget):
         if close is not None and token is not None:
             action.triggered.connect(lambda: self.squareOffRequested.emit(token, close[0].value, close[1]))
         menu.addAction(action)
-        protect = QAction("Add stop / target… (held by this app)", menu)
+        protect = QAction(key_label(self.actions, "protect", "Add stop / target…") + " — held by this app", menu)
         protect.setEnabled(close is not None)
         if close is not None and token is not None:
             protect.triggered.connect(lambda: self.protectRequested.emit(token))
