@@ -47,6 +47,8 @@ def _levels(t: Trigger) -> str:
         return "combined " + ", ".join(parts)
     parts = [f"stop {format_rupees(t.stop)}"] if t.stop else []
     parts += [f"target {format_rupees(t.target)}"] if t.target else []
+    parts += [f"trailing {format_rupees(t.trail)}"] if t.trail else [f"trailing {t.trail_bp / 100:g} %"] \
+        if t.trail_bp else []
     return ", ".join(parts) or t.kind.value
 
 

@@ -90,6 +90,8 @@ class OrderTicket(QDialog):
         self.protect_box = ProtectBox(self)
         self.protect_box.edited.connect(self.revalidate)
         self.protect_box.setVisible(self._protect is not None)
+        # the levels and the note shown or hidden: the ticket grows or shrinks to fit them (nothing cut off)
+        self.protect_box.enabled.toggled.connect(lambda _on: self.isVisible() and self.adjustSize())
         self.send_bar = SendBar(self.prefs, self)
         self.send_bar.sendClicked.connect(self.send)
         self.send_bar.closeClicked.connect(self.close)

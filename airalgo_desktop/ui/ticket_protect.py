@@ -35,7 +35,7 @@ class ProtectBox(QWidget):
             field.setAccessibleName(f"{name} level")
             field.setPlaceholderText(hint)
             field.textEdited.connect(lambda _text: self.edited.emit())
-        self.note = QLabel(HELD_NOTE, self.body)
+        self.note = QLabel(HELD_NOTE, self)
         self.note.setObjectName("ticket_protect_note")
         self.note.setWordWrap(True)
         form = QFormLayout(self.body)
@@ -43,16 +43,18 @@ class ProtectBox(QWidget):
         form.addRow("Stop-loss (₹)", self.stop)
         form.addRow("Target (₹)", self.target)
         form.addRow("Trailing by (₹)", self.trail)
-        form.addRow(self.note)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.enabled)
         layout.addWidget(self.body)
+        layout.addWidget(self.note)  # outside the form: a wrapped label in a form row was cut to its first lines
         self.body.setVisible(False)  # the ticket stays as short as it was until the trader asks for levels
+        self.note.setVisible(False)
         self.enabled.toggled.connect(self._toggled)
 
     def _toggled(self, on: bool) -> None:
         self.body.setVisible(on)
+        self.note.setVisible(on)
         if on:
             self.stop.setFocus()
         self.edited.emit()
