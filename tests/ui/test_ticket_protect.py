@@ -30,8 +30,9 @@ def desk_and_ticket(qtbot, protect: bool = True):
 def test_an_entry_with_stop_and_target_arms_them_for_what_filled(qtbot) -> None:
     desk, client, ticket = desk_and_ticket(qtbot)
     box = ticket.protect_box
-    assert not box.body.isVisibleTo(ticket)  # off: the ticket is as short as before
+    assert not box.body.isVisibleTo(ticket) and not box.note.isVisibleTo(ticket)  # off: as short as before
     box.enabled.setChecked(True)
+    assert box.note.isVisibleTo(ticket)
     assert "not by the exchange — not watched while the app is closed or disconnected" in box.note.text()
     box.stop.setText("1,260")  # above the LTP of a buy: it would fire at the fill
     box.target.setText("1300")
