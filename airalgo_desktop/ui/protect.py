@@ -84,6 +84,23 @@ def announce_triggers(window: QWidget, desk: NoticeSource, notifier: Notifier) -
     listen(window, desk, {TriggerFired: fired, TriggersChanged: changed})
 
 
+def arm_widgets(dialog: QDialog, name: str, held: str) -> tuple[QLabel, QLabel, QDialogButtonBox]:
+    """A protect dialog's foot: who holds the trigger (``held``), the line a refusal is said on, and Arm / Cancel
+    wired to the dialog's accept / reject. Object names start with ``name``."""
+    held_label = QLabel(held, dialog)
+    held_label.setObjectName(f"{name}_held_by_app")
+    held_label.setWordWrap(True)
+    error = QLabel("", dialog)
+    error.setObjectName(f"{name}_error")
+    error.setWordWrap(True)
+    error.setStyleSheet("color: #c62828;")
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, dialog)
+    buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Arm")
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    return held_label, error, buttons
+
+
 class ProtectDialog(QDialog):
     """Add stop / target… for one open position; ``trigger`` is what was armed (None until accepted)."""
 
@@ -129,18 +146,9 @@ class ProtectDialog(QDialog):
         form.addRow("Quantity", self.quantity)
         form.addRow("Exit order", self.exit)
         form.addRow("Limit buffer", self.buffer)
-        self.held = QLabel(HELD_BY_APP + " Not watched while the app is closed, disconnected or the feed is "
-                           "stale: it then says so, and after a restart you re-arm it.", self)
-        self.held.setObjectName("protect_held_by_app")
-        self.held.setWordWrap(True)
-        self.error = QLabel("", self)
-        self.error.setObjectName("protect_error")
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #c62828;")
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Arm")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        self.held, self.error, buttons = arm_widgets(
+            self, "protect", HELD_BY_APP + " Not watched while the app is closed, disconnected or the feed is "
+            "stale: it then says so, and after a restart you re-arm it.")
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(self.existing)
@@ -234,20 +242,10 @@ class LegsProtectDialog(QDialog):
         form = QFormLayout()
         form.addRow("Maximum loss", self.max_loss)
         form.addRow("Profit target", self.target_profit)
-        self.held = QLabel(HELD_BY_APP + " Not watched while the app is closed or disconnected.", self)
-        self.held.setObjectName("protect_legs_held_by_app")
-        self.held.setWordWrap(True)
-        self.error = QLabel("", self)
-        self.error.setObjectName("protect_legs_error")
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #c62828;")
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Arm")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        self.held, self.error, buttons = arm_widgets(
+            self, "protect_legs", HELD_BY_APP + " Not watched while the app is closed or disconnected.")
         layout = QVBoxLayout(self)
-        for widget in (self.summary,):
-            layout.addWidget(widget)
+        layout.addWidget(self.summary)
         layout.addLayout(form)
         layout.addWidget(self.held)
         layout.addWidget(self.error)
