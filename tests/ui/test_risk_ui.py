@@ -119,6 +119,19 @@ def test_meter_text_levels_and_contrast(qtbot) -> None:
     assert meter_text(RiskChanged(2_500_00, None, 0, None, 4, 40, False)) == "Day ₹2,500 · 0 orders/min"
 
 
+def test_the_meter_never_shows_the_limit_reached_before_the_lock():
+    # −₹4,999.50 rounded would read "−₹5,000 of −₹5,000" on a day that is not locked: the paisa are cut, not rounded
+    assert meter_text(RiskChanged(-4_999_50, 5_000_00, 0, None, 1, None, False)) == \
+        "Day \u2212₹4,999 of \u2212₹5,000 · 0 orders/min"
+    # a limit with paisa is shown with them, so a loss of ₹5,000.20 against ₹5,000.50 cannot read as the limit
+    assert meter_text(RiskChanged(-5_000_20, 5_000_50, 0, None, 1, None, False)) == \
+        "Day \u2212₹5,000 of \u2212₹5,000.50 · 0 orders/min"
+    assert meter_text(RiskChanged(-5_000_00, 5_000_00, 0, None, 1, None, True)).startswith(
+        "Day \u2212₹5,000 of \u2212₹5,000 ")
+    assert meter_text(RiskChanged(-50, None, 0, None, 0, None, False)) == "Day ₹0 · 0 orders/min"
+    assert meter_text(RiskChanged(1_999_99, None, 0, None, 0, None, False)) == "Day ₹1,999 · 0 orders/min"
+
+
 def request(side: Side, qty: int) -> OrderRequest:
     return OrderRequest("2885", side, OrderKind.MARKET, qty)
 
