@@ -33,27 +33,10 @@ from ..domain.money import format_rupees
 from ..domain.nsetime import IST
 from ..domain.orders import OrderRecord
 from ..services import charges
-from ..services.report import DayReport, build, reported_charges, write_csv
+from ..services.report import DayReport, build, reported_by_order, write_csv
 
 COLUMNS = ["Instrument", "Fills", "Net qty", "LTP", "Realised", "Unrealised", "Charges (est.)", "Reported",
            "Net"]
-
-
-def _reported(journal: Any, records: list[OrderRecord]) -> dict[str, int]:
-    """local id → the charges the exchange reported in its answers (as the journal keeps them)."""
-    events_for = getattr(journal, "events_for", None)
-    out: dict[str, int] = {}
-    if events_for is None:
-        return out
-    for record in records:
-        try:
-            events = events_for(record.local_id)
-        except Exception:  # an unreadable journal leaves the figure out, never the report
-            continue
-        for kind, _status, raw in events:
-            if kind == "response" and (paisa := reported_charges(raw)) is not None:
-                out[record.local_id] = paisa
-    return out
 
 
 def desk_report(desk: Any, day: date, today: date) -> DayReport:
@@ -69,7 +52,9 @@ def desk_report(desk: Any, day: date, today: date) -> DayReport:
         for record, row in zip(records, rows, strict=True):
             record.status = row.status  # not relabelled "Unknown since restart": the report tells what is known
         ltps = {}
-    return build(day, records, desk.master.get, ltps, _reported(journal, records))
+    events_for = getattr(journal, "events_for", None)
+    reported = reported_by_order(events_for, (r.local_id for r in records)) if events_for is not None else {}
+    return build(day, records, desk.master.get, ltps, reported)
 
 
 def _money(paisa: int | None, sign: bool = True) -> str:

@@ -4,20 +4,24 @@ report… — and, in the running demo app, the ticket showing the order-value l
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from dataclasses import replace
+from datetime import date, datetime, timedelta
 
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QColor, QFocusEvent, QKeySequence
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
+from airalgo_desktop.api.events import LateOrderResponse, OrderEvent
 from airalgo_desktop.desk.notices import RiskChanged
 from airalgo_desktop.domain.nsetime import IST
-from airalgo_desktop.domain.orders import OrderKind, OrderRecord, OrderRequest, OrderStatus, Side
+from airalgo_desktop.domain.orders import OrderKind, OrderRecord, OrderRequest, OrderStatus, OrderUpdate, Side
 from airalgo_desktop.services.report import build
 from airalgo_desktop.services.risk import RiskLimits
-from airalgo_desktop.ui.day_report import DayReportDialog
+from airalgo_desktop.store.journal import Journal
+from airalgo_desktop.ui.day_report import DayReportDialog, desk_report
 from airalgo_desktop.ui.risk import METER_STYLE, KillSwitchDialog, RiskLimitsDialog, RiskMeter, meter_text
+from tests.desk.fakes import FakeClient, make_desk, ticks, update
 from tests.ui.conftest import app_args, running_app, wait_until
 
 
@@ -177,6 +181,31 @@ def test_day_report_dialog_table_totals_and_csv_with_bom(qtbot, tmp_path) -> Non
     dialog.date.setDate(dialog.date.date().addDays(-1))  # an earlier day
     assert asked[-1] == date(2026, 12, 3) and "No orders" in dialog.summary.text()
     assert not dialog.export.isEnabled()
+
+
+def test_the_in_app_day_report_takes_the_charges_of_the_final_answer(tmp_path) -> None:
+    journal = Journal.open(tmp_path / "data")
+    desk, _prefs, _notices = make_desk(journal)
+    client = FakeClient()
+    desk.attach(client)
+    try:
+        client.emit(ticks(t2885=1300_00))
+        placed = desk.ledger.place(request(Side.BUY, 10))
+
+        def answer(charges: float) -> OrderUpdate:
+            return replace(update("2885", "Executed", quantity=10, price=1300_00),
+                           raw={"token_number": "2885", "status": "Executed", "order_number": "1001",
+                                "executed_price": 1300.0, "net_charges": charges})
+
+        final = answer(12.0)
+        client.emit(OrderEvent(placed.local_id, final))
+        client.emit(LateOrderResponse(placed.local_id, answer(99.0), final))  # journalled, never applied
+        day = placed.created.astimezone(IST).date()
+        assert desk_report(desk, day, day).rows[0].reported == 12  # today, from the desk's records
+        assert desk_report(desk, day, day + timedelta(days=1)).rows[0].reported == 12  # a day read from the journal
+    finally:
+        desk.detach()
+        desk.close()
 
 
 def test_in_the_app_the_ticket_shows_the_limit_and_the_kill_switch_reports(qtbot, qloop, paths, feb_2025) -> None:
