@@ -432,13 +432,14 @@ def report_command(args: argparse.Namespace, out=None, err=None) -> int:  # type
             instrument = lookup(token)
             return f"PAPER · {instrument.display if instrument is not None else token}"
     report = build(day, records, lookup, reported=reported, label=label)
+    # live mode with shadow fills: the day's slippage against the paper twins (not the paper account's report)
+    shadow, unread = read_shadow(data_dir / SHADOW_FILE, day) if not getattr(args, "paper", False) else ([], 0)
+    if shadow:
+        report.shadow = summarise(shadow)
     if getattr(args, "paper", False):
         print("PAPER — paper trading, no order reached the exchange", file=out)
     for line in text_lines(report):
         print(line, file=out)
-    shadow, unread = read_shadow(data_dir / SHADOW_FILE, day)
-    if shadow:  # live mode with shadow fills: the day's slippage against the paper twins
-        print(summarise(shadow).describe(), file=out)
     if unread:
         print(f"{unread} shadow-fill line(s) could not be read and were left out", file=err)
     if args.csv:

@@ -83,7 +83,14 @@ def test_the_day_report_sums_the_shadow_slippage(tmp_path) -> None:
         code, out, _err = run(data_dir=str(data))
     finally:
         journal.close()
-    assert code == 0 and "Shadow slippage +₹1.00 over 1 order (avg 2.00 ticks)" in out
+    assert code == 0 and "Shadow slippage +₹1.00 over 1 order (avg 2.00 ticks), 2 ticks in all" in out
+    paper = Journal.open(data, name="paper-journal.db")
+    try:
+        _order(paper, "P1", Side.BUY, 1300_00, 0.0)
+        code, out, _err = run(data_dir=str(data), paper=True)  # the live account's slippage is not the paper one's
+    finally:
+        paper.close()
+    assert code == 0 and out.startswith("PAPER") and "Shadow slippage" not in out
 
 
 def test_a_late_answer_does_not_replace_the_charges_of_the_final_one(tmp_path) -> None:

@@ -20,6 +20,7 @@ from ..domain.money import Paisa, format_plain, format_rupees
 from ..domain.orders import OrderRecord, OrderStatus, OrderUpdate
 from .charges import Charges, estimate
 from .positions import Fill, Position, round_paisa
+from .shadow import ShadowSummary
 
 
 @dataclass
@@ -64,6 +65,7 @@ class DayReport:
     orders: int = 0
     rejected: int = 0
     notes: list[str] = field(default_factory=list)
+    shadow: ShadowSummary | None = None  # live mode with shadow fills: the day's slippage against the paper twins
 
     @property
     def charges(self) -> Charges:
@@ -232,5 +234,7 @@ def text_lines(report: DayReport) -> list[str]:
         lines.append(f"{r.label:<28} net {r.position.net:>7}  realised {format_rupees(r.realised, sign=True):>14}  "
                      f"unrealised {format_rupees(r.unrealised, sign=True):>14}  charges "
                      f"{format_rupees(r.charges.total):>11}  net {format_rupees(r.net, sign=True):>14}")
+    if report.shadow is not None:
+        lines.extend(["", report.shadow.describe(total_ticks=True)])
     lines.extend(["", *report.notes])
     return lines

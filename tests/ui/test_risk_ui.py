@@ -14,10 +14,12 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
 from airalgo_desktop.api.events import LateOrderResponse, OrderEvent
 from airalgo_desktop.desk.notices import RiskChanged
+from airalgo_desktop.desk.shadow import ShadowDesk
 from airalgo_desktop.domain.nsetime import IST
 from airalgo_desktop.domain.orders import OrderKind, OrderRecord, OrderRequest, OrderStatus, OrderUpdate, Side
-from airalgo_desktop.services.report import build
+from airalgo_desktop.services.report import build, text_lines
 from airalgo_desktop.services.risk import RiskLimits
+from airalgo_desktop.services.shadow import SHADOW_FILE, ShadowFill, append_shadow
 from airalgo_desktop.store.journal import Journal
 from airalgo_desktop.ui.day_report import DayReportDialog, desk_report
 from airalgo_desktop.ui.risk import METER_STYLE, KillSwitchDialog, RiskLimitsDialog, RiskMeter, meter_text
@@ -206,6 +208,36 @@ def test_the_in_app_day_report_takes_the_charges_of_the_final_answer(tmp_path) -
     finally:
         desk.detach()
         desk.close()
+
+
+def test_the_in_app_day_report_sums_the_shadow_slippage(qtbot, tmp_path) -> None:
+    desk, _prefs, _notices = make_desk()
+    keep = tmp_path / SHADOW_FILE
+    shadow = desk.add_part(ShadowDesk(desk.context, keep=keep))
+    client = FakeClient()
+    desk.attach(client)
+    client.emit(ticks(t2885=1300_00))
+    placed = desk.ledger.place(request(Side.BUY, 10))
+    client.emit(OrderEvent(placed.local_id, update("2885", "Executed", quantity=10, price=1300_10)))  # +2 ticks
+    assert shadow.fills[placed.local_id].complete
+    day = placed.created.astimezone(IST).date()
+    # an order of an earlier run of the day, kept in the file: −1 tick on 4 units
+    append_shadow(keep, day, ShadowFill("E1", "2885", "RELIANCE", Side.SELL, 4, 5, 1300_00, 1300_05))
+    report = desk_report(desk, day, day, shadow)
+    assert report.shadow is not None and (report.shadow.orders, report.shadow.slippage) == (2, 100 - 20)
+    assert report.shadow.ticks == 1
+    dialog = DayReportDialog(lambda d: desk_report(desk, d, day, shadow), day)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    said = "Shadow slippage +₹0.80 over 2 orders (avg 0.50 ticks), 1 tick in all"
+    assert dialog.shadow.isVisible() and dialog.shadow.text() == said
+    assert said in text_lines(report)
+    dialog.date.setDate(dialog.date.date().addDays(-1))  # an earlier day: nothing kept for it, this run's not counted
+    assert dialog.shadow.text() == "Shadow slippage: no order compared yet"
+    off = DayReportDialog(lambda d: desk_report(desk, d, day), day)  # shadow fills off: no line
+    qtbot.addWidget(off)
+    off.show()
+    assert not off.shadow.isVisible() and off.report is not None and off.report.shadow is None
 
 
 def test_in_the_app_the_ticket_shows_the_limit_and_the_kill_switch_reports(qtbot, qloop, paths, feb_2025) -> None:
