@@ -78,7 +78,8 @@ class RiskLimits:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RiskLimits:
-        """Tolerant read: an unreadable, negative or absurd value keeps the default (settings are user files)."""
+        """Tolerant read: an unreadable, negative, fractional, boolean or absurd value keeps the default (settings
+        are user files)."""
         out = cls()
         for f in fields(cls):
             if f.name not in data:
@@ -91,9 +92,11 @@ class RiskLimits:
             if value is None or value == "":
                 setattr(out, f.name, None)
                 continue
+            if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+                continue  # JSON true is an int to Python (a ₹0.01 limit); 2.5 lots is not a count: default kept
             try:
                 number = int(value)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):
                 continue
             if 0 < number <= 10**15:
                 setattr(out, f.name, number)

@@ -268,7 +268,8 @@ class Commands:
     def day_report(self) -> DayReportDialog:
         """File → Day report…"""
         today = now_ist().date()
-        dialog = DayReportDialog(lambda day: desk_report(self.desk, day, today), today, self.window)
+        shadow = getattr(self.shell, "shadow", None)  # live mode with shadow fills: the report sums the slippage
+        dialog = DayReportDialog(lambda day: desk_report(self.desk, day, today, shadow), today, self.window)
         dialog.open()
         return dialog
 
