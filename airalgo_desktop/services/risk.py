@@ -212,6 +212,21 @@ class OpenGate:
         """Nothing is counted."""
 
 
+def lock_seconds(value: object) -> float:
+    """A journalled lock's epoch seconds; anything unreadable is 0 (the lock holds all the same)."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 0.0
+    return number if number == number and abs(number) < 1e12 else 0.0
+
+
+def unbooked_execution(record: OrderRecord) -> bool:
+    """Executed by the exchange but not in positions (its answer had no price): the gate and the kill switch count
+    it as still open, or a second press would send its exit again."""
+    return record.status is OrderStatus.EXECUTED and record.fill_price <= 0 and record.request.quantity > 0
+
+
 def refused_record(local_id: str, request: OrderRequest, instrument: Instrument | None,
                    refusal: Refusal) -> OrderRecord:
     """The record of an order the limits refused: Rejected, never sent (no send time), the sentence as its message."""

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 from ..desk import KeyNeeded, TradingDesk
 from ..desk.notices import KillSwitchDone
 from ..domain.nsetime import now_ist
-from ..domain.orders import CheckedOutcome, Side
+from ..domain.orders import CheckedOutcome, OrderKind, Side
 from ..domain.wording import plural
 from ..instruments.formats import ImportCancelled, MasterError
 from ..keystore import KeyStore
@@ -166,8 +166,12 @@ class Commands:
         self.payoff_dialog = dialog
 
     def square_off(self, token: str, side: str, quantity: int) -> None:
-        """Positions → Square off: a ticket prefilled with the opposite side and the net quantity."""
-        self.open_ticket(token, Side(side))
+        """Positions → Square off: a Market ticket with the opposite side and the net quantity (never the type last
+        picked: an exit must not become a resting stop order)."""
+        if not self.ticket.open_for(token, Side(side), OrderKind.MARKET):
+            self.window.show_message(unknown_token_reason(token))
+            return
+        self.ticket.refresh_ltp()
         self.ticket.qty.setValue(quantity)
 
     def protect(self, token: str) -> None:
