@@ -79,10 +79,15 @@ class RiskDesk(Part):
         self._place: Callable[[OrderRequest, Source], OrderRecord] | None = None
         self._meter: RiskChanged | None = None
         self._ticked = -1.0  # when the meter last followed the book
+        self._cancel: Callable[[], int] | None = None
         self._charges_of: tuple[list, Paisa] | None = None  # (the fills it was computed for, the estimate)
         self._book_of: tuple[list, dict[str, int], dict[str, int], dict[str, int]] | None = None
 
     # ---------------------------------------------------------------- wiring and persistence
+    def use_canceller(self, cancel: Callable[[], int]) -> None:
+        """Paper mode: the kill switch may cancel the open orders (the paper exchange can; the AirAlgo API cannot)."""
+        self._cancel = cancel
+
     def use_placer(self, place: Callable[[OrderRequest, Source], OrderRecord]) -> None:
         """The ledger's ``place`` (the kill switch's exits go through it, and so through this gate too)."""
         self._place = place
@@ -273,6 +278,8 @@ class RiskDesk(Part):
             report.locked = True
         else:
             self._journal("kill", {"at": self.ctx.clock()})
+        if self._cancel is not None:  # paper: its open orders go first, so the exits are computed without them
+            report.cancelled = self._cancel()
         exits, _ = self.kill_plan()
         for request in exits:
             if self._place is None:

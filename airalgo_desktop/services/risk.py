@@ -507,12 +507,16 @@ class KillReport:
     sent: list[OrderRecord] = field(default_factory=list)
     failed: list[tuple[OrderRequest, str]] = field(default_factory=list)
     still_open: list[OrderRecord] = field(default_factory=list)
+    cancelled: int = 0  # paper mode only: open paper orders the kill switch cancelled
     locked: bool = False
 
     def lines(self, label: Callable[[str], str]) -> list[str]:
         """The report as sentences, for the dialog and the log."""
         out = ["The day is locked: only orders that reduce a position are allowed until the next trading day."
                if self.locked else "The day was already locked."]
+        if self.cancelled:
+            out.append(f"Cancelled {plural(self.cancelled, 'open paper order')} (paper trading: this app's own "
+                       "exchange can cancel).")
         if not self.sent and not self.failed:
             out.append("No open position to flatten.")
         for r in self.sent:
