@@ -116,6 +116,7 @@ class Application(QObject):
         if self.paper_mode:
             self.paper = self.desk.add_part(PaperDesk(self.desk.context, self.desk.ledger.records,
                                                       settings_file=paths.data / SETTINGS_FILE))
+            self.desk.risk.use_canceller(self.paper.cancel_open)  # the kill switch may cancel paper orders
         # live mode with shadow fills: every live order also paper-filled at send time, for the slippage
         self.shadow: ShadowDesk | None = None
         if not self.paper_mode and getattr(args, "shadow_fills", False):

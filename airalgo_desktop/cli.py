@@ -398,7 +398,7 @@ def report_command(args: argparse.Namespace, out=None, err=None) -> int:  # type
     from .config import home_data_dir
     from .domain.nsetime import now_ist
     from .services.paper import PAPER_JOURNAL
-    from .services.report import build, reported_charges, text_lines, write_csv
+    from .services.report import build, reported_by_order, text_lines, write_csv
     from .services.shadow import SHADOW_FILE, read_shadow, summarise
     from .store.journal import Journal, JournalUnavailable
 
@@ -421,11 +421,7 @@ def report_command(args: argparse.Namespace, out=None, err=None) -> int:  # type
         records = [OrderRecord.from_journal(j, None) for j in rows]
         for record, row in zip(records, rows, strict=True):
             record.status = row.status  # the journal's word as it stands (no "Unknown since restart" relabel)
-        reported: dict[str, int] = {}
-        for record in records:
-            for kind, _status, raw in journal.events_for(record.local_id):
-                if kind == "response" and (paisa := reported_charges(raw)) is not None:
-                    reported[record.local_id] = paisa
+        reported = reported_by_order(journal.events_for, (r.local_id for r in records))
     finally:
         journal.close()
     catalog = _catalog_for_cli(data_dir, err)
@@ -436,13 +432,14 @@ def report_command(args: argparse.Namespace, out=None, err=None) -> int:  # type
             instrument = lookup(token)
             return f"PAPER · {instrument.display if instrument is not None else token}"
     report = build(day, records, lookup, reported=reported, label=label)
+    # live mode with shadow fills: the day's slippage against the paper twins (not the paper account's report)
+    shadow, unread = read_shadow(data_dir / SHADOW_FILE, day) if not getattr(args, "paper", False) else ([], 0)
+    if shadow:
+        report.shadow = summarise(shadow)
     if getattr(args, "paper", False):
         print("PAPER — paper trading, no order reached the exchange", file=out)
     for line in text_lines(report):
         print(line, file=out)
-    shadow, unread = read_shadow(data_dir / SHADOW_FILE, day)
-    if shadow:  # live mode with shadow fills: the day's slippage against the paper twins
-        print(summarise(shadow).describe(), file=out)
     if unread:
         print(f"{unread} shadow-fill line(s) could not be read and were left out", file=err)
     if args.csv:

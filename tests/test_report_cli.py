@@ -83,4 +83,30 @@ def test_the_day_report_sums_the_shadow_slippage(tmp_path) -> None:
         code, out, _err = run(data_dir=str(data))
     finally:
         journal.close()
-    assert code == 0 and "Shadow slippage +₹1.00 over 1 order (avg 2.00 ticks)" in out
+    assert code == 0 and "Shadow slippage +₹1.00 over 1 order (avg 2.00 ticks), 2 ticks in all" in out
+    paper = Journal.open(data, name="paper-journal.db")
+    try:
+        _order(paper, "P1", Side.BUY, 1300_00, 0.0)
+        code, out, _err = run(data_dir=str(data), paper=True)  # the live account's slippage is not the paper one's
+    finally:
+        paper.close()
+    assert code == 0 and out.startswith("PAPER") and "Shadow slippage" not in out
+
+
+def test_a_late_answer_does_not_replace_the_charges_of_the_final_one(tmp_path) -> None:
+    data = tmp_path / "data"
+    journal = Journal.open(data)
+    try:
+        _order(journal, "A1", Side.BUY, 1300_00, 12.0)  # Executed, ₹0.12 reported
+        record = OrderRecord("A1", OrderRequest("2885", Side.BUY, OrderKind.MARKET, 10), "RELIANCE", now_ist(),
+                             status=OrderStatus.EXECUTED, executed_price=1300_00)
+        # a duplicate of the final answer arrives later (kept in the journal, never applied) with another figure
+        journal.record_update(record, update("2885", "Executed", quantity=10, price=1300_00),
+                              {"status": "Executed", "net_charges": 99.0})
+        csv_path = tmp_path / "day.csv"
+        code, _out, _err = run(data_dir=str(data), csv=str(csv_path))
+    finally:
+        journal.close()
+    assert code == 0
+    rows = csv_path.read_text(encoding="utf-8-sig").splitlines()
+    assert ",0.12," in rows[1] and ",0.99," not in rows[1]

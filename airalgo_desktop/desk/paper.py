@@ -27,7 +27,9 @@ from ..domain.clock import Clock, process_clock
 from ..domain.money import Paisa
 from ..domain.orders import OrderRecord, Side
 from ..services.paper import (
+    KILL_REASON,
     PAPER_JOURNAL,
+    PAPER_KEY,
     PAPER_LABEL,
     LiveFeed,
     PaperExchange,
@@ -108,6 +110,11 @@ class PaperDesk(Part):
             self._save(settings)
         self.ctx.publish(PaperChanged(self.exchange.settings, cancelled))
         return cancelled
+
+    def cancel_open(self) -> int:
+        """The kill switch in paper mode: every open paper order is answered *Rejected* ("Cancelled by the kill
+        switch") — here, unlike at the exchange, the app can cancel. Returns how many."""
+        return len(self.exchange.engine.cancel_open(PAPER_KEY, KILL_REASON))
 
     def margin(self) -> tuple[float, Paisa]:
         """Margin in use and the paper capital (paisa)."""

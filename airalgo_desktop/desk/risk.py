@@ -18,6 +18,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any, Protocol
 
+from ..api.events import Event, Ticks
 from ..domain.money import Paisa, format_rupees
 from ..domain.nsetime import IST, now_ist, trading_day_on_or_before
 from ..domain.orders import OrderRecord, OrderRequest, OrderStatus
@@ -34,6 +35,8 @@ from ..services.risk import (
     RiskLimits,
     Source,
     flatten_orders,
+    lock_seconds,
+    unbooked_execution,
 )
 from .notices import KillSwitchDone, Problem, RiskChanged
 from .part import DeskContext, Part
@@ -41,21 +44,6 @@ from .part import DeskContext, Part
 log = logging.getLogger("airalgo.desk.risk")
 
 _OPEN_STATES = frozenset(s for s in OrderStatus if s.is_open)
-
-
-def _seconds(value: object) -> float:
-    """A journalled lock's epoch seconds; anything unreadable is 0 (the lock holds all the same)."""
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return 0.0
-    return number if number == number and abs(number) < 1e12 else 0.0
-
-
-def _unbooked_execution(record: OrderRecord) -> bool:
-    """Executed by the exchange but not in positions (its answer had no price): the gate and the kill switch count
-    it as still open, or a second press would send its exit again."""
-    return record.status is OrderStatus.EXECUTED and record.fill_price <= 0 and record.request.quantity > 0
 
 
 class RiskStore(Protocol):
@@ -90,10 +78,16 @@ class RiskDesk(Part):
         self.gate = RiskGate(load() if load else RiskLimits(), ctx.master.get, today)
         self._place: Callable[[OrderRequest, Source], OrderRecord] | None = None
         self._meter: RiskChanged | None = None
+        self._ticked = -1.0  # when the meter last followed the book
+        self._cancel: Callable[[], int] | None = None
         self._charges_of: tuple[list, Paisa] | None = None  # (the fills it was computed for, the estimate)
         self._book_of: tuple[list, dict[str, int], dict[str, int], dict[str, int]] | None = None
 
     # ---------------------------------------------------------------- wiring and persistence
+    def use_canceller(self, cancel: Callable[[], int]) -> None:
+        """Paper mode: the kill switch may cancel the open orders (the paper exchange can; the AirAlgo API cannot)."""
+        self._cancel = cancel
+
     def use_placer(self, place: Callable[[OrderRequest, Source], OrderRecord]) -> None:
         """The ledger's ``place`` (the kill switch's exits go through it, and so through this gate too)."""
         self._place = place
@@ -124,7 +118,7 @@ class RiskDesk(Part):
                     lock = DayLock(day, "the other window's journal could not be read, so its lock is unknown", 0.0)
         for kind, detail, _at in events:
             if kind == "lock":
-                lock = DayLock(day, str(detail.get("reason", "locked")), _seconds(detail.get("at")))
+                lock = DayLock(day, str(detail.get("reason", "locked")), lock_seconds(detail.get("at")))
             elif kind == "unlock":
                 lock = None
         self.gate.seed_day(day, sent_today, lock)
@@ -167,7 +161,7 @@ class RiskDesk(Part):
         # a set lookup first: most of a busy day's records are final, and is_open is three properties deep
         open_orders = [OpenOrder(r.request.token, r.request.side, r.request.quantity, r.request.price)
                        for r in self.records.values()
-                       if (r.status in _OPEN_STATES and r.is_open) or _unbooked_execution(r)]
+                       if (r.status in _OPEN_STATES and r.is_open) or unbooked_execution(r)]
         for t in [o.token for o in open_orders] + ([token] if token else []):
             if t not in ltps and (q := quotes.get(t)):
                 ltps[t] = q["ltp"]
@@ -244,8 +238,15 @@ class RiskDesk(Part):
         self._publish_meter(force=True)
         return True
 
+    def on_event(self, event: Event) -> None:
+        """A position's tick: the meter (and the lock) follow it within a fifth of a second, as the Day P&L does."""
+        if isinstance(event, Ticks) and not self.positions.positions.keys().isdisjoint(event.quotes) \
+                and self.ctx.clock() - self._ticked >= 0.2:
+            self.sample(self.ctx.clock())
+
     def sample(self, now: float) -> None:
         """Once in a while: a loss that reached the limit locks the day (even with no order in sight)."""
+        self._ticked = now
         exposure = self.exposure()
         if self.gate.locked is None and self.gate.breached(exposure):
             self._lock(f"the day's loss reached your limit of {format_rupees(self.gate.limits.max_day_loss or 0)}")
@@ -277,6 +278,8 @@ class RiskDesk(Part):
             report.locked = True
         else:
             self._journal("kill", {"at": self.ctx.clock()})
+        if self._cancel is not None:  # paper: its open orders go first, so the exits are computed without them
+            report.cancelled = self._cancel()
         exits, _ = self.kill_plan()
         for request in exits:
             if self._place is None:

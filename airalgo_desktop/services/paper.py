@@ -53,6 +53,7 @@ DEFAULT_CAPITAL: Paisa = 10_00_000_00  # ₹10,00,000
 MAX_CAPITAL: Paisa = 1_000_00_00_000_00  # ₹1,000 crore: above it is a typo, not a paper account
 MAX_SLIPPAGE_TICKS = 100
 RESET_REASON = "Paper account reset"
+KILL_REASON = "Cancelled by the kill switch (paper: the app can cancel its own exchange's orders)"
 
 
 class PaperModeError(RuntimeError):

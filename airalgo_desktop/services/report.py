@@ -13,12 +13,14 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from ..domain.instruments import Instrument
 from ..domain.money import Paisa, format_plain, format_rupees
-from ..domain.orders import OrderRecord
+from ..domain.orders import OrderRecord, OrderStatus, OrderUpdate
 from .charges import Charges, estimate
 from .positions import Fill, Position, round_paisa
+from .shadow import ShadowSummary
 
 
 @dataclass
@@ -63,6 +65,7 @@ class DayReport:
     orders: int = 0
     rejected: int = 0
     notes: list[str] = field(default_factory=list)
+    shadow: ShadowSummary | None = None  # live mode with shadow fills: the day's slippage against the paper twins
 
     @property
     def charges(self) -> Charges:
@@ -110,6 +113,48 @@ def reported_charges(raw: Mapping[str, object] | None) -> Paisa | None:
     if not 0 <= number < 1e12:
         return None
     return round(number)
+
+
+def final_charges(events: Iterable[tuple[str, str | None, Mapping[str, Any] | None]]) -> Paisa | None:
+    """The ``net_charges`` of the answer that made an order final, from its journal events ``(kind, status, raw)``
+    in journal order — never of a later answer: a duplicate or stale answer after the final one is journalled too
+    (every ``order_response`` is kept), and must not replace the figure. As the order itself does (the correlator),
+    a later answer of the same final status that brings the price the final one lacked takes its place. An order no
+    exchange answer made final (the trader checked it as executed) keeps the last answer's figure."""
+    final_status: OrderStatus | None = None
+    final_price: Paisa = 0
+    final_raw: Mapping[str, Any] | None = None
+    last: Paisa | None = None
+    for kind, _status, raw in events:
+        if kind != "response" or not isinstance(raw, Mapping):
+            continue
+        if final_status is None and (paisa := reported_charges(raw)) is not None:
+            last = paisa
+        status = OrderStatus.from_wire(raw.get("status"))
+        if status is None or not status.is_final:
+            continue
+        update = OrderUpdate.from_payload(dict(raw))
+        price = update.executed_price if update is not None else 0
+        if final_status is None or (status is final_status and final_price <= 0 < price):
+            final_status, final_price, final_raw = status, price, raw
+    if final_status is None:
+        return last
+    return reported_charges(final_raw)
+
+
+def reported_by_order(events_for: Callable[[str], Iterable[tuple[str, str | None, Mapping[str, Any] | None]]],
+                      local_ids: Iterable[str]) -> dict[str, Paisa]:
+    """local id → the charges the exchange reported for that order (:func:`final_charges`), read with the journal's
+    ``events_for``. An order whose events cannot be read is left out of the figure, never the report."""
+    out: dict[str, Paisa] = {}
+    for local_id in local_ids:
+        try:
+            paisa = final_charges(events_for(local_id))
+        except Exception:  # an unreadable journal leaves the figure out, never the report
+            continue
+        if paisa is not None:
+            out[local_id] = paisa
+    return out
 
 
 def build(day: date, records: Iterable[OrderRecord], lookup: Callable[[str], Instrument | None],
@@ -189,5 +234,7 @@ def text_lines(report: DayReport) -> list[str]:
         lines.append(f"{r.label:<28} net {r.position.net:>7}  realised {format_rupees(r.realised, sign=True):>14}  "
                      f"unrealised {format_rupees(r.unrealised, sign=True):>14}  charges "
                      f"{format_rupees(r.charges.total):>11}  net {format_rupees(r.net, sign=True):>14}")
+    if report.shadow is not None:
+        lines.extend(["", report.shadow.describe(total_ticks=True)])
     lines.extend(["", *report.notes])
     return lines

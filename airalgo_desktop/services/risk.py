@@ -78,7 +78,8 @@ class RiskLimits:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RiskLimits:
-        """Tolerant read: an unreadable, negative or absurd value keeps the default (settings are user files)."""
+        """Tolerant read: an unreadable, negative, fractional, boolean or absurd value keeps the default (settings
+        are user files)."""
         out = cls()
         for f in fields(cls):
             if f.name not in data:
@@ -91,9 +92,11 @@ class RiskLimits:
             if value is None or value == "":
                 setattr(out, f.name, None)
                 continue
+            if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+                continue  # JSON true is an int to Python (a ₹0.01 limit); 2.5 lots is not a count: default kept
             try:
                 number = int(value)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):
                 continue
             if 0 < number <= 10**15:
                 setattr(out, f.name, number)
@@ -207,6 +210,21 @@ class OpenGate:
 
     def placed(self, record: OrderRecord) -> None:
         """Nothing is counted."""
+
+
+def lock_seconds(value: object) -> float:
+    """A journalled lock's epoch seconds; anything unreadable is 0 (the lock holds all the same)."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 0.0
+    return number if number == number and abs(number) < 1e12 else 0.0
+
+
+def unbooked_execution(record: OrderRecord) -> bool:
+    """Executed by the exchange but not in positions (its answer had no price): the gate and the kill switch count
+    it as still open, or a second press would send its exit again."""
+    return record.status is OrderStatus.EXECUTED and record.fill_price <= 0 and record.request.quantity > 0
 
 
 def refused_record(local_id: str, request: OrderRequest, instrument: Instrument | None,
@@ -489,12 +507,16 @@ class KillReport:
     sent: list[OrderRecord] = field(default_factory=list)
     failed: list[tuple[OrderRequest, str]] = field(default_factory=list)
     still_open: list[OrderRecord] = field(default_factory=list)
+    cancelled: int = 0  # paper mode only: open paper orders the kill switch cancelled
     locked: bool = False
 
     def lines(self, label: Callable[[str], str]) -> list[str]:
         """The report as sentences, for the dialog and the log."""
         out = ["The day is locked: only orders that reduce a position are allowed until the next trading day."
                if self.locked else "The day was already locked."]
+        if self.cancelled:
+            out.append(f"Cancelled {plural(self.cancelled, 'open paper order')} (paper trading: this app's own "
+                       "exchange can cancel).")
         if not self.sent and not self.failed:
             out.append("No open position to flatten.")
         for r in self.sent:

@@ -93,14 +93,19 @@ class ShadowSummary:
         """Mean slippage per order in ticks (None before the first)."""
         return self.ticks / self.orders if self.orders else None
 
-    def describe(self) -> str:
-        """``"Shadow slippage ₹12.50 over 4 orders (avg 1.25 ticks)"``."""
+    def describe(self, *, total_ticks: bool = False) -> str:
+        """``"Shadow slippage ₹12.50 over 4 orders (avg 1.25 ticks)"``; ``total_ticks`` adds the ticks summed
+        (the day report: ``"…, 5 ticks in all"``)."""
         if not self.orders:
             return "Shadow slippage: no order compared yet"
         mean = self.mean_ticks
         assert mean is not None
-        return (f"Shadow slippage {format_rupees(self.slippage, sign=True)} over {self.orders} order"
+        text = (f"Shadow slippage {format_rupees(self.slippage, sign=True)} over {self.orders} order"
                 f"{'s' if self.orders != 1 else ''} (avg {float(mean):.2f} ticks)")
+        if total_ticks:
+            ticks = str(self.ticks.numerator) if self.ticks.denominator == 1 else f"{float(self.ticks):.2f}"
+            text += f", {ticks} tick{'s' if abs(self.ticks) != 1 else ''} in all"
+        return text
 
 
 def summarise(fills: Iterable[ShadowFill]) -> ShadowSummary:

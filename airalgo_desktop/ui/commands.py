@@ -22,7 +22,7 @@ from ..desk import KeyNeeded, TradingDesk
 from ..desk.notices import KillSwitchDone
 from ..desk.triggers import REARM_KEY
 from ..domain.nsetime import now_ist
-from ..domain.orders import CheckedOutcome, Side
+from ..domain.orders import CheckedOutcome, OrderKind, Side
 from ..domain.wording import plural
 from ..instruments.formats import ImportCancelled, MasterError
 from ..keystore import KeyStore
@@ -177,8 +177,12 @@ class Commands:
         self.payoff_dialog = dialog
 
     def square_off(self, token: str, side: str, quantity: int) -> None:
-        """Positions → Square off: a ticket prefilled with the opposite side and the net quantity."""
-        self.open_ticket(token, Side(side))
+        """Positions → Square off: a Market ticket with the opposite side and the net quantity (never the type last
+        picked: an exit must not become a resting stop order)."""
+        if not self.ticket.open_for(token, Side(side), OrderKind.MARKET):
+            self.window.show_message(unknown_token_reason(token))
+            return
+        self.ticket.refresh_ltp()
         self.ticket.qty.setValue(quantity)
 
     def protect(self, token: str) -> None:
@@ -296,7 +300,8 @@ class Commands:
     def day_report(self) -> DayReportDialog:
         """File → Day report…"""
         today = now_ist().date()
-        dialog = DayReportDialog(lambda day: desk_report(self.desk, day, today), today, self.window)
+        shadow = getattr(self.shell, "shadow", None)  # live mode with shadow fills: the report sums the slippage
+        dialog = DayReportDialog(lambda day: desk_report(self.desk, day, today, shadow), today, self.window)
         dialog.open()
         return dialog
 

@@ -33,32 +33,17 @@ from ..domain.money import format_rupees
 from ..domain.nsetime import IST
 from ..domain.orders import OrderRecord
 from ..services import charges
-from ..services.report import DayReport, build, reported_charges, write_csv
+from ..services.report import DayReport, build, reported_by_order, write_csv
+from ..services.shadow import ShadowFill, ShadowSummary, read_shadow, summarise
 
 COLUMNS = ["Instrument", "Fills", "Net qty", "LTP", "Realised", "Unrealised", "Charges (est.)", "Reported",
            "Net"]
 
 
-def _reported(journal: Any, records: list[OrderRecord]) -> dict[str, int]:
-    """local id → the charges the exchange reported in its answers (as the journal keeps them)."""
-    events_for = getattr(journal, "events_for", None)
-    out: dict[str, int] = {}
-    if events_for is None:
-        return out
-    for record in records:
-        try:
-            events = events_for(record.local_id)
-        except Exception:  # an unreadable journal leaves the figure out, never the report
-            continue
-        for kind, _status, raw in events:
-            if kind == "response" and (paisa := reported_charges(raw)) is not None:
-                out[record.local_id] = paisa
-    return out
-
-
-def desk_report(desk: Any, day: date, today: date) -> DayReport:
+def desk_report(desk: Any, day: date, today: date, shadow: Any = None) -> DayReport:
     """The report of ``day``: today's from the desk's own records with live LTPs, an earlier day from its journal
-    (the journal's word as it stands, open quantity at cost)."""
+    (the journal's word as it stands, open quantity at cost). ``shadow`` (the shadow-fills part, live mode with
+    shadow fills on) adds the day's slippage summed: :func:`shadow_summary`."""
     journal = desk.ledger.journal
     if day == today:
         records = [r for r in desk.ledger.records.values() if r.created.astimezone(IST).date() == day]
@@ -69,7 +54,33 @@ def desk_report(desk: Any, day: date, today: date) -> DayReport:
         for record, row in zip(records, rows, strict=True):
             record.status = row.status  # not relabelled "Unknown since restart": the report tells what is known
         ltps = {}
-    return build(day, records, desk.master.get, ltps, _reported(journal, records))
+    events_for = getattr(journal, "events_for", None)
+    reported = reported_by_order(events_for, (r.local_id for r in records)) if events_for is not None else {}
+    report = build(day, records, desk.master.get, ltps, reported)
+    if shadow is not None:
+        report.shadow, unread = shadow_summary(shadow, day, {r.local_id for r in records} if day == today else None)
+        if unread:
+            report.notes.append(f"{unread} shadow-fill {'line was' if unread == 1 else 'lines were'} unreadable "
+                                "and left out of the slippage.")
+    return report
+
+
+def shadow_summary(shadow: Any, day: date, today_ids: set[str] | None) -> tuple[ShadowSummary, int]:
+    """The shadow slippage of ``day`` summed and the kept lines that could not be read: the pairs kept in
+    ``shadow.keep`` for that day (earlier runs of the day too), and for today (``today_ids``: the local ids of
+    today's records) this run's complete pairs as well — one the disk refused to keep still counts."""
+    pairs: dict[str, ShadowFill] = {}
+    unread = 0
+    if shadow.keep is not None:
+        try:
+            kept, unread = read_shadow(shadow.keep, day)
+        except OSError:  # an unreadable file: this run's pairs still count
+            kept = []
+        pairs.update((pair.local_id, pair) for pair in kept)
+    if today_ids is not None:
+        pairs.update((local_id, pair) for local_id, pair in shadow.fills.items()
+                     if pair.complete and local_id in today_ids)
+    return summarise(pairs.values()), unread
 
 
 def _money(paisa: int | None, sign: bool = True) -> str:
@@ -94,6 +105,9 @@ class DayReportDialog(QDialog):
         self.summary = QLabel(self)
         self.summary.setObjectName("day_report_summary")
         self.summary.setWordWrap(True)
+        self.shadow = QLabel(self)  # live mode with shadow fills: the day's slippage against the paper twins
+        self.shadow.setObjectName("day_report_shadow")
+        self.shadow.hide()
         self.table = QTableWidget(0, len(COLUMNS), self)
         self.table.setObjectName("day_report_table")
         self.table.setHorizontalHeaderLabels(COLUMNS)
@@ -122,6 +136,7 @@ class DayReportDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.summary)
+        layout.addWidget(self.shadow)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.notes)
         layout.addWidget(self.rates)
@@ -143,12 +158,15 @@ class DayReportDialog(QDialog):
             self.report = None
             self.table.setRowCount(0)
             self.summary.setText(f"The journal of {self.day:%d %b %Y} could not be read: {exc}")
+            self.shadow.hide()
             self.export.setEnabled(False)
             return
         self.report = report
         self.export.setEnabled(bool(report.rows))
         self.summary.setText(f"{report.orders} orders, {report.rejected} rejected · {report.summary()}"
                              if report.orders else f"No orders on {report.day:%d %b %Y}.")
+        self.shadow.setText(report.shadow.describe(total_ticks=True) if report.shadow is not None else "")
+        self.shadow.setVisible(report.shadow is not None)
         self.table.setRowCount(len(report.rows) + (1 if report.rows else 0))
         for i, r in enumerate(report.rows):
             self._row(i, [r.label, str(len(r.fills)), str(r.position.net), _money(r.ltp, sign=False),

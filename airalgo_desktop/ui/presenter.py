@@ -324,6 +324,9 @@ class Presenter(QObject):
         """Per-leg greeks and per-underlying totals of the F&O positions (nothing to do without any)."""
         desk = self.desk
         if not any(p.net for p in desk.pnl.positions.positions.values()):
+            if self.window.positions_model.greeks:  # all flat now: no greeks left on screen (once, then nothing)
+                self.window.positions_model.set_greeks({})
+                self.window.positions_panel.show_greek_totals({})
             return
         legs = desk.options.greeks()
         self.window.positions_model.set_greeks(legs)

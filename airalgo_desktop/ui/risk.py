@@ -44,10 +44,12 @@ METER_STYLE = {
 }
 
 
-def short_rupees(paisa: Paisa) -> str:
-    """Whole rupees with a real minus for the status bar: ``-425000`` → ``−₹4,250``."""
-    rupees = round(paisa / 100)
-    text = format_rupees(rupees * 100)[: -len(".00")]
+def short_rupees(paisa: Paisa, *, exact: bool = False) -> str:
+    """Rupees with a real minus for the status bar: ``-425000`` → ``−₹4,250``. The paisa are cut toward zero, never
+    rounded: −₹4,999.50 reads −₹4,999, so a day short of its limit never shows the limit's figure. ``exact`` keeps
+    paisa that are not zero (the limit itself: ₹5,000.50 must not read as ₹5,000 either)."""
+    rupees = abs(paisa) // 100 * (-1 if paisa < 0 else 1)
+    text = format_rupees(paisa) if exact and paisa % 100 else format_rupees(rupees * 100)[: -len(".00")]
     return text.replace("-", "\u2212", 1)
 
 
@@ -56,7 +58,7 @@ def meter_text(notice: RiskChanged) -> str:
     and the tooltip)."""
     day = f"Day {short_rupees(notice.day_pnl)}"
     if notice.max_day_loss is not None:
-        day += f" of {short_rupees(-notice.max_day_loss)}"
+        day += f" of {short_rupees(-notice.max_day_loss, exact=True)}"
     minute = f"{notice.orders_minute}/{notice.max_per_minute}" if notice.max_per_minute is not None \
         else str(notice.orders_minute)
     return f"{day} · {minute} orders/min"  # short: the status bar is crowded at 1366 px; the rest is in the tooltip

@@ -126,15 +126,20 @@ class OrderTicket(QDialog):
         self.setMinimumWidth(340)
 
     # ---------------------------------------------------------------- state
-    def open_for(self, token: str, side: Side) -> bool:
-        """Prefill for ``token`` and show. Returns False when the token is unknown."""
+    def open_for(self, token: str, side: Side, kind: OrderKind | None = None) -> bool:
+        """Prefill for ``token`` and show, as order type ``kind`` (square-off: Market) or the type last picked for
+        this kind of instrument — Market or Limit only: a remembered stop would turn the next ticket, an exit
+        included, into a resting stop order. Returns False when the token is unknown."""
         inst = self.master.get(token)
         if inst is None:
             return False
         self.instrument = inst
         self.record = None
         self.side = side
-        self.fields.reset(inst, self.prefs.ticket_kind(ticket_group(inst)))
+        if kind is None:
+            kind = self.prefs.ticket_kind(ticket_group(inst))
+            kind = kind if kind in (OrderKind.MARKET, OrderKind.LIMIT) else OrderKind.MARKET
+        self.fields.reset(inst, kind)
         self.protect_box.reset()
         self.protect_status.setVisible(False)
         self.pages.setCurrentIndex(0)

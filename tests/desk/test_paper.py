@@ -324,3 +324,23 @@ def test_a_second_paper_window_journals_to_a_paper_named_file(tmp_path: Path) ->
             second.close()
     finally:
         first.close()
+
+
+def test_the_kill_switch_cancels_open_paper_orders_before_flattening() -> None:
+    """In paper mode the app's own exchange can cancel: the kill switch cancels the resting paper orders first (the
+    trader walkthrough found a leftover paper stop that would later open a new position), then flattens in full."""
+    desk, paper, _notices = paper_desk()
+    desk.risk.use_canceller(paper.cancel_open)  # as app.py wires it in paper mode
+    live = connect(desk, paper)
+    live.emit(ticks(t2885=1300_00))
+    held = desk.ledger.place(buy("2885", 10))
+    resting_exit = desk.ledger.place(sell("2885", 4, OrderKind.LIMIT, price=1350_00, ltp=1300_00))
+    resting_stop = desk.ledger.place(buy("2885", 3, OrderKind.SL, trigger_price=1320_00, price=1321_00, ltp=1300_00))
+    assert held.status is OrderStatus.EXECUTED and resting_exit.status is OrderStatus.PENDING
+    report = desk.risk.kill_switch()
+    assert report.cancelled == 2 and resting_stop.status is OrderStatus.REJECTED
+    assert resting_exit.status is OrderStatus.REJECTED and "kill switch" in resting_exit.message
+    assert [(r.request.side, r.request.quantity) for r in report.sent] == [(Side.SELL, 10)]  # the whole position
+    assert desk.pnl.positions.positions["2885"].net == 0 and report.still_open == []
+    assert any("Cancelled 2 open paper orders" in line for line in report.lines(lambda t: t))
+    assert live.order_calls == []

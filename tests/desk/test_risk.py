@@ -160,3 +160,22 @@ def test_every_order_reaches_the_wire_only_through_the_ledgers_place() -> None:
                                            "desk/shadow.py"}, callers
     assert set(callers["OrderService"]) == {"desk/ledger.py"}, callers
     assert set(callers["_service.place"]) == {"desk/ledger.py"}, callers
+
+
+def test_the_meter_follows_a_positions_tick_and_locks_without_waiting_for_the_timer(journal) -> None:
+    """The status bar's meter and the Day P&L are one quantity: a position's tick moves the meter (and may lock the
+    day) at once, not at the next once-a-second sample (the trader walkthrough saw −₹546 beside −₹711.75)."""
+    now = [5000.0]
+    desk, _prefs, notices = make_desk(journal, clock=lambda: now[0])
+    client = FakeClient()
+    desk.attach(client)
+    desk.on_event(ticks(t2885=1300_00))
+    desk.risk.set_limits(RiskLimits(max_day_loss=5_000_00))
+    record = desk.ledger.place(buy("2885", 100))
+    fill(client, record, 1300_00)
+    now[0] += 1.0
+    desk.on_event(ticks(t2885=1270_00))
+    assert of(notices, RiskChanged)[-1].day_pnl == -3_000_00 == desk.pnl.day_pnl()
+    now[0] += 1.0
+    desk.on_event(ticks(t2885=1249_00))
+    assert of(notices, RiskChanged)[-1].locked and desk.risk.gate.locked is not None

@@ -31,8 +31,8 @@ def test_check_reports_a_loss_past_the_limit_without_locking(journal) -> None:
     desk.on_event(ticks(t2885=1300_00))
     record = desk.ledger.place(OrderRequest("2885", Side.BUY, OrderKind.MARKET, 100))
     client.emit(OrderEvent(record.local_id, update("2885", "Executed", side=Side.BUY, quantity=100, price=1300_00)))
+    desk.on_event(ticks(t2885=1280_00))  # −₹2,000 (a tick now would lock the day at once: the limit comes after)
     desk.risk.set_limits(RiskLimits(max_day_loss=1_000_00))
-    desk.on_event(ticks(t2885=1280_00))  # −₹2,000
     more = desk.ledger.check(OrderRequest("2885", Side.BUY, OrderKind.MARKET, 1))
     assert more == ["The day's P&L -₹2,000.00 has reached your max loss of ₹1,000.00."]
     assert desk.risk.gate.locked is None  # the ticket asking does not lock the day

@@ -10,7 +10,14 @@ from airalgo_desktop.domain.nsetime import IST
 from airalgo_desktop.domain.orders import OrderKind, OrderRecord, OrderRequest, OrderStatus, Side
 from airalgo_desktop.services.charges import estimate
 from airalgo_desktop.services.positions import Fill, PositionBook
-from airalgo_desktop.services.report import build, reported_charges, text_lines, write_csv
+from airalgo_desktop.services.report import (
+    build,
+    final_charges,
+    reported_by_order,
+    reported_charges,
+    text_lines,
+    write_csv,
+)
 
 DAY = date(2027, 1, 4)
 EXPIRY = date(2027, 1, 28)
@@ -72,3 +79,39 @@ def test_reported_charges_are_read_tolerantly():
     assert reported_charges({"net_charges": 0.025}) == 0 and reported_charges({"net_charges": "12.6"}) == 13
     assert reported_charges({"net_charges": None}) is None and reported_charges(None) is None
     assert reported_charges({"net_charges": float("nan")}) is None and reported_charges({"net_charges": -1}) is None
+
+
+def answer(status: str, charges: float, price: float | None = None) -> tuple[str, str, dict]:
+    raw = {"token_number": "2885", "status": status, "order_number": "1001", "buy_sell": "1", "volume": 10,
+           "market_limit_sl": "market", "net_charges": charges}
+    if price is not None:
+        raw["executed_price"] = price
+    return ("response", "Executed", raw)
+
+
+def test_the_charges_are_those_of_the_answer_that_made_the_order_final():
+    sent = ("sent", "Sent", {"token_number": "2885"})
+    final = answer("Executed", 12.0, 1300.0)
+    # a late duplicate, a stale Pending and a contradicting Rejected after the final answer: none overrides it
+    assert final_charges([sent, answer("Pending", 5.0), final, answer("Executed", 99.0, 1300.0),
+                          answer("Pending", 50.0), answer("Rejected", 77.0)]) == 12
+    # an Executed without a price is completed by the answer that brings it (as the order is): that one counts
+    assert final_charges([answer("Executed", 5.0), answer("Executed", 7.0, 1300.0),
+                          answer("Executed", 99.0, 1300.0)]) == 7
+    # the final answer carried no figure: a late one does not supply it
+    assert final_charges([answer("Pending", 3.0), ("response", "Executed", {"status": "Executed"}),
+                          answer("Executed", 99.0)]) is None
+    # no exchange answer made it final (the trader checked it): the last figure an answer gave
+    assert final_charges([answer("Pending", 3.0), answer("Pending", 4.0), ("local", "Unknown", None)]) == 4
+    assert final_charges([("response", "Executed", ["not", "an", "object"])]) is None
+
+
+def test_reported_by_order_leaves_an_unreadable_order_out():
+    events = {"L1": [answer("Executed", 12.0, 1300.0), answer("Executed", 99.0, 1300.0)], "L2": []}
+
+    def events_for(local_id: str):
+        if local_id == "L3":
+            raise OSError("disk I/O error")
+        return events[local_id]
+
+    assert reported_by_order(events_for, ["L1", "L2", "L3"]) == {"L1": 12}

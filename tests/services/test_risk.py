@@ -183,6 +183,15 @@ def test_limits_round_trip_and_tolerate_bad_settings():
     assert bad.max_lots_per_instrument == 10 and bad.loss_net_of_charges is False
 
 
+def test_limits_never_read_a_json_boolean_or_a_fraction_as_a_number():
+    # bool is an int in Python: true would be a 1-paisa loss limit (the day locked at the first paisa lost)
+    read = RiskLimits.from_dict({"max_day_loss": True, "max_orders_per_minute": True, "max_order_value": False,
+                                 "max_lots_per_instrument": 2.5, "max_orders_per_day": 40.0})
+    assert read.max_day_loss is None and read.max_orders_per_minute is None
+    assert read.max_order_value == RiskLimits().max_order_value  # false is no amount: the default stands
+    assert read.max_lots_per_instrument is None and read.max_orders_per_day == 40
+
+
 @pytest.mark.parametrize(("used", "level"), [(0.0, "ok"), (0.79, "ok"), (0.8, "warn"), (1.0, "locked")])
 def test_meter_levels(used, level):
     assert meter_level(used) == level

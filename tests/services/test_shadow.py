@@ -35,6 +35,10 @@ def test_an_incomplete_pair_has_no_slippage_and_is_not_summed() -> None:
     assert (day.orders, day.slippage, day.ticks, day.mean_ticks) == (2, 100 - 20, Fraction(1), Fraction(1, 2))
     assert day.describe() == "Shadow slippage +₹0.80 over 2 orders (avg 0.50 ticks)"
     assert summarise([]).describe() == "Shadow slippage: no order compared yet"
+    # the day report sums the ticks too
+    assert day.describe(total_ticks=True) == "Shadow slippage +₹0.80 over 2 orders (avg 0.50 ticks), 1 tick in all"
+    off_grid = summarise([pair(Side.BUY, 1300_00, 1300_02), pair(Side.BUY, 1300_00, 1300_10)])
+    assert off_grid.describe(total_ticks=True).endswith(", 2.40 ticks in all")
 
 
 def test_the_description_names_both_fills() -> None:

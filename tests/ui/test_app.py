@@ -125,7 +125,9 @@ def test_ticket_validation_inline_and_send_disabled(qtbot, qloop, paths, feb_202
             stepped = ticket.price.value()
             ticket.kind.setCurrentIndex(2)  # SL: the price the trader stepped stays theirs (issue 24 item 6c)
             assert ticket.price.value() == stepped
-            app.commands.open_ticket("35013", Side.SELL)  # a fresh ticket opens as SL, the type last used for futures
+            app.commands.open_ticket("35013", Side.SELL)  # a fresh ticket: a stop type is never remembered
+            assert ticket.current_kind() is OrderKind.MARKET
+            ticket.kind.setCurrentIndex(2)  # SL on a fresh ticket
             req = ticket.request()  # sensible stop defaults on the right side of the LTP
             assert req.kind is OrderKind.SL and req.trigger_price < req.ltp and req.price <= req.trigger_price
             assert ticket.send_button.isEnabled(), ticket.problems.text()

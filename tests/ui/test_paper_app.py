@@ -89,6 +89,10 @@ def test_shadow_fills_show_the_paper_twin_beside_each_live_fill(qtbot, qloop, pa
             option = QStyleOptionViewItem()
             view.itemDelegateForColumn(EXEC).initStyleOption(option, index)
             assert f"paper {format_rupees(pair.paper_price)}" in option.text
+            report = app.commands.day_report()  # File → Day report… sums the slippage as the status bar does
+            assert report.report is not None and report.report.shadow == app.shadow.summary()
+            assert report.shadow.text().startswith(label.text()) and "in all" in report.shadow.text()
+            report.close()
 
     qloop.run_until_complete(scenario())
 

@@ -47,9 +47,12 @@ def test_positions_square_off_alerts_and_latency(qtbot, qloop, paths) -> None:
             assert "median" in app.window.latency_label.text() and "worst" in app.window.latency_label.text()
             latency_cell = app.window.order_model.data(app.window.order_model.index(0, 11))
             assert latency_cell.endswith(" ms") and "/" in latency_cell
-            # square off from the positions dock: opposite side, net quantity
+            # square off from the positions dock: opposite side, net quantity — and a Market order even when the
+            # last ticket for equities was a stop-loss (an exit must never become a resting stop order)
+            app.prefs.set_ticket_kind("equity", OrderKind.SL)
             app.commands.square_off("2885", "S", 6)
             assert app.ticket.side is Side.SELL and app.ticket.qty.value() == 6
+            assert app.ticket.current_kind() is OrderKind.MARKET
             app.ticket.close()
             # chart and MTM follow
             app.presenter.focus("2885")
@@ -68,6 +71,14 @@ def test_positions_square_off_alerts_and_latency(qtbot, qloop, paths) -> None:
             # View → Notifications switches (declared actions)
             app.window.actions_["notify_fills"].setChecked(False)
             assert not app.prefs.notify("fills") and not app.notifier.enabled(Kind.FILL)
+            # flat again: the greeks leave the screen (they stayed at the last open position's figures)
+            app.window.positions_model.set_greeks({"2885": object()})  # type: ignore[dict-item]
+            app.window.positions_panel.greek_totals.setText("NIFTY Δ +27.4")
+            app.window.positions_panel.greek_totals.setVisible(True)
+            orders.place(OrderRequest("2885", Side.SELL, OrderKind.MARKET, 6))
+            await wait_until(lambda: app.desk.pnl.positions.positions["2885"].net == 0)
+            app.presenter.show_option_greeks()
+            assert app.window.positions_model.greeks == {} and not app.window.positions_panel.greek_totals.text()
 
     qloop.run_until_complete(scenario())
 

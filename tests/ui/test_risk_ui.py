@@ -4,20 +4,26 @@ report… — and, in the running demo app, the ticket showing the order-value l
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from dataclasses import replace
+from datetime import date, datetime, timedelta
 
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QColor, QFocusEvent, QKeySequence
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
+from airalgo_desktop.api.events import LateOrderResponse, OrderEvent
 from airalgo_desktop.desk.notices import RiskChanged
+from airalgo_desktop.desk.shadow import ShadowDesk
 from airalgo_desktop.domain.nsetime import IST
-from airalgo_desktop.domain.orders import OrderKind, OrderRecord, OrderRequest, OrderStatus, Side
-from airalgo_desktop.services.report import build
+from airalgo_desktop.domain.orders import OrderKind, OrderRecord, OrderRequest, OrderStatus, OrderUpdate, Side
+from airalgo_desktop.services.report import build, text_lines
 from airalgo_desktop.services.risk import RiskLimits
-from airalgo_desktop.ui.day_report import DayReportDialog
+from airalgo_desktop.services.shadow import SHADOW_FILE, ShadowFill, append_shadow
+from airalgo_desktop.store.journal import Journal
+from airalgo_desktop.ui.day_report import DayReportDialog, desk_report
 from airalgo_desktop.ui.risk import METER_STYLE, KillSwitchDialog, RiskLimitsDialog, RiskMeter, meter_text
+from tests.desk.fakes import FakeClient, make_desk, ticks, update
 from tests.ui.conftest import app_args, running_app, wait_until
 
 
@@ -119,6 +125,19 @@ def test_meter_text_levels_and_contrast(qtbot) -> None:
     assert meter_text(RiskChanged(2_500_00, None, 0, None, 4, 40, False)) == "Day ₹2,500 · 0 orders/min"
 
 
+def test_the_meter_never_shows_the_limit_reached_before_the_lock():
+    # −₹4,999.50 rounded would read "−₹5,000 of −₹5,000" on a day that is not locked: the paisa are cut, not rounded
+    assert meter_text(RiskChanged(-4_999_50, 5_000_00, 0, None, 1, None, False)) == \
+        "Day \u2212₹4,999 of \u2212₹5,000 · 0 orders/min"
+    # a limit with paisa is shown with them, so a loss of ₹5,000.20 against ₹5,000.50 cannot read as the limit
+    assert meter_text(RiskChanged(-5_000_20, 5_000_50, 0, None, 1, None, False)) == \
+        "Day \u2212₹5,000 of \u2212₹5,000.50 · 0 orders/min"
+    assert meter_text(RiskChanged(-5_000_00, 5_000_00, 0, None, 1, None, True)).startswith(
+        "Day \u2212₹5,000 of \u2212₹5,000 ")
+    assert meter_text(RiskChanged(-50, None, 0, None, 0, None, False)) == "Day ₹0 · 0 orders/min"
+    assert meter_text(RiskChanged(1_999_99, None, 0, None, 0, None, False)) == "Day ₹1,999 · 0 orders/min"
+
+
 def request(side: Side, qty: int) -> OrderRequest:
     return OrderRequest("2885", side, OrderKind.MARKET, qty)
 
@@ -164,6 +183,61 @@ def test_day_report_dialog_table_totals_and_csv_with_bom(qtbot, tmp_path) -> Non
     dialog.date.setDate(dialog.date.date().addDays(-1))  # an earlier day
     assert asked[-1] == date(2026, 12, 3) and "No orders" in dialog.summary.text()
     assert not dialog.export.isEnabled()
+
+
+def test_the_in_app_day_report_takes_the_charges_of_the_final_answer(tmp_path) -> None:
+    journal = Journal.open(tmp_path / "data")
+    desk, _prefs, _notices = make_desk(journal)
+    client = FakeClient()
+    desk.attach(client)
+    try:
+        client.emit(ticks(t2885=1300_00))
+        placed = desk.ledger.place(request(Side.BUY, 10))
+
+        def answer(charges: float) -> OrderUpdate:
+            return replace(update("2885", "Executed", quantity=10, price=1300_00),
+                           raw={"token_number": "2885", "status": "Executed", "order_number": "1001",
+                                "executed_price": 1300.0, "net_charges": charges})
+
+        final = answer(12.0)
+        client.emit(OrderEvent(placed.local_id, final))
+        client.emit(LateOrderResponse(placed.local_id, answer(99.0), final))  # journalled, never applied
+        day = placed.created.astimezone(IST).date()
+        assert desk_report(desk, day, day).rows[0].reported == 12  # today, from the desk's records
+        assert desk_report(desk, day, day + timedelta(days=1)).rows[0].reported == 12  # a day read from the journal
+    finally:
+        desk.detach()
+        desk.close()
+
+
+def test_the_in_app_day_report_sums_the_shadow_slippage(qtbot, tmp_path) -> None:
+    desk, _prefs, _notices = make_desk()
+    keep = tmp_path / SHADOW_FILE
+    shadow = desk.add_part(ShadowDesk(desk.context, keep=keep))
+    client = FakeClient()
+    desk.attach(client)
+    client.emit(ticks(t2885=1300_00))
+    placed = desk.ledger.place(request(Side.BUY, 10))
+    client.emit(OrderEvent(placed.local_id, update("2885", "Executed", quantity=10, price=1300_10)))  # +2 ticks
+    assert shadow.fills[placed.local_id].complete
+    day = placed.created.astimezone(IST).date()
+    # an order of an earlier run of the day, kept in the file: −1 tick on 4 units
+    append_shadow(keep, day, ShadowFill("E1", "2885", "RELIANCE", Side.SELL, 4, 5, 1300_00, 1300_05))
+    report = desk_report(desk, day, day, shadow)
+    assert report.shadow is not None and (report.shadow.orders, report.shadow.slippage) == (2, 100 - 20)
+    assert report.shadow.ticks == 1
+    dialog = DayReportDialog(lambda d: desk_report(desk, d, day, shadow), day)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    said = "Shadow slippage +₹0.80 over 2 orders (avg 0.50 ticks), 1 tick in all"
+    assert dialog.shadow.isVisible() and dialog.shadow.text() == said
+    assert said in text_lines(report)
+    dialog.date.setDate(dialog.date.date().addDays(-1))  # an earlier day: nothing kept for it, this run's not counted
+    assert dialog.shadow.text() == "Shadow slippage: no order compared yet"
+    off = DayReportDialog(lambda d: desk_report(desk, d, day), day)  # shadow fills off: no line
+    qtbot.addWidget(off)
+    off.show()
+    assert not off.shadow.isVisible() and off.report is not None and off.report.shadow is None
 
 
 def test_in_the_app_the_ticket_shows_the_limit_and_the_kill_switch_reports(qtbot, qloop, paths, feb_2025) -> None:

@@ -60,12 +60,15 @@ def test_the_ticket_opens_with_the_order_type_last_picked_for_that_kind_of_instr
         ticket.kind.setCurrentIndex(ticket.kind.findData(kind))
     for token, kind in ((RELIANCE, OrderKind.SL), (future, OrderKind.LIMIT), (option, OrderKind.SLM)):
         assert ticket.open_for(token, Side.SELL)
-        assert ticket.current_kind() is kind
-        assert ticket.trigger.isEnabled() is kind.needs_trigger  # the fields follow the remembered type
+        # Market and Limit are remembered; a stop type is picked each time (a remembered SL would turn the next
+        # ticket — an exit too — into a resting stop order: the trader walkthrough's square-off did exactly that)
+        expected = kind if kind in (OrderKind.MARKET, OrderKind.LIMIT) else OrderKind.MARKET
+        assert ticket.current_kind() is expected
+        assert ticket.trigger.isEnabled() is expected.needs_trigger  # the fields follow the opened type
     ticket.prefs.sync()
     restarted = Prefs(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
     assert [restarted.ticket_kind(g) for g in ("equity", "futures", "options")] == [
-        OrderKind.SL, OrderKind.LIMIT, OrderKind.SLM]
+        OrderKind.MARKET, OrderKind.LIMIT, OrderKind.MARKET]  # reopened as Market above, so that is the last type
 
 
 def test_an_open_orders_menu_says_it_cannot_be_cancelled_here_and_where_to_do_it(qtbot) -> None:
