@@ -128,7 +128,8 @@ class Application(QObject):
                                  icon=app_icon())
         ledger = desk.ledger  # every order of the app goes through its one place()
         self.ticket = OrderTicket(desk.master, desk.store, self.prefs, ledger.place, ledger.check, self.window,
-                                  guards=ledger.guards, actions=self.window.actions_)
+                                  guards=ledger.guards, actions=self.window.actions_,
+                                  protect=desk.triggers.protect_entry)
         self.notifier = Notifier(self.window, self.prefs, app_icon())
         announce_triggers(self.window, desk, self.notifier)  # firings notified, pauses said (held by this app)
         # the presenter first (the commands give each chain panel its 1 Hz beat); it asks the commands for a key

@@ -55,6 +55,13 @@ SPECS = [
                "Max loss for the day, order counts, lots, order value, premium sold; unlock a locked day"),
     ActionSpec("kill_switch", "&Kill switch…", "Ctrl+Shift+K",
                "Lock the day and flatten every open position at market (asks first)"),
+    ActionSpec("protect", "Add &stop / target…", "Ctrl+Shift+S", "Add a stop-loss / target held by this app (not "
+               "by the exchange) to the selected position or chain leg"),
+    ActionSpec("rearm_triggers", "Re-ar&m paused stops / targets", "Ctrl+Shift+A", "Watch every paused stop / target "
+               "again — first check what happened while they were not watched"),
+    ActionSpec("rearm_on_start", "Re-arm stops / targets on start (risky: they were not watched while the app was "
+               "closed)", "", "Paused stops / targets are watched again at start without asking: a level crossed "
+               "while the app was closed fires at the first tick", checkable=True),
     ActionSpec("day_report", "&Day report…", "", "Today's fills, P&L per instrument and estimated charges; earlier "
                "days from the journal"),
     ActionSpec("new_watchlist", "&New watchlist…", "Ctrl+T", "Add a watchlist tab"),

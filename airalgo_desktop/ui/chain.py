@@ -11,6 +11,7 @@ by the presenter's timer).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 
 from PySide6.QtCore import (
@@ -18,12 +19,13 @@ from PySide6.QtCore import (
     QEvent,
     QModelIndex,
     QPersistentModelIndex,
+    QPoint,
     QPointF,
     Qt,
     Signal,
     SignalInstance,
 )
-from PySide6.QtGui import QBrush, QColor, QFont, QKeyEvent, QPainter, QPalette
+from PySide6.QtGui import QAction, QBrush, QColor, QFont, QKeyEvent, QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -32,6 +34,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMenu,
     QSpinBox,
     QStyle,
     QStyledItemDelegate,
@@ -340,6 +343,8 @@ class ChainPanel(QWidget):
     """One option chain: pickers, info line and the table."""
 
     tradeRequested = Signal(str, str)  # token, "B"/"S"
+    protectRequested = Signal(str)  # token: Add stop / target… on that leg's open position (held by this app)
+    legsProtectRequested = Signal(str)  # underlying: one combined stop on all its open option legs
 
     def __init__(self, chain: ChainState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -414,6 +419,9 @@ class ChainPanel(QWidget):
         self.table.doubleClicked.connect(lambda index: self._trade_at(index.row(), index.column(), True))
         self.table.clicked.connect(self._clicked)
         self.table.tradeKey.connect(self.trade_current)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._menu)
+        self.held: Callable[[str], int] = lambda _token: 0  # a leg's open net quantity (the commands give it)
         self._last_atm: int | None = None
         theme.follow(self, self.refresh)  # the ATM / ITM tints and the change colours of the new theme
         self.refresh()
@@ -522,6 +530,37 @@ class ChainPanel(QWidget):
         else only moves the cursor, so browsing the chain never opens tickets."""
         if self.model.field_at(index.column()) == "LTP":
             self._trade_at(index.row(), index.column(), True)
+
+    def menu_actions(self, row: int, column: int) -> list[QAction]:
+        """The context menu of a cell: buy / sell the leg, and — for a leg held — "Add stop / target…" on it and
+        one combined stop on all the underlying's option legs (both held by this app, as the positions say)."""
+        _kind, leg = self.model.leg_at(row, column)
+        actions: list[QAction] = []
+        if leg is None:
+            return actions
+        token = leg.token
+        for text, side in (("Buy", "B"), ("Sell", "S")):
+            buy = QAction(text, self)
+            buy.triggered.connect(lambda _c=False, s=side: self.tradeRequested.emit(token, s))
+            actions.append(buy)
+        net = self.held(token)
+        protect = QAction("Add stop / target… (held by this app)", self)
+        protect.setEnabled(bool(net))
+        protect.triggered.connect(lambda: self.protectRequested.emit(token))
+        legs = QAction(f"Combined stop on {self.chain.underlying} option legs… (held by this app)", self)
+        legs.triggered.connect(lambda: self.legsProtectRequested.emit(self.chain.underlying))
+        return [*actions, protect, legs]
+
+    def _menu(self, pos: QPoint) -> None:
+        index = self.table.indexAt(pos)
+        if not index.isValid() or not (actions := self.menu_actions(index.row(), index.column())):
+            return
+        menu = QMenu(self.table)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        for action in actions:
+            action.setParent(menu)
+            menu.addAction(action)
+        menu.popup(self.table.viewport().mapToGlobal(pos))
 
     def _trade_at(self, row: int, column: int, buy: bool) -> None:
         _kind, leg = self.model.leg_at(row, column)

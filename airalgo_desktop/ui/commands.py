@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 
 from ..desk import KeyNeeded, TradingDesk
 from ..desk.notices import KillSwitchDone
+from ..desk.triggers import REARM_KEY
 from ..domain.nsetime import now_ist
 from ..domain.orders import CheckedOutcome, OrderKind, Side
 from ..domain.wording import plural
@@ -28,6 +29,7 @@ from ..keystore import KeyStore
 from ..logs import register_secret
 from ..services.chain import underlyings_held
 from ..services.guards import GuardSettings
+from ..services.triggerbook import option_legs
 from .alerts import AlertDialog, AlertsDialog
 from .chain import ChainDock, ChainPanel
 from .day_report import DayReportDialog, desk_report
@@ -36,7 +38,7 @@ from .import_master import ImportMasterDialog
 from .listening import listen
 from .main_window import MainWindow, unknown_token_reason
 from .orderbook import MarkCheckedDialog, default_export_path
-from .protect import ProtectDialog, fired_text, protection_text
+from .protect import LegsProtectDialog, ProtectDialog, fired_text, protection_state, protection_text
 from .risk import KillReportDialog, KillSwitchDialog, RiskLimitsDialog, RiskMeter
 from .ticket import OrderTicket
 
@@ -85,9 +87,15 @@ class Commands:
         w.positions_panel.squareOffRequested.connect(self.square_off)
         w.positions_panel.payoffRequested.connect(self.show_payoff)
         w.positions_panel.protectRequested.connect(self.protect)
+        w.positions_panel.legsProtectRequested.connect(self.protect_legs)
         w.positions_model.protection = lambda token: protection_text(self.desk.triggers, token)
+        w.positions_model.protection_state = lambda token: protection_state(self.desk.triggers, token)
         w.order_model.origin = lambda local_id: fired_text(self.desk.triggers, local_id)
         w.order_book.markCheckedRequested.connect(self.mark_checked)
+        a.connect("protect", lambda: self.protect(w.selected_position_token() or ""))
+        a.connect("rearm_triggers", self.rearm_triggers)
+        a["rearm_on_start"].setChecked(self.desk.triggers.rearm_on_start)
+        a["rearm_on_start"].toggled.connect(lambda on: w.prefs.write_bool(REARM_KEY, on))
         for name, command in (("api_key", self.ask_for_key), ("forget_key", self.forget_key),
                               ("reconnect", self.reconnect), ("import_csv", self.import_master),
                               ("export_orders", self.export_orders), ("shortcuts", self.show_shortcuts),
@@ -143,6 +151,9 @@ class Commands:
         chain = self.desk.options.open_chain(name, expiry)
         panel = ChainPanel(chain)
         panel.tradeRequested.connect(lambda t, side: self.open_ticket(t, Side(side)))
+        panel.held = lambda t: p.net if (p := self.desk.pnl.positions.positions.get(t)) is not None else 0
+        panel.protectRequested.connect(self.protect)
+        panel.legsProtectRequested.connect(self.protect_legs)
         if self.beats is not None:
             panel.listen_to(self.beats.chainsDue)
         dock = ChainDock(panel, self.window)
@@ -183,6 +194,23 @@ class Commands:
         inst = self.desk.master.get(token)
         dialog = ProtectDialog(self.desk.triggers, token, inst.display if inst else token, position.net,
                                self.desk.store.ltp(token), self.window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        dialog.open()
+
+    def rearm_triggers(self) -> None:
+        """Trade → Re-arm paused stops / targets: the trader's deliberate step after a restart or a drop."""
+        n = len(self.desk.triggers.rearm())
+        self.window.show_message(f"{n} stop(s) / target(s) watched again (held by this app)." if n else
+                                 "No paused stop / target to re-arm.")
+
+    def protect_legs(self, underlying: str) -> None:
+        """Chain / positions → Combined stop on an underlying's option legs (held by this app)."""
+        legs = option_legs(self.desk.pnl.positions, self.desk.master.get, underlying)
+        if not legs:
+            self.window.show_message(f"No open option legs of {underlying} to protect.")
+            return
+        names = [inst.display if (inst := self.desk.master.get(t)) else t for t in legs]
+        dialog = LegsProtectDialog(self.desk.triggers, underlying, names, self.window)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
         dialog.open()
 

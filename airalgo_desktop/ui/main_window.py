@@ -403,6 +403,9 @@ class MainWindow(QMainWindow):
         file_menu.addAction(a["quit"])
         trade = self.menuBar().addMenu("&Trade")
         trade.addActions([a["buy"], a["sell"], a["alerts"], a["guards"], a["risk_limits"], a["kill_switch"]])
+        trade.addSeparator()  # stops / targets held by this app (issue 28)
+        trade.addActions([a["protect"], a["rearm_triggers"], a["rearm_on_start"]])
+        self.positions_panel.actions = a  # its context menu names the keys (again after a remap)
         trade.addSeparator()
         trade.addActions([a["option_chain"], a["payoff"]])
         trade.addSeparator()
@@ -612,6 +615,13 @@ class MainWindow(QMainWindow):
             if table is not None and table.hasFocus():
                 return panel.current_token()  # type: ignore[union-attr]
         return None
+
+    def selected_position_token(self) -> str | None:
+        """The position the trader points at: the focused chain's leg, the positions table's current row, else the
+        watchlist's instrument (whether or not it is held: the command says so when it is not)."""
+        row = self.positions_panel.view.currentIndex().row()
+        return (self.focused_chain_token() or self.positions_model.token_at(row) or self.watchlist.current_token()
+                or self.instrument_panel.token)
 
     def _trade_current(self, side: Side) -> None:
         token = self.focused_chain_token() or self.watchlist.current_token() or self.instrument_panel.token

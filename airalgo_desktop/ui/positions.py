@@ -9,7 +9,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QAction, QFont
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QMenu, QTableView, QVBoxLayout, QWidget
 
-from ..desk.notices import PositionsChanged
+from ..desk.notices import PositionsChanged, TriggersChanged
 from ..domain.instruments import Master
 from ..domain.labels import contract_label, label_parts, quantity_text
 from ..domain.money import format_rupees
@@ -18,13 +18,15 @@ from ..services.chain import LegGreeks
 from ..services.positions import PositionBook, round_paisa
 from ..store.market import MarketStore
 from . import theme
+from .actions import ActionRegistry, key_label
 from .labels import PARTS_ROLE, ContractLabelDelegate
 from .listening import NoticeSource, listen
 
 COLUMNS = ("Symbol", "Net qty", "Avg buy", "Avg sell", "LTP", "Realised", "Unrealised", "P&L", "Delta", "Theta/day",
-           "Vega")
+           "Vega", "Protection")
 PNL_COLUMNS = {5, 6, 7}
 GREEK_COLUMNS = {8: "delta", 9: "theta", 10: "vega"}  # of the whole position: units, ₹ a day, ₹ a vol point
+PROTECTION = COLUMNS.index("Protection")  # the app-held stops / targets of the row, in words
 
 
 class PositionsModel(QAbstractTableModel):
@@ -40,6 +42,7 @@ class PositionsModel(QAbstractTableModel):
         self.greeks: dict[str, LegGreeks] = {}
         self._year = now_ist().year
         self.protection: Callable[[str], str] | None = None  # a row's protective triggers, for its tooltip
+        self.protection_state: Callable[[str], str] | None = None  # …and their state in words, for its column
         self.rebuild()
 
     def set_greeks(self, greeks: dict[str, LegGreeks]) -> None:
@@ -47,6 +50,11 @@ class PositionsModel(QAbstractTableModel):
         self.greeks = greeks
         if self._tokens:
             self.dataChanged.emit(self.index(0, 8), self.index(len(self._tokens) - 1, len(COLUMNS) - 1))
+
+    def protection_changed(self) -> None:
+        """The triggers changed (armed, paused, fired…): the Protection column and the tooltips say it again."""
+        if self._tokens:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._tokens) - 1, len(COLUMNS) - 1))
 
     def rebuild(self) -> None:
         """Recompute every row (after a fill)."""
@@ -94,6 +102,8 @@ class PositionsModel(QAbstractTableModel):
         if row == len(self._tokens):  # totals
             realised, unrealised, total = self.totals()
             return {0: "Total", 5: realised, 6: unrealised, 7: total}.get(col)
+        if col == PROTECTION:
+            return self.protection_state(self._tokens[row]) if self.protection_state is not None else ""
         if col in GREEK_COLUMNS:
             leg = self.greeks.get(self._tokens[row])
             return getattr(leg, GREEK_COLUMNS[col]) if leg is not None else None
@@ -110,7 +120,7 @@ class PositionsModel(QAbstractTableModel):
                 return ""
             if value is None:
                 return "" if col else "—"
-            if col == 0:
+            if col in (0, PROTECTION):
                 return str(value)
             if col == 1:
                 inst = self.master.get(self._tokens[row])
@@ -128,7 +138,7 @@ class PositionsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole and self.protection is not None and row < len(self._tokens):
             return self.protection(self._tokens[row]) or None
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            align = Qt.AlignmentFlag.AlignLeft if col == 0 else Qt.AlignmentFlag.AlignRight
+            align = Qt.AlignmentFlag.AlignLeft if col in (0, PROTECTION) else Qt.AlignmentFlag.AlignRight
             return int(align | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.FontRole and row == len(self._tokens):
             font = QFont()
@@ -143,10 +153,12 @@ class PositionsPanel(QWidget):
     squareOffRequested = Signal(str, str, int)
     payoffRequested = Signal(str)  # underlying
     protectRequested = Signal(str)  # token: Add stop / target… (held by this app)
+    legsProtectRequested = Signal(str)  # underlying: one combined stop on all its open option legs
 
     def __init__(self, model: PositionsModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = model
+        self.actions: ActionRegistry | None = None  # the keys its menu names (the window's registry)
         self.view = QTableView(self)
         self.view.setObjectName("positions_view")
         self.view.setAccessibleName("Positions")
@@ -167,7 +179,9 @@ class PositionsPanel(QWidget):
                    "-1,23,456.78", "-1,23,456.78", "-1,23,456.78")
         for col, sample in enumerate(samples):
             header.resizeSection(col, metrics.horizontalAdvance(sample) + 16)
-        for position, name in enumerate(("Symbol", "Net qty", "LTP", "P&L")):
+        # the app-held stop / target's state is read with the P&L (armed, paused: why, fired → order …)
+        header.resizeSection(PROTECTION, metrics.horizontalAdvance("stop ₹1,245.00, target ₹1,280.00: armed") + 16)
+        for position, name in enumerate(("Symbol", "Net qty", "LTP", "P&L", "Protection")):
             header.moveSection(header.visualIndex(COLUMNS.index(name)), position)
         self.view.setItemDelegateForColumn(0, ContractLabelDelegate(self.view))  # never cuts strike or CE/PE
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -184,8 +198,10 @@ class PositionsPanel(QWidget):
 
 
     def listen_to(self, desk: NoticeSource) -> None:
-        """Rebuild the table when the desk's positions change (fills live or restored), until destroyed."""
-        listen(self, desk, {PositionsChanged: lambda _n: self.model.rebuild()})
+        """Rebuild the table when the desk's positions change (fills live or restored) and say the triggers' state
+        again when they change, until destroyed."""
+        listen(self, desk, {PositionsChanged: lambda _n: self.model.rebuild(),
+                            TriggersChanged: lambda _n: self.model.protection_changed()})
     def show_greek_totals(self, totals: dict[str, tuple[float | None, float | None, float | None]]) -> None:
         """One line per underlying held in F&O: net delta, theta a day and vega a vol point."""
         def num(value: float | None, money: bool) -> str:
@@ -208,7 +224,7 @@ class PositionsPanel(QWidget):
         if close is not None and token is not None:
             action.triggered.connect(lambda: self.squareOffRequested.emit(token, close[0].value, close[1]))
         menu.addAction(action)
-        protect = QAction("Add stop / target… (held by this app)", menu)
+        protect = QAction(key_label(self.actions, "protect", "Add stop / target…") + " — held by this app", menu)
         protect.setEnabled(close is not None)
         if close is not None and token is not None:
             protect.triggered.connect(lambda: self.protectRequested.emit(token))
@@ -218,4 +234,8 @@ class PositionsPanel(QWidget):
             payoff = QAction(f"Payoff graph of {inst.name} positions…", menu)
             payoff.triggered.connect(lambda: self.payoffRequested.emit(inst.name))
             menu.addAction(payoff)
+        if inst is not None and inst.is_option and inst.name and close is not None:
+            legs = QAction(f"Combined stop on {inst.name} option legs… (held by this app)", menu)
+            legs.triggered.connect(lambda: self.legsProtectRequested.emit(inst.name))
+            menu.addAction(legs)
         menu.popup(self.view.viewport().mapToGlobal(pos))

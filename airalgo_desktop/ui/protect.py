@@ -39,6 +39,30 @@ def protection_text(triggers: TriggerDesk, token: str) -> str:
     return "\n".join([t.describe() for t in live] + [HELD_BY_APP]) if live else ""
 
 
+def _levels(t: Trigger) -> str:
+    """A trigger's levels in a few words (the column is narrow; the tooltip has the whole line)."""
+    if t.legs:
+        parts = [f"loss {format_rupees(t.max_loss)}"] if t.max_loss else []
+        parts += [f"profit {format_rupees(t.target_profit)}"] if t.target_profit else []
+        return "combined " + ", ".join(parts)
+    parts = [f"stop {format_rupees(t.stop)}"] if t.stop else []
+    parts += [f"target {format_rupees(t.target)}"] if t.target else []
+    parts += [f"trailing {format_rupees(t.trail)}"] if t.trail else [f"trailing {t.trail_bp / 100:g} %"] \
+        if t.trail_bp else []
+    return ", ".join(parts) or t.kind.value
+
+
+def protection_state(triggers: TriggerDesk, token: str) -> str:
+    """The positions table's Protection column: each live trigger's levels and state in words (*armed*, *paused:
+    why*, *waiting for the entry…*), else the last one that fired (*fired → order …*); empty when none ever did."""
+    live = triggers.book.for_token(token)
+    if live:
+        return "; ".join(f"{_levels(t)}: {f'paused: {t.reason}' if t.state is TriggerState.PAUSED else t.status_text()}"
+                         for t in live)
+    fired = [t for t in triggers.triggers.values() if t.state is TriggerState.FIRED and token in (t.token, *t.legs)]
+    return f"{_levels(fired[-1])}: {fired[-1].status_text()}" if fired else ""
+
+
 def fired_text(triggers: TriggerDesk, local_id: str) -> str:
     """For the order book: *fired by your stop …* when this order is a trigger's exit (empty otherwise)."""
     trigger = triggers.book.fired_by(local_id)
@@ -58,6 +82,23 @@ def announce_triggers(window: QWidget, desk: NoticeSource, notifier: Notifier) -
             show(notice.message)
 
     listen(window, desk, {TriggerFired: fired, TriggersChanged: changed})
+
+
+def arm_widgets(dialog: QDialog, name: str, held: str) -> tuple[QLabel, QLabel, QDialogButtonBox]:
+    """A protect dialog's foot: who holds the trigger (``held``), the line a refusal is said on, and Arm / Cancel
+    wired to the dialog's accept / reject. Object names start with ``name``."""
+    held_label = QLabel(held, dialog)
+    held_label.setObjectName(f"{name}_held_by_app")
+    held_label.setWordWrap(True)
+    error = QLabel("", dialog)
+    error.setObjectName(f"{name}_error")
+    error.setWordWrap(True)
+    error.setStyleSheet("color: #c62828;")
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, dialog)
+    buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Arm")
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    return held_label, error, buttons
 
 
 class ProtectDialog(QDialog):
@@ -105,18 +146,9 @@ class ProtectDialog(QDialog):
         form.addRow("Quantity", self.quantity)
         form.addRow("Exit order", self.exit)
         form.addRow("Limit buffer", self.buffer)
-        self.held = QLabel(HELD_BY_APP + " Not watched while the app is closed, disconnected or the feed is "
-                           "stale: it then says so, and after a restart you re-arm it.", self)
-        self.held.setObjectName("protect_held_by_app")
-        self.held.setWordWrap(True)
-        self.error = QLabel("", self)
-        self.error.setObjectName("protect_error")
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #c62828;")
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Arm")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        self.held, self.error, buttons = arm_widgets(
+            self, "protect", HELD_BY_APP + " Not watched while the app is closed, disconnected or the feed is "
+            "stale: it then says so, and after a restart you re-arm it.")
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(self.existing)
@@ -184,6 +216,56 @@ class ProtectDialog(QDialog):
             self.trigger = self.triggers.protect(
                 self.token, quantity=self.quantity.value(),
                 buffer_ticks=self.buffer.value() if self.exit.currentText() == LIMIT else None, **self._levels())
+        except ValueError as exc:
+            self.error.setText(str(exc))
+            return
+        super().accept()
+
+
+class LegsProtectDialog(QDialog):
+    """One combined stop on the total P&L of an underlying's open option legs (a strangle, a spread…): when the
+    legs together lose ``max loss`` (or make ``target profit``) every leg exits. ``trigger`` is what was armed."""
+
+    def __init__(self, triggers: TriggerDesk, underlying: str, legs: list[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.triggers, self.underlying = triggers, underlying
+        self.trigger: Trigger | None = None
+        self.setWindowTitle(f"Combined stop — {underlying} option legs")
+        self.setObjectName("protect_legs_dialog")
+        self.summary = QLabel(f"{len(legs)} open option leg(s) of {underlying}: " + ", ".join(legs), self)
+        self.summary.setWordWrap(True)
+        self.max_loss, self.target_profit = QLineEdit(self), QLineEdit(self)
+        self.max_loss.setPlaceholderText("₹ — the legs' total loss that exits them all")
+        self.target_profit.setPlaceholderText("₹ — optional: the legs' total profit that exits them all")
+        self.max_loss.setAccessibleName("Maximum loss of the legs")
+        self.target_profit.setAccessibleName("Profit target of the legs")
+        form = QFormLayout()
+        form.addRow("Maximum loss", self.max_loss)
+        form.addRow("Profit target", self.target_profit)
+        self.held, self.error, buttons = arm_widgets(
+            self, "protect_legs", HELD_BY_APP + " Not watched while the app is closed or disconnected.")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addLayout(form)
+        layout.addWidget(self.held)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+
+    def accept(self) -> None:
+        """Arm it through the desk; on a refusal say why and stay open (nothing typed is lost)."""
+        amounts: dict[str, int] = {}
+        for name, field in (("max_loss", self.max_loss), ("target_profit", self.target_profit)):
+            if text := field.text().strip():
+                try:
+                    amounts[name] = parse_rupees(text)
+                except MoneyError as exc:
+                    self.error.setText(f"{name.replace('_', ' ').capitalize()}: {exc}.")
+                    return
+                if amounts[name] <= 0:
+                    self.error.setText("Amounts must be above zero.")
+                    return
+        try:
+            self.trigger = self.triggers.protect_legs(self.underlying, **amounts)
         except ValueError as exc:
             self.error.setText(str(exc))
             return

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QDialog, QFrame, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QFrame, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from ..desk.notices import ConnectionChanged, GuardsChanged, InstrumentsChanged, OrderChanged
 from ..domain.instruments import Instrument, Master
@@ -22,6 +22,7 @@ from .labels import label
 from .listening import NoticeSource, listen
 from .pieces import alias
 from .ticket_fields import TicketFields
+from .ticket_protect import HELD_NOTE, ProtectBox
 from .ticket_steps import APPROX, NO_PRICE, ConfirmStep, FollowStep, SendBar, SideToggle, TicketHeader
 
 
@@ -39,7 +40,8 @@ class OrderTicket(QDialog):
                  submit: Callable[[OrderRequest], OrderRecord], check: Callable[[OrderRequest], list[str]],
                  parent: QWidget | None = None,
                  guards: Callable[[OrderRequest], list[Verdict]] | None = None,
-                 actions: ActionRegistry | None = None) -> None:
+                 actions: ActionRegistry | None = None,
+                 protect: Callable[..., object] | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("order_ticket")
         self.setModal(False)
@@ -51,6 +53,8 @@ class OrderTicket(QDialog):
         self._check = check
         self._guards = guards or (lambda _req: [])
         self.actions = actions  # the source of the Buy/Sell keys (labels follow a remap)
+        # "with stop / target": the desk's TriggerDesk.protect_entry (levels armed when the entry fills)
+        self._protect = protect
         self.instrument: Instrument | None = None
         self.side = Side.BUY
         self.record: OrderRecord | None = None
@@ -83,6 +87,11 @@ class OrderTicket(QDialog):
         self.fields = TicketFields(self.store, self)
         self.fields.kindChanged.connect(self._kind_changed)
         self.fields.edited.connect(self.revalidate)
+        self.protect_box = ProtectBox(self)
+        self.protect_box.edited.connect(self.revalidate)
+        self.protect_box.setVisible(self._protect is not None)
+        # the levels and the note shown or hidden: the ticket grows or shrinks to fit them (nothing cut off)
+        self.protect_box.enabled.toggled.connect(lambda _on: self.isVisible() and self.adjustSize())
         self.send_bar = SendBar(self.prefs, self)
         self.send_bar.sendClicked.connect(self.send)
         self.send_bar.closeClicked.connect(self.close)
@@ -97,7 +106,7 @@ class OrderTicket(QDialog):
         entry = QWidget(self)
         entry_layout = QVBoxLayout(entry)
         entry_layout.setContentsMargins(0, 0, 0, 0)
-        for piece in (self.sides, self.fields, self.send_bar):
+        for piece in (self.sides, self.fields, self.protect_box, self.send_bar):
             entry_layout.addWidget(piece)
         self.pages = QStackedWidget(self)
         for page in (entry, self.confirm, self.progress):
@@ -108,6 +117,12 @@ class OrderTicket(QDialog):
         line.setFrameShape(QFrame.Shape.HLine)
         layout.addWidget(line)
         layout.addWidget(self.pages)
+        # after sending: what became of the stop / target asked for with the entry (waiting for the fill, or why not)
+        self.protect_status = QLabel(self)
+        self.protect_status.setObjectName("ticket_protect_status")
+        self.protect_status.setWordWrap(True)
+        self.protect_status.setVisible(False)
+        layout.addWidget(self.protect_status)
         self.setMinimumWidth(340)
 
     # ---------------------------------------------------------------- state
@@ -125,6 +140,8 @@ class OrderTicket(QDialog):
             kind = self.prefs.ticket_kind(ticket_group(inst))
             kind = kind if kind in (OrderKind.MARKET, OrderKind.LIMIT) else OrderKind.MARKET
         self.fields.reset(inst, kind)
+        self.protect_box.reset()
+        self.protect_status.setVisible(False)
         self.pages.setCurrentIndex(0)
         self.set_side(side)
         self._kind_changed()
@@ -193,6 +210,7 @@ class OrderTicket(QDialog):
         problems = self.fields.field_problems()
         if not problems:
             problems = self._check(req) + [v.message for v in self._guards(req) if v.level is Level.BLOCK]
+            problems += self._protect_problems(req)
         self.fields.mark_rejected(req.invalid_fields(self.instrument), req.kind)
         self.fields.show_problems(problems)
         self.send_button.setEnabled(not problems)
@@ -234,7 +252,7 @@ class OrderTicket(QDialog):
             self.revalidate()  # show why
             return
         verdicts = self._guards(req)
-        if self._check(req) or any(v.level is Level.BLOCK for v in verdicts):
+        if self._check(req) or any(v.level is Level.BLOCK for v in verdicts) or self._protect_problems(req):
             self.revalidate()  # show why
             return
         warnings = [v.message for v in verdicts if v.level is Level.CONFIRM]
@@ -242,6 +260,8 @@ class OrderTicket(QDialog):
             assert self.instrument is not None
             self.revalidate()  # refreshes the value label shown below
             self.confirm.ask(req, label(self.instrument), self.value_label.text(), warnings)
+            if self._protect is not None and self.protect_box.wanted:
+                self.confirm_text.setText(self.confirm_text.text() + "<br>with a stop / target held by this app")
             self.pages.setCurrentIndex(1)
             self.confirm_button.setFocus()
             return
@@ -259,9 +279,30 @@ class OrderTicket(QDialog):
             self.problems.setVisible(True)
             return
         self.record = record  # the frame is on the wire; now the ticket catches up
+        self._attach_protection(record)
         self.pages.setCurrentIndex(2)
         self.follow(record)
         self.sent.emit(record)
+
+    def _protect_problems(self, req: OrderRequest) -> list[str]:
+        """Why the stop / target asked for cannot protect this entry (nothing when not asked for)."""
+        if self._protect is None:
+            return []
+        return self.protect_box.problems(req.token, req.side, self.store.ltp(req.token))
+
+    def _attach_protection(self, record: OrderRecord) -> None:
+        """The entry is sent: its stop / target waits for the fill (armed then, for what filled). A refusal is said
+        on the follow page; the order itself stands (it was sent once and is not touched)."""
+        if self._protect is None or not self.protect_box.wanted:
+            self.protect_status.setVisible(False)
+            return
+        try:
+            trigger = self._protect([record], **self.protect_box.levels())
+            text = f"{getattr(trigger, 'describe', lambda: 'Stop / target attached')()}. {HELD_NOTE}"
+        except Exception as exc:  # the order went; its protection did not: say so plainly (exit or protect by hand)
+            text = f"The stop / target was NOT attached: {exc} Add it from Positions once the order fills."
+        self.protect_status.setText(text)
+        self.protect_status.setVisible(True)
 
     def listen_to(self, desk: NoticeSource) -> None:
         """Follow the desk until the ticket is destroyed: its order's answers, and a fresh check of the open ticket
