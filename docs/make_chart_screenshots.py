@@ -66,14 +66,14 @@ async def run(sim: SimServer, home: str, out: Path, first: bool) -> None:
     task = asyncio.ensure_future(app.run())
     desk = app.desk
     await wait(lambda: app.window.isVisible())
-    await wait(lambda: desk.bars.restored.is_set() and desk.master.get(TOKEN) is not None)
+    await wait(lambda: desk.pnl.bars.restored.is_set() and desk.master.get(TOKEN) is not None)
     app.commands.open_chart(TOKEN)  # the chart window streams RELIANCE itself
     await wait(lambda: desk.client and desk.client.state.joined and desk.store.ltp(TOKEN))
     if first:
         ltp = desk.store.ltp(TOKEN)
-        desk.place(OrderRequest(TOKEN, Side.BUY, OrderKind.MARKET, 10))
-        await wait(lambda: desk.positions.fills)
-        desk.place(OrderRequest(TOKEN, Side.BUY, OrderKind.LIMIT, 50, price=ltp - 200, ltp=ltp))
+        desk.ledger.place(OrderRequest(TOKEN, Side.BUY, OrderKind.MARKET, 10))
+        await wait(lambda: desk.pnl.positions.fills)
+        desk.ledger.place(OrderRequest(TOKEN, Side.BUY, OrderKind.LIMIT, 50, price=ltp - 200, ltp=ltp))
     await asyncio.sleep(3.0)
     window = app.window.chart_windows[-1]
     window.resize(1300, 760)
@@ -87,7 +87,7 @@ async def run(sim: SimServer, home: str, out: Path, first: bool) -> None:
     await asyncio.sleep(0.5)
     window.grab().save(str(out))
     print(f"{out.name}: {len(view.bars)} bars, {len(view._order_items)} order line(s), "
-          f"{view.buys.data.size} buy marker(s), Day P&L points {len(desk.mtm.points)}", flush=True)
+          f"{view.buys.data.size} buy marker(s), Day P&L points {len(desk.pnl.mtm.points)}", flush=True)
     app.request_quit()
     await asyncio.wait_for(task, 30)
 
