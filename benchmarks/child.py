@@ -308,7 +308,10 @@ def seed_bars(folder: Path, token: str, minutes: int = 300) -> None:
     already under way, as a trader's does, rather than on two bars."""
     import numpy as np
 
-    from airalgo_desktop.domain.bars import SealedMinute, day_number, day_start
+    try:
+        from airalgo_desktop.domain.bars import SealedMinute, day_number, day_start
+    except ImportError:  # a tree from before the bar types moved to domain/ (benchmarks.ab measures old revisions)
+        from airalgo_desktop.services.bars import SealedMinute, day_number, day_start  # type: ignore[no-redef]
     from airalgo_desktop.store.bars import BarStore
 
     now = time.time()
@@ -366,7 +369,10 @@ def app_run(ws_url: str, token_url: str, key: str, seconds: float, orders: int, 
         app.window.resize(*WINDOW)
         getattr(desk, "ledger", desk).guard_settings.stale_enabled = False  # the desk's parts, or the desk before
         if chart == "on":
-            from airalgo_desktop.domain.bars import Frame
+            try:
+                from airalgo_desktop.domain.bars import Frame
+            except ImportError:  # a tree from before the move (benchmarks.ab)
+                from airalgo_desktop.services.bars import Frame  # type: ignore[no-redef]
 
             app.window.chart.view.set_frame(Frame.M1)
             app.presenter.focus(tokens[0])
