@@ -100,7 +100,8 @@ class PaperFrame(QWidget):
 
 
 class PaperSymbolDelegate(QStyledItemDelegate):
-    """Shows "PAPER · " in front of a cell's text (the order book's symbol column)."""
+    """Shows "PAPER · " in front of a cell's text (the order book's time column: the symbol column keeps its contract
+    label delegate, so the strike, CE/PE and expiry day are never cut for the marker)."""
 
     def initStyleOption(self, option: QStyleOptionViewItem,
                         index: QModelIndex | QPersistentModelIndex) -> None:
@@ -128,9 +129,10 @@ def apply_paper_look(window: QMainWindow, ticket: QWidget | None, describe: str)
     book = getattr(window, "order_book", None)
     view = getattr(book, "view", None)
     if view is not None:
-        from .orderbook import SYMBOL
+        from .orderbook import TIME
 
-        view.setItemDelegateForColumn(SYMBOL, PaperSymbolDelegate(view))
+        view.setItemDelegateForColumn(TIME, PaperSymbolDelegate(view))
+        view.resizeColumnToContents(TIME)
     dock = getattr(window, "book_dock", None)
     if dock is not None:
         dock.setWindowTitle(f"{dock.windowTitle()} — PAPER")

@@ -15,8 +15,9 @@ from airalgo_desktop.domain.orders import OrderStatus, Side
 from airalgo_desktop.keystore import KeyStore
 from airalgo_desktop.services.paper import PAPER_JOURNAL, PaperSession
 from airalgo_desktop.store.journal import FILE_NAME, Journal
-from airalgo_desktop.ui.orderbook import SYMBOL
-from airalgo_desktop.ui.paper import PaperFrame
+from airalgo_desktop.ui.labels import ContractLabelDelegate
+from airalgo_desktop.ui.orderbook import SYMBOL, TIME
+from airalgo_desktop.ui.paper import PaperFrame, PaperSymbolDelegate
 from tests.ui.conftest import app_args, running_app, wait_until
 from tests.ui.test_app import MemoryKeyring
 
@@ -51,7 +52,9 @@ def test_a_paper_session_fills_on_the_paper_exchange_and_says_so(qtbot, qloop, p
             assert record.local_id.startswith("P") and record.executed_price > 0
             assert app.sim.engine.all_orders == []  # the simulator (the exchange here) never saw an order
             view = window.order_book.view
-            assert view.itemDelegateForColumn(SYMBOL) is not None
+            # every row says PAPER (in its time cell) and the contract label keeps its own delegate (never cut)
+            assert isinstance(view.itemDelegateForColumn(TIME), PaperSymbolDelegate)
+            assert isinstance(view.itemDelegateForColumn(SYMBOL), ContractLabelDelegate)
             used, capital = app.presenter.margin_source()
             assert used > 0 and capital == app.paper.settings.capital
             report = app.commands.day_report()  # the day report reads the paper ledger, and says PAPER
