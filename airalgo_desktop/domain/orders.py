@@ -228,6 +228,22 @@ MAX_QUANTITY = 10**9
 _MAX_TEXT = 300  # longest server text kept on an order (message, error); a junk frame cannot flood the book
 
 
+def freeze_slices(quantity: int, instrument: Instrument | None) -> list[int]:
+    """``quantity`` in exchange freeze-quantity slices of whole lots (one slice without a freeze limit): how every
+    exit the app sends itself — the kill switch's, a trigger's — is cut."""
+    if quantity <= 0:
+        return []
+    freeze = instrument.freeze_qty if instrument is not None and instrument.freeze_qty > 0 else quantity
+    lot = instrument.lot_size if instrument is not None and instrument.lot_size > 0 else 1
+    if freeze >= lot:
+        freeze -= freeze % lot  # a slice is a whole number of lots
+    out: list[int] = []
+    while quantity > 0:
+        out.append(min(quantity, freeze))
+        quantity -= out[-1]
+    return out
+
+
 def parse_quantity(value: Any, *, allow_zero: bool = False) -> int | None:
     """A quantity from the wire: a whole number 1‥:data:`MAX_QUANTITY` (0 too with ``allow_zero``) written as an
     int, an integral float or ASCII digits; None for anything else. Never raises."""

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import enum
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Any, Protocol
@@ -37,7 +37,7 @@ from typing import Any, Protocol
 from ..domain.instruments import Instrument
 from ..domain.money import Paisa, format_rupees
 from ..domain.nsetime import now_ist
-from ..domain.orders import OrderKind, OrderRecord, OrderRequest, OrderStatus, Side
+from ..domain.orders import OrderKind, OrderRecord, OrderRequest, OrderStatus, Side, freeze_slices
 from ..domain.wording import plural
 
 MENU = "Trade → Risk limits…"
@@ -149,6 +149,10 @@ class Exposure:
     day_pnl: Paisa = 0  # realised + unrealised, from this app's fills
     charges: Paisa = 0  # estimated charges of the day's fills
 
+    def open_quantity(self, token: str, side: Side) -> int:
+        """Quantity of ``token`` still open at the exchange on ``side`` (it may yet fill)."""
+        return sum(o.quantity for o in self.open_orders if o.token == token and o.side is side)
+
 
 @dataclass(frozen=True)
 class DayLock:
@@ -257,9 +261,7 @@ def is_reducing(request: OrderRequest, exposure: Exposure) -> bool:
     net = exposure.net.get(request.token, 0)
     if net == 0 or (net > 0) == (request.side is Side.BUY):
         return False
-    pending_exits = sum(o.quantity for o in exposure.open_orders
-                        if o.token == request.token and (o.side is Side.SELL) == (net > 0))
-    return request.quantity <= abs(net) - pending_exits
+    return request.quantity <= abs(net) - exposure.open_quantity(request.token, request.side)
 
 
 def _lots(quantity: int, instrument: Instrument | None) -> float:
@@ -401,8 +403,7 @@ class RiskGate:
 
     def _after(self, token: str, side: Side, quantity: int, exposure: Exposure) -> int:
         """Net quantity of ``token`` if this order and every open order on its side filled."""
-        same_side = sum(o.quantity for o in exposure.open_orders if o.token == token and o.side is side)
-        return exposure.net.get(token, 0) + signed(side, quantity + same_side)
+        return exposure.net.get(token, 0) + signed(side, quantity + exposure.open_quantity(token, side))
 
     def _instrument_lots(self, request: OrderRequest, instrument: Instrument | None,
                          exposure: Exposure) -> Refusal | None:
@@ -475,28 +476,11 @@ def flatten_orders(exposure: Exposure, lookup: Callable[[str], Instrument | None
         if net == 0:
             continue
         side = Side.SELL if net > 0 else Side.BUY
-        covered = sum(o.quantity for o in exposure.open_orders if o.token == token and o.side is side)
-        left = abs(net) - covered
-        if left <= 0:
-            continue
-        inst = lookup(token)
-        freeze = inst.freeze_qty if inst is not None and inst.freeze_qty > 0 else left
-        lot = inst.lot_size if inst is not None and inst.lot_size > 0 else 1
-        if freeze >= lot:
-            freeze -= freeze % lot  # a slice is a whole number of lots
-        while left > 0:
-            qty = min(left, freeze)
-            out.append(OrderRequest(token, side, OrderKind.MARKET, qty, ltp=exposure.ltp.get(token, 0)))
-            left -= qty
+        left = abs(net) - exposure.open_quantity(token, side)
+        out.extend(OrderRequest(token, side, OrderKind.MARKET, qty, ltp=exposure.ltp.get(token, 0))
+                   for qty in freeze_slices(left, lookup(token)))
     return out
 
-
-def open_exposure(open_orders: Iterable[OpenOrder]) -> dict[str, int]:
-    """Signed quantity of the orders still open, per token (for the kill-switch report)."""
-    out: dict[str, int] = {}
-    for o in open_orders:
-        out[o.token] = out.get(o.token, 0) + signed(o.side, o.quantity)
-    return out
 
 
 @dataclass

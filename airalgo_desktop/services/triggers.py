@@ -37,6 +37,7 @@ from ..domain.instruments import Instrument
 from ..domain.money import Paisa, Rounding, format_rupees, round_to_tick
 from ..domain.nsetime import IST
 from ..domain.orders import OrderKind, OrderRequest, Side
+from ..domain.orders import freeze_slices as slices
 
 HELD_BY_APP = ("Held by this app, not by the exchange: watched only while the app runs and is connected; "
                "the exit is sent when a tick crosses the level.")
@@ -401,21 +402,6 @@ def room(exit_side: Side, net: int, pending_exits: int) -> int:
     if net == 0 or (net > 0) != (exit_side is Side.SELL):
         return 0
     return max(0, abs(net) - pending_exits)
-
-
-def slices(quantity: int, instrument: Instrument | None) -> list[int]:
-    """``quantity`` in freeze-quantity slices of whole lots (one slice without a freeze limit)."""
-    if quantity <= 0:
-        return []
-    freeze = instrument.freeze_qty if instrument is not None and instrument.freeze_qty > 0 else quantity
-    lot = instrument.lot_size if instrument is not None and instrument.lot_size > 0 else 1
-    if freeze >= lot:
-        freeze -= freeze % lot
-    out: list[int] = []
-    while quantity > 0:
-        out.append(min(quantity, freeze))
-        quantity -= out[-1]
-    return out
 
 
 def exit_price(side: Side, base: Paisa, buffer_ticks: int, tick: Paisa) -> Paisa:
